@@ -1,0 +1,1 @@
+"""Haven: moderation as a service for online support communities."""
