@@ -14,9 +14,7 @@ class CommandModule(Protocol):
 
 
 # Each module defines `register(commands)` and sets `handler` defaults on its parsers.
-COMMAND_MODULES: tuple[str, ...] = (
-    "service.cli.policy_commands",
-)
+COMMAND_MODULES: tuple[str, ...] = ("service.cli.policy_commands",)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -25,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="haven", description="Moderation for support communities")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
-        module: CommandModule = importlib.import_module(name)  # type: ignore[assignment]
+        module: CommandModule = importlib.import_module(name)
         module.register(commands)
     return parser
 

@@ -1,0 +1,497 @@
+"""Judges one post against a compiled policy set.
+
+Pure and deterministic: the same post, policy set and counter history give
+the same decision. The only I/O is through the `CounterStore` passed in.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from service.domain import (
+    SEVERITY_RANK,
+    Action,
+    Decision,
+    Evidence,
+    Field,
+    Match,
+    Post,
+    PostRef,
+    Verdict,
+)
+from service.policy.compiler import (
+    Combinator,
+    CompiledRule,
+    CounterLeaf,
+    DomainsLeaf,
+    NearLeaf,
+    Negation,
+    Node,
+    PhraseLeaf,
+    PiiLeaf,
+    PolicySet,
+    RegexLeaf,
+    ThirdPartyLeaf,
+)
+from service.policy.counters import CounterStore
+from service.policy.normalise import NormalisedText, is_word_char, normalise
+from service.policy.pii import DETECTORS, url_host
+from service.policy.schema import ACTION_TARGETS, WhenSpec
+from service.policy.templates import locale_parts
+
+Span = tuple[int, int]
+Hit = tuple[int, int, str]  # start, end (folded text), matcher label
+SNIPPET_LIMIT = 280
+_MAX_HITS_PER_PATTERN = 20
+_WORD = re.compile(r"\w+(?:'\w+)*")
+_SENTENCE_BREAK = re.compile(r"[.!?;]")
+# Capitalised words that are not someone's name.
+_NOT_NAMES = frozenset(
+    (  # noqa: SIM905 -- a word list reads better as prose
+        "i i'm i've i'd i'll im ive mom mum dad god jesus lord monday tuesday wednesday thursday "
+        "friday saturday sunday january february march april may june july august september "
+        "october november december english reddit discourse slack facebook instagram aa na "
+        "dr doctor my the a an and but so he she they we you it this that what when why how "
+        "ok okay thanks hi hey hello"
+    ).split()
+)
+
+
+class _Scan:
+    """Everything found in one text: folded once, searched once, shared by every rule."""
+
+    def __init__(self, policy_set: PolicySet, text: str, region: str) -> None:
+        self.policy_set = policy_set
+        self.norm: NormalisedText = normalise(text)
+        self.region = region
+        self.groups: dict[int, list[Span]] = {}
+        self._words: list[Span] | None = None
+        self._word_starts: list[int] = []
+        self._pii: dict[str, list[Span]] = {}
+        self._search_phrases()
+        self._search_patterns()
+
+    def _collect(self, automaton: Any, text: str) -> None:
+        if automaton is None:
+            return
+        size = len(text)
+        for end_index, (length, groups) in automaton.iter(text):
+            start = end_index - length + 1
+            end = end_index + 1
+            if start > 0 and is_word_char(text[start]) and is_word_char(text[start - 1]):
+                continue
+            whole_end = end
+            while whole_end < size and is_word_char(text[whole_end]):
+                whole_end += 1
+            for group, prefix in groups:
+                if prefix:
+                    span = (start, whole_end)
+                elif end < size and is_word_char(text[end - 1]) and is_word_char(text[end]):
+                    continue
+                else:
+                    span = (start, end)
+                hits = self.groups.setdefault(group, [])
+                if span not in hits:
+                    hits.append(span)
+
+    def _search_phrases(self) -> None:
+        automata = self.policy_set.automata
+        self._collect(automata.compiled_plain, self.norm.text)
+        if automata.compiled_leet is not None:
+            self._collect(automata.compiled_leet, self.norm.leet)
+
+    def _search_patterns(self) -> None:
+        regex_set = self.policy_set.regex_set
+        if regex_set is None:
+            return
+        for index in regex_set.Match(self.norm.text) or ():
+            group = self.policy_set.regex_groups[index]
+            spans = []
+            for found in self.policy_set.regex_patterns[group].finditer(self.norm.text):
+                if found.end() > found.start():
+                    spans.append((found.start(), found.end()))
+                if len(spans) >= _MAX_HITS_PER_PATTERN:
+                    break
+            if spans:
+                self.groups[group] = spans
+
+    @property
+    def words(self) -> list[Span]:
+        if self._words is None:
+            self._words = [m.span() for m in _WORD.finditer(self.norm.text)]
+            self._word_starts = [s for s, _ in self._words]
+        return self._words
+
+    def words_between(self, left: int, right: int) -> int:
+        """How many words start at or after `left` and before `right`."""
+        _ = self.words
+        if right <= left:
+            return 0
+        return bisect.bisect_left(self._word_starts, right) - bisect.bisect_left(self._word_starts, left)
+
+    def pii(self, kind: str) -> list[Span]:
+        if kind not in self._pii:
+            self._pii[kind] = DETECTORS[kind](self.norm.text, self.region)
+        return self._pii[kind]
+
+    def is_name_at(self, span: Span) -> bool:
+        start, end = span
+        token = self.norm.text[start:end]
+        if token.startswith(("@", "u/")):
+            return True
+        if token in _NOT_NAMES:
+            return False
+        original = self.norm.original
+        orig_start, _ = self.norm.original_span(start, end)
+        if orig_start >= len(original) or not original[orig_start].isupper():
+            return False
+        before = original[:orig_start].rstrip()
+        return bool(before) and before[-1] not in ".!?:\n\"'"
+
+
+class _Judge:
+    """Evaluates rules over one scan, with a filter that keeps the hits of one voice."""
+
+    def __init__(
+        self,
+        scan: _Scan,
+        post: Post,
+        now: datetime,
+        counters: CounterStore | None,
+        keep: Callable[[Span], bool],
+        trace: list[str] | None,
+    ) -> None:
+        self.scan = scan
+        self.post = post
+        self.now = now
+        self.counters = counters
+        self.keep = keep
+        self.trace = trace
+        self._rule: CompiledRule | None = None
+
+    def note(self, message: str) -> None:
+        if self.trace is not None and self._rule is not None:
+            self.trace.append(f"{self._rule.qualified_id}: {message}")
+
+    def negated(self, span: Span, negations: tuple[Negation, ...]) -> bool:
+        text = self.scan.norm.text
+        start, end = span
+        for negation in negations:
+            for n_start, n_end in self.scan.groups.get(negation.group, ()):
+                if negation.before and n_end <= start:
+                    gap = (n_end, start)
+                elif negation.after and n_start >= end:
+                    gap = (end, n_start)
+                else:
+                    continue
+                if self.scan.words_between(*gap) > negation.within:
+                    continue
+                if _SENTENCE_BREAK.search(text, gap[0], gap[1]):
+                    continue
+                self.note(f"'{text[n_start:n_end]}' negates '{text[start:end]}'")
+                return True
+        return False
+
+    def text_hits(self, spans: list[Span], label: str, negations: tuple[Negation, ...]) -> list[Hit]:
+        return [
+            (s, e, label) for s, e in spans if self.keep((s, e)) and not (negations and self.negated((s, e), negations))
+        ]
+
+    def near(self, leaf: NearLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
+        groups = self.scan.groups
+        hits: list[Hit] = []
+        for a_start, a_end in groups.get(leaf.first, ()):
+            for b_start, b_end in groups.get(leaf.second, ()):
+                if b_start >= a_end:
+                    gap = (a_end, b_start)
+                elif not leaf.ordered and a_start >= b_end:
+                    gap = (b_end, a_start)
+                else:
+                    continue
+                if self.scan.words_between(*gap) <= leaf.within:
+                    hits.append((min(a_start, b_start), max(a_end, b_end), leaf.label))
+        spans = sorted({(s, e) for s, e, _ in hits})
+        return self.text_hits(spans, leaf.label, negations)
+
+    def third_party(self, leaf: ThirdPartyLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
+        words = self.scan.words
+        text = self.scan.norm.text
+        spans = []
+        for d_start, d_end in self.scan.groups.get(leaf.details, ()):
+            first = bisect.bisect_left(self.scan._word_starts, d_start)
+            window = words[max(0, first - leaf.within - 1) : first + leaf.within + 4]
+            for w_start, w_end in window:
+                if d_start <= w_start < d_end:
+                    continue
+                # @handles and u/handles are split by the word pattern; look one char back.
+                head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
+                head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
+                if self.scan.is_name_at((head, w_end)):
+                    spans.append((min(head, d_start), max(w_end, d_end)))
+                    break
+        return self.text_hits(spans, leaf.label, negations)
+
+    def leaf(self, node: Node, negations: tuple[Negation, ...]) -> list[Hit] | None:
+        scan = self.scan
+        hits: list[Hit]
+        if isinstance(node, PhraseLeaf):
+            hits = self.text_hits(scan.groups.get(node.group, []), node.label, negations)
+        elif isinstance(node, RegexLeaf):
+            spans = [s for group in node.groups for s in scan.groups.get(group, ())]
+            hits = self.text_hits(spans, node.label, negations)
+        elif isinstance(node, NearLeaf):
+            hits = self.near(node, negations)
+        elif isinstance(node, ThirdPartyLeaf):
+            hits = self.third_party(node, negations)
+        elif isinstance(node, PiiLeaf):
+            spans = [s for kind in node.kinds for s in scan.pii(kind)]
+            hits = [(s, e, node.label) for s, e in spans if self.keep((s, e))]
+        elif isinstance(node, DomainsLeaf):
+            hits = []
+            for s, e in scan.pii("url"):
+                host = url_host(scan.norm.text[s:e])
+                if any(host == d or host.endswith("." + d) for d in node.domains) and self.keep((s, e)):
+                    hits.append((s, e, node.label))
+        elif isinstance(node, CounterLeaf):
+            return self.counter(node)
+        else:
+            raise TypeError(node)
+        return hits or None
+
+    def counter(self, leaf: CounterLeaf) -> list[Hit] | None:
+        if self.counters is None:
+            return None
+        since = self.now - timedelta(seconds=leaf.seconds)
+        seen = self.counters.count(
+            self.post.community, self.post.author.id, leaf.category, since, exclude_member=self.post.key
+        )
+        if seen >= leaf.at_least:
+            self.note(f"author has {seen} earlier '{leaf.category}' decisions in the window")
+            return []
+        return None
+
+    def node(self, node: Node, negations: tuple[Negation, ...]) -> list[Hit] | None:
+        """The node's evidence when it holds (possibly empty), None when it does not."""
+        if not isinstance(node, Combinator):
+            return self.leaf(node, negations)
+        if node.op == "none":
+            for child in node.children:
+                if self.node(child, negations) is not None:
+                    return None
+            return []
+        found: list[Hit] = []
+        held = False
+        for child in node.children:
+            result = self.node(child, negations)
+            if result is None:
+                if node.op == "all":
+                    return None
+                continue
+            held = True
+            found.extend(result)
+        return found if held else None
+
+    def rule(self, rule: CompiledRule) -> list[Hit] | None:
+        self._rule = rule
+        if rule.when is not None and not _conditions_hold(rule.when, self.post, self.now):
+            return None
+        evidence = self.node(rule.match, rule.negations)
+        if evidence is None:
+            return None
+        for veto in rule.vetoes:
+            if self.node(veto, ()) is not None:
+                self.note("an 'unless' exception applies")
+                return None
+        return evidence
+
+
+def _conditions_hold(when: WhenSpec, post: Post, now: datetime) -> bool:
+    author = post.author
+    if when.platform is not None and post.platform not in when.platform:
+        return False
+    if when.kind is not None and post.kind not in when.kind:
+        return False
+    if when.community is not None and post.community not in when.community:
+        return False
+    if when.locale is not None:
+        locale = (post.locale or "").replace("_", "-").lower()
+        if not any(
+            locale == want.lower() or (want.endswith("*") and locale.startswith(want[:-1].lower()))
+            for want in when.locale
+        ):
+            return False
+    if when.author_is_moderator is not None and (author.is_moderator or author.is_staff) != when.author_is_moderator:
+        return False
+    if when.account_age_days is not None:
+        if author.created_at is None:
+            return False
+        created = author.created_at if author.created_at.tzinfo else author.created_at.replace(tzinfo=now.tzinfo)
+        if not when.account_age_days.holds((now - created).total_seconds() / 86400):
+            return False
+    return when.trust_level is None or (
+        author.trust_level is not None and when.trust_level.holds(author.trust_level)
+    )
+
+
+def post_text(post: Post) -> tuple[str, int]:
+    """The text the engine reads (title, blank line, body) and where the body starts in it."""
+    if post.title:
+        return f"{post.title}\n\n{post.body}", len(post.title) + 2
+    return post.body, 0
+
+
+def _quoted_ranges(post: Post, body_start: int) -> list[Span]:
+    return [
+        (r.start + (body_start if r.field == "body" else 0), r.end + (body_start if r.field == "body" else 0))
+        for r in post.quoted
+    ]
+
+
+class _Evidence:
+    def __init__(self, post: Post, scan: _Scan, body_start: int) -> None:
+        self.post = post
+        self.scan = scan
+        self.body_start = body_start
+
+    def of(self, hits: list[Hit]) -> list[Evidence]:
+        result: list[Evidence] = []
+        seen: set[tuple[int, int]] = set()
+        for start, end, label in sorted(hits):
+            o_start, o_end = self.scan.norm.original_span(start, end)
+            if (o_start, o_end) in seen:
+                continue
+            seen.add((o_start, o_end))
+            field: Field
+            if self.post.title and o_start < len(self.post.title):
+                field, base, limit = "title", 0, len(self.post.title)
+            else:
+                field, base, limit = "body", self.body_start, len(self.post.body)
+            f_start = max(0, o_start - base)
+            f_end = min(limit, max(f_start, o_end - base))
+            source = self.post.title if field == "title" else self.post.body
+            snippet = source[f_start:f_end][:SNIPPET_LIMIT]
+            result.append(Evidence(field=field, start=f_start, end=f_end, text=snippet, matcher=label))
+        return result
+
+
+def _match(rule: CompiledRule, evidence: list[Evidence], mode: str) -> Match:
+    return Match(
+        policy=rule.policy, rule=rule.id, category=rule.category, severity=rule.severity,
+        mode=rule.mode if mode == "enforce" else "shadow", verdict=rule.verdict.label,
+        evidence=evidence, description=rule.description,
+    )  # fmt: skip
+
+
+_PRIORITY = {"normal": 0, "high": 1, "urgent": 2}
+
+
+def merge_actions(policy_set: PolicySet, post: Post, matched: list[tuple[CompiledRule, Match]]) -> list[Action]:
+    """One action per kind (and template or label), strongest first; see the language reference."""
+    ordered = sorted(matched, key=lambda pair: (-SEVERITY_RANK[pair[0].severity], pair[0].index))
+    merged: dict[tuple[str, str], Action] = {}
+    for rule, _ in ordered:
+        for spec in rule.actions:
+            params = dict(spec.params)
+            key = (spec.kind, str(params.get("template") or params.get("name") or ""))
+            existing = merged.get(key)
+            if existing is not None:
+                existing.rules.append(rule.qualified_id)
+                if spec.kind == "escalate" and _PRIORITY[params["priority"]] > _PRIORITY[existing.params["priority"]]:
+                    existing.params["priority"] = params["priority"]
+                continue
+            if "template" in params:
+                params["text"] = policy_set.templates.render(
+                    params["template"], post.locale,
+                    guideline=rule.description or rule.category, community=post.community,
+                )  # fmt: skip
+            target = ACTION_TARGETS[spec.kind]
+            if spec.kind == "reply" and params.get("private"):
+                target = "author"
+            merged[key] = Action(kind=spec.kind, params=params, target=target, rules=[rule.qualified_id])
+    kinds = {kind for kind, _ in merged}
+    subsumed = {"hold", "flag_for_review"} if "remove" in kinds else {"flag_for_review"} if "hold" in kinds else set()
+    return [a for (kind, _), a in merged.items() if kind not in subsumed]
+
+
+def _candidates(policy_set: PolicySet, scan: _Scan) -> list[CompiledRule]:
+    indexes = set(policy_set.always_rules)
+    for group in scan.groups:
+        indexes.update(policy_set.rules_by_trigger.get(group, ()))
+    return [policy_set.rules[i] for i in sorted(indexes)]
+
+
+def _region(post: Post) -> str:
+    _, region = locale_parts(post.locale)
+    return region or "US"
+
+
+def evaluate(
+    policy_set: PolicySet,
+    post: Post,
+    *,
+    now: datetime,
+    counters: CounterStore | None = None,
+    decision_id: str | None = None,
+    trace: list[str] | None = None,
+) -> Decision:
+    """The decision for `post`; never raises on any text."""
+    text, body_start = post_text(post)
+    scan = _Scan(policy_set, text, _region(post))
+    quoted = _quoted_ranges(post, body_start)
+
+    def own(span: Span) -> bool:
+        o_start, o_end = scan.norm.original_span(*span)
+        return not any(q_start <= o_start and o_end <= q_end for q_start, q_end in quoted)
+
+    evidence = _Evidence(post, scan, body_start)
+    candidates = _candidates(policy_set, scan)
+    judge = _Judge(scan, post, now, counters, own, trace)
+    enforced: list[tuple[CompiledRule, Match]] = []
+    shadow: list[Match] = []
+    for rule in candidates:
+        hits = judge.rule(rule)
+        if hits is None:
+            continue
+        match = _match(rule, evidence.of(hits), "enforce")
+        if rule.mode == "shadow":
+            shadow.append(match)
+        else:
+            enforced.append((rule, match))
+
+    quoted_matches: list[Match] = []
+    if quoted:
+        quoting = _Judge(scan, post, now, None, lambda span: not own(span), None)
+        own_rules = {rule.index for rule, _ in enforced}
+        for rule in candidates:
+            if rule.index in own_rules or rule.mode == "shadow":
+                continue
+            hits = quoting.rule(rule)
+            if hits:
+                quoted_matches.append(_match(rule, evidence.of(hits), "enforce"))
+
+    verdict = max((Verdict.parse(m.verdict) for _, m in enforced), default=Verdict.ALLOW)
+    if counters is not None:
+        for rule, _ in enforced:
+            counters.record(post.community, post.author.id, rule.category, post.key, now)
+    return Decision(
+        id=decision_id or post.decision_id(),
+        post=PostRef.of(post),
+        policy_version=policy_set.version,
+        verdict=verdict.label,
+        mode="shadow" if shadow and not enforced else "enforce",
+        matches=[m for _, m in enforced],
+        shadow_matches=shadow,
+        quoted_matches=quoted_matches,
+        actions=merge_actions(policy_set, post, enforced),
+    )
+
+
+def is_crisis_prone(policy_set: PolicySet, post: Post) -> bool:
+    """Cheap triage for the request path: could an escalating rule fire on this post?"""
+    text, _ = post_text(post)
+    scan = _Scan(policy_set, text, _region(post))
+    return any(rule.escalates for rule in _candidates(policy_set, scan))
