@@ -1,0 +1,294 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.domain import TextRange
+from service.policy import InMemoryCounterStore, PolicySet
+
+from .conftest import NOW, fired, judge, post
+
+CRISIS = """\
+id: crisis
+description: Suicide and self-harm.
+rules:
+  - id: imminent
+    category: crisis.suicide
+    severity: critical
+    description: A plan with timing.
+    match:
+      all:
+        - phrases: ["kill myself", "end my life", "kms", "unalive myself"]
+          fold: [leetspeak]
+        - any:
+            - phrases: ["tonight", "this weekend"]
+            - regex: '\\b(?:goodbye|farewell)\\s+(?:everyone|all)\\b'
+    unless:
+      - near: {phrases: ["not", "never", "no longer", "used to"], within: 3}
+    actions:
+      - escalate: {priority: urgent}
+      - reply: {template: crisis-resources, private: true}
+  - id: ideation
+    category: crisis.suicide
+    severity: high
+    match:
+      phrases: ["kill myself", "suicid*", "want to die"]
+      fold: [leetspeak]
+    unless:
+      - near: {phrases: ["not", "never", "no longer"], within: 3}
+      - phrases: ["988", "crisis line"]
+    actions:
+      - escalate
+      - reply: {template: crisis-resources, private: true}
+  - id: tell-to-die
+    category: community.harassment
+    severity: high
+    match:
+      regex: '\\b(?:go|just) kill yourself\\b'
+    verdict: remove
+    actions: [remove, escalate]
+"""
+
+
+def test_a_plan_with_timing_escalates_urgently_with_resources(policy_set: Callable[[str], PolicySet]) -> None:
+    decision = judge(policy_set(CRISIS), post("I'm going to end my life tonight. goodbye everyone", locale="en-US"))
+    assert decision.verdict == "escalate"
+    assert fired(decision) == ["crisis/imminent"]
+    escalate = next(a for a in decision.actions if a.kind == "escalate")
+    assert escalate.params["priority"] == "urgent"
+    reply = next(a for a in decision.actions if a.kind == "reply")
+    assert reply.target == "author"
+    assert "988" in reply.params["text"]
+
+
+def test_coded_and_obfuscated_language_is_caught(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(CRISIS)
+    for text in ["k1ll mys3lf", "K\u200bILL MYSELF", "kill mys\u0435lf", "i'm suicidal"]:
+        assert "crisis/ideation" in fired(judge(rules, post(text))), text
+
+
+def test_whole_words_only(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(CRISIS)
+    assert fired(judge(rules, post("skills myselfie"))) == []
+
+
+def test_negation_window_suppresses_denials(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(CRISIS)
+    assert fired(judge(rules, post("I am not suicidal, just venting"))) == []
+    assert fired(judge(rules, post("I would never kill myself"))) == []
+
+
+def test_negation_does_not_reach_across_a_sentence(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(CRISIS)
+    assert "crisis/ideation" in fired(judge(rules, post("Not good. Want to die")))
+
+
+def test_veto_exception_skips_resource_sharing(policy_set: Callable[[str], PolicySet]) -> None:
+    decision = judge(policy_set(CRISIS), post("If you're feeling suicidal, call or text 988"))
+    assert fired(decision) == []
+    assert decision.verdict == "allow"
+
+
+def test_telling_someone_to_die_is_harassment_not_the_authors_crisis(
+    policy_set: Callable[[str], PolicySet],
+) -> None:
+    decision = judge(policy_set(CRISIS), post("nobody cares, go kill yourself"))
+    assert fired(decision) == ["crisis/tell-to-die"]
+    assert decision.verdict == "remove"
+
+
+def test_evidence_points_at_the_authors_characters(policy_set: Callable[[str], PolicySet]) -> None:
+    body = "Honestly\u2026  I want to k\u200bill mys\u0435lf"
+    decision = judge(policy_set(CRISIS), post(body, title="Can't go on"))
+    evidence = decision.matches[0].evidence[0]
+    assert evidence.field == "body"
+    assert body[evidence.start : evidence.end] == evidence.text == "k\u200bill mys\u0435lf"
+
+
+def test_title_evidence_is_reported_in_the_title(policy_set: Callable[[str], PolicySet]) -> None:
+    decision = judge(policy_set(CRISIS), post("that's all", title="I want to die"))
+    evidence = decision.matches[0].evidence[0]
+    assert (evidence.field, evidence.start, evidence.end) == ("title", 2, 13)
+
+
+def test_quoted_crisis_post_is_not_escalated_as_the_quoter(policy_set: Callable[[str], PolicySet]) -> None:
+    quote = "I want to die"
+    body = f"{quote}\n\nSending you love, please reach out to someone today."
+    decision = judge(policy_set(CRISIS), post(body, quoted=[TextRange("body", 0, len(quote))]))
+    assert decision.verdict == "allow"
+    assert [m.rule for m in decision.quoted_matches] == ["ideation"]
+
+
+def test_crisis_resources_follow_the_locale(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(CRISIS)
+    uk = judge(rules, post("I want to die", locale="en-GB"))
+    text = next(a for a in uk.actions if a.kind == "reply").params["text"]
+    assert "Samaritans" in text and "988" not in text
+    elsewhere = judge(rules, post("I want to die", locale="de-DE"))
+    assert "findahelpline.com" in next(a for a in elsewhere.actions if a.kind == "reply").params["text"]
+
+
+def test_actions_are_merged_and_the_strongest_subsumes(policy_set: Callable[[str], PolicySet]) -> None:
+    decision = judge(policy_set(CRISIS), post("I will kill myself tonight"))
+    kinds = [a.kind for a in decision.actions]
+    assert kinds.count("escalate") == 1 and kinds.count("reply") == 1
+    escalate = next(a for a in decision.actions if a.kind == "escalate")
+    assert escalate.params["priority"] == "urgent"
+    assert escalate.rules == ["crisis/imminent", "crisis/ideation"]
+
+
+def test_decision_id_is_derived_from_the_post_identity(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(CRISIS)
+    first = judge(rules, post("hello", external_id="x"))
+    assert judge(rules, post("hello", external_id="x")).id == first.id
+    assert judge(rules, post("hello", external_id="y")).id != first.id
+    assert first.policy_version == rules.version
+
+
+SHADOW_AND_CONDITIONS = """\
+id: community
+mode: shadow
+rules:
+  - id: new-account-links
+    category: spam.links
+    severity: medium
+    when: {account_age_days: {lt: 7}}
+    match: {domains: ["miracle-cure.example"]}
+    actions: [hold]
+  - id: repeat-hostility
+    category: community.hostility
+    severity: medium
+    mode: enforce
+    match:
+      all:
+        - phrases: ["idiot", "moron"]
+        - counter: {category: community, within: 24h, at_least: 2}
+    actions: [hold]
+  - id: hostility
+    category: community.hostility
+    severity: low
+    mode: enforce
+    match: {phrases: ["idiot", "moron"]}
+    actions: [flag_for_review]
+"""
+
+
+def test_shadow_rules_are_reported_apart_and_never_enforced(policy_set: Callable[[str], PolicySet]) -> None:
+    from datetime import datetime
+
+    rules = policy_set(SHADOW_AND_CONDITIONS)
+    item = post("buy at https://shop.miracle-cure.example/now")
+    item.author.created_at = NOW - timedelta(days=2)
+    decision = judge(rules, item)
+    assert decision.verdict == "allow"
+    assert [m.rule for m in decision.shadow_matches] == ["new-account-links"]
+    assert decision.mode == "shadow"
+    item.author.created_at = datetime(2020, 1, 1, tzinfo=NOW.tzinfo)
+    assert judge(rules, item).shadow_matches == []
+
+
+def test_counter_rule_fires_on_the_third_offence_and_reruns_count_once(
+    policy_set: Callable[[str], PolicySet],
+) -> None:
+    rules = policy_set(SHADOW_AND_CONDITIONS)
+    counters = InMemoryCounterStore()
+    verdicts = []
+    for n in range(3):
+        verdicts.append(judge(rules, post("you idiot", external_id=f"p{n}"), counters).verdict)
+    assert verdicts == ["review", "review", "hold"]
+    # The same post judged again (a retried task) does not count against itself.
+    assert judge(rules, post("you idiot", external_id="p0"), counters).verdict == "hold"
+    assert judge(rules, post("you idiot", external_id="p9", author="someone-else"), counters).verdict == "review"
+
+
+PII = """\
+id: confidentiality
+rules:
+  - id: contact
+    category: confidentiality.contact
+    severity: medium
+    match: {pii: [email, phone, street_address, payment_card, national_id, iban, ip_address]}
+    actions: [hold, {redact: {what: pii}}]
+  - id: outing
+    category: confidentiality.identity
+    severity: medium
+    match:
+      third_party:
+        details: ["said in group", "works at", "real name is"]
+        within: 6
+    actions: [hold]
+"""
+
+
+def test_personal_data_is_found_and_checked(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(PII)
+    found = {
+        "text me on (415) 555-2671": True,
+        "mail jo.smith@example.org please": True,
+        "I live at 42 Wallaby Way, Sydney": True,
+        "card 4111 1111 1111 1111 exp 12/29": True,
+        "card 4111 1111 1111 1112 exp 12/29": False,
+        "my ssn is 078-05-1120": False,  # the SSA's famous invalid example
+        "my ssn is 123-45-6789": True,
+        "IBAN GB82 WEST 1234 5698 7654 32": True,
+        "server at 192.168.10.4": True,
+        "I take 20 mg twice a day and 5 more at 10pm": False,
+    }
+    for text, expected in found.items():
+        assert (fired(judge(rules, post(text))) == ["confidentiality/contact"]) == expected, text
+
+
+def test_naming_another_member_with_a_private_detail(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(PII)
+    assert fired(judge(rules, post("You know what Sarah said in group on Tuesday?"))) == ["confidentiality/outing"]
+    assert fired(judge(rules, post("btw @jenny88 works at the county hospital"))) == ["confidentiality/outing"]
+    assert fired(judge(rules, post("What I said in group helped me."))) == []
+
+
+def test_crisis_triage_is_cheap_and_conservative(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(CRISIS)
+    assert rules.is_crisis_prone(post("I want to die"))
+    assert not rules.is_crisis_prone(post("had a good day at the pain clinic"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=st.text(max_size=80), body=st.text(max_size=400))
+def test_evaluation_never_raises_and_evidence_points_into_the_original(title: str, body: str) -> None:
+    decision = judge(_ALL_RULES, post(body, title=title))
+    for match in [*decision.matches, *decision.shadow_matches]:
+        for evidence in match.evidence:
+            source = title if evidence.field == "title" else body
+            assert 0 <= evidence.start <= evidence.end <= len(source)
+            assert source[evidence.start : evidence.end].startswith(evidence.text[:10])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["kill", "myself", "k1ll", "m\u0443self", "\u200b", "not", " ", "tonight",
+                                  "@a.b", "4111", "\u0301", "\ufb01", "ß", ".", "idiot", "Sarah", "said in group"]),
+                max_size=30))  # fmt: skip
+def test_evaluation_survives_adversarial_fragments(parts: list[str]) -> None:
+    body = "".join(parts)
+    decision = judge(_ALL_RULES, post(body))
+    for match in decision.matches:
+        for evidence in match.evidence:
+            assert body[evidence.start : evidence.end].startswith(evidence.text[:10])
+
+
+def _all_rules() -> PolicySet:
+    import tempfile
+    from pathlib import Path
+
+    from service.policy import load_policy_set
+
+    from .conftest import write_set
+
+    root = Path(tempfile.mkdtemp()) / "set"
+    return load_policy_set(
+        write_set(root, {"crisis.yaml": CRISIS, "community.yaml": SHADOW_AND_CONDITIONS, "pii.yaml": PII})
+    )
+
+
+_ALL_RULES = _all_rules()

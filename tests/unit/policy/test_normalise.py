@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from service.policy.normalise import fold_phrase, normalise
+
+
+def test_plain_ascii_is_lower_cased_with_identity_offsets() -> None:
+    folded = normalise("I Want To END it")
+    assert folded.text == "i want to end it"
+    assert folded.original_span(10, 13) == (10, 13)
+
+
+def test_zero_width_characters_disappear_and_offsets_cover_the_original_word() -> None:
+    original = "I will k\u200bi\u200dll myself"
+    folded = normalise(original)
+    assert "kill myself" in folded.text
+    start = folded.text.index("kill")
+    o_start, o_end = folded.original_span(start, start + len("kill myself"))
+    assert original[o_start:o_end] == "k\u200bi\u200dll myself"
+
+
+def test_cyrillic_and_greek_look_alikes_read_as_latin() -> None:
+    assert normalise("kill mys\u0435lf").text == "kill myself"
+    assert normalise("\u03bfverdose").text == "overdose"
+
+
+def test_fullwidth_and_accented_letters_fold() -> None:
+    assert normalise("\uff2b\uff29\uff2c\uff2c").text == "kill"
+    assert normalise("su\u00efcide").text == "suicide"
+
+
+def test_curly_apostrophes_and_whitespace_runs_fold() -> None:
+    folded = normalise("I\u2019m  not\n\nokay")
+    assert folded.text == "i'm not okay"
+    start = folded.text.index("okay")
+    o_start, o_end = folded.original_span(start, start + 4)
+    assert folded.original[o_start:o_end] == "okay"
+
+
+def test_leetspeak_view_has_the_same_length() -> None:
+    folded = normalise("k1ll mys3lf")
+    assert folded.leet == "kill myself"
+    assert len(folded.leet) == len(folded.text)
+
+
+def test_phrases_fold_like_post_text() -> None:
+    assert fold_phrase("End  My  Life") == "end my life"
+    assert fold_phrase("k1ll", leet=True) == "kill"
+
+
+@given(st.text())
+def test_every_folded_span_maps_inside_the_original(text: str) -> None:
+    folded = normalise(text)
+    size = len(folded.text)
+    for start in range(0, size, max(1, size // 7)):
+        for end in (start + 1, size):
+            if end > size or end <= start:
+                continue
+            o_start, o_end = folded.original_span(start, end)
+            assert 0 <= o_start <= o_end <= len(text)
