@@ -14,7 +14,11 @@ class CommandModule(Protocol):
 
 
 # Each module defines `register(commands)` and sets `handler` defaults on its parsers.
-COMMAND_MODULES: tuple[str, ...] = ("service.cli.policy_commands",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "service.cli.policy_commands",
+    "service.cli.service_commands",
+    "service.cli.key_commands",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -1,0 +1,117 @@
+"""POST /v1/posts and /v1/posts/batch: validate, deduplicate, enqueue, answer 202."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from litestar import Controller, Request, post
+from litestar.datastructures import State
+
+from service import metrics
+from service.api.auth import requires, same_community
+from service.api.problems import Problem
+from service.api.schemas import Accepted, BatchAccepted, PostBatch
+from service.domain import Post
+from service.queues import CRISIS_QUEUE, DEFAULT_QUEUE
+from service.services import Services
+from service.store.records import ApiKey
+
+log = logging.getLogger("haven.api")
+
+# Longest identifiers the store keeps (see service/store/models.py).
+ID_LIMITS = {"platform": 100, "community": 200, "external_id": 500, "revision": 200}
+
+
+def decision_url(decision_id: str) -> str:
+    return f"/v1/decisions/{decision_id}"
+
+
+def check_post(post: Post, max_text_chars: int, where: str = "") -> None:
+    for name, limit in ID_LIMITS.items():
+        value: str = getattr(post, name)
+        if not value or len(value) > limit:
+            raise Problem(
+                422,
+                "invalid-post",
+                f"{where}{name} must be 1 to {limit} characters",
+                pointer=f"{where}/{name}",
+            )
+    if not post.author.id or len(post.author.id) > 500:
+        raise Problem(422, "invalid-post", f"{where}author.id must be 1 to 500 characters")
+    for name in ("title", "body"):
+        if len(getattr(post, name)) > max_text_chars:
+            raise Problem(
+                422,
+                "text-too-long",
+                f"{where}{name} is longer than {max_text_chars} characters",
+                pointer=f"{where}/{name}",
+                max_chars=max_text_chars,
+            )
+
+
+def accept(services: Services, key: ApiKey, posts: Sequence[Post]) -> list[Accepted]:
+    """Dedupe on the post's identity, queue what is new (crisis-prone posts first)."""
+    max_chars = services.settings.server.max_text_chars
+    for index, one in enumerate(posts):
+        same_community(key, one.community)
+        check_post(one, max_chars, f"/posts/{index}" if len(posts) > 1 else "")
+    received_at = datetime.now(UTC)
+    ids = [p.decision_id() for p in posts]
+    fresh = services.work.claim(ids, received_at)
+    policy_set = services.policies.current()
+    queues = [CRISIS_QUEUE if policy_set.is_crisis_prone(p) else DEFAULT_QUEUE for p in posts]
+    by_queue: dict[str, list[Post]] = {}
+    for one, new, queue in zip(posts, fresh, queues, strict=True):
+        if new:
+            by_queue.setdefault(queue, []).append(one)
+    try:
+        for queue, batch in by_queue.items():
+            services.work.submit(batch, received_at=received_at, queue=queue)
+    except Exception as exc:
+        services.work.release([i for i, new in zip(ids, fresh, strict=True) if new])
+        log.exception("posts.enqueue_failed", extra={"count": len(posts)})
+        raise Problem(503, "queue-unavailable", "the queue is unavailable; retry later") from exc
+    accepted = []
+    for decision_id, new, queue in zip(ids, fresh, queues, strict=True):
+        metrics.POSTS_RECEIVED.labels(queue=queue, outcome="queued" if new else "duplicate").inc()
+        accepted.append(
+            Accepted(
+                id=decision_id,
+                url=decision_url(decision_id),
+                status="queued" if new else "duplicate",
+                queue=queue,  # type: ignore[arg-type]
+            )
+        )
+    log.info(
+        "posts.accepted",
+        extra={"community": key.community, "decision_ids": ids, "count": len(ids)},
+    )
+    return accepted
+
+
+class PostController(Controller):
+    path = "/v1/posts"
+    tags = ["posts"]  # noqa: RUF012
+    guards = [requires("ingest")]  # noqa: RUF012
+
+    @post(
+        "/",
+        status_code=202,
+        sync_to_thread=True,
+        summary="Submit one post for a decision",
+        description="Answers 202 with the decision's id; a repeat of the same "
+        "(community, platform, external_id, revision) answers with the same id.",
+    )
+    def create(self, data: Post, request: Request[ApiKey, str, State]) -> Accepted:
+        return accept(request.app.state.services, request.user, [data])[0]
+
+    @post(
+        "/batch",
+        status_code=202,
+        sync_to_thread=True,
+        summary="Submit up to 100 posts at once",
+    )
+    def create_batch(self, data: PostBatch, request: Request[ApiKey, str, State]) -> BatchAccepted:
+        return BatchAccepted(items=accept(request.app.state.services, request.user, data.posts))

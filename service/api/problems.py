@@ -1,0 +1,96 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`)."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+log = logging.getLogger("haven.api")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://haven.example/problems/"
+
+
+class Problem(HTTPException):
+    """An API error with a stable `type` slug and optional extension members."""
+
+    def __init__(
+        self,
+        status_code: int,
+        slug: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **members: Any,
+    ) -> None:
+        super().__init__(detail=detail, status_code=status_code, headers=headers)
+        self.slug = slug
+        self.members = members
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    headers: dict[str, str] | None = None,
+    **members: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug if slug else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **members,
+    }
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_SLUGS = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+    422: "invalid",
+    503: "unavailable",
+}
+
+
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if isinstance(exc, Problem):
+        return problem_response(request, exc.status_code, exc.detail, slug=exc.slug, headers=exc.headers, **exc.members)
+    members: dict[str, Any] = {}
+    detail = exc.detail
+    if isinstance(exc, ValidationException):
+        detail = "the request body or parameters are not valid"
+        if isinstance(exc.extra, list):
+            members["errors"] = exc.extra
+        slug = "validation"
+    else:
+        slug = _SLUGS.get(exc.status_code, "error")
+    return problem_response(request, exc.status_code, detail, slug=slug, headers=exc.headers, **members)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.error("api.internal_error", exc_info=exc)
+    return problem_response(request, 500, "an internal error occurred", slug="internal")
+
+
+def undecodable_body_handler(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+    return problem_response(request, 400, f"the body is not valid UTF-8 (byte {exc.start})", slug="invalid-utf-8")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    HTTPException: http_exception_handler,
+    UnicodeDecodeError: undecodable_body_handler,
+    Exception: internal_error_handler,
+}

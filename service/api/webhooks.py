@@ -1,0 +1,53 @@
+"""POST, GET and DELETE /v1/webhooks: subscriptions to signed event deliveries."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Request, delete, get, post
+from litestar.datastructures import State
+
+from service.api.auth import requires
+from service.api.problems import Problem
+from service.api.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionOut
+from service.services import Services
+from service.store.records import ApiKey, Subscription
+
+
+def _out(subscription: Subscription) -> SubscriptionOut:
+    return SubscriptionOut(
+        id=subscription.id,
+        url=subscription.url,
+        event_types=list(subscription.event_types),
+        created_at=subscription.created_at,
+    )
+
+
+class WebhookController(Controller):
+    path = "/v1/webhooks"
+    tags = ["webhooks"]  # noqa: RUF012
+    guards = [requires("admin")]  # noqa: RUF012
+
+    @post("/", status_code=201, sync_to_thread=True, summary="Subscribe; the secret is shown once")
+    def create(self, data: SubscriptionIn, request: Request[ApiKey, str, State]) -> SubscriptionCreated:
+        services: Services = request.app.state.services
+        made = services.store.create_subscription(request.user.community, data.url, data.event_types)
+        return SubscriptionCreated(**msgspec.structs.asdict(_out(made)), secret=made.secret)
+
+    @get("/", sync_to_thread=True, summary="This community's subscriptions")
+    def list_all(self, request: Request[ApiKey, str, State]) -> list[SubscriptionOut]:
+        services: Services = request.app.state.services
+        return [_out(s) for s in services.store.list_subscriptions(request.user.community)]
+
+    @get("/{subscription_id:str}", sync_to_thread=True, summary="One subscription")
+    def get_one(self, subscription_id: str, request: Request[ApiKey, str, State]) -> SubscriptionOut:
+        services: Services = request.app.state.services
+        found = services.store.get_subscription(request.user.community, subscription_id)
+        if found is None:
+            raise Problem(404, "not-found", "no such subscription in your community")
+        return _out(found)
+
+    @delete("/{subscription_id:str}", sync_to_thread=True, summary="Unsubscribe")
+    def remove(self, subscription_id: str, request: Request[ApiKey, str, State]) -> None:
+        services: Services = request.app.state.services
+        if not services.store.delete_subscription(request.user.community, subscription_id):
+            raise Problem(404, "not-found", "no such subscription in your community")

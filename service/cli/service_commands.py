@@ -1,0 +1,182 @@
+"""`haven serve`, `haven worker`, `haven scheduler`, `haven migrate`, `haven health worker`.
+
+Imports stay inside the handlers: `haven worker` must set up multiprocess
+metrics before anything imports prometheus_client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+from typing import Any
+
+from service.cli.settings_loading import load_settings
+from service.queues import QUEUES
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="run the HTTP API (embedded without Redis)")
+    serve.add_argument("--host", help="address to listen on (default: HAVEN_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: HAVEN_PORT, 8000)")
+    serve.set_defaults(handler=run_serve)
+
+    worker = commands.add_parser("worker", help="run a Celery worker that evaluates posts")
+    worker.add_argument(
+        "--queues",
+        default=",".join(QUEUES),
+        help="comma-separated queues to consume, crisis first (default: crisis,default)",
+    )
+    worker.add_argument("--concurrency", type=int, default=None, help="worker processes (default: CPU count)")
+    worker.set_defaults(handler=run_worker)
+
+    scheduler = commands.add_parser("scheduler", help="run Celery beat: retention purge and more")
+    scheduler.set_defaults(handler=run_scheduler)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(handler=run_migrate)
+
+    health = commands.add_parser("health", help="liveness checks for probes")
+    checks = health.add_subparsers(dest="check", required=True, metavar="CHECK")
+    worker_check = checks.add_parser("worker", help="exit 0 if the worker's heartbeat is fresh")
+    worker_check.add_argument("--max-age", type=float, default=60.0, help="seconds (default 60)")
+    worker_check.set_defaults(handler=run_health_worker)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from service.app import create_app
+    from service.logging import configure_logging
+    from service.services import build_services
+
+    settings = load_settings()
+    configure_logging(settings.log.level)
+    host = args.host or settings.server.host
+    port = args.port if args.port is not None else settings.server.port
+    log = logging.getLogger("haven")
+    services = build_services(settings)
+    if settings.embedded:
+        print(
+            f"haven: running embedded: SQLite database "
+            f"{settings.database.url or settings.database.embedded_path}, evaluation in-process; "
+            "set HAVEN_REDIS_URL and HAVEN_DATABASE_URL to run with Redis, Celery workers "
+            "and PostgreSQL",
+            file=sys.stderr,
+        )
+    log.info(
+        "haven.starting",
+        extra={
+            "mode": services.mode,
+            "host": host,
+            "port": port,
+            "policy_dir": str(settings.policy.directory),
+            "policy_version": services.policies.current().version,
+        },
+    )
+    uvicorn.run(create_app(settings, services), host=host, port=port, log_config=None)
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if settings.embedded:
+        return _needs_redis("worker", "without it, `haven serve` evaluates in-process")
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="haven-metrics-"))
+    from service.logging import configure_logging
+    from service.tasks import create_celery_app, touch_heartbeat
+
+    configure_logging(settings.log.level)
+    app = create_celery_app(settings)
+    queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+    unknown = sorted(set(queues) - set(QUEUES))
+    if unknown:
+        print(f"haven: unknown queue(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+
+    def beat() -> None:
+        while True:
+            touch_heartbeat(settings)
+            time.sleep(settings.worker.heartbeat_seconds)
+
+    threading.Thread(target=beat, name="haven-heartbeat", daemon=True).start()
+    if settings.worker.metrics_port:
+        _serve_worker_metrics(settings.worker.metrics_port)
+    argv = [
+        "worker",
+        f"--queues={','.join(queues)}",
+        f"--loglevel={settings.log.level}",
+        f"--hostname=haven-{socket.gethostname()}-{os.getpid()}@%h",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    if args.concurrency:
+        argv.append(f"--concurrency={args.concurrency}")
+    app.worker_main(argv)
+    return 0
+
+
+def _needs_redis(command: str, why: str) -> int:
+    print(
+        f"haven: configuration error: HAVEN_REDIS_URL: `haven {command}` needs Redis ({why})",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _serve_worker_metrics(port: int) -> None:
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    start_http_server(port, registry=registry)
+
+
+def run_scheduler(args: argparse.Namespace) -> int:
+    from service.logging import configure_logging
+    from service.tasks import create_celery_app
+
+    settings = load_settings()
+    if settings.embedded:
+        return _needs_redis("scheduler", "embedded mode purges inside `haven serve`")
+    configure_logging(settings.log.level)
+    app = create_celery_app(settings)
+    schedule_file = os.path.join(tempfile.gettempdir(), f"haven-beat-{os.getpid()}")
+    beat: Any = app.Beat(loglevel=settings.log.level, schedule=schedule_file)
+    beat.run()
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from service.store.migrate import upgrade
+    from service.store.sql import make_engine
+
+    settings = load_settings()
+    engine = make_engine(settings.database.effective_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    print("haven: database schema is up to date", file=sys.stderr)
+    return 0
+
+
+def run_health_worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    path = settings.worker.heartbeat_file
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        print(f"haven: no worker heartbeat at {path}", file=sys.stderr)
+        return 1
+    if age > args.max_age:
+        print(f"haven: worker heartbeat is {age:.0f}s old (limit {args.max_age:.0f}s)", file=sys.stderr)
+        return 1
+    return 0

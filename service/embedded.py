@@ -1,0 +1,159 @@
+"""Embedded mode: the queue, the worker and the webhook sender inside the API process.
+
+For trying Haven on one machine with no Redis: evaluation still happens off
+the request path, crisis posts first, but work waiting in memory is lost if
+the process dies. Production runs `CeleryWorkQueue` and `haven worker`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from service.config import Settings
+from service.domain import Post
+from service.pipeline import Pipeline
+from service.queues import CRISIS_QUEUE, QUEUES
+from service.store.repository import Store
+from service.webhooks.delivery import attempt_delivery, backoff_seconds
+
+log = logging.getLogger("haven.embedded")
+
+PURGE_EVERY_SECONDS = 3600.0
+
+
+class InProcessWorkQueue:
+    def __init__(self, pipeline: Pipeline, store: Store, settings: Settings) -> None:
+        self._pipeline = pipeline
+        self._store = store
+        self._settings = settings
+        self._lock = threading.Condition()
+        self._queues: dict[str, deque[tuple[list[Post], datetime]]] = {q: deque() for q in QUEUES}
+        self._pending: set[str] = set()
+        self._deliveries: list[tuple[float, str]] = []
+        self._stopping = False
+        self._threads: list[threading.Thread] = []
+
+    # The API's side
+
+    def claim(self, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
+        decided = self._store.decided_ids(decision_ids)
+        with self._lock:
+            fresh = []
+            for decision_id in decision_ids:
+                new = decision_id not in self._pending and decision_id not in decided
+                if new:
+                    self._pending.add(decision_id)
+                fresh.append(new)
+            return fresh
+
+    def release(self, decision_ids: Sequence[str]) -> None:
+        with self._lock:
+            self._pending.difference_update(decision_ids)
+
+    def is_pending(self, decision_id: str) -> bool:
+        with self._lock:
+            return decision_id in self._pending
+
+    def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None:
+        with self._lock:
+            self._queues[queue].append((list(posts), received_at))
+            self._lock.notify_all()
+
+    def deliver(self, delivery_ids: Sequence[str], *, queue: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for delivery_id in delivery_ids:
+                heapq.heappush(self._deliveries, (now, delivery_id))
+            self._lock.notify_all()
+
+    def depths(self) -> dict[str, int]:
+        with self._lock:
+            return {name: len(items) for name, items in self._queues.items()}
+
+    def ping(self) -> None:
+        return None
+
+    # The worker's side
+
+    def start(self) -> None:
+        for target, name in (
+            (self._evaluate_loop, "haven-evaluate"),
+            (self._deliver_loop, "haven-deliver"),
+            (self._purge_loop, "haven-purge"),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self, timeout: float = 5.0) -> None:
+        with self._lock:
+            self._stopping = True
+            self._lock.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _next_posts(self) -> tuple[list[Post], datetime] | None:
+        with self._lock:
+            while not self._stopping:
+                for name in QUEUES:  # crisis first
+                    if self._queues[name]:
+                        return self._queues[name].popleft()
+                self._lock.wait()
+            return None
+
+    def _evaluate_loop(self) -> None:
+        while (work := self._next_posts()) is not None:
+            posts, received_at = work
+            try:
+                decided = self._pipeline.decide(posts, received_at)
+            except Exception:
+                log.exception("embedded.evaluate_failed", extra={"count": len(posts)})
+                continue
+            finally:
+                self.release([p.decision_id() for p in posts])
+            for delivery_id, queue in decided.deliveries:
+                self.deliver([delivery_id], queue=queue)
+
+    def _deliver_loop(self) -> None:
+        hooks = self._settings.webhooks
+        with httpx.Client(timeout=hooks.timeout_seconds) as client:
+            while True:
+                with self._lock:
+                    while not self._stopping and (not self._deliveries or self._deliveries[0][0] > time.monotonic()):
+                        wait = self._deliveries[0][0] - time.monotonic() if self._deliveries else None
+                        self._lock.wait(wait)
+                    if self._stopping:
+                        return
+                    _, delivery_id = heapq.heappop(self._deliveries)
+                try:
+                    result = attempt_delivery(self._store, client, delivery_id, max_attempts=hooks.max_attempts)
+                except Exception:
+                    log.exception("embedded.deliver_failed", extra={"delivery_id": delivery_id})
+                    continue
+                if result.outcome == "retry":
+                    due = time.monotonic() + backoff_seconds(result.attempt, hooks.retry_base_seconds)
+                    with self._lock:
+                        heapq.heappush(self._deliveries, (due, delivery_id))
+
+    def _purge_loop(self) -> None:
+        while True:
+            before = datetime.now(UTC) - timedelta(days=self._settings.privacy.retention_days)
+            try:
+                counts = self._store.purge(before)
+                log.info("retention.purged", extra={"count": counts.decisions + counts.deliveries})
+            except Exception:
+                log.exception("embedded.purge_failed")
+            with self._lock:
+                if self._lock.wait_for(lambda: self._stopping, PURGE_EVERY_SECONDS):
+                    return
+
+
+__all__ = ["CRISIS_QUEUE", "InProcessWorkQueue"]

@@ -1,0 +1,90 @@
+"""Structured logs: one JSON object a line on stderr, carrying ids and never post text.
+
+Call sites log an event name and ids through `extra`:
+`log.info("decision.stored", extra={"decision_id": d.id, "verdict": d.verdict})`.
+Only the keys in `ALLOWED_FIELDS` are written, so a careless `extra` cannot
+leak a post's text or a secret into the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+ALLOWED_FIELDS = frozenset(
+    {
+        "decision_id",
+        "decision_ids",
+        "delivery_id",
+        "subscription_id",
+        "review_id",
+        "community",
+        "platform",
+        "external_id",
+        "verdict",
+        "categories",
+        "rules",
+        "policy_version",
+        "queue",
+        "count",
+        "attempt",
+        "status_code",
+        "outcome",
+        "error",
+        "mode",
+        "host",
+        "port",
+        "database",
+        "broker",
+        "policy_dir",
+        "key_prefix",
+        "deleted",
+        "duration_ms",
+        "event_type",
+        "task",
+    }
+)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        for key in ALLOWED_FIELDS:
+            if key in record.__dict__:
+                entry[key] = record.__dict__[key]
+        if record.exc_info and record.exc_info[0] is not None:
+            # The exception's type only: messages and tracebacks can quote input.
+            entry["exception"] = record.exc_info[0].__name__
+            entry["frames"] = [
+                f"{frame.filename}:{frame.lineno}:{frame.name}"
+                for frame in traceback.extract_tb(record.exc_info[2])[-5:]
+            ]
+        return msgspec.json.encode(entry).decode()
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send every logger, the frameworks' included, through the JSON formatter."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "celery", "litestar"):
+        framework = logging.getLogger(name)
+        framework.handlers.clear()
+        framework.propagate = True
+    # Access logs carry query strings; request ids are enough.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,0 +1,209 @@
+"""From accepted posts to stored decisions and pending webhook deliveries.
+
+The same code runs in a Celery worker and in the embedded runner: it loads
+the live policy set, evaluates each post with the engine, stores decisions
+and the deliveries they raise in one transaction, and counts them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from service import metrics
+from service.domain import Decision, Post
+from service.policy import CounterStore, PolicyLoadError, PolicySet, evaluate, load_policy_set
+from service.queues import CRISIS_QUEUE, DEFAULT_QUEUE
+from service.store.records import Review
+from service.store.repository import Store
+from service.webhooks.events import decision_events, deliveries_for, review_event
+
+log = logging.getLogger("haven.pipeline")
+
+
+class WorkQueue(Protocol):
+    """Where the API hands accepted work: Celery on Redis, or the embedded runner."""
+
+    def claim(self, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
+        """Remember each post's identity; True where it is new (not a repeat)."""
+        ...
+
+    def release(self, decision_ids: Sequence[str]) -> None:
+        """Forget identities claimed for work that could not be enqueued."""
+        ...
+
+    def is_pending(self, decision_id: str) -> bool: ...
+
+    def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None: ...
+
+    def deliver(self, delivery_ids: Sequence[str], *, queue: str) -> None: ...
+
+    def depths(self) -> dict[str, int]: ...
+
+    def ping(self) -> None: ...
+
+    def start(self) -> None:
+        """Begin working (the embedded runner's threads); a no-op for Celery."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    entries = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                stat = os.stat(path)
+            except FileNotFoundError:
+                continue
+            entries.append((path, stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(entries))
+
+
+class LivePolicies:
+    """The current policy set of a folder, reloaded when its files change.
+
+    A change is noticed within `reload_seconds`. A change that does not load
+    (a YAML error) is logged and the last good set stays in force.
+    """
+
+    def __init__(self, directory: Path, reload_seconds: float = 1.0) -> None:
+        self.directory = directory
+        self._interval = reload_seconds
+        self._lock = threading.Lock()
+        self._fingerprint = _fingerprint(directory)
+        self._current = load_policy_set(directory)
+        self._checked = time.monotonic()
+
+    def current(self) -> PolicySet:
+        now = time.monotonic()
+        if now - self._checked < self._interval:
+            return self._current
+        with self._lock:
+            self._checked = now
+            fingerprint = _fingerprint(self.directory)
+            if fingerprint != self._fingerprint:
+                self._fingerprint = fingerprint
+                try:
+                    fresh = load_policy_set(self.directory)
+                except PolicyLoadError as exc:
+                    log.error(
+                        "policy.reload_failed",
+                        extra={"policy_dir": str(self.directory), "count": len(exc.errors)},
+                    )
+                else:
+                    if fresh.version != self._current.version:
+                        log.info("policy.reloaded", extra={"policy_version": fresh.version})
+                    self._current = fresh
+        return self._current
+
+
+@dataclass(frozen=True)
+class Decided:
+    decisions: list[Decision]
+    # (delivery id, queue) of deliveries still to send.
+    deliveries: list[tuple[str, str]]
+
+
+def queue_for_event(event_type: str) -> str:
+    return CRISIS_QUEUE if event_type == "escalation.created" else DEFAULT_QUEUE
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        policies: LivePolicies,
+        counters: CounterStore | None,
+        *,
+        store_post_text: bool = False,
+    ) -> None:
+        self.store = store
+        self.policies = policies
+        self.counters = counters
+        self.store_post_text = store_post_text
+
+    def decide(self, posts: Sequence[Post], received_at: datetime) -> Decided:
+        """Evaluate and store the posts not decided yet. Safe to run again on the same posts."""
+        done = self.store.decided_ids([p.decision_id() for p in posts])
+        todo = [p for p in posts if p.decision_id() not in done]
+        if not todo:
+            return Decided([], [])
+        policy_set = self.policies.current()
+        decisions: list[tuple[Decision, dict[str, Any] | None]] = []
+        for post in todo:
+            started = time.perf_counter()
+            now = datetime.now(UTC)
+            decision = evaluate(policy_set, post, now=now, counters=self.counters, decision_id=post.decision_id())
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            decision.timings.evaluation_ms = decision.timings.evaluation_ms or elapsed_ms
+            decision.timings.received_at = received_at
+            decision.timings.decided_at = datetime.now(UTC)
+            text = {"title": post.title, "body": post.body} if self.store_post_text else None
+            decisions.append((decision, text))
+        new_deliveries = []
+        subscriptions: dict[str, list[Any]] = {}
+        for decision, _ in decisions:
+            events = decision_events(decision)
+            if not events:
+                continue
+            community = decision.post.community
+            if community not in subscriptions:
+                subscriptions[community] = self.store.list_subscriptions(community)
+            new_deliveries += deliveries_for(
+                subscriptions[community], events, event_key=decision.id, ingested_at=received_at
+            )
+        pending = set(self.store.record_decisions(decisions, new_deliveries))
+        for decision, _ in decisions:
+            metrics.observe_decision(decision)
+            log.info(
+                "decision.stored",
+                extra={
+                    "decision_id": decision.id,
+                    "community": decision.post.community,
+                    "verdict": decision.verdict,
+                    "categories": decision.categories,
+                    "policy_version": decision.policy_version,
+                },
+            )
+        return Decided(
+            decisions=[d for d, _ in decisions],
+            deliveries=[(d.id, queue_for_event(d.event_type)) for d in new_deliveries if d.id in pending],
+        )
+
+
+def record_review(
+    store: Store,
+    work: WorkQueue,
+    community: str,
+    decision_id: str,
+    *,
+    outcome: str,
+    moderator: str,
+    note: str,
+) -> Review | None:
+    """Store a moderator's review and send review.recorded to the community's subscribers."""
+    review = store.add_review(community, decision_id, outcome, moderator, note)
+    if review is None:
+        return None
+    deliveries = deliveries_for(
+        store.list_subscriptions(community), [review_event(review, community)], event_key=review.id
+    )
+    pending = store.add_deliveries(deliveries)
+    if pending:
+        work.deliver(pending, queue=DEFAULT_QUEUE)
+    log.info(
+        "review.recorded",
+        extra={"review_id": review.id, "decision_id": decision_id, "outcome": outcome},
+    )
+    return review

@@ -1,0 +1,77 @@
+"""What the store hands back: plain Structs, independent of the tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+from service.domain import Decision
+
+Scope = Literal["ingest", "read", "review", "admin"]
+SCOPES: tuple[str, ...] = ("ingest", "read", "review", "admin")
+ReviewOutcome = Literal["upheld", "overturned"]
+EVENT_TYPES: tuple[str, ...] = ("decision.created", "escalation.created", "review.recorded")
+
+
+class ApiKey(msgspec.Struct, kw_only=True, frozen=True):
+    id: str
+    community: str
+    prefix: str
+    scopes: tuple[str, ...]
+
+
+class Review(msgspec.Struct, kw_only=True, frozen=True):
+    id: str
+    decision_id: str
+    outcome: ReviewOutcome
+    moderator: str
+    note: str
+    created_at: datetime
+
+
+class StoredDecision(msgspec.Struct, kw_only=True):
+    decision: Decision
+    reviews: list[Review] = msgspec.field(default_factory=list)
+
+
+class DecisionPage(msgspec.Struct, kw_only=True):
+    items: list[Decision]
+    next_cursor: str | None
+
+
+class Subscription(msgspec.Struct, kw_only=True, frozen=True):
+    id: str
+    community: str
+    url: str
+    event_types: tuple[str, ...]
+    secret: str
+    created_at: datetime
+
+
+class Delivery(msgspec.Struct, kw_only=True, frozen=True):
+    id: str
+    subscription: Subscription
+    event_type: str
+    payload: str
+    status: str
+    attempts: int
+    ingested_at: datetime | None
+    created_at: datetime
+
+
+class NewDelivery(msgspec.Struct, kw_only=True, frozen=True):
+    """An event for one subscriber, before it is stored; its id makes storing it idempotent."""
+
+    id: str
+    subscription_id: str
+    community: str
+    event_type: str
+    payload: str
+    ingested_at: datetime | None
+
+
+class PurgeCounts(msgspec.Struct, kw_only=True):
+    decisions: int
+    deliveries: int

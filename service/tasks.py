@@ -1,0 +1,204 @@
+"""The one Celery app factory, its tasks, and the API's side of the queue.
+
+Delivery guarantees: tasks are acknowledged only after they finish
+(`task_acks_late`), handed back when a worker process dies
+(`task_reject_on_worker_lost`), fetched one at a time (prefetch 1), and Redis
+re-delivers any unacknowledged task after a visibility timeout longer than
+any task may run. Every task is idempotent by key, so a re-delivery is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import msgspec
+import redis
+from celery import Celery, Task
+from kombu.entity import Queue
+
+from service.config import Settings
+from service.counters_redis import RedisCounterStore
+from service.domain import Post
+from service.pipeline import LivePolicies, Pipeline
+from service.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
+from service.store.sql import SqlStore
+from service.webhooks.delivery import attempt_delivery, backoff_seconds
+
+log = logging.getLogger("haven.tasks")
+
+EVALUATE = "haven.evaluate"
+DELIVER_WEBHOOK = "haven.deliver_webhook"
+PURGE = "haven.purge"
+DEDUPE_PREFIX = "haven:post:"
+
+_POSTS = msgspec.json.Decoder(list[Post])
+_ENCODE = msgspec.json.Encoder()
+
+
+def create_celery_app(settings: Settings, *, schedule: dict[str, dict[str, Any]] | None = None) -> Celery:
+    """The Celery app of workers, beat and the API's producer.
+
+    `schedule` adds periodic tasks (plugins contribute theirs) to the retention purge.
+    """
+    if settings.queue.redis_url is None:
+        raise ValueError("Celery needs HAVEN_REDIS_URL")
+    app = Celery("haven", broker=settings.queue.redis_url, set_as_current=False)
+    task_limit = max(settings.queue.visibility_timeout_seconds // 2, 30)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options={"visibility_timeout": settings.queue.visibility_timeout_seconds},
+        broker_connection_retry_on_startup=True,
+        task_time_limit=task_limit,
+        task_soft_time_limit=task_limit - 10,
+        task_ignore_result=True,
+        task_store_errors_even_if_ignored=False,
+        task_serializer="json",
+        accept_content=["json"],
+        task_default_queue=DEFAULT_QUEUE,
+        task_queues=[Queue(name) for name in QUEUES],  # type: ignore[no-untyped-call]
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        worker_send_task_events=False,
+        worker_enable_remote_control=False,
+        enable_utc=True,
+        beat_schedule={
+            "retention-purge": {"task": PURGE, "schedule": 3600.0, "options": {"queue": "default"}},
+            **(schedule or {}),
+        },
+    )
+    _register_tasks(app)
+    return app
+
+
+@dataclass
+class WorkerRuntime:
+    """What a worker process builds once, after it is forked."""
+
+    settings: Settings
+    store: SqlStore
+    pipeline: Pipeline
+    http: httpx.Client
+    heartbeat: threading.Event
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkerRuntime:
+        store = SqlStore.from_url(settings.database.effective_url)
+        assert settings.queue.redis_url is not None
+        counters = RedisCounterStore(redis.Redis.from_url(settings.queue.redis_url))
+        policies = LivePolicies(settings.policy.directory, settings.policy.reload_seconds)
+        pipeline = Pipeline(store, policies, counters, store_post_text=settings.privacy.store_post_text)
+        http = httpx.Client(timeout=settings.webhooks.timeout_seconds, follow_redirects=False)
+        return cls(settings, store, pipeline, http, threading.Event())
+
+
+_runtime: WorkerRuntime | None = None
+_runtime_lock = threading.Lock()
+
+
+def runtime() -> WorkerRuntime:
+    global _runtime  # noqa: PLW0603 - one per worker process, built lazily after fork
+    if _runtime is None:
+        with _runtime_lock:
+            if _runtime is None:
+                _runtime = WorkerRuntime.from_settings(Settings.from_env())
+    return _runtime
+
+
+def touch_heartbeat(settings: Settings) -> None:
+    path = settings.worker.heartbeat_file
+    try:
+        path.touch()
+    except OSError:
+        log.warning("worker.heartbeat_failed")
+
+
+def _register_tasks(app: Celery) -> None:
+    @app.task(name=EVALUATE)  # type: ignore[untyped-decorator]
+    def evaluate_posts(posts_json: str, received_at: str) -> None:
+        worker = runtime()
+        posts = _POSTS.decode(posts_json)
+        decided = worker.pipeline.decide(posts, datetime.fromisoformat(received_at))
+        for delivery_id, queue in decided.deliveries:
+            app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
+        touch_heartbeat(worker.settings)
+
+    @app.task(name=DELIVER_WEBHOOK, bind=True, max_retries=None)  # type: ignore[untyped-decorator]
+    def deliver_webhook(self: Task[Any, Any], delivery_id: str) -> None:
+        worker = runtime()
+        hooks = worker.settings.webhooks
+        result = attempt_delivery(worker.store, worker.http, delivery_id, max_attempts=hooks.max_attempts)
+        touch_heartbeat(worker.settings)
+        if result.outcome == "retry":
+            raise self.retry(countdown=backoff_seconds(result.attempt, hooks.retry_base_seconds))
+
+    @app.task(name=PURGE)  # type: ignore[untyped-decorator]
+    def purge() -> None:
+        worker = runtime()
+        before = datetime.now(UTC) - timedelta(days=worker.settings.privacy.retention_days)
+        counts = worker.store.purge(before)
+        log.info("retention.purged", extra={"deleted": msgspec.to_builtins(counts)})
+
+
+class CeleryWorkQueue:
+    """The API's side: dedupe keys in Redis, tasks sent to the crisis or default queue."""
+
+    def __init__(self, app: Celery, client: redis.Redis, *, dedupe_ttl_seconds: int) -> None:
+        self._app = app
+        self._redis = client
+        self._ttl = dedupe_ttl_seconds
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CeleryWorkQueue:
+        assert settings.queue.redis_url is not None
+        return cls(
+            create_celery_app(settings),
+            redis.Redis.from_url(settings.queue.redis_url),
+            dedupe_ttl_seconds=settings.queue.dedupe_ttl_seconds,
+        )
+
+    def claim(self, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
+        pipe = self._redis.pipeline(transaction=False)
+        for decision_id in decision_ids:
+            pipe.set(DEDUPE_PREFIX + decision_id, received_at.isoformat(), nx=True, ex=self._ttl)
+        return [bool(ok) for ok in pipe.execute()]
+
+    def release(self, decision_ids: Sequence[str]) -> None:
+        if decision_ids:
+            self._redis.delete(*(DEDUPE_PREFIX + i for i in decision_ids))
+
+    def is_pending(self, decision_id: str) -> bool:
+        return bool(self._redis.exists(DEDUPE_PREFIX + decision_id))
+
+    def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None:
+        payload = _ENCODE.encode(list(posts)).decode()
+        self._app.send_task(EVALUATE, args=[payload, received_at.isoformat()], queue=queue)
+
+    def deliver(self, delivery_ids: Sequence[str], *, queue: str) -> None:
+        for delivery_id in delivery_ids:
+            self._app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
+
+    def depths(self) -> dict[str, int]:
+        pipe = self._redis.pipeline(transaction=False)
+        for name in QUEUES:
+            pipe.llen(name)
+        return dict(zip(QUEUES, (int(n) for n in pipe.execute()), strict=True))
+
+    def ping(self) -> None:
+        self._redis.ping()
+
+    def start(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+__all__ = ["CRISIS_QUEUE", "DEFAULT_QUEUE", "CeleryWorkQueue", "create_celery_app", "runtime"]
