@@ -36,31 +36,34 @@ class InProcessWorkQueue:
         self._settings = settings
         self._lock = threading.Condition()
         self._queues: dict[str, deque[tuple[list[Post], datetime]]] = {q: deque() for q in QUEUES}
-        self._pending: set[str] = set()
+        self._pending: dict[str, str] = {}
         self._deliveries: list[tuple[float, str]] = []
         self._stopping = False
         self._threads: list[threading.Thread] = []
 
     # The API's side
 
-    def claim(self, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
+    def claim(
+        self, community: str, decision_ids: Sequence[str], received_at: datetime
+    ) -> list[bool]:
         decided = self._store.decided_ids(decision_ids)
         with self._lock:
             fresh = []
             for decision_id in decision_ids:
                 new = decision_id not in self._pending and decision_id not in decided
                 if new:
-                    self._pending.add(decision_id)
+                    self._pending[decision_id] = community
                 fresh.append(new)
             return fresh
 
     def release(self, decision_ids: Sequence[str]) -> None:
         with self._lock:
-            self._pending.difference_update(decision_ids)
+            for decision_id in decision_ids:
+                self._pending.pop(decision_id, None)
 
-    def is_pending(self, decision_id: str) -> bool:
+    def is_pending(self, community: str, decision_id: str) -> bool:
         with self._lock:
-            return decision_id in self._pending
+            return self._pending.get(decision_id) == community
 
     def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None:
         with self._lock:

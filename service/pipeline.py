@@ -31,7 +31,9 @@ log = logging.getLogger("haven.pipeline")
 class WorkQueue(Protocol):
     """Where the API hands accepted work: Celery on Redis, or the embedded runner."""
 
-    def claim(self, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
+    def claim(
+        self, community: str, decision_ids: Sequence[str], received_at: datetime
+    ) -> list[bool]:
         """Remember each post's identity; True where it is new (not a repeat)."""
         ...
 
@@ -39,7 +41,9 @@ class WorkQueue(Protocol):
         """Forget identities claimed for work that could not be enqueued."""
         ...
 
-    def is_pending(self, decision_id: str) -> bool: ...
+    def is_pending(self, community: str, decision_id: str) -> bool:
+        """Accepted for this community and not decided yet (or decided very recently)."""
+        ...
 
     def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None: ...
 

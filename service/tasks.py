@@ -164,18 +164,23 @@ class CeleryWorkQueue:
             dedupe_ttl_seconds=settings.queue.dedupe_ttl_seconds,
         )
 
-    def claim(self, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
+    def claim(
+        self, community: str, decision_ids: Sequence[str], received_at: datetime
+    ) -> list[bool]:
         pipe = self._redis.pipeline(transaction=False)
         for decision_id in decision_ids:
-            pipe.set(DEDUPE_PREFIX + decision_id, received_at.isoformat(), nx=True, ex=self._ttl)
+            pipe.set(DEDUPE_PREFIX + decision_id, community, nx=True, ex=self._ttl)
         return [bool(ok) for ok in pipe.execute()]
 
     def release(self, decision_ids: Sequence[str]) -> None:
         if decision_ids:
             self._redis.delete(*(DEDUPE_PREFIX + i for i in decision_ids))
 
-    def is_pending(self, decision_id: str) -> bool:
-        return bool(self._redis.exists(DEDUPE_PREFIX + decision_id))
+    def is_pending(self, community: str, decision_id: str) -> bool:
+        owner = self._redis.get(DEDUPE_PREFIX + decision_id)
+        if isinstance(owner, bytes):
+            return owner.decode() == community
+        return owner == community
 
     def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None:
         payload = _ENCODE.encode(list(posts)).decode()

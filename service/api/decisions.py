@@ -36,7 +36,7 @@ class DecisionController(Controller):
                 decision=stored.decision,
                 reviews=stored.reviews,
             )
-        if services.work.is_pending(decision_id):
+        if services.work.is_pending(request.user.community, decision_id):
             return DecisionResource(id=decision_id, url=url, status="pending")
         raise Problem(404, "not-found", "no decision with this id in your community")
 

@@ -59,7 +59,7 @@ def accept(services: Services, key: ApiKey, posts: Sequence[Post]) -> list[Accep
         check_post(one, max_chars, f"/posts/{index}" if len(posts) > 1 else "")
     received_at = datetime.now(UTC)
     ids = [p.decision_id() for p in posts]
-    fresh = services.work.claim(ids, received_at)
+    fresh = services.work.claim(key.community, ids, received_at)
     policy_set = services.policies.current()
     queues = [CRISIS_QUEUE if policy_set.is_crisis_prone(p) else DEFAULT_QUEUE for p in posts]
     by_queue: dict[str, list[Post]] = {}

@@ -1,0 +1,124 @@
+"""Fixtures for tests against the real parts: Redis, PostgreSQL, a `haven worker`
+process, a `haven serve` process and a webhook receiver that verifies signatures.
+
+Reuse them in plugin tests: ask for `api` (a client with an admin key of a
+fresh community), `receiver`, `store`, `service_env`, or the lower-level ones.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.store.migrate import upgrade
+from service.store.sql import SqlStore
+from tests.integration.harness import (
+    HavenProcess,
+    WebhookReceiver,
+    flush_redis_db,
+    haven_env,
+    postgres_database,
+    redis_url_for,
+    start_api,
+    start_worker,
+    webhook_receiver,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def redis_url(worker_id: str) -> str:
+    """A Redis database of this xdist worker's own, emptied at the start of the session."""
+    url = redis_url_for(worker_id)
+    flush_redis_db(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database for the session, migrated to head; dropped at the end."""
+    with postgres_database() as url:
+        store = SqlStore.from_url(url.replace("postgresql://", "postgresql+psycopg://"))
+        upgrade(store.engine)
+        store.dispose()
+        yield url
+
+
+@pytest.fixture
+def fresh_postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL database (no tables) for this test only."""
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def store(postgres_url: str) -> Iterator[SqlStore]:
+    opened = SqlStore.from_url(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture(scope="session")
+def service_env(redis_url: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of this session's `haven` processes (full mode)."""
+    folder = tmp_path_factory.mktemp("haven")
+    return haven_env(
+        HAVEN_REDIS_URL=redis_url,
+        HAVEN_DATABASE_URL=postgres_url,
+        HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
+        HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
+    )
+
+
+class WorkerHandle:
+    """The session's `haven worker`; a test may stop it and must `restart()` it."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env = env
+        self.logs = logs
+        self.process: HavenProcess = start_worker(env, logs)
+
+    def restart(self) -> None:
+        self.process.stop()
+        self.process = start_worker(self.env, self.logs)
+
+
+@pytest.fixture(scope="session")
+def worker(service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerHandle]:
+    handle = WorkerHandle(service_env, tmp_path_factory.mktemp("worker") / "worker.log")
+    yield handle
+    handle.process.stop()
+
+
+@pytest.fixture(scope="session")
+def api_server(
+    service_env: dict[str, str], worker: WorkerHandle, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Base URL of a `haven serve` process on a free port, with its worker running."""
+    process, base = start_api(service_env, tmp_path_factory.mktemp("api") / "api.log")
+    yield base
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def receiver() -> Iterator[WebhookReceiver]:
+    with webhook_receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def community() -> str:
+    return f"community-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def api(api_server: str, store: SqlStore, community: str) -> Iterator[httpx.Client]:
+    """A client of the running API with an admin key of a fresh community."""
+    secret, _ = store.create_api_key(community, ["admin"])
+    with httpx.Client(base_url=api_server, headers={"authorization": f"Bearer {secret}"}, timeout=10) as client:
+        yield client

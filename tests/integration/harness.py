@@ -1,0 +1,250 @@
+"""The real parts the integration tests run against, as reusable pieces.
+
+Fixtures in conftest.py wrap these; plugin tests reuse them. Everything is
+safe under `pytest -n 2`: each xdist worker gets its own Redis database
+number (so its own Celery queues), its own PostgreSQL databases, its own
+`haven worker` and API server on free ports.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import redis
+from standardwebhooks import Webhook
+
+REPO = Path(__file__).resolve().parents[2]
+HAVEN = str(Path(sys.executable).with_name("haven"))
+TEST_POLICIES = Path(__file__).resolve().parent / "policies"
+REDIS_HOST = os.environ.get("HAVEN_TEST_REDIS", "redis://127.0.0.1:6379")
+POSTGRES_ADMIN = os.environ.get("HAVEN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+# Redis databases 5 to 12: one per xdist worker, never FLUSHALL.
+FIRST_REDIS_DB = 5
+
+
+def xdist_index(worker_id: str) -> int:
+    return int(worker_id.removeprefix("gw")) if worker_id.startswith("gw") else 0
+
+
+def redis_url_for(worker_id: str) -> str:
+    return f"{REDIS_HOST}/{FIRST_REDIS_DB + xdist_index(worker_id) % 8}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05) -> Any:
+    """Poll until `condition()` is truthy and return it; fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+@contextmanager
+def postgres_database(prefix: str = "haven_test") -> Iterator[str]:
+    """A new, empty PostgreSQL database; dropped afterwards. Yields its SQLAlchemy URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def haven_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HAVEN_")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.update(
+        HAVEN_POLICY_DIR=str(TEST_POLICIES),
+        HAVEN_POLICY_RELOAD_SECONDS="0.2",
+        HAVEN_WORKER_METRICS_PORT="0",
+        HAVEN_WEBHOOK_RETRY_BASE_SECONDS="0.2",
+        HAVEN_WEBHOOK_TIMEOUT_SECONDS="5",
+        HAVEN_LOG_LEVEL="INFO",
+    )
+    env.update(overrides)
+    return env
+
+
+def run_haven(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([HAVEN, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@dataclass
+class HavenProcess:
+    """A `haven` subprocess whose stderr (JSON logs) is kept in a file for inspection."""
+
+    args: tuple[str, ...]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> HavenProcess:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen([HAVEN, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        return self
+
+    def stop(self, sig: int | None = None) -> None:
+        if self.process is None:
+            return
+        if sig is None:
+            self.process.terminate()
+        else:
+            self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        self.process = None
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_worker(env: dict[str, str], log_path: Path, *extra: str) -> HavenProcess:
+    worker = HavenProcess(("worker", "--concurrency", "2", *extra), env, log_path).start()
+    wait_until(lambda: "ready" in worker.logs(), timeout=30)
+    return worker
+
+
+def start_api(env: dict[str, str], log_path: Path) -> tuple[HavenProcess, str]:
+    port = free_port()
+    api = HavenProcess(("serve", "--port", str(port)), env, log_path).start()
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        assert api.process is not None and api.process.poll() is None, api.logs()
+        try:
+            return httpx.get(base + "/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(healthy, timeout=30)
+    return api, base
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    payload: Any = None
+    verified: bool = False
+
+
+@dataclass
+class WebhookReceiver:
+    """An HTTP server on loopback that verifies each delivery with `standardwebhooks`.
+
+    Register a path with `endpoint(secret)`; deliveries whose signature does not
+    verify are kept with `verified=False`. `fail_next(path, n)` answers 500 n times.
+    """
+
+    server: ThreadingHTTPServer
+    secrets: dict[str, str] = field(default_factory=dict)
+    received: list[Received] = field(default_factory=list)
+    failures: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def new_path(self) -> str:
+        return f"/hooks/{uuid.uuid4().hex}"
+
+    def verify_with(self, path: str, secret: str) -> None:
+        with self.lock:
+            self.secrets[path] = secret
+
+    def fail_next(self, path: str, times: int) -> None:
+        with self.lock:
+            self.failures[path] = times
+
+    def at(self, path: str) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if r.path == path]
+
+    def handle(self, path: str, headers: dict[str, str], body: bytes) -> int:
+        with self.lock:
+            secret = self.secrets.get(path)
+            failing = self.failures.get(path, 0)
+            if failing:
+                self.failures[path] = failing - 1
+        item = Received(path, headers, body)
+        if secret is not None:
+            try:
+                item.payload = Webhook(secret).verify(body, headers)
+                item.verified = True
+            except Exception:
+                item.verified = False
+        with self.lock:
+            self.received.append(item)
+        return 500 if failing else 204
+
+
+@contextmanager
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    holder: list[WebhookReceiver] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length", "0"))
+            body = self.rfile.read(length)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status = holder[0].handle(self.path, headers, body)
+            self.send_response(status)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    receiver = WebhookReceiver(server)
+    holder.append(receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def flush_redis_db(url: str) -> None:
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
