@@ -332,9 +332,7 @@ def _conditions_hold(when: WhenSpec, post: Post, now: datetime) -> bool:
         created = author.created_at if author.created_at.tzinfo else author.created_at.replace(tzinfo=now.tzinfo)
         if not when.account_age_days.holds((now - created).total_seconds() / 86400):
             return False
-    return when.trust_level is None or (
-        author.trust_level is not None and when.trust_level.holds(author.trust_level)
-    )
+    return when.trust_level is None or (author.trust_level is not None and when.trust_level.holds(author.trust_level))
 
 
 def post_text(post: Post) -> tuple[str, int]:

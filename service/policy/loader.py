@@ -24,6 +24,17 @@ _MSGSPEC_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re
 _MSGSPEC_PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `([^`]*)`")
 _MISSING_FIELD = re.compile(r"Object missing required field `([^`]*)`")
+_INVALID_ENUM = re.compile(r"Invalid enum value '([^']*)'")
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "severity": ("low", "medium", "high", "critical"),
+    "mode": ("enforce", "shadow"),
+    "verdict": ("allow", "nudge", "review", "hold", "remove", "escalate"),
+    "kind": ("post", "comment", "message"),
+    "priority": ("urgent", "high", "normal"),
+    "fold": ("leetspeak", "homoglyphs"),
+    "pii": schema.PII_KINDS,
+    "what": ("evidence", "pii"),
+}
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
@@ -96,6 +107,13 @@ class _FileChecker:
         missing = _MISSING_FIELD.match(message)
         if missing:
             self.fail(path, f"missing required key '{missing.group(1)}'")
+            return
+        invalid = _INVALID_ENUM.match(message)
+        named = next((part for part in reversed(path) if isinstance(part, str)), "")
+        if invalid and named in _CHOICES:
+            choices = ", ".join(f"'{c}'" for c in _CHOICES[named])
+            self.fail(path, f"expected one of {choices}, got '{invalid.group(1)}'",
+                      _did_you_mean(invalid.group(1), _CHOICES[named]))  # fmt: skip
             return
         message = message.replace("Expected", "expected").replace("`", "'")
         self.fail(path, message)
@@ -321,6 +339,10 @@ class _FileChecker:
             return None
         header = self.convert(value, schema.PolicyHeader, ())
         if header is None:
+            # Still check the rules, so that one bad top-level key hides nothing else.
+            raw_rules = value.get("rules")
+            for i, raw in enumerate(raw_rules if isinstance(raw_rules, list) else []):
+                self.rule(raw, ("rules", i), templates)
             return None
         ok = True
         if not _ID.match(header.id):
@@ -332,16 +354,16 @@ class _FileChecker:
         rules: list[schema.RuleSpec] = []
         seen: dict[str, int] = {}
         for i, raw in enumerate(header.rules):
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
+            if isinstance(raw_id, str) and raw_id in seen:
+                self.fail(("rules", i, "id"), f"duplicate rule id '{raw_id}' (first at line {seen[raw_id]})")
+                ok = False
+            elif isinstance(raw_id, str):
+                seen[raw_id] = self.source.value_at(("rules", i, "id"))[0]
             rule = self.rule(raw, ("rules", i), templates)
             if rule is None:
                 ok = False
                 continue
-            if rule.header.id in seen:
-                first = seen[rule.header.id]
-                self.fail(("rules", i, "id"), f"duplicate rule id '{rule.header.id}' (first at line {first})")
-                ok = False
-                continue
-            seen[rule.header.id] = self.source.value_at(("rules", i, "id"))[0]
             rules.append(rule)
         if not ok:
             return None
