@@ -23,7 +23,7 @@ Span = tuple[int, int]
 
 _EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}\b")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]]+")
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){11,18}\d(?![\w-])")
 _SSN = re.compile(r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])")
 _SIN = re.compile(r"(?<![\d-])\d{3}([- ])\d{3}\1\d{3}(?![\d-])")
 _AADHAAR = re.compile(r"(?<!\d)\d{4} \d{4} \d{4}(?!\d)")
@@ -36,17 +36,64 @@ _STREET_TYPES = (
     "cres|place|pl|terrace|ter|parkway|pkwy|highway|hwy|circle|cir|square|sq|trail|trl|row|"
     "grove|gardens|mews|walk|hill|loop|plaza|alley|path|pike|crossing|ridge|view|park"
 )
+# A number followed by one of these counts something; it is not a house number.
+_UNITS = (
+    r"(?:days?|nights?|hours?|hrs?|minutes?|mins?|seconds?|secs?|times?|weeks?|months?|years?|yrs?|km|kms|"
+    r"miles?|mg|mgs|ml|mcg|g|kg|lbs?|pounds?|million|billion|thousand|hundred|people|percent|kids|children|"
+    r"pills?|tablets?|doses?|drinks?|beers?|sessions?|steps?|stars?|out|of|or|and|to|in|a|am|pm|x)\b"
+)
+# Words that never stand inside a street name.
+_STOP = (
+    r"(?:in|a|an|the|of|was|is|to|for|that|and|or|but|my|your|this|it|i|im|with|by|from|as|be|we|you|he|she|"
+    r"they|were|are|had|have)\b"
+)
 _STREET = re.compile(
-    r"\b\d{1,6}[a-z]?,? (?:[a-z][a-z'.-]*,? ){1,4}(?:" + _STREET_TYPES + r")\b\.?"
+    r"\b\d{1,6}[a-z]?,? (?!" + _UNITS + r")(?:(?!" + _STOP + r")[a-z][a-z'-]*,? ){1,4}(?:" + _STREET_TYPES + r")\b\.?"
     r"(?:,? (?:apt|apartment|suite|ste|unit|flat|#)\.? ?[a-z0-9-]+)?"
 )
 _STREET_NUMBER_AFTER = re.compile(
-    r"\b[a-z]+(?:katu|tie|straße|strasse|str\.|gasse|weg|laan|straat|gade|vej|gatan|vägen|veien|"
+    r"\b[a-z]{3,}(?:katu|tie|straße|strasse|str\.|gasse|weg|laan|straat|gade|vej|gatan|vägen|veien|"
     r"vei|allee|platz|ring|damm|ufer|steig) \d{1,5}[a-z]?\b"
 )
 _CONTINENTAL = re.compile(r"\b(?:rue|via|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|"
-                          r"plaza|carrer) (?:[a-z'-]+ ){0,4}[a-z'-]+,? \d{1,5}\b")  # fmt: skip
+                          r"plaza|carrer|ul\.|ulica|utca) (?:[a-z'-]+ ){0,4}[a-z'-]+,? \d{1,5}\b")  # fmt: skip
 _PO_BOX = re.compile(r"\bp\.? ?o\.? box \d{1,6}\b")
+# US military and diplomatic mail: "PSC 4574, Box 8393 APO AA 81998", "USNS Saibara FPO AP 12428".
+_MILITARY = re.compile(
+    r"\b(?:(?:psc|unit|cmr) \d{1,5},? box \d{1,5}|(?:usns|uss|usnv|uscgc) [a-z]+) (?:apo|fpo|dpo) (?:aa|ae|ap) \d{5}\b"
+)
+# Words that introduce where someone lives or can be found. After one of them,
+# a number next to a word ("Dunajska 56", "3421 Fagradalsbraut 71") is an address.
+_ADDRESS_CUE = re.compile(
+    r"\b(?:address(?:es)?(?: is)?|addr|lives? (?:at|on)|living (?:at|on)|located (?:at|on)|moved to|"
+    r"(?:send|sent|mail|mailed|ship|shipped|deliver|delivered|return|post)(?: it| this| them| that| the \w+)? to|"
+    r"(?:office|station|restaurant|shop|store|clinic|house|home|place|apartment|flat|building|meeting) is (?:at|on|in)|"
+    r"enter on|drops? (?:you |me )?off at|"
+    r"corner of|meet (?:me|us) at|staying at|arrived at|house (?:is )?(?:at|on)|come (?:over )?to)\b[:\s]*"
+)
+_NEAR_NUMBER = re.compile(
+    r"(?:it is |it's (?:in |at )?|is )?(?:\d{1,6}[a-z]?,? ){0,2}(?:(?!"
+    + _STOP
+    + r")[^\W\d_][\w'-]*(?:\.(?=\S))?,? ){1,4}"
+    r"\d{1,5}[a-z]?\b"
+    r"|(?:it is |it's (?:in |at )?)?\d{1,6}[a-z]?,? (?!" + _UNITS + r")(?:[^\W\d_][\w'-]*,? ){1,4}"
+)
+_UNIT = re.compile(r"\b(?:apt|apartment|suite|ste|unit|flat)\.? ?#?\d{1,5}[a-z]?\b")
+_PHONE_CUE = re.compile(
+    r"\b(?:phone|tel|telephone|mobile|cell|call|text|txt|ring|sms|whatsapp|signal|number|no\.|"
+    r"reach (?:me|us|her|him)|contact (?:me|us)|messages to|answering at|fax|registered)\b"
+)
+_PHONE_SHAPE = re.compile(r"(?<![\w.+-])\+?\(?\d[\d ().-]{4,18}\d(?:x\d{1,5})?(?![\w-])")
+# Shapes that are phone numbers whatever the digits: "(415) 555-0132", "415.555.0132", "+44 7700 900123".
+_PHONE_STRONG = re.compile(
+    r"^(?:\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}([.-])\d{3}\1\d{4}|\+\d[\d ().-]{7,17}\d)(?:x\d{1,5})?$"
+)
+# Toll-free numbers belong to organisations (helplines, clinics), never to a member.
+_TOLL_FREE = re.compile(r"\(?(?:\+?1[ .-]?)?\(?8(?:00|88|77|66|55|44|33)\)?[ .-]?\d{3}[ .-]?\d{4}")
+_OTHER_NUMBER = re.compile(
+    r"\b(?:licen[cs]e|passport|account|order|policy|case|routing|tracking|member|id|serial|reference)"
+    r"(?: number| no\.?| #)?(?: is)?:? ?$"
+)
 _DIGIT = re.compile(r"\d")
 
 
@@ -81,25 +128,53 @@ def url_host(url: str) -> str:
         return ""
 
 
+def _cue_before(cue: re.Pattern[str], text: str, start: int, reach: int) -> bool:
+    return cue.search(text, max(0, start - reach), start) is not None
+
+
 def find_phones(text: str, region: str) -> list[Span]:
-    if len(_DIGIT.findall(text)) < 7:
+    """Numbers valid for the region (libphonenumber), and phone-shaped numbers a phone word introduces."""
+    if len(_DIGIT.findall(text)) < 6:
         return []
-    spans = []
+    spans: list[Span] = []
     try:
         for found in phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.VALID):
             spans.append((found.start, found.end))
-    except Exception:
-        return spans
-    return spans
+    except Exception:  # a library failure must never fail a decision
+        spans = []
+    for m in _PHONE_SHAPE.finditer(text):
+        digits = len(_digits(m.group()))
+        if not 6 <= digits <= 15 or any(a <= m.start() < b for a, b in spans):
+            continue
+        if m.group().count(".") == 3 and " " not in m.group():
+            continue  # an IPv4 address, not a phone number
+        shape = m.group().strip()
+        if _PHONE_STRONG.match(shape) or (
+            _cue_before(_PHONE_CUE, text, m.start(), 40)
+            and not _OTHER_NUMBER.search(text, max(0, m.start() - 30), m.start())
+        ):
+            spans.append(m.span())
+    return [span for span in spans if not _is_ipv4(text[span[0] : span[1]]) and not _TOLL_FREE.match(text, span[0])]
+
+
+def _is_ipv4(candidate: str) -> bool:
+    try:
+        ipaddress.IPv4Address(candidate.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def find_cards(text: str, region: str) -> list[Span]:
-    if len(_DIGIT.findall(text)) < 13:
+    """13–19 digits passing Luhn; 12 (some Maestro cards) only when the word card comes just before."""
+    if len(_DIGIT.findall(text)) < 12:
         return []
     spans = []
     for m in _CARD.finditer(text):
         digits = _digits(m.group())
-        if 13 <= len(digits) <= 19 and luhn.is_valid(digits):
+        if not luhn.is_valid(digits) if digits.isdigit() else True:
+            continue
+        if 13 <= len(digits) <= 19 or (len(digits) == 12 and "card" in text[max(0, m.start() - 40) : m.start()]):
             spans.append(m.span())
     return spans
 
@@ -144,12 +219,22 @@ def find_ip_addresses(text: str, region: str) -> list[Span]:
 
 
 def find_street_addresses(text: str, region: str) -> list[Span]:
-    spans = [m.span() for m in _PO_BOX.finditer(text)]
+    """Street types (US/UK/AU), continental street words, PO and military boxes, unit numbers next
+    to a house number, and any word-and-number after a cue such as "lives at" or "address:"."""
     if not _DIGIT.search(text):
-        return spans
+        return []
+    spans = [m.span() for m in _PO_BOX.finditer(text)]
+    spans += [m.span() for m in _MILITARY.finditer(text)]
     spans += [m.span() for m in _STREET.finditer(text)]
     spans += [m.span() for m in _STREET_NUMBER_AFTER.finditer(text)]
     spans += [m.span() for m in _CONTINENTAL.finditer(text)]
+    for m in _UNIT.finditer(text):
+        if _DIGIT.search(text, max(0, m.start() - 40), m.start()):
+            spans.append(m.span())
+    for cue in _ADDRESS_CUE.finditer(text):
+        found = _NEAR_NUMBER.match(text, cue.end())
+        if found and found.end() > found.start():
+            spans.append((found.start(), found.end()))
     return spans
 
 

@@ -236,6 +236,13 @@ def test_personal_data_is_found_and_checked(policy_set: Callable[[str], PolicySe
         "IBAN GB82 WEST 1234 5698 7654 32": True,
         "server at 192.168.10.4": True,
         "I take 20 mg twice a day and 5 more at 10pm": False,
+        "call the helpline on 1-800-273-8255 any time": False,  # toll-free: an organisation, not a member
+        "my number is 0412 555 019, text me": True,
+        "she lives at Dunajska 56 near the park": True,
+        "send it to PSC 4574, Box 8393 APO AA 81998": True,
+        "I walked 3 times in a row around the park": False,
+        "it took 4 days. the circle of pain goes on": False,
+        "my driver's license number is 6940579": False,
     }
     for text, expected in found.items():
         assert (fired(judge(rules, post(text))) == ["confidentiality/contact"]) == expected, text
