@@ -50,7 +50,7 @@ class ServerSettings:
 class QueueSettings:
     redis_url: str | None = field(default=None, metadata=_meta("HAVEN_REDIS_URL", scheme=("redis", "rediss")))
     """Redis for the Celery broker, dedupe keys and counters. Unset: embedded mode."""
-    visibility_timeout_seconds: int = field(default=7200, metadata=_meta("HAVEN_VISIBILITY_TIMEOUT_SECONDS", min=60))
+    visibility_timeout_seconds: int = field(default=7200, metadata=_meta("HAVEN_VISIBILITY_TIMEOUT_SECONDS", min=1))
     """Seconds before Redis hands an unacknowledged task to another worker; above any task."""
     dedupe_ttl_seconds: int = field(default=7 * 86400, metadata=_meta("HAVEN_DEDUPE_TTL_SECONDS", min=60))
     """How long a post's identity is remembered for deduplication."""

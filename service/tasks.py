@@ -25,8 +25,10 @@ from kombu.entity import Queue
 from service.config import Settings
 from service.counters_redis import RedisCounterStore
 from service.domain import Post
-from service.pipeline import LivePolicies, Pipeline
+from service.pipeline import Pipeline
+from service.plugins.dispatch import PLATFORM_ACTION, PluginRuntime, register_plugin_tasks
 from service.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
+from service.services import Services, build_services
 from service.store.sql import SqlStore
 from service.webhooks.delivery import attempt_delivery, backoff_seconds
 
@@ -49,15 +51,21 @@ def create_celery_app(settings: Settings, *, schedule: dict[str, dict[str, Any]]
     if settings.queue.redis_url is None:
         raise ValueError("Celery needs HAVEN_REDIS_URL")
     app = Celery("haven", broker=settings.queue.redis_url, set_as_current=False)
-    task_limit = max(settings.queue.visibility_timeout_seconds // 2, 30)
+    visibility = settings.queue.visibility_timeout_seconds
+    task_limit = max(visibility // 2, 1)
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": settings.queue.visibility_timeout_seconds},
+        broker_transport_options={
+            "visibility_timeout": visibility,
+            # Sweep for tasks of dead workers a tenth of the timeout apart (1 to 10 s).
+            "unacked_restore_interval": min(max(visibility // 10, 1), 10),
+            "unacked_restore_throttle": 1,
+        },
         broker_connection_retry_on_startup=True,
         task_time_limit=task_limit,
-        task_soft_time_limit=task_limit - 10,
+        task_soft_time_limit=task_limit * 0.9,
         task_ignore_result=True,
         task_store_errors_even_if_ignored=False,
         task_serializer="json",
@@ -87,16 +95,24 @@ class WorkerRuntime:
     pipeline: Pipeline
     http: httpx.Client
     heartbeat: threading.Event
+    # The plugins, their host and the platform-action ledger, built as in the API.
+    services: Services
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerRuntime:
-        store = SqlStore.from_url(settings.database.effective_url)
+        services = build_services(settings)
+        store = services.store
         assert settings.queue.redis_url is not None
         counters = RedisCounterStore(redis.Redis.from_url(settings.queue.redis_url))
-        policies = LivePolicies(settings.policy.directory, settings.policy.reload_seconds)
-        pipeline = Pipeline(store, policies, counters, store_post_text=settings.privacy.store_post_text)
+        pipeline = Pipeline(
+            store,
+            services.policies,
+            counters,
+            store_post_text=settings.privacy.store_post_text,
+            actions=services.platform,
+        )
         http = httpx.Client(timeout=settings.webhooks.timeout_seconds, follow_redirects=False)
-        return cls(settings, store, pipeline, http, threading.Event())
+        return cls(settings, store, pipeline, http, threading.Event(), services)
 
 
 _runtime: WorkerRuntime | None = None
@@ -110,6 +126,12 @@ def runtime() -> WorkerRuntime:
             if _runtime is None:
                 _runtime = WorkerRuntime.from_settings(Settings.from_env())
     return _runtime
+
+
+def plugin_runtime() -> PluginRuntime:
+    platform = runtime().services.platform
+    assert platform is not None, "build_services starts the plugins"
+    return platform
 
 
 def touch_heartbeat(settings: Settings) -> None:
@@ -128,6 +150,8 @@ def _register_tasks(app: Celery) -> None:
         decided = worker.pipeline.decide(posts, datetime.fromisoformat(received_at))
         for delivery_id, queue in decided.deliveries:
             app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
+        for action_id, queue in decided.actions:
+            app.send_task(PLATFORM_ACTION, args=[action_id], queue=queue)
         touch_heartbeat(worker.settings)
 
     @app.task(name=DELIVER_WEBHOOK, bind=True, max_retries=None)  # type: ignore[untyped-decorator]
@@ -138,6 +162,8 @@ def _register_tasks(app: Celery) -> None:
         touch_heartbeat(worker.settings)
         if result.outcome == "retry":
             raise self.retry(countdown=backoff_seconds(result.attempt, hooks.retry_base_seconds))
+
+    register_plugin_tasks(app, plugin_runtime)
 
     @app.task(name=PURGE)  # type: ignore[untyped-decorator]
     def purge() -> None:
@@ -189,6 +215,10 @@ class CeleryWorkQueue:
     def deliver(self, delivery_ids: Sequence[str], *, queue: str) -> None:
         for delivery_id in delivery_ids:
             self._app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
+
+    def send(self, task: str, args: list[Any], queue: str) -> None:
+        """Send any task by name (the plugins' platform actions and reviews)."""
+        self._app.send_task(task, args=args, queue=queue)
 
     def depths(self) -> dict[str, int]:
         pipe = self._redis.pipeline(transaction=False)

@@ -72,6 +72,9 @@ def service_env(redis_url: str, postgres_url: str, tmp_path_factory: pytest.Temp
         HAVEN_DATABASE_URL=postgres_url,
         HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
         HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
+        # Short, so that tasks of a killed worker come back within the test; longer
+        # than any task the tests run.
+        HAVEN_VISIBILITY_TIMEOUT_SECONDS="5",
     )
 
 
@@ -86,6 +89,10 @@ class WorkerHandle:
     def restart(self) -> None:
         self.process.stop()
         self.process = start_worker(self.env, self.logs)
+
+    def replace(self, process: HavenProcess) -> None:
+        """Make `process` the session's worker (the old one must be stopped)."""
+        self.process = process
 
 
 @pytest.fixture(scope="session")

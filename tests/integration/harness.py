@@ -9,6 +9,7 @@ number (so its own Celery queues), its own PostgreSQL databases, its own
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -107,7 +108,13 @@ class HavenProcess:
 
     def start(self) -> HavenProcess:
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen([HAVEN, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [HAVEN, *self.args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         return self
 
@@ -123,6 +130,14 @@ class HavenProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=5)
+        self.process = None
+
+    def kill_all(self) -> None:
+        """SIGKILL the process and its children at once, as when a node dies."""
+        if self.process is None:
+            return
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
         self.process = None
 
     def logs(self) -> str:

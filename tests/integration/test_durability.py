@@ -1,0 +1,47 @@
+"""No accepted post is lost when workers stop or die."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.integration.conftest import WorkerHandle
+from tests.integration.harness import start_worker, wait_until
+from tests.integration.test_pipeline_end_to_end import HOSTILE, a_post
+
+pytestmark = pytest.mark.integration
+
+
+def decided_count(api: httpx.Client, ids: list[str]) -> int:
+    return sum(api.get(f"/v1/decisions/{i}").json()["status"] == "decided" for i in ids)
+
+
+def test_posts_accepted_while_no_worker_runs_are_decided_when_one_starts(
+    api: httpx.Client, community: str, worker: WorkerHandle
+) -> None:
+    worker.process.stop()
+    try:
+        ids = [api.post("/v1/posts", json=a_post(community)).json()["id"] for _ in range(5)]
+        assert {api.get(f"/v1/decisions/{i}").json()["status"] for i in ids} == {"pending"}
+    finally:
+        worker.restart()
+    wait_until(lambda: decided_count(api, ids) == len(ids))
+
+
+def test_posts_held_by_a_worker_killed_mid_task_are_decided_by_the_next(
+    api: httpx.Client, community: str, worker: WorkerHandle
+) -> None:
+    worker.process.stop()
+    doomed = start_worker(worker.env, worker.logs.with_name("doomed.log"), "--concurrency", "1")
+    try:
+        batches = [
+            api.post("/v1/posts/batch", json={"posts": [a_post(community, HOSTILE) for _ in range(50)]}).json()["items"]
+            for _ in range(4)
+        ]
+        ids = [item["id"] for batch in batches for item in batch]
+        wait_until(lambda: decided_count(api, ids[:50]) > 0, interval=0.01)
+    finally:
+        doomed.kill_all()
+    assert decided_count(api, ids) < len(ids)
+    worker.replace(start_worker(worker.env, worker.logs))
+    wait_until(lambda: decided_count(api, ids) == len(ids), timeout=60, interval=0.5)

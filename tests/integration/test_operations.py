@@ -1,0 +1,163 @@
+"""What an operator runs: migrations, keys, health probes, embedded mode, reloads, purges."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import redis
+
+from service.counters_redis import RedisCounterStore
+from service.domain import Decision, PostRef
+from service.store.sql import SqlStore, hash_key
+from tests.integration.conftest import WorkerHandle
+from tests.integration.harness import (
+    TEST_POLICIES,
+    WebhookReceiver,
+    haven_env,
+    run_haven,
+    start_api,
+    wait_until,
+)
+from tests.integration.test_pipeline_end_to_end import CRISIS, HOSTILE, a_post, decided, subscribe
+
+pytestmark = pytest.mark.integration
+
+
+def test_migrate_creates_the_schema_and_is_idempotent(fresh_postgres_url: str) -> None:
+    env = haven_env(HAVEN_DATABASE_URL=fresh_postgres_url)
+    for _ in range(2):
+        done = run_haven("migrate", env=env)
+        assert done.returncode == 0, done.stderr
+    with psycopg.connect(fresh_postgres_url) as db:
+        tables = {r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")}
+    assert {"decisions", "api_keys", "reviews", "webhook_deliveries", "webhook_attempts"} <= tables
+
+
+def test_keys_create_prints_the_key_once_and_stores_only_its_hash(
+    postgres_url: str, store: SqlStore, community: str
+) -> None:
+    made = run_haven(
+        "keys", "create", community, "--scope", "ingest", "--scope", "read",
+        env=haven_env(HAVEN_DATABASE_URL=postgres_url),
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    secret = made.stdout.strip()
+    assert secret.startswith("hvn_")
+    found = store.find_api_key(secret)
+    assert found is not None
+    assert found.community == community
+    assert found.scopes == ("ingest", "read")
+    with psycopg.connect(postgres_url) as db:
+        stored = db.execute("SELECT key_hash FROM api_keys WHERE id = %s", (found.id,)).fetchone()
+    assert stored == (hash_key(secret),)
+
+
+def test_health_worker_is_healthy_while_the_worker_beats(
+    worker: WorkerHandle, service_env: dict[str, str], tmp_path: Path
+) -> None:
+    assert run_haven("health", "worker", "--max-age", "30", env=service_env).returncode == 0
+    missing = {**service_env, "HAVEN_WORKER_HEARTBEAT_FILE": str(tmp_path / "none")}
+    assert run_haven("health", "worker", env=missing).returncode == 1
+
+
+def test_a_bad_setting_stops_the_start_with_the_variable_named() -> None:
+    failed = run_haven("serve", env=haven_env(HAVEN_PORT="eighty"))
+    assert failed.returncode == 2
+    assert "HAVEN_PORT" in failed.stderr
+    failed = run_haven("serve", env=haven_env(HAVEN_REDIS_URL="redis://127.0.0.1:6379/5"))
+    assert failed.returncode == 2
+    assert "HAVEN_DATABASE_URL" in failed.stderr
+
+
+def test_embedded_mode_says_so_and_decides_in_process_and_delivers_webhooks(
+    tmp_path: Path, receiver: WebhookReceiver
+) -> None:
+    env = haven_env(HAVEN_EMBEDDED_DB_PATH=str(tmp_path / "haven.db"))
+    made = run_haven("keys", "create", "embedded-community", "--scope", "admin", env=env)
+    assert made.returncode == 0, made.stderr
+    process, base = start_api(env, tmp_path / "serve.log")
+    try:
+        assert "running embedded" in process.logs()
+        with httpx.Client(base_url=base, headers={"authorization": f"Bearer {made.stdout.strip()}"}) as api:
+            path = subscribe(api, receiver, "escalation.created")
+            accepted = api.post("/v1/posts", json=a_post("embedded-community", CRISIS)).json()
+            assert decided(api, accepted["id"])["decision"]["verdict"] == "escalate"
+            delivery = wait_until(lambda: receiver.at(path))[0]
+            assert delivery.verified
+            assert httpx.get(base + "/readyz").json()["mode"] == "embedded"
+    finally:
+        process.stop()
+
+
+def test_policies_reload_when_their_files_change_and_decisions_record_the_version(
+    tmp_path: Path,
+) -> None:
+    policies = tmp_path / "policies"
+    shutil.copytree(TEST_POLICIES, policies)
+    env = haven_env(HAVEN_EMBEDDED_DB_PATH=str(tmp_path / "haven.db"), HAVEN_POLICY_DIR=str(policies))
+    secret = run_haven("keys", "create", "reload", env=env).stdout.strip()
+    process, base = start_api(env, tmp_path / "serve.log")
+    try:
+        with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}) as api:
+            before = decided(api, api.post("/v1/posts", json=a_post("reload", HOSTILE)).json()["id"])
+            assert before["decision"]["verdict"] == "hold"
+            community = policies / "community.yaml"
+            community.write_text(community.read_text().replace("- hold", "- remove"))
+
+            def verdict_now() -> dict[str, str] | None:
+                found = decided(api, api.post("/v1/posts", json=a_post("reload", HOSTILE)).json()["id"])
+                return found["decision"] if found["decision"]["verdict"] == "remove" else None
+
+            after = wait_until(verdict_now, interval=0.3)
+            assert after["policy_version"] != before["decision"]["policy_version"]
+    finally:
+        process.stop()
+
+
+def test_retention_purge_removes_decisions_older_than_the_window(store: SqlStore) -> None:
+    old = datetime.now(UTC) - timedelta(days=100)
+    decision = Decision(
+        id="00000000-0000-0000-0000-0000000000aa",
+        post=PostRef(platform="t", community="purge", external_id="1", revision="1", kind="post",
+                     author_id="a"),
+        policy_version="v", verdict="hold", mode="enforce", matches=[],
+    )  # fmt: skip
+    decision.timings.decided_at = old
+    store.record_decisions([(decision, None)], [])
+    assert store.get_decision("purge", decision.id) is not None
+    counts = store.purge(datetime.now(UTC) - timedelta(days=90))
+    assert counts.decisions >= 1
+    assert store.get_decision("purge", decision.id) is None
+
+
+def test_logs_carry_ids_and_never_the_post_text(
+    api: httpx.Client, community: str, worker: WorkerHandle, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    marker = f"zebra{time.time_ns()} you idiot"
+    accepted = api.post("/v1/posts", json=a_post(community, marker)).json()
+    decided(api, accepted["id"])
+    worker_logs = worker.process.logs()
+    assert accepted["id"] in worker_logs
+    assert "zebra" not in worker_logs
+    api_logs = "".join(p.read_text() for p in tmp_path_factory.getbasetemp().rglob("api.log"))
+    assert accepted["id"] in api_logs
+    assert "zebra" not in api_logs
+
+
+def test_redis_counters_count_each_post_once_within_the_window(redis_url: str) -> None:
+    counters = RedisCounterStore(redis.Redis.from_url(redis_url), prefix=f"test:{time.time_ns()}")
+    now = datetime.now(UTC)
+    for _ in range(2):
+        counters.record("c", "a", "community.hostility", "post-1", now)
+    counters.record("c", "a", "community.spam", "post-2", now - timedelta(hours=2))
+    counters.record("c", "a", "crisis.suicide", "post-3", now)
+    assert counters.count("c", "a", "community", now - timedelta(hours=3)) == 2
+    assert counters.count("c", "a", "community", now - timedelta(hours=1)) == 1
+    assert counters.count("c", "a", "community", now - timedelta(hours=3), exclude_member="post-1") == 1
+    assert counters.count("c", "other", "community", now - timedelta(hours=3)) == 0
