@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+# One image for the API, the workers, the scheduler and the migration Job:
+#   haven serve | haven worker --queues Q | haven scheduler | haven migrate
+# Runs as uid 10001 with a read-only root filesystem; HOME and all scratch files live in
+# /tmp, which Kubernetes mounts as an emptyDir (see helm/haven).
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# --- build: wheels for Haven and every dependency ----------------------------------------
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1
+# Compilers only for dependencies without a wheel for this platform; not in the final image.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY service ./service
+COPY plugins ./plugins
+RUN python -m pip wheel --wheel-dir /wheels .
+
+# --- runtime ------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+ARG HAVEN_UID=10001
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    VIRTUAL_ENV=/opt/haven \
+    PATH=/opt/haven/bin:$PATH \
+    HOME=/tmp \
+    TMPDIR=/tmp \
+    HAVEN_POLICY_DIR=/app/policies \
+    HAVEN_HOST=0.0.0.0 \
+    HAVEN_PORT=8000 \
+    HAVEN_WORKER_HEARTBEAT_FILE=/tmp/haven-worker.alive
+RUN python -m venv "$VIRTUAL_ENV" \
+    && groupadd --system --gid "$HAVEN_UID" haven \
+    && useradd --system --uid "$HAVEN_UID" --gid haven --home-dir /tmp --no-create-home \
+        --shell /usr/sbin/nologin haven
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    pip install --no-index --find-links=/wheels haven \
+    && find "$VIRTUAL_ENV" -name '__pycache__' -prune -exec rm -rf {} +
+# The default policy pack; a ConfigMap mounted elsewhere replaces it (HAVEN_POLICY_DIR).
+COPY --chown=root:root policies /app/policies
+WORKDIR /app
+USER 10001:10001
+EXPOSE 8000 9101
+ENTRYPOINT ["haven"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

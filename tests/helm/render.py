@@ -1,0 +1,150 @@
+"""Renders the chart for each case with Helm's own engine and validates every object.
+
+Runs under the chart-tools interpreter (Python 3.12+, tests/helm/requirements.txt), not
+the project's: helm-sdkpy needs 3.12. Reads a JSON request {"chart": dir, "cases": {name:
+values}} on stdin and writes {name: result} as JSON on stdout, where result has:
+
+  lint       Helm's lint of the chart with the case's values (messages and errors)
+  error      the install's error, or null
+  objects    every object Helm created, hooks included, as Helm rendered it
+  hooks      "Kind/name" of the hook objects and their hook annotation
+  notes      NOTES.txt as rendered
+  invalid    objects that fail the Kubernetes schemas (or the CRD schemas in crd-schemas/)
+
+helm-sdkpy has no `helm template`; its install action renders the chart and sends the
+objects to an API server, here fake_apiserver's double on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import yaml
+
+os.environ.setdefault("HELM_DRIVER", "memory")
+import helm_sdkpy
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fake_apiserver import FakeApiServer
+
+KUBERNETES_VERSION = "1.33"
+NAMESPACE = "haven-test"
+RELEASE = "rel"
+CRD_SCHEMAS = Path(__file__).parent / "crd-schemas"
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def lint(chart: Path, values: dict[str, Any], config: helm_sdkpy.Configuration) -> dict[str, Any]:
+    """Helm lint reads the chart's own values.yaml: lint a copy holding the case's values."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy_dir = Path(tmp) / chart.name
+        shutil.copytree(chart, copy_dir)
+        defaults = yaml.safe_load((chart / "values.yaml").read_text()) or {}
+        merged = deep_merge(defaults, values)
+        # As JSON (which is YAML): PyYAML leaves strings such as `y` bare, which Helm's
+        # YAML 1.1 parser reads as booleans.
+        (copy_dir / "values.yaml").write_text(json.dumps(merged, indent=1))
+        try:
+            result = asyncio.run(helm_sdkpy.Lint(config).run(str(copy_dir)))
+        except helm_sdkpy.HelmError as exc:
+            return {"failed": str(exc), "messages": []}
+    messages = [
+        {"severity": m.get("Severity"), "path": m.get("Path"), "error": str(m.get("Err"))}
+        for m in result.get("Messages") or []
+    ]
+    return {"failed": None, "messages": messages, "errors": result.get("Errors")}
+
+
+def crd_schema(kind: str) -> dict[str, Any] | None:
+    path = CRD_SCHEMAS / f"{kind.lower()}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def validate(obj: dict[str, Any]) -> str | None:
+    schema = crd_schema(obj.get("kind", ""))
+    try:
+        if schema is not None:
+            jsonschema.Draft7Validator(schema).validate(obj)
+        else:
+            kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path)
+        return f"{where}: {exc.message}"
+    except kubernetes_validate.SchemaNotFoundError as exc:
+        return exc.message
+    return None
+
+
+def documents(text: str) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def render(chart: Path, values: dict[str, Any]) -> dict[str, Any]:
+    with FakeApiServer() as api:
+        config = helm_sdkpy.Configuration(namespace=NAMESPACE, kubeconfig=api.kubeconfig())
+        out: dict[str, Any] = {"lint": lint(chart, values, config), "error": None}
+        try:
+            release = asyncio.run(
+                helm_sdkpy.Install(config).run(
+                    RELEASE, str(chart), values=values or None, wait=False, timeout=60
+                )
+            )
+        except helm_sdkpy.HelmError as exc:
+            out.update(error=str(exc), objects=[], hooks=[], notes="", invalid=[])
+            return out
+        objects = documents(release.get("manifest", ""))
+        hooks = []
+        for hook in release.get("hooks") or []:
+            for doc in documents(hook.get("manifest", "")):
+                objects.append(doc)
+                annotations = doc["metadata"].get("annotations", {})
+                hooks.append({
+                    "object": f"{doc['kind']}/{doc['metadata']['name']}",
+                    "hook": annotations.get("helm.sh/hook"),
+                    "weight": annotations.get("helm.sh/hook-weight"),
+                })
+        created = sorted(f"{o['kind']}/{o['metadata']['name']}" for o in api.store.created)
+    invalid = []
+    for obj in objects:
+        problem = validate(obj)
+        if problem:
+            invalid.append({"object": f"{obj.get('kind')}/{obj['metadata'].get('name')}", "error": problem})
+    out.update(
+        objects=objects,
+        hooks=hooks,
+        created=created,
+        notes=(release.get("info") or {}).get("notes", ""),
+        invalid=invalid,
+    )
+    return out
+
+
+def main() -> int:
+    request = json.load(sys.stdin)
+    chart = Path(request["chart"]).resolve()
+    results = {name: render(chart, values) for name, values in request["cases"].items()}
+    json.dump(results, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

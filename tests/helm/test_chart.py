@@ -1,0 +1,517 @@
+"""The Helm chart, rendered by Helm itself for each case in conftest.CASES.
+
+Every object is validated against the Kubernetes 1.33 schemas (strict: unknown fields
+fail) or, for the Prometheus Operator and KEDA kinds, against crd-schemas/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.helm.conftest import CASES, CHART
+
+GOOD = [name for name in CASES if not name.startswith("refuse-")]
+REFUSED = {
+    "refuse-two-redis": "redis: choose exactly one of redis.url, redis.existingSecret",
+    "refuse-no-database": "postgresql: choose exactly one of",
+    "refuse-zero-crisis-workers": "/workers/crisis/replicas",
+    "refuse-typo": "additional properties 'replica' not allowed",
+    "refuse-keda-without-address": "keda.enabled needs keda.redis.address",
+    "refuse-bad-redis-url": "/redis/url",
+}
+RECOMMENDED_LABELS = (
+    "helm.sh/chart",
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/managed-by",
+)
+POD_KINDS = ("Deployment", "StatefulSet", "Job")
+
+
+def objects(rendered: dict[str, Any], case: str, kind: str | None = None) -> list[dict[str, Any]]:
+    result = rendered[case]
+    assert result["error"] is None, result["error"]
+    return [o for o in result["objects"] if kind is None or o["kind"] == kind]
+
+
+def one(rendered: dict[str, Any], case: str, kind: str, name: str) -> dict[str, Any]:
+    found = [o for o in objects(rendered, case, kind) if o["metadata"]["name"] == name]
+    assert len(found) == 1, f"{kind}/{name} in {case}: {len(found)} found"
+    return found[0]
+
+
+def kinds(rendered: dict[str, Any], case: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for o in objects(rendered, case):
+        counts[o["kind"]] = counts.get(o["kind"], 0) + 1
+    return counts
+
+
+def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = obj["spec"]["template"]["spec"]
+    return spec
+
+
+def env_of(container: dict[str, Any]) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
+
+
+# -- Helm accepts, renders and validates ------------------------------------------------
+
+
+@pytest.mark.parametrize("case", GOOD)
+def test_lint_is_clean(rendered: dict[str, Any], case: str) -> None:
+    lint = rendered[case]["lint"]
+    assert lint["failed"] is None
+    worse_than_info = [m for m in lint["messages"] if m["severity"] > 1]
+    assert worse_than_info == []
+
+
+@pytest.mark.parametrize("case", GOOD)
+def test_every_object_is_valid_kubernetes(rendered: dict[str, Any], case: str) -> None:
+    assert objects(rendered, case), "nothing rendered"
+    assert rendered[case]["invalid"] == []
+
+
+@pytest.mark.parametrize("case", GOOD)
+def test_helm_created_exactly_what_it_rendered(rendered: dict[str, Any], case: str) -> None:
+    names = sorted(f"{o['kind']}/{o['metadata']['name']}" for o in objects(rendered, case))
+    assert rendered[case]["created"] == names
+
+
+@pytest.mark.parametrize(("case", "message"), sorted(REFUSED.items()))
+def test_bad_values_are_refused_with_a_reason(
+    rendered: dict[str, Any], case: str, message: str
+) -> None:
+    error = rendered[case]["error"]
+    assert error is not None, f"{case} was accepted"
+    assert message in error
+
+
+def test_every_case_is_checked_for_refusal() -> None:
+    assert set(REFUSED) == {name for name in CASES if name.startswith("refuse-")}
+
+
+# -- Labels, security, probes ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", GOOD)
+def test_recommended_labels_everywhere(rendered: dict[str, Any], case: str) -> None:
+    for obj in objects(rendered, case):
+        labels = obj["metadata"].get("labels", {})
+        missing = [key for key in RECOMMENDED_LABELS if key not in labels]
+        assert missing == [], f"{obj['kind']}/{obj['metadata']['name']} lacks {missing}"
+        assert labels["app.kubernetes.io/instance"] == "rel"
+
+
+@pytest.mark.parametrize("case", GOOD)
+def test_selectors_match_their_pod_templates(rendered: dict[str, Any], case: str) -> None:
+    for obj in objects(rendered, case):
+        if obj["kind"] not in ("Deployment", "StatefulSet"):
+            continue
+        selector = obj["spec"]["selector"]["matchLabels"]
+        labels = obj["spec"]["template"]["metadata"]["labels"]
+        assert selector.items() <= labels.items()
+        assert "app.kubernetes.io/component" in selector
+    workloads = [o for o in objects(rendered, case) if o["kind"] in ("Deployment", "StatefulSet")]
+    selectors = [tuple(sorted(o["spec"]["selector"]["matchLabels"].items())) for o in workloads]
+    assert len(set(selectors)) == len(selectors), "two workloads select the same pods"
+
+
+@pytest.mark.parametrize("case", GOOD)
+def test_services_and_pdbs_select_existing_pods(rendered: dict[str, Any], case: str) -> None:
+    pod_labels = [
+        o["spec"]["template"]["metadata"]["labels"]
+        for o in objects(rendered, case)
+        if o["kind"] in ("Deployment", "StatefulSet")
+    ]
+    for obj in objects(rendered, case):
+        if obj["kind"] == "Service":
+            selector = obj["spec"]["selector"]
+        elif obj["kind"] == "PodDisruptionBudget":
+            selector = obj["spec"]["selector"]["matchLabels"]
+        else:
+            continue
+        matched = [labels for labels in pod_labels if selector.items() <= labels.items()]
+        assert len(matched) == 1, f"{obj['kind']}/{obj['metadata']['name']} selects {len(matched)}"
+
+
+@pytest.mark.parametrize("case", GOOD)
+def test_pods_are_non_root_with_read_only_root(rendered: dict[str, Any], case: str) -> None:
+    for obj in objects(rendered, case):
+        if obj["kind"] not in POD_KINDS:
+            continue
+        spec = pod_spec(obj)
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        assert isinstance(spec["securityContext"]["runAsUser"], int)
+        assert spec["securityContext"]["runAsUser"] > 0
+        assert spec["automountServiceAccountToken"] is False
+        mounts = set()
+        for container in spec["containers"]:
+            context = container["securityContext"]
+            assert context["readOnlyRootFilesystem"] is True
+            assert context["allowPrivilegeEscalation"] is False
+            assert context["capabilities"]["drop"] == ["ALL"]
+            mounts |= {m["mountPath"] for m in container.get("volumeMounts", [])}
+        assert "/tmp" in mounts, f"{obj['metadata']['name']} has no writable /tmp"
+
+
+def test_haven_containers_probe_and_run_the_agreed_commands(rendered: dict[str, Any]) -> None:
+    api = one(rendered, "defaults", "Deployment", "rel-haven-api")
+    container = pod_spec(api)["containers"][0]
+    assert container["args"] == ["serve", "--host", "0.0.0.0", "--port", "8000"]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["ports"][0] == {"name": "http", "containerPort": 8000, "protocol": "TCP"}
+    for queue in ("crisis", "default"):
+        worker = one(rendered, "defaults", "Deployment", f"rel-haven-worker-{queue}")
+        container = pod_spec(worker)["containers"][0]
+        assert container["args"] == ["worker", "--queues", queue]
+        assert container["livenessProbe"]["exec"]["command"] == [
+            "haven", "health", "worker", "--max-age", "60",
+        ]
+        assert "celery" not in str(container["livenessProbe"])
+        assert "readinessProbe" not in container
+    scheduler = one(rendered, "defaults", "Deployment", "rel-haven-scheduler")
+    assert pod_spec(scheduler)["containers"][0]["args"] == ["scheduler"]
+    assert scheduler["spec"]["replicas"] == 1
+    assert scheduler["spec"]["strategy"] == {"type": "Recreate"}
+
+
+def test_settings_reach_every_haven_container(rendered: dict[str, Any]) -> None:
+    config = one(rendered, "everything-on", "ConfigMap", "rel-haven-config")["data"]
+    assert config["HAVEN_HOST"] == "0.0.0.0"
+    assert config["HAVEN_PORT"] == "8000"
+    assert config["HAVEN_LOG_LEVEL"] == "INFO"
+    assert config["HAVEN_MAX_BODY_BYTES"] == "1048576"
+    assert config["HAVEN_WORKER_HEARTBEAT_FILE"].startswith("/tmp/")
+    assert config["HAVEN_POLICY_DIR"] == "/etc/haven/policies"
+    assert config["HAVEN_WEBHOOK_MAX_ATTEMPTS"] == "10"
+    for obj in objects(rendered, "everything-on", "Deployment"):
+        container = pod_spec(obj)["containers"][0]
+        refs = [next(iter(e.values()))["name"] for e in container["envFrom"]]
+        assert refs == ["rel-haven-config", "rel-haven-secrets"]
+        assert container["image"] == "ghcr.io/haven-moderation/haven@sha256:" + "a" * 64
+
+
+# -- Data stores and secrets ------------------------------------------------------------
+
+
+def test_bundled_stores_are_statefulsets_with_a_generated_password(rendered: dict[str, Any]) -> None:
+    assert kinds(rendered, "defaults")["StatefulSet"] == 2
+    secret = one(rendered, "defaults", "Secret", "rel-haven-secrets")
+    assert set(secret["data"]) == {
+        "HAVEN_REDIS_URL", "HAVEN_DATABASE_URL", "redis-password", "postgresql-password",
+    }
+    import base64
+
+    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert len(data["postgresql-password"]) == 32
+    assert data["HAVEN_DATABASE_URL"] == (
+        f"postgresql://haven:{data['postgresql-password']}@rel-haven-postgresql:5432/haven"
+    )
+    assert data["HAVEN_REDIS_URL"] == f"redis://:{data['redis-password']}@rel-haven-redis:6379/0"
+    # The migration hook's own Secret carries the same URL (one password per render).
+    hook_secret = one(rendered, "defaults", "Secret", "rel-haven-migrate")
+    assert hook_secret["data"]["HAVEN_DATABASE_URL"] == secret["data"]["HAVEN_DATABASE_URL"]
+
+
+def test_external_stores_render_no_statefulset(rendered: dict[str, Any]) -> None:
+    assert "StatefulSet" not in kinds(rendered, "external")
+    assert {s["metadata"]["name"] for s in objects(rendered, "external", "Service")} == {
+        "rel-haven-api", "rel-haven-worker-crisis", "rel-haven-worker-default",
+    }
+
+
+def test_existing_secrets_are_referenced_and_nothing_secret_is_rendered(
+    rendered: dict[str, Any],
+) -> None:
+    assert objects(rendered, "existing-secrets", "Secret") == []
+    for obj in objects(rendered, "existing-secrets", "Deployment"):
+        container = pod_spec(obj)["containers"][0]
+        env = env_of(container)
+        assert env["HAVEN_REDIS_URL"] == {"secretKeyRef": {"name": "haven-redis", "key": "redis-url"}}
+        assert env["HAVEN_DATABASE_URL"] == {
+            "secretKeyRef": {"name": "haven-db", "key": "database-url"}
+        }
+        assert {"secretRef": {"name": "haven-credentials"}} in container["envFrom"]
+    job = one(rendered, "existing-secrets", "Job", "rel-haven-migrate")
+    assert env_of(pod_spec(job)["containers"][0])["HAVEN_DATABASE_URL"] == {
+        "secretKeyRef": {"name": "haven-db", "key": "database-url"}
+    }
+
+
+def test_migration_is_a_hook_before_install_and_upgrade(rendered: dict[str, Any]) -> None:
+    hooks = {h["object"]: h for h in rendered["external"]["hooks"]}
+    assert hooks["Job/rel-haven-migrate"]["hook"] == "pre-install,pre-upgrade"
+    assert hooks["Secret/rel-haven-migrate"]["hook"] == "pre-install,pre-upgrade"
+    assert int(hooks["Secret/rel-haven-migrate"]["weight"]) < int(
+        hooks["Job/rel-haven-migrate"]["weight"]
+    )
+    job = one(rendered, "external", "Job", "rel-haven-migrate")
+    assert pod_spec(job)["containers"][0]["args"] == ["migrate"]
+    assert "serviceAccountName" not in pod_spec(job), "the release's account may not exist yet"
+    # The bundled database does not exist before install: migrate after it.
+    bundled = {h["object"]: h["hook"] for h in rendered["defaults"]["hooks"]}
+    assert bundled["Job/rel-haven-migrate"] == "post-install,pre-upgrade"
+    assert rendered["minimal"]["hooks"] == []
+
+
+# -- Toggles add and remove their objects ---------------------------------------------------
+
+
+def test_optional_objects_are_off_by_default(rendered: dict[str, Any]) -> None:
+    present = kinds(rendered, "defaults")
+    for kind in ("ServiceMonitor", "PrometheusRule", "ScaledObject", "TriggerAuthentication",
+                 "Ingress"):
+        assert kind not in present
+
+
+def test_everything_on_adds_the_optional_objects(rendered: dict[str, Any]) -> None:
+    present = kinds(rendered, "everything-on")
+    assert present["ServiceMonitor"] == 1
+    assert present["PrometheusRule"] == 1
+    assert present["ScaledObject"] == 2
+    assert present["TriggerAuthentication"] == 1
+    assert present["Ingress"] == 1
+    # KEDA owns the workers' replica count; the API keeps its CPU autoscaler.
+    for queue in ("crisis", "default"):
+        worker = one(rendered, "everything-on", "Deployment", f"rel-haven-worker-{queue}")
+        assert "replicas" not in worker["spec"]
+    assert present["HorizontalPodAutoscaler"] == 1
+
+
+def test_minimal_removes_what_it_turns_off(rendered: dict[str, Any]) -> None:
+    present = kinds(rendered, "minimal")
+    assert "HorizontalPodAutoscaler" not in present
+    assert "Job" not in present
+    assert "ServiceAccount" not in present
+    names = {o["metadata"]["name"] for o in objects(rendered, "minimal", "Deployment")}
+    assert names == {"rel-haven-api", "rel-haven-worker-crisis"}
+    api = one(rendered, "minimal", "Deployment", "rel-haven-api")
+    assert api["spec"]["replicas"] == 2
+    assert pod_spec(api)["serviceAccountName"] == "haven-sa"
+    pdbs = {o["metadata"]["name"] for o in objects(rendered, "minimal", "PodDisruptionBudget")}
+    assert pdbs == {"rel-haven-worker-crisis"}
+
+
+def test_crisis_workers_always_have_capacity(rendered: dict[str, Any]) -> None:
+    for case in ("defaults", "everything-on", "bundled-keda-persistent"):
+        pdb = one(rendered, case, "PodDisruptionBudget", "rel-haven-worker-crisis")
+        assert pdb["spec"]["minAvailable"] >= 1
+    for case in ("everything-on", "bundled-keda-persistent"):
+        scaled = one(rendered, case, "ScaledObject", "rel-haven-worker-crisis")
+        assert scaled["spec"]["minReplicaCount"] >= 1
+        assert scaled["spec"]["scaleTargetRef"]["name"] == "rel-haven-worker-crisis"
+        (trigger,) = scaled["spec"]["triggers"]
+        assert trigger["type"] == "redis"
+        assert trigger["metadata"]["listName"] == "crisis"
+
+
+def test_keda_authenticates_with_the_right_password(rendered: dict[str, Any]) -> None:
+    external = one(rendered, "everything-on", "TriggerAuthentication", "rel-haven-redis-auth")
+    assert external["spec"]["secretTargetRef"] == [
+        {"parameter": "password", "name": "haven-redis-auth", "key": "password"}
+    ]
+    bundled = one(rendered, "bundled-keda-persistent", "TriggerAuthentication", "rel-haven-redis-auth")
+    assert bundled["spec"]["secretTargetRef"] == [
+        {"parameter": "password", "name": "rel-haven-secrets", "key": "redis-password"}
+    ]
+    scaled = one(rendered, "bundled-keda-persistent", "ScaledObject", "rel-haven-worker-default")
+    assert scaled["spec"]["triggers"][0]["metadata"]["address"] == "rel-haven-redis:6379"
+
+
+def test_persistence_toggles_volume_claims(rendered: dict[str, Any]) -> None:
+    redis = one(rendered, "defaults", "StatefulSet", "rel-haven-redis")
+    assert "volumeClaimTemplates" not in redis["spec"]
+    redis = one(rendered, "bundled-keda-persistent", "StatefulSet", "rel-haven-redis")
+    (claim,) = redis["spec"]["volumeClaimTemplates"]
+    assert claim["spec"]["storageClassName"] == "fast"
+    assert "--appendonly yes" in redis["spec"]["template"]["spec"]["containers"][0]["command"][2]
+
+
+# -- Policies ---------------------------------------------------------------------------------
+
+
+def _checksums(rendered: dict[str, Any], case: str) -> dict[str, str]:
+    api = one(rendered, case, "Deployment", "rel-haven-api")
+    annotations: dict[str, str] = api["spec"]["template"]["metadata"]["annotations"]
+    return {k: v for k, v in annotations.items() if k.startswith("checksum/")}
+
+
+def test_policies_from_a_chart_configmap_with_folders(rendered: dict[str, Any]) -> None:
+    configmap = one(rendered, "policies-same", "ConfigMap", "rel-haven-policies")
+    assert set(configmap["data"]) == {"crisis.yaml", "templates__crisis-resources.md"}
+    api = one(rendered, "policies-same", "Deployment", "rel-haven-api")
+    (volume,) = [v for v in pod_spec(api)["volumes"] if v["name"] == "policies"]
+    assert {"key": "templates__crisis-resources.md", "path": "templates/crisis-resources.md"} in (
+        volume["configMap"]["items"]
+    )
+
+
+def test_policy_changes_roll_the_pods(rendered: dict[str, Any]) -> None:
+    same, changed = _checksums(rendered, "policies-same"), _checksums(rendered, "policies-changed")
+    assert same["checksum/policies"] != changed["checksum/policies"]
+    assert same["checksum/config"] == changed["checksum/config"]
+    assert same == _checksums(rendered, "everything-on") | {
+        "checksum/config": same["checksum/config"], "checksum/secret": same["checksum/secret"],
+    }
+    for queue in ("crisis", "default"):
+        worker = one(rendered, "policies-changed", "Deployment", f"rel-haven-worker-{queue}")
+        annotations = worker["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["checksum/policies"] == changed["checksum/policies"]
+
+
+def test_an_existing_policy_configmap_is_mounted_for_hot_reload(rendered: dict[str, Any]) -> None:
+    assert "checksum/policies" not in _checksums(rendered, "existing-policies")
+    assert [c["metadata"]["name"] for c in objects(rendered, "existing-policies", "ConfigMap")] == [
+        "rel-haven-config"
+    ]
+    api = one(rendered, "existing-policies", "Deployment", "rel-haven-api")
+    (volume,) = [v for v in pod_spec(api)["volumes"] if v["name"] == "policies"]
+    assert volume["configMap"] == {"name": "my-policies"}
+    (mount,) = [m for m in pod_spec(api)["containers"][0]["volumeMounts"] if m["name"] == "policies"]
+    assert "subPath" not in mount, "subPath mounts never see ConfigMap updates"
+    # No policies given: the pack in the image, no mount, no HAVEN_POLICY_DIR override.
+    assert "HAVEN_POLICY_DIR" not in one(rendered, "defaults", "ConfigMap", "rel-haven-config")["data"]
+
+
+# -- Monitoring -----------------------------------------------------------------------------
+
+
+def _metric_names_defined_by_the_service() -> set[str]:
+    source = (CHART.parent.parent / "service" / "metrics.py").read_text()
+    return set(re.findall(r'"(haven_[a-z_]+)"', source))
+
+
+def test_alerts_use_metrics_the_service_defines(rendered: dict[str, Any]) -> None:
+    rule = one(rendered, "everything-on", "PrometheusRule", "rel-haven")
+    defined = _metric_names_defined_by_the_service()
+    assert defined, "service/metrics.py defines no haven_ metric"
+    alerts = [r for group in rule["spec"]["groups"] for r in group["rules"]]
+    assert {a["alert"] for a in alerts} >= {
+        "HavenCrisisEscalationSlow", "HavenCrisisQueueBacklog", "HavenQueueBacklog",
+        "HavenWebhookDeliveriesFailing",
+    }
+    for alert in alerts:
+        used = set(re.findall(r"\b(haven_[a-z_]+)", alert["expr"]))
+        assert used, alert["alert"]
+        base = {re.sub(r"_(bucket|sum|count)$", "", name) for name in used}
+        assert base <= defined, f"{alert['alert']} uses undefined {base - defined}"
+        assert 'namespace="haven-test"' in alert["expr"]
+
+
+def test_service_monitor_scrapes_api_and_workers(rendered: dict[str, Any]) -> None:
+    monitor = one(rendered, "everything-on", "ServiceMonitor", "rel-haven")
+    assert monitor["metadata"]["labels"]["release"] == "prometheus"
+    ports = {e["port"] for e in monitor["spec"]["endpoints"]}
+    assert ports == {"http", "metrics"}
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    services = [
+        s for s in objects(rendered, "everything-on", "Service")
+        if selector.items() <= s["metadata"]["labels"].items()
+    ]
+    service_ports = {p["name"] for s in services for p in s["spec"]["ports"]}
+    assert service_ports == ports
+
+
+def test_notes_warn_about_the_bundled_stores(rendered: dict[str, Any]) -> None:
+    assert "WARNING: this release runs the bundled Redis and PostgreSQL" in rendered["defaults"]["notes"]
+    assert "WARNING" not in rendered["external"]["notes"]
+    assert "haven.example.org" in rendered["everything-on"]["notes"]
+
+
+# -- values.yaml ----------------------------------------------------------------------------
+
+
+def _leaves(tree: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    if isinstance(tree, dict) and tree:
+        return [leaf for key, value in tree.items() for leaf in _leaves(value, (*path, key))]
+    return [path]
+
+
+REF = r"(?:\$?\.Values|\$[A-Za-z_]\w*)(?:\.[A-Za-z_]\w*)*"
+
+
+def _template_reads(text: str) -> tuple[set[str], set[str]]:
+    """The value paths templates read, and those they read whole (toYaml, with, range).
+
+    Variables are resolved: `$api := .Values.api` makes `$api.port` read `.api.port`, and
+    `range $class, $w := .Values.workers` makes `$w.queues` read `.workers.*.queues`.
+    """
+    variables: dict[str, list[str]] = {}
+    for var, ref in re.findall(r"(\$\w+) := (" + REF + ")", text):
+        variables.setdefault(var, []).extend(_resolve(ref, variables))
+    for var, ref in re.findall(r"range \$\w+, (\$\w+) := (" + REF + ")", text):
+        variables[var] = [f"{path}.*" for path in _resolve(ref, variables)]
+    reads: set[str] = set()
+    for ref in re.findall(REF, text):
+        reads.update(_resolve(ref, variables))
+    whole: set[str] = set()
+    for ref in re.findall(r"(?:toYaml|with) (" + REF + ")", text):
+        whole.update(_resolve(ref, variables))
+    # A range over a map reads all of it, unless it reads fields of each entry ($w.queues).
+    for var, ref in re.findall(r"range \$\w+, (\$\w+) := (" + REF + ")", text):
+        if f"{var}." not in text:
+            whole.update(_resolve(ref, variables))
+    return reads, whole
+
+
+def _resolve(ref: str, variables: dict[str, list[str]]) -> list[str]:
+    head, _, tail = ref.partition(".Values") if ".Values" in ref else ref.partition(".")
+    if ".Values" in ref:
+        return [tail]
+    tail = f".{tail}" if tail else ""
+    return [f"{base}{tail}" for base in variables.get(head, [])]
+
+
+def _matches(pattern: str, path: str) -> bool:
+    return re.fullmatch(re.escape(pattern).replace(r"\*", r"[^.]+"), path) is not None
+
+
+def test_every_value_is_used_by_a_template() -> None:
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    reads: set[str] = set()
+    whole: set[str] = set()
+    for template in (CHART / "templates").iterdir():  # variables are local to a file
+        file_reads, file_whole = _template_reads(template.read_text())
+        reads |= file_reads
+        whole |= file_whole
+    unused = []
+    for leaf in _leaves(values):
+        dotted = "." + ".".join(leaf)
+        prefixes = ["." + ".".join(leaf[:i]) for i in range(1, len(leaf))]
+        if any(_matches(r, dotted) for r in reads):
+            continue
+        if any(_matches(w, p) for w in whole for p in prefixes):
+            continue
+        unused.append(dotted)
+    assert unused == []
+
+
+def test_the_unused_value_check_can_fail() -> None:
+    reads, whole = _template_reads("{{ .Values.a.b }} {{ toYaml .Values.c }} {{ $x := .Values.d }}{{ $x.e }}")
+    assert reads == {".a.b", ".c", ".d", ".d.e"}
+    assert whole == {".c"}
+
+
+def test_values_schema_describes_every_top_level_value() -> None:
+    import json
+
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert schema["additionalProperties"] is False
+    assert set(values) <= set(schema["properties"])
+
+
+def test_worker_security_context_uid_matches_the_image() -> None:
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    dockerfile = (Path(CHART).parent.parent / "Dockerfile").read_text()
+    (uid,) = re.findall(r"^USER (\d+)", dockerfile, re.MULTILINE)
+    assert values["podSecurityContext"]["runAsUser"] == int(uid)
