@@ -70,7 +70,7 @@ CASES: dict[str, dict[str, Any]] = {
                 "tls": [{"hosts": ["haven.example.org"], "secretName": "haven-tls"}],
             },
         },
-        "workers": {"crisis": {"extraArgs": ["--prefetch-multiplier", "1"]}},
+        "workers": {"crisis": {"concurrency": 8}},
         "keda": {
             "enabled": True,
             "redis": {

@@ -172,7 +172,8 @@ def test_haven_containers_probe_and_run_the_agreed_commands(rendered: dict[str, 
     for queue in ("crisis", "default"):
         worker = one(rendered, "defaults", "Deployment", f"rel-haven-worker-{queue}")
         container = pod_spec(worker)["containers"][0]
-        assert container["args"] == ["worker", "--queues", queue]
+        concurrency = {"crisis": "2", "default": "4"}[queue]
+        assert container["args"] == ["worker", "--queues", queue, "--concurrency", concurrency]
         assert container["livenessProbe"]["exec"]["command"] == [
             "haven", "health", "worker", "--max-age", "60",
         ]
@@ -285,6 +286,8 @@ def test_everything_on_adds_the_optional_objects(rendered: dict[str, Any]) -> No
         worker = one(rendered, "everything-on", "Deployment", f"rel-haven-worker-{queue}")
         assert "replicas" not in worker["spec"]
     assert present["HorizontalPodAutoscaler"] == 1
+    crisis = one(rendered, "everything-on", "Deployment", "rel-haven-worker-crisis")
+    assert pod_spec(crisis)["containers"][0]["args"][-2:] == ["--concurrency", "8"]
 
 
 def test_minimal_removes_what_it_turns_off(rendered: dict[str, Any]) -> None:
