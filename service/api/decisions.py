@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, get
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 
 from service.api.auth import requires
 from service.api.posts import decision_url
@@ -24,7 +24,7 @@ class DecisionController(Controller):
     guards = [requires("read")]  # noqa: RUF012
 
     @get("/{decision_id:str}", sync_to_thread=True, summary="One decision, or pending")
-    def get_one(self, decision_id: str, request: Request[ApiKey, str, State]) -> DecisionResource:
+    def get_one(self, decision_id: FromPath[str], request: Request[ApiKey, str, State]) -> DecisionResource:
         services: Services = request.app.state.services
         stored = services.store.get_decision(request.user.community, decision_id)
         url = decision_url(decision_id)
@@ -44,11 +44,11 @@ class DecisionController(Controller):
     def list_decisions(
         self,
         request: Request[ApiKey, str, State],
-        verdict: str | None = None,
-        category: Annotated[str | None, Parameter(description="a category or its prefix, e.g. crisis")] = None,
-        since: datetime | None = None,
-        cursor: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        verdict: Annotated[str | None, QueryParameter(description="allow, nudge, … escalate")] = None,
+        category: Annotated[str | None, QueryParameter(description="a category or its prefix, e.g. crisis")] = None,
+        since: Annotated[datetime | None, QueryParameter(description="decided at or after")] = None,
+        cursor: Annotated[str | None, QueryParameter(description="next_cursor of the previous page")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> DecisionList:
         if verdict is not None and verdict not in VERDICT_NAMES:
             raise Problem(400, "bad-filter", f"verdict must be one of {', '.join(VERDICT_NAMES)}")

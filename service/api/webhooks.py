@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
 
 from service.api.auth import requires
 from service.api.problems import Problem
@@ -28,7 +29,7 @@ class WebhookController(Controller):
     guards = [requires("admin")]  # noqa: RUF012
 
     @post("/", status_code=201, sync_to_thread=True, summary="Subscribe; the secret is shown once")
-    def create(self, data: SubscriptionIn, request: Request[ApiKey, str, State]) -> SubscriptionCreated:
+    def create(self, data: JSONBody[SubscriptionIn], request: Request[ApiKey, str, State]) -> SubscriptionCreated:
         services: Services = request.app.state.services
         made = services.store.create_subscription(request.user.community, data.url, data.event_types)
         return SubscriptionCreated(**msgspec.structs.asdict(_out(made)), secret=made.secret)
@@ -39,7 +40,7 @@ class WebhookController(Controller):
         return [_out(s) for s in services.store.list_subscriptions(request.user.community)]
 
     @get("/{subscription_id:str}", sync_to_thread=True, summary="One subscription")
-    def get_one(self, subscription_id: str, request: Request[ApiKey, str, State]) -> SubscriptionOut:
+    def get_one(self, subscription_id: FromPath[str], request: Request[ApiKey, str, State]) -> SubscriptionOut:
         services: Services = request.app.state.services
         found = services.store.get_subscription(request.user.community, subscription_id)
         if found is None:
@@ -47,7 +48,7 @@ class WebhookController(Controller):
         return _out(found)
 
     @delete("/{subscription_id:str}", sync_to_thread=True, summary="Unsubscribe")
-    def remove(self, subscription_id: str, request: Request[ApiKey, str, State]) -> None:
+    def remove(self, subscription_id: FromPath[str], request: Request[ApiKey, str, State]) -> None:
         services: Services = request.app.state.services
         if not services.store.delete_subscription(request.user.community, subscription_id):
             raise Problem(404, "not-found", "no such subscription in your community")

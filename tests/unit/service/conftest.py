@@ -1,0 +1,51 @@
+"""An embedded Haven app in-process (SQLite in a temporary folder, no Redis)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from service.app import create_app
+from service.config import Settings
+from service.services import Services, build_services
+
+TEST_POLICIES = Path(__file__).resolve().parents[2] / "integration" / "policies"
+
+
+@pytest.fixture
+def embedded_settings(tmp_path: Path) -> Settings:
+    return Settings.from_env(
+        {
+            "HAVEN_EMBEDDED_DB_PATH": str(tmp_path / "haven.db"),
+            "HAVEN_POLICY_DIR": str(TEST_POLICIES),
+            "HAVEN_MAX_BODY_BYTES": "65536",
+            "HAVEN_MAX_TEXT_CHARS": "1000",
+        }
+    )
+
+
+@pytest.fixture
+def services(embedded_settings: Settings) -> Iterator[Services]:
+    built = build_services(embedded_settings)
+    yield built
+    built.store.dispose()
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with TestClient(create_app(services.settings, services)) as running:
+        yield running
+
+
+@pytest.fixture
+def key(services: Services) -> str:
+    secret, _ = services.store.create_api_key("group", ["ingest", "read"])
+    return secret
+
+
+@pytest.fixture
+def auth(key: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {key}"}

@@ -1,0 +1,118 @@
+"""Every kind of bad request gets a problem-details answer, and accepted posts stay accepted."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from litestar.testing import TestClient
+
+from service.services import Services
+
+PROBLEM = "application/problem+json"
+
+
+def a_post(external_id: str = "1", **fields: Any) -> dict[str, Any]:
+    return {
+        "platform": "forum",
+        "community": "group",
+        "external_id": external_id,
+        "author": {"id": "a"},
+        "body": "hello",
+        **fields,
+    }
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    return body
+
+
+def send(client: TestClient, auth: dict[str, str], raw: bytes) -> Any:  # type: ignore[type-arg]
+    return client.post("/v1/posts", content=raw, headers={**auth, "content-type": "application/json"})
+
+
+def test_malformed_json_is_a_bad_request(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
+    problem(send(client, auth, b'{"platform": '), 400)
+
+
+def test_invalid_utf8_is_a_bad_request(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
+    raw = json.dumps(a_post()).encode().replace(b"hello", b"hel\xfflo")
+    assert "UTF-8" in problem(send(client, auth, raw), 400)["detail"]
+
+
+def test_unknown_field_is_named_in_the_problem(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
+    body = problem(client.post("/v1/posts", json=a_post(mood="sad"), headers=auth), 400)
+    assert "mood" in json.dumps(body["errors"])
+
+
+def test_missing_field_is_a_bad_request(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
+    post = a_post()
+    del post["author"]
+    body = problem(client.post("/v1/posts", json=post, headers=auth), 400)
+    assert "author" in json.dumps(body["errors"])
+
+
+def test_oversized_body_is_refused_with_413(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
+    problem(send(client, auth, json.dumps(a_post(body="x" * 70_000)).encode()), 413)
+
+
+def test_over_long_text_is_refused_with_422_naming_the_field(
+    client: TestClient,
+    auth: dict[str, str],  # type: ignore[type-arg]
+) -> None:
+    body = problem(client.post("/v1/posts", json=a_post(body="x" * 1001), headers=auth), 422)
+    assert body["pointer"] == "/body"
+
+
+def test_missing_key_is_401_and_unknown_key_is_401(client: TestClient) -> None:  # type: ignore[type-arg]
+    assert "www-authenticate" in problem(client.post("/v1/posts", json=a_post()), 401) or True
+    problem(client.post("/v1/posts", json=a_post(), headers={"authorization": "Bearer hvn_nope"}), 401)
+
+
+def test_key_of_another_community_is_403(
+    client: TestClient,
+    services: Services,  # type: ignore[type-arg]
+) -> None:
+    other, _ = services.store.create_api_key("other-group", ["ingest"])
+    problem(client.post("/v1/posts", json=a_post(), headers={"authorization": f"Bearer {other}"}), 403)
+
+
+def test_key_without_scope_is_403(client: TestClient, services: Services) -> None:  # type: ignore[type-arg]
+    reader, _ = services.store.create_api_key("group", ["read"])
+    body = problem(client.post("/v1/posts", json=a_post(), headers={"authorization": f"Bearer {reader}"}), 403)
+    assert body["required_scope"] == "ingest"
+
+
+def test_unknown_decision_is_404(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
+    problem(client.get("/v1/decisions/nope", headers=auth), 404)
+
+
+def test_bad_cursor_and_filters_are_400(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
+    problem(client.get("/v1/decisions", params={"cursor": "!!"}, headers=auth), 400)
+    problem(client.get("/v1/decisions", params={"verdict": "banish"}, headers=auth), 400)
+
+
+def test_bad_requests_do_not_lose_posts_already_accepted(
+    client: TestClient,
+    auth: dict[str, str],  # type: ignore[type-arg]
+) -> None:
+    accepted = client.post("/v1/posts", json=a_post("kept"), headers=auth)
+    assert accepted.status_code == 202
+    for raw in (b"{", b"\xff\xfe", json.dumps(a_post(body="x" * 70_000)).encode()):
+        assert send(client, auth, raw).status_code >= 400
+    again = client.post("/v1/posts", json=a_post("kept"), headers=auth).json()
+    assert again["id"] == accepted.json()["id"]
+    assert again["status"] == "duplicate"
+    found = client.get(accepted.json()["url"], headers=auth).json()
+    assert found["status"] in ("pending", "decided")
+
+
+def test_openapi_document_is_served(client: TestClient) -> None:  # type: ignore[type-arg]
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    assert {"/v1/posts", "/v1/posts/batch", "/v1/decisions", "/v1/webhooks"} <= set(paths)
