@@ -1,0 +1,334 @@
+"""Measure the default policy pack on the labelled data sets, through `haven backtest`.
+
+    .venv/bin/python bench/quality/measure.py [--datasets ../shared/datasets] [--policies policies]
+
+For each data set folder it runs `haven backtest POLICIES FOLDER/items.jsonl`,
+joins the decisions to the folder's labels by id, and prints Markdown tables of
+what share of each label the pack escalated, held or flagged, with the targets
+of issue 3. Nothing from the data sets is written anywhere: the decisions go
+through a temporary file that is deleted. `--keep DIR` keeps the decisions.
+`--misses N` prints the ids of up to N misses and false alarms per table (ids
+only, never text), for analysis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VERDICTS = ("allow", "nudge", "review", "hold", "remove", "escalate")
+
+Decision = dict[str, object]
+Item = dict[str, object]
+Predicate = Callable[[Decision], bool]
+
+
+def rank(verdict: object) -> int:
+    return VERDICTS.index(str(verdict))
+
+
+def categories(decision: Decision) -> list[str]:
+    return [str(c) for c in decision.get("categories", [])]  # type: ignore[attr-defined]
+
+
+def fired(prefixes: Iterable[str]) -> Predicate:
+    wanted = tuple(prefixes)
+    return lambda d: any(c == p or c.startswith(p + ".") for c in categories(d) for p in wanted)
+
+
+def escalated(decision: Decision) -> bool:
+    return decision.get("verdict") == "escalate"
+
+
+def held_or_worse(decision: Decision) -> bool:
+    """Held, removed or escalated: the post is not simply left up."""
+    return rank(decision.get("verdict", "allow")) >= rank("hold")
+
+
+@dataclass
+class Row:
+    label: str
+    n: int
+    hits: int
+    target: str = ""
+    ids: tuple[str, ...] = ()
+
+    @property
+    def share(self) -> float:
+        return self.hits / self.n if self.n else 0.0
+
+
+def read_jsonl(path: Path) -> list[dict[str, object]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def backtest(policies: Path, items: Path, keep: Path | None) -> dict[str, Decision]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = (keep or Path(tmp)) / f"{items.parent.name}.decisions.jsonl"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        haven = Path(sys.executable).with_name("haven")
+        command = [str(haven), "backtest", str(policies), str(items)]
+        with out.open("w", encoding="utf-8") as handle:
+            subprocess.run(command, stdout=handle, stderr=subprocess.DEVNULL, check=True)
+        return {str(d["id"]): d for d in read_jsonl(out)}
+
+
+def rows_by_label(
+    items: list[Item],
+    decisions: dict[str, Decision],
+    labels_of: Callable[[Item], Iterable[str]],
+    predicate: Predicate,
+    *,
+    want_hits: bool,
+) -> dict[str, Row]:
+    """Per label: how many items carry it and how many the predicate holds for.
+
+    `ids` collects the misses (want_hits) or the false alarms (not want_hits).
+    """
+    rows: dict[str, Row] = {}
+    collected: dict[str, list[str]] = defaultdict(list)
+    for item in items:
+        decision = decisions[str(item["id"])]
+        hit = predicate(decision)
+        for label in labels_of(item):
+            row = rows.setdefault(label, Row(label, 0, 0))
+            row.n += 1
+            row.hits += hit
+            if hit != want_hits:
+                collected[label].append(str(item["id"]))
+    for label, row in rows.items():
+        row.ids = tuple(collected[label])
+    return rows
+
+
+def table(title: str, column: str, rows: list[Row], misses: int) -> str:
+    lines = [f"#### {title}", "", f"| label | n | {column} | target |", "|---|---:|---:|---|"]
+    for row in rows:
+        lines.append(f"| {row.label} | {row.n} | {row.share:.1%} ({row.hits}) | {row.target} |")
+    if misses:
+        for row in rows:
+            if row.ids:
+                lines.append(f"\n{row.label}: {', '.join(row.ids[:misses])}")
+    return "\n".join(lines) + "\n"
+
+
+def precision(positive: list[Row], negative: list[Row]) -> str:
+    tp = sum(r.hits for r in positive)
+    fp = sum(r.hits for r in negative)
+    fn = sum(r.n - r.hits for r in positive)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    negatives = sum(x.n for x in negative)
+    return f"precision {p:.3f}, recall {r:.3f}, F1 {f1:.3f} (positives: {tp + fn}, negatives: {negatives})"
+
+
+# --------------------------------------------------------------------------- data sets
+
+
+def cssrs(items: list[Item], decisions: dict[str, Decision], misses: int) -> str:
+    order = ["attempt", "behavior", "ideation", "indicator", "uninformative", "supportive"]
+    targets = {
+        "attempt": "≥ 90%",
+        "behavior": "≥ 90%",
+        "ideation": "≥ 80%",
+        "supportive": "≤ 10%",
+        "uninformative": "low",
+        "indicator": "judgment call",
+    }
+    rows = rows_by_label(items, decisions, lambda i: [str(i["label"])], escalated, want_hits=True)
+    for label, row in rows.items():
+        row.target = targets.get(label, "")
+        if label in ("supportive", "uninformative", "indicator"):
+            row.ids = tuple(i for i in _ids(items, label) if escalated(decisions[i]))
+    ordered = [rows[k] for k in order if k in rows]
+    pos = [rows[k] for k in ("attempt", "behavior", "ideation") if k in rows]
+    neg = [rows[k] for k in ("supportive", "uninformative") if k in rows]
+    urgent = sum(
+        1
+        for d in decisions.values()
+        if any(
+            a.get("kind") == "escalate" and a.get("params", {}).get("priority") == "urgent"
+            for a in d.get("actions", [])
+        )  # type: ignore[attr-defined]
+    )
+    return (
+        table("C-SSRS Reddit posts: share escalated", "escalated", ordered, misses)
+        + f"\nEscalation of ideation/behavior/attempt against supportive/uninformative: {precision(pos, neg)}."
+        + f" Escalated at urgent priority: {urgent} posts.\n"
+    )
+
+
+def _ids(items: list[Item], label: str) -> list[str]:
+    return [str(i["id"]) for i in items if i.get("label") == label]
+
+
+def counsel(items: list[Item], decisions: dict[str, Decision], misses: int) -> str:
+    esc = rows_by_label(items, decisions, lambda i: ["therapist answers"], escalated, want_hits=False)
+    held = rows_by_label(items, decisions, lambda i: ["therapist answers"], held_or_worse, want_hits=False)
+    any_match = rows_by_label(
+        items, decisions, lambda i: ["therapist answers"], lambda d: bool(categories(d)), want_hits=False
+    )
+    rows = [
+        Row(
+            "escalated", esc["therapist answers"].n, esc["therapist answers"].hits, "≤ 5%", esc["therapist answers"].ids
+        ),
+        Row(
+            "held, removed or escalated",
+            held["therapist answers"].n,
+            held["therapist answers"].hits,
+            "none",
+            held["therapist answers"].ids,
+        ),
+        Row(
+            "any rule fired (incl. nudges, reviews)",
+            any_match["therapist answers"].n,
+            any_match["therapist answers"].hits,
+            "",
+            any_match["therapist answers"].ids,
+        ),
+    ]
+    return table("Therapist answers (counsel-chat)", "share", rows, misses)
+
+
+def covid(items: list[Item], decisions: dict[str, Decision], misses: int) -> str:
+    flagged = fired(["misinformation"])
+    rows = rows_by_label(items, decisions, lambda i: [str(i["label"])], flagged, want_hits=True)
+    rows["fake"].target = "catch as many as the rules can"
+    rows["real"].target = "touch as few as possible"
+    rows["real"].ids = tuple(str(i["id"]) for i in items if i["label"] == "real" and flagged(decisions[str(i["id"])]))
+    other = sum(
+        1
+        for i in items
+        if i["label"] == "real" and categories(decisions[str(i["id"])]) and not flagged(decisions[str(i["id"])])
+    )
+    return (
+        table("COVID-19 posts: share flagged by a misinformation rule", "flagged", [rows["fake"], rows["real"]], misses)
+        + f"\nMisinformation rules, fake as positive: {precision([rows['fake']], [rows['real']])}."
+        + f" Real posts touched by any other rule: {other}.\n"
+    )
+
+
+PII_TYPES = {
+    "PHONE_NUMBER": "phone",
+    "EMAIL_ADDRESS": "e-mail",
+    "STREET_ADDRESS": "street address",
+    "CREDIT_CARD": "payment card",
+    "US_SSN": "SSN",
+    "IBAN_CODE": "IBAN",
+}
+
+
+def pii(items: list[Item], decisions: dict[str, Decision], misses: int) -> str:
+    caught = fired(["confidentiality.contact", "confidentiality.financial"])
+
+    def kinds(item: Item) -> list[str]:
+        types = {str(s["type"]) for s in item["spans"]}  # type: ignore[attr-defined]
+        found = [PII_TYPES[t] for t in PII_TYPES if t in types]
+        return [*found, "any of these"] if found else ["none of these (other sentences)"]
+
+    rows = rows_by_label(items, decisions, kinds, caught, want_hits=True)
+    negative = rows.get("none of these (other sentences)")
+    if negative is not None:
+        negative.target = "≤ 5%"
+        negative.ids = tuple(
+            str(i["id"]) for i in items if kinds(i) == [negative.label] and caught(decisions[str(i["id"])])
+        )
+    for label in [*PII_TYPES.values(), "any of these"]:
+        if label in rows:
+            rows[label].target = "≥ 95%"
+    order = [*PII_TYPES.values(), "any of these", "none of these (other sentences)"]
+    ordered = [rows[k] for k in order if k in rows]
+    positives = [rows["any of these"]] if "any of these" in rows else []
+    return table(
+        "Synthetic sentences with personal data: share caught by the personal-data rules", "caught", ordered, misses
+    ) + (f"\nSentence level: {precision(positives, [negative])}.\n" if negative else "")
+
+
+def unhealthy(items: list[Item], decisions: dict[str, Decision], misses: int) -> str:
+    flagged = fired(["community.hostility", "community.harassment"])
+    any_community = fired(["community"])
+    order = [
+        "hostile",
+        "antagonize",
+        "dismissive",
+        "condescending",
+        "sarcastic",
+        "generalisation",
+        "generalisation_unfair",
+        "healthy",
+        "healthy only",
+    ]
+
+    def labels(item: Item) -> list[str]:
+        ls = [str(x) for x in item["labels"]]  # type: ignore[attr-defined]
+        return [*ls, "healthy only"] if ls == ["healthy"] else ls
+
+    rows = rows_by_label(items, decisions, labels, flagged, want_hits=True)
+    targets = {"hostile": "≥ 60%", "healthy": "≤ 10%", "healthy only": "≤ 10%"}
+    for label, row in rows.items():
+        row.target = targets.get(label, "")
+        if label.startswith("healthy"):
+            row.ids = tuple(str(i["id"]) for i in items if label in labels(i) and flagged(decisions[str(i["id"])]))
+    nudged = rows_by_label(items, decisions, labels, any_community, want_hits=True)
+    nudge_rows = [Row(k, nudged[k].n, nudged[k].hits) for k in order if k in nudged]
+    neg = [rows["healthy only"]] if "healthy only" in rows else []
+    return (
+        table(
+            "Unhealthy Conversations: share flagged as hostility (held)",
+            "flagged",
+            [rows[k] for k in order if k in rows],
+            misses,
+        )
+        + f"\nHostile against healthy-only comments: {precision([rows['hostile']], neg)}.\n\n"
+        + table(
+            "Unhealthy Conversations: share touched by any community-health rule (incl. nudges)",
+            "touched",
+            nudge_rows,
+            0,
+        )
+    )
+
+
+DATASETS: dict[str, Callable[[list[Item], dict[str, Decision], int], str]] = {
+    "cssrs-reddit": cssrs,
+    "counsel-chat": counsel,
+    "covid-misinfo": covid,
+    "pii-synthetic": pii,
+    "unhealthy-conversations": unhealthy,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", type=Path, default=ROOT.parent / "shared" / "datasets")
+    parser.add_argument("--policies", type=Path, default=ROOT / "policies")
+    parser.add_argument("--only", action="append", choices=sorted(DATASETS), help="measure only these")
+    parser.add_argument("--keep", type=Path, help="keep the decisions in this folder (outside the repository)")
+    parser.add_argument("--misses", type=int, default=0, help="list up to N ids of misses per label")
+    args = parser.parse_args(argv)
+    for name, report in DATASETS.items():
+        if args.only and name not in args.only:
+            continue
+        items_path = args.datasets / name / "items.jsonl"
+        if not items_path.exists():
+            print(f"skipped {name}: no {items_path}\n")
+            continue
+        items = read_jsonl(items_path)
+        decisions = backtest(args.policies, items_path, args.keep)
+        print(f"### {name} ({len(items)} items)\n")
+        print(report(items, decisions, args.misses))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
