@@ -7,7 +7,6 @@ fail) or, for the Prometheus Operator and KEDA kinds, against crd-schemas/.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -511,10 +510,3 @@ def test_values_schema_describes_every_top_level_value() -> None:
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     assert schema["additionalProperties"] is False
     assert set(values) <= set(schema["properties"])
-
-
-def test_worker_security_context_uid_matches_the_image() -> None:
-    values = yaml.safe_load((CHART / "values.yaml").read_text())
-    dockerfile = (Path(CHART).parent.parent / "Dockerfile").read_text()
-    (uid,) = re.findall(r"^USER (\d+)", dockerfile, re.MULTILINE)
-    assert values["podSecurityContext"]["runAsUser"] == int(uid)
