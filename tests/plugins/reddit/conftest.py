@@ -1,0 +1,154 @@
+"""Fixtures for the Reddit plugin: the replay servers, real Redis (db 8), a recording host."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+import pytest
+import redis
+
+from plugins.reddit import RedditPlugin, create
+from service.domain import Decision, Post
+from tests.plugins.reddit.replay import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FIXTURES,
+    PASSWORD,
+    REFRESH_TOKEN,
+    SUBREDDIT,
+    USER_AGENT,
+    USERNAME,
+    FakeClock,
+    Reddit,
+    ReplayServers,
+)
+
+REDIS_URL = "redis://127.0.0.1:6379/8"
+
+
+class RedisKV:
+    """The KeyValue protocol on real Redis, under a prefix of this test's own (xdist-safe)."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.redis = client
+        self.prefix = prefix
+
+    def get(self, key: str) -> str | None:
+        value = self.redis.get(self.prefix + key)
+        return None if value is None else value.decode()
+
+    def set(self, key: str, value: str, *, ttl_seconds: int | None = None) -> None:
+        self.redis.set(self.prefix + key, value, ex=ttl_seconds)
+
+    def add(self, key: str, value: str, *, ttl_seconds: int | None = None) -> bool:
+        return bool(self.redis.set(self.prefix + key, value, nx=True, ex=ttl_seconds))
+
+    def delete(self, key: str) -> None:
+        self.redis.delete(self.prefix + key)
+
+    def clear(self) -> None:
+        for key in self.redis.scan_iter(match=self.prefix + "*"):
+            self.redis.delete(key)
+
+
+class RecordingHost:
+    """A small real PluginHost: keeps what it is given, deduplicates by post key like the API."""
+
+    def __init__(self, kv: RedisKV) -> None:
+        self.kv = kv
+        self.posts: list[Post] = []
+        self.batches: list[list[Post]] = []
+        self.decisions: dict[str, Decision] = {}
+        self.reviews: list[tuple[str, str, str]] = []
+        self._keys: set[str] = set()
+
+    def ingest(self, posts: Sequence[Post], *, received_at: datetime | None = None) -> list[str]:
+        batch = [p for p in posts if p.key not in self._keys]
+        self._keys.update(p.key for p in batch)
+        self.posts.extend(batch)
+        self.batches.append(list(posts))
+        return [p.decision_id() for p in posts]
+
+    def decision(self, community: str, decision_id: str) -> Decision | None:
+        return self.decisions.get(decision_id)
+
+    def record_review(
+        self, community: str, decision_id: str, *, outcome: Literal["upheld", "overturned"], moderator: str, note: str
+    ) -> bool:
+        self.reviews.append((decision_id, outcome, moderator))
+        return decision_id in self.decisions
+
+    def cancel_actions(self, community: str, platform: str, external_id: str) -> int:
+        return 0
+
+
+@pytest.fixture
+def reddit() -> Iterator[Reddit]:
+    if not FIXTURES.is_dir():
+        pytest.skip(f"the recorded Reddit exchanges are not at {FIXTURES} (../shared/fixtures/reddit/)")
+    with ReplayServers() as state:
+        yield state
+
+
+@pytest.fixture
+def kv() -> Iterator[RedisKV]:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    store = RedisKV(client, f"test-reddit:{uuid.uuid4().hex}:")
+    yield store
+    store.clear()
+    client.close()
+
+
+@pytest.fixture
+def host(kv: RedisKV) -> RecordingHost:
+    return RecordingHost(kv)
+
+
+@pytest.fixture
+def clock(reddit: Reddit) -> FakeClock:
+    return FakeClock(reddit.events)
+
+
+def env_for(reddit: Reddit, **overrides: str) -> dict[str, str]:
+    env = {
+        "HAVEN_REDDIT_CLIENT_ID": CLIENT_ID,
+        "HAVEN_REDDIT_CLIENT_SECRET": CLIENT_SECRET,
+        "HAVEN_REDDIT_USERNAME": USERNAME,
+        "HAVEN_REDDIT_PASSWORD": PASSWORD,
+        "HAVEN_REDDIT_USER_AGENT": USER_AGENT,
+        "HAVEN_REDDIT_AUTH_URL": reddit.auth_url,
+        "HAVEN_REDDIT_API_URL": reddit.api_url,
+        "HAVEN_REDDIT_SUBREDDITS": f"{SUBREDDIT}=peer-support",
+        "HAVEN_REDDIT_INITIAL_BACKLOG": "100",
+    }
+    env.update({f"HAVEN_REDDIT_{k.upper()}": v for k, v in overrides.items()})
+    if "refresh_token" in overrides:
+        env.pop("HAVEN_REDDIT_PASSWORD")
+    return env
+
+
+PluginFactory = Callable[..., RedditPlugin]
+
+
+@pytest.fixture
+def make_plugin(reddit: Reddit, host: RecordingHost, clock: FakeClock) -> Iterator[PluginFactory]:
+    made: list[RedditPlugin] = []
+
+    def make(**overrides: Any) -> RedditPlugin:
+        plugin = create(env_for(reddit, **overrides), host, clock=clock, sleep=clock.sleep)
+        made.append(plugin)
+        return plugin
+
+    yield make
+    for plugin in made:
+        plugin.close()
+
+
+__all__ = ["REFRESH_TOKEN", "RecordingHost", "RedisKV", "env_for"]
