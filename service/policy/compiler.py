@@ -133,11 +133,14 @@ class PhraseAutomata:
     compiled_leet: ahocorasick.Automaton | None = None
 
     def add(self, phrase: str, group: int, *, leet: bool) -> None:
+        # Keys are searched in the word view of the text (see normalise.word_view):
+        # " words " matches whole words only; a `*` phrase leaves its end open.
         prefix = phrase.rstrip().endswith("*")
         text = phrase.rstrip().rstrip("*")
-        self.plain.setdefault(fold_phrase(text), []).append((group, prefix))
+        tail = "" if prefix else " "
+        self.plain.setdefault(f" {fold_phrase(text)}{tail}", []).append((group, prefix))
         if leet:
-            self.leet.setdefault(fold_phrase(text, leet=True), []).append((group, prefix))
+            self.leet.setdefault(f" {fold_phrase(text, leet=True)}{tail}", []).append((group, prefix))
 
     @staticmethod
     def _build(entries: dict[str, list[tuple[int, bool]]]) -> ahocorasick.Automaton | None:

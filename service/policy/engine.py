@@ -38,7 +38,7 @@ from service.policy.compiler import (
     ThirdPartyLeaf,
 )
 from service.policy.counters import CounterStore
-from service.policy.normalise import NormalisedText, is_word_char, normalise
+from service.policy.normalise import NormalisedText, normalise, word_view
 from service.policy.pii import DETECTORS, url_host
 from service.policy.schema import ACTION_TARGETS, WhenSpec
 from service.policy.templates import locale_parts
@@ -75,34 +75,33 @@ class _Scan:
         self._search_phrases()
         self._search_patterns()
 
-    def _collect(self, automaton: Any, text: str) -> None:
+    @staticmethod
+    def _collect(automaton: Any, view: str, found: dict[int, set[Span]]) -> None:
+        """Hits of whole words and phrases, in folded-text offsets (the view is padded by one)."""
         if automaton is None:
             return
-        size = len(text)
-        for end_index, (length, groups) in automaton.iter(text):
-            start = end_index - length + 1
-            end = end_index + 1
-            if start > 0 and is_word_char(text[start]) and is_word_char(text[start - 1]):
-                continue
-            whole_end = end
-            while whole_end < size and is_word_char(text[whole_end]):
-                whole_end += 1
+        size = len(view)
+        for end_index, (length, groups) in automaton.iter(view):
+            start = end_index - length + 1  # the key's leading space; the phrase starts one later
             for group, prefix in groups:
                 if prefix:
-                    span = (start, whole_end)
-                elif end < size and is_word_char(text[end - 1]) and is_word_char(text[end]):
-                    continue
+                    end = end_index + 1
+                    while end < size and view[end] != " ":
+                        end += 1
+                    span = (start, end - 1)
                 else:
-                    span = (start, end)
-                hits = self.groups.setdefault(group, [])
-                if span not in hits:
-                    hits.append(span)
+                    span = (start, end_index - 1)
+                found.setdefault(group, set()).add(span)
 
     def _search_phrases(self) -> None:
         automata = self.policy_set.automata
-        self._collect(automata.compiled_plain, self.norm.text)
-        if automata.compiled_leet is not None:
-            self._collect(automata.compiled_leet, self.norm.leet)
+        found: dict[int, set[Span]] = {}
+        self._collect(automata.compiled_plain, word_view(self.norm.text), found)
+        # The leetspeak view only differs where the text has digits or symbols.
+        if automata.compiled_leet is not None and self.norm.leet != self.norm.text:
+            self._collect(automata.compiled_leet, word_view(self.norm.leet), found)
+        for group, spans in found.items():
+            self.groups[group] = sorted(spans)
 
     def _search_patterns(self) -> None:
         regex_set = self.policy_set.regex_set

@@ -150,10 +150,29 @@ def normalise(original: str) -> NormalisedText:
     return NormalisedText(original, "".join(pieces), segments)
 
 
+_ASCII_PUNCTUATION_TO_SPACE = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
+)
+_NON_WORD = re.compile(r"\W")
+
+
+def word_view(text: str) -> str:
+    """The text with every non-word character a space, padded with one space each side.
+
+    Same length plus two, so an offset i here is i - 1 in `text`. Phrases are
+    searched in this view as " phrase ", which makes whole-word matching part
+    of the automaton instead of a check on every candidate hit.
+    """
+    spaced = text.translate(_ASCII_PUNCTUATION_TO_SPACE) if text.isascii() else _NON_WORD.sub(" ", text)
+    return f" {spaced} "
+
+
 def fold_phrase(phrase: str, *, leet: bool = False) -> str:
-    """A policy author's phrase, folded the same way as post text."""
-    folded = " ".join(normalise(phrase).text.split())
-    return folded.translate(_LEET) if leet else folded
+    """A policy author's phrase, folded the same way as post text, as its words."""
+    folded = normalise(phrase).text
+    if leet:
+        folded = folded.translate(_LEET)
+    return " ".join(word_view(folded).split())
 
 
 def is_word_char(char: str) -> bool:

@@ -90,15 +90,36 @@ _PHONE_STRONG = re.compile(
 )
 # Toll-free numbers belong to organisations (helplines, clinics), never to a member.
 _TOLL_FREE = re.compile(r"\(?(?:\+?1[ .-]?)?\(?8(?:00|88|77|66|55|44|33)\)?[ .-]?\d{3}[ .-]?\d{4}")
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\b|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
 _OTHER_NUMBER = re.compile(
     r"\b(?:licen[cs]e|passport|account|order|policy|case|routing|tracking|member|id|serial|reference)"
     r"(?: number| no\.?| #)?(?: is)?:? ?$"
 )
 _DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"\d+")
+_WITHOUT_DIGITS = str.maketrans("", "", "0123456789")
+_WINDOW = 80
 
 
 def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
+
+
+def _digit_count(text: str) -> int:
+    return len(text) - len(text.translate(_WITHOUT_DIGITS))
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of text around its numbers: every address detector needs a number, and most
+    posts have few, so searching only near them keeps long posts cheap."""
+    windows: list[tuple[int, int]] = []
+    for m in _DIGIT_RUN.finditer(text):
+        start, end = max(0, m.start() - _WINDOW), min(len(text), m.end() + _WINDOW)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
 
 
 def find_emails(text: str, region: str) -> list[Span]:
@@ -132,26 +153,31 @@ def _cue_before(cue: re.Pattern[str], text: str, start: int, reach: int) -> bool
     return cue.search(text, max(0, start - reach), start) is not None
 
 
+def _valid_for_region(candidate: str, region: str) -> bool:
+    try:
+        number = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(number))
+
+
 def find_phones(text: str, region: str) -> list[Span]:
-    """Numbers valid for the region (libphonenumber), and phone-shaped numbers a phone word introduces."""
-    if len(_DIGIT.findall(text)) < 6:
+    """Phone-shaped numbers that are valid for the region (libphonenumber's data), that have an
+    unmistakable phone shape, or that a phone word introduces ("call me on", "my number")."""
+    if _digit_count(text) < 6:
         return []
     spans: list[Span] = []
-    try:
-        for found in phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.VALID):
-            spans.append((found.start, found.end))
-    except Exception:  # a library failure must never fail a decision
-        spans = []
     for m in _PHONE_SHAPE.finditer(text):
-        digits = len(_digits(m.group()))
-        if not 6 <= digits <= 15 or any(a <= m.start() < b for a, b in spans):
-            continue
-        if m.group().count(".") == 3 and " " not in m.group():
-            continue  # an IPv4 address, not a phone number
         shape = m.group().strip()
-        if _PHONE_STRONG.match(shape) or (
-            _cue_before(_PHONE_CUE, text, m.start(), 40)
-            and not _OTHER_NUMBER.search(text, max(0, m.start() - 30), m.start())
+        if not 6 <= _digit_count(shape) <= 15 or _DATE.match(shape):
+            continue
+        if (
+            _PHONE_STRONG.match(shape)
+            or (_digit_count(shape) >= 7 and _valid_for_region(shape, region))
+            or (
+                _cue_before(_PHONE_CUE, text, m.start(), 40)
+                and not _OTHER_NUMBER.search(text, max(0, m.start() - 30), m.start())
+            )
         ):
             spans.append(m.span())
     return [span for span in spans if not _is_ipv4(text[span[0] : span[1]]) and not _TOLL_FREE.match(text, span[0])]
@@ -167,7 +193,7 @@ def _is_ipv4(candidate: str) -> bool:
 
 def find_cards(text: str, region: str) -> list[Span]:
     """13–19 digits passing Luhn; 12 (some Maestro cards) only when the word card comes just before."""
-    if len(_DIGIT.findall(text)) < 12:
+    if _digit_count(text) < 12:
         return []
     spans = []
     for m in _CARD.finditer(text):
@@ -180,7 +206,7 @@ def find_cards(text: str, region: str) -> list[Span]:
 
 
 def find_national_ids(text: str, region: str) -> list[Span]:
-    if len(_DIGIT.findall(text)) < 6:
+    if _digit_count(text) < 6:
         return []
     spans = [m.span() for m in _SSN.finditer(text) if us_ssn.is_valid(_digits(m.group()))]
     spans += [m.span() for m in _SIN.finditer(text) if ca_sin.is_valid(_digits(m.group()))]
@@ -190,7 +216,7 @@ def find_national_ids(text: str, region: str) -> list[Span]:
 
 
 def find_ibans(text: str, region: str) -> list[Span]:
-    if len(_DIGIT.findall(text)) < 6:
+    if _digit_count(text) < 6:
         return []
     spans = []
     for m in _IBAN.finditer(text):
@@ -221,21 +247,18 @@ def find_ip_addresses(text: str, region: str) -> list[Span]:
 def find_street_addresses(text: str, region: str) -> list[Span]:
     """Street types (US/UK/AU), continental street words, PO and military boxes, unit numbers next
     to a house number, and any word-and-number after a cue such as "lives at" or "address:"."""
-    if not _DIGIT.search(text):
-        return []
-    spans = [m.span() for m in _PO_BOX.finditer(text)]
-    spans += [m.span() for m in _MILITARY.finditer(text)]
-    spans += [m.span() for m in _STREET.finditer(text)]
-    spans += [m.span() for m in _STREET_NUMBER_AFTER.finditer(text)]
-    spans += [m.span() for m in _CONTINENTAL.finditer(text)]
-    for m in _UNIT.finditer(text):
-        if _DIGIT.search(text, max(0, m.start() - 40), m.start()):
-            spans.append(m.span())
-    for cue in _ADDRESS_CUE.finditer(text):
-        found = _NEAR_NUMBER.match(text, cue.end())
-        if found and found.end() > found.start():
-            spans.append((found.start(), found.end()))
-    return spans
+    found: set[Span] = set()
+    for start, end in _windows(text):
+        for pattern in (_PO_BOX, _MILITARY, _STREET, _STREET_NUMBER_AFTER, _CONTINENTAL):
+            found.update(m.span() for m in pattern.finditer(text, start, end))
+        for m in _UNIT.finditer(text, start, end):
+            if _DIGIT.search(text, max(0, m.start() - 40), m.start()):
+                found.add(m.span())
+        for cue in _ADDRESS_CUE.finditer(text, start, end):
+            near = _NEAR_NUMBER.match(text, cue.end())
+            if near and near.end() > near.start():
+                found.add(near.span())
+    return sorted(found)
 
 
 DETECTORS: dict[str, Callable[[str, str], list[Span]]] = {
