@@ -46,10 +46,9 @@ def _clip(text: str, limit: int) -> str:
 
 
 def is_spam(decision: Decision, action: Action) -> bool:
-    """A policy's explicit `spam:` wins; otherwise spam when a rule asking for removal is in a spam category."""
-    explicit = action.params.get("spam")
-    if isinstance(explicit, bool):
-        return explicit
+    """Spam when the policy says `spam: true`, or a rule asking for the removal is in a spam category."""
+    if action.params.get("spam") is True:
+        return True
 
     def spam(category: str) -> bool:
         return category == "spam" or category.startswith("spam.")

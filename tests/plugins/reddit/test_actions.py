@@ -1,0 +1,188 @@
+"""Decisions of the real engine carried out through the replay servers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from plugins.reddit import RedditPlugin
+from service.domain import Action, Decision, Post
+from service.policy import PolicySet, evaluate, load_policy_set
+from tests.plugins.reddit.conftest import PluginFactory, RecordingHost
+from tests.plugins.reddit.replay import SUBREDDIT, USERNAME, Reddit, clone
+
+REPO = Path(__file__).resolve().parents[3]
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+HOUSE_RULES = """\
+id: house
+description: Test rules for a small support subreddit.
+rules:
+  - id: follower-spam
+    description: Selling followers.
+    category: spam.commercial
+    severity: medium
+    match: {phrases: ["buy followers"]}
+    actions: [remove]
+  - id: heated
+    description: Telling members to shut up.
+    category: community.hostility
+    severity: low
+    match: {phrases: ["shut up"]}
+    actions:
+      - flag_for_review
+      - lock
+      - reply: {template: keep-it-kind}
+"""
+
+
+@pytest.fixture(scope="module")
+def house_rules(tmp_path_factory: pytest.TempPathFactory) -> PolicySet:
+    folder = tmp_path_factory.mktemp("policies")
+    (folder / "house.yaml").write_text(HOUSE_RULES)
+    (folder / "templates").mkdir()
+    (folder / "templates" / "keep-it-kind.md").write_text("Please keep it kind in {community}.\n")
+    return load_policy_set(folder)
+
+
+@pytest.fixture(scope="module")
+def default_pack() -> PolicySet:
+    return load_policy_set(REPO / "policies")
+
+
+def judge(policy_set: PolicySet, post: Post) -> Decision:
+    return evaluate(policy_set, post, now=NOW, decision_id=post.decision_id())
+
+
+def poll_one(reddit: Reddit, plugin: RedditPlugin, host: RecordingHost, body: str, stream: str = "comments") -> Post:
+    """Publish one new item on the replay server and let the poller hand it to the host."""
+    feed = reddit.feed(stream)
+    feed.publish()
+    plugin.poller.poll_once()
+    feed.push(clone(feed.visible()[0], len(feed.items), body=body, author="member_one"))
+    plugin.poller.poll_once()
+    post = host.posts[-1]
+    assert post.body == body
+    return post
+
+
+def run_all(plugin: RedditPlugin, decision: Decision) -> dict[str, str]:
+    return {action.kind: plugin.execute(decision, action).status for action in decision.actions}
+
+
+def test_crisis_comment_modmails_the_author_and_the_moderators(
+    reddit: Reddit, make_plugin: PluginFactory, host: RecordingHost, default_pack: PolicySet
+) -> None:
+    plugin = make_plugin(initial_backlog="0")
+    post = poll_one(reddit, plugin, host, "I'm going to end my life tonight, goodbye everyone")
+    decision = judge(default_pack, post)
+    assert decision.verdict == "escalate"
+
+    results = run_all(plugin, decision)
+
+    assert results["escalate"] == "done"
+    assert results["reply"] == "done"
+    assert reddit.unmatched == []
+    modmail = reddit.api_requests("/api/mod/conversations/")
+    assert len(modmail) == 2
+    by_recipient = {r.form["to"]: r.form for r in modmail}
+    to_author = by_recipient["member_one"]
+    assert to_author["srName"] == SUBREDDIT
+    assert to_author["isAuthorHidden"] == "True"
+    assert "988" in to_author["body"] or "helpline" in to_author["body"].lower()
+    assert post.url is not None and post.url in to_author["body"]
+    # To the bot's own moderator account: Reddit files it as an internal moderators' discussion.
+    to_moderators = by_recipient[USERNAME]
+    assert to_moderators["subject"].startswith("[Haven urgent] escalate")
+    assert "crisis/" in to_moderators["body"]
+    assert post.url in to_moderators["body"]
+    # No public reply, no removal: people first.
+    assert reddit.api_requests("/api/comment/") == []
+    assert reddit.api_requests("/api/remove/") == []
+
+
+def test_remove_report_reply_lock_match_the_recordings(
+    reddit: Reddit, make_plugin: PluginFactory, host: RecordingHost, house_rules: PolicySet
+) -> None:
+    plugin = make_plugin(initial_backlog="0")
+    spam = judge(house_rules, poll_one(reddit, plugin, host, "cheap! buy followers here"))
+    heated = judge(house_rules, poll_one(reddit, plugin, host, "oh just shut up already"))
+
+    assert run_all(plugin, spam) == {"remove": "done"}
+    assert run_all(plugin, heated) == {"flag_for_review": "done", "lock": "done", "reply": "done"}
+
+    assert reddit.unmatched == []
+    (remove,) = reddit.api_requests("/api/remove/")
+    assert remove.form == {"api_type": "json", "id": spam.post.external_id, "spam": "True"}
+    (report,) = reddit.api_requests("/api/report/")
+    assert report.form["id"] == heated.post.external_id
+    assert report.form["reason"] == "Haven: house/heated"
+    (lock,) = reddit.api_requests("/api/lock/")
+    assert lock.form["id"] == heated.post.external_id
+    (reply,) = reddit.api_requests("/api/comment/")
+    assert reply.form["thing_id"] == heated.post.external_id
+    assert reply.form["text"].startswith("Please keep it kind in peer-support.")
+    (distinguish,) = reddit.api_requests("/api/distinguish/")
+    assert distinguish.form["how"] == "yes"
+    assert distinguish.form["id"] == "t1_d162ara"  # the recorded reply's own fullname
+
+
+def test_actions_run_twice_do_not_repeat_on_reddit(
+    reddit: Reddit, make_plugin: PluginFactory, host: RecordingHost, house_rules: PolicySet
+) -> None:
+    plugin = make_plugin(initial_backlog="0")
+    heated = judge(house_rules, poll_one(reddit, plugin, host, "shut up, seriously"))
+    run_all(plugin, heated)
+    sent = len(reddit.requests)
+
+    again = run_all(plugin, heated)  # a task retried after a worker died
+
+    assert again == {"flag_for_review": "skipped", "lock": "skipped", "reply": "skipped"}
+    assert len(reddit.requests) == sent
+
+
+def test_an_overturned_removal_is_approved(
+    reddit: Reddit, make_plugin: PluginFactory, host: RecordingHost, house_rules: PolicySet
+) -> None:
+    plugin = make_plugin(initial_backlog="0")
+    decision = judge(house_rules, poll_one(reddit, plugin, host, "buy followers, best prices"))
+    run_all(plugin, decision)
+
+    plugin.review_recorded(decision, "upheld", "mod_a")
+    assert reddit.api_requests("/api/approve/") == []
+    plugin.review_recorded(decision, "overturned", "mod_a")
+
+    (approve,) = reddit.api_requests("/api/approve/")
+    assert approve.form == {"api_type": "json", "id": decision.post.external_id}
+    assert reddit.unmatched == []
+
+
+def test_unsupported_and_shadow_actions_touch_nothing(
+    reddit: Reddit, make_plugin: PluginFactory, host: RecordingHost, house_rules: PolicySet
+) -> None:
+    plugin = make_plugin(initial_backlog="0")
+    decision = judge(house_rules, poll_one(reddit, plugin, host, "buy followers now"))
+    sent = len(reddit.requests)
+
+    assert plugin.execute(decision, Action(kind="redact")).status == "unsupported"
+    assert plugin.execute(decision, Action(kind="label", params={"name": "x"})).status == "unsupported"
+    shadow = Decision(**{**{f: getattr(decision, f) for f in decision.__struct_fields__}, "mode": "shadow"})
+    assert plugin.execute(shadow, decision.actions[0]).status == "skipped"
+    assert len(reddit.requests) == sent
+
+
+def test_a_429_on_an_action_is_a_retryable_failure(
+    reddit: Reddit, make_plugin: PluginFactory, host: RecordingHost, house_rules: PolicySet
+) -> None:
+    plugin = make_plugin(initial_backlog="0")
+    decision = judge(house_rules, poll_one(reddit, plugin, host, "buy followers today"))
+    reddit.inject("/api/remove/", 429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "300"})
+
+    result = plugin.execute(decision, decision.actions[0])
+    assert (result.status, result.retryable) == ("failed", True)
+    # The worker does not block for Reddit's five minutes: the next attempt fails fast too.
+    again = plugin.execute(decision, decision.actions[0])
+    assert (again.status, again.retryable) == ("failed", True)
+    assert len(reddit.api_requests("/api/remove/")) == 1
