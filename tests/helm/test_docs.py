@@ -1,0 +1,44 @@
+"""docs/operations.md's Kubernetes section agrees with the chart it describes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from tests.helm.conftest import CHART
+from tests.helm.toolchain import REPO
+
+MARKER = "<!-- kubernetes -->"
+
+
+def kubernetes_section() -> str:
+    text = (REPO / "docs" / "operations.md").read_text()
+    assert MARKER in text
+    return text.split(MARKER, 1)[1]
+
+
+def test_every_alert_is_explained(rendered: dict[str, Any]) -> None:
+    (rule,) = [o for o in rendered["everything-on"]["objects"] if o["kind"] == "PrometheusRule"]
+    alerts = [r["alert"] for group in rule["spec"]["groups"] for r in group["rules"]]
+    table = kubernetes_section().split("#### What each alert means", 1)[1]
+    missing = [alert for alert in alerts if f"`{alert}`" not in table]
+    assert missing == []
+
+
+def test_every_value_the_docs_name_exists() -> None:
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    named = set(re.findall(r"`([a-z][A-Za-z]*(?:\.[A-Za-z<>]+)+)[`: ]", kubernetes_section()))
+    checked = 0
+    for path in sorted(named):
+        keys = path.split(".")
+        if keys[0] not in values or "<" in path:
+            continue
+        node: Any = values
+        for key in keys:
+            assert isinstance(node, dict), f"docs name {path}, values.yaml has no such key"
+            assert key in node, f"docs name {path}, values.yaml has no such key"
+            node = node[key]
+        checked += 1
+    assert checked >= 20
