@@ -186,3 +186,23 @@ def test_a_429_on_an_action_is_a_retryable_failure(
     again = plugin.execute(decision, decision.actions[0])
     assert (again.status, again.retryable) == ("failed", True)
     assert len(reddit.api_requests("/api/remove/")) == 1
+
+
+def test_logs_carry_ids_only(
+    reddit: Reddit,
+    make_plugin: PluginFactory,
+    host: RecordingHost,
+    default_pack: PolicySet,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG")
+    plugin = make_plugin(initial_backlog="0")
+    text = "I'm going to end my life tonight, goodbye everyone"
+    post = poll_one(reddit, plugin, host, text)
+    run_all(plugin, judge(default_pack, post))
+
+    assert caplog.records
+    for record in caplog.records:
+        rendered = record.getMessage() + " " + repr(record.__dict__)
+        for secret in (text, "goodbye everyone", "test-access-token", "test-password", "test-client-secret"):
+            assert secret not in rendered
