@@ -1,0 +1,160 @@
+"""Through the real service: `haven serve` and `haven worker` processes, Redis, PostgreSQL,
+webhooks signed as Discourse signs them, and the loopback fake Discourse recording every admin call."""
+
+from __future__ import annotations
+
+import importlib.util
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from plugins.discourse.config import instance_host
+from plugins.discourse.normalise import post_from_payload
+from tests.plugins.discourse.conftest import REPO, plugin_env
+from tests.plugins.discourse.fake_discourse import FakeDiscourse, fake_discourse
+from tests.plugins.discourse.payloads import delivery, post_payload
+
+WIRED = (
+    importlib.util.find_spec("service.plugins.host") is not None
+    and importlib.util.find_spec("service.plugins.dispatch") is not None
+)
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not WIRED, reason="the service's plugin wiring (service/plugins/host.py) is not there yet"),
+]
+
+COMMUNITY = f"discourse-{uuid.uuid4().hex[:8]}"
+CRISIS = "I've made up my mind. I'm going to end my life tonight. Goodbye everyone."
+DOXXING = "FYI the user grief_dad is Tom from Cork, he works at the bank on Main St. Email him at tom.cork@gmail.com"
+WEBHOOK = "/v1/plugins/discourse/webhook"
+
+
+class Haven:
+    def __init__(self, base: str, fake: FakeDiscourse, client: httpx.Client) -> None:
+        self.base = base
+        self.fake = fake
+        self.client = client
+
+    def deliver(self, payload: dict[str, Any], event: str = "post_created", **kw: Any) -> httpx.Response:
+        body, headers = delivery(payload, event, instance=self.fake.base_url, **kw)
+        return httpx.post(self.base + WEBHOOK, content=body, headers=headers, timeout=10)
+
+    def decision(self, decision_id: str) -> dict[str, Any]:
+        from tests.integration.harness import wait_until
+
+        def decided() -> dict[str, Any] | None:
+            found = self.client.get(f"/v1/decisions/{decision_id}").json()
+            return found if found.get("status") == "decided" else None
+
+        result: dict[str, Any] = wait_until(decided)
+        return result
+
+
+@pytest.fixture(scope="module")
+def haven(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Haven]:
+    from service.store.migrate import upgrade
+    from service.store.sql import SqlStore
+    from tests.integration.harness import REDIS_HOST, haven_env, postgres_database, start_api, start_worker
+
+    folder: Path = tmp_path_factory.mktemp("discourse-e2e")
+    with fake_discourse() as fake, postgres_database(prefix="haven_discourse") as database:
+        store = SqlStore.from_url(database.replace("postgresql://", "postgresql+psycopg://"))
+        upgrade(store.engine)
+        secret, _ = store.create_api_key(COMMUNITY, ["admin"])
+        discourse = plugin_env(
+            fake.base_url, HAVEN_DISCOURSE_COMMUNITIES=f"{instance_host(fake.base_url)}/*={COMMUNITY}"
+        )
+        env = haven_env(
+            HAVEN_REDIS_URL=f"{REDIS_HOST}/7",
+            HAVEN_DATABASE_URL=database,
+            HAVEN_POLICY_DIR=str(REPO / "policies"),
+            HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
+            HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
+            HAVEN_VISIBILITY_TIMEOUT_SECONDS="5",
+            **discourse,
+        )
+        worker = start_worker(env, folder / "worker.log")
+        api, base = start_api(env, folder / "api.log")
+        try:
+            with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=10) as client:
+                yield Haven(base, fake, client)
+        finally:
+            api.stop()
+            worker.stop()
+            store.dispose()
+
+
+def _until(condition: Any) -> Any:
+    from tests.integration.harness import wait_until
+
+    return wait_until(condition)
+
+
+def test_crisis_post_gets_resources_by_private_message_and_alerts_the_moderators(haven: Haven) -> None:
+    response = haven.deliver(post_payload(5001, CRISIS, username="night_owl"))
+    assert response.status_code == 202, response.text
+    decision = haven.decision(response.json()["decision_id"])["decision"]
+    assert decision["verdict"] == "escalate"
+
+    def both_sent() -> list[dict[str, Any]] | None:
+        mine = [
+            m
+            for m in haven.fake.private_messages()
+            if m["target_recipients"] == "night_owl"
+            or (m["target_recipients"] == "moderators" and decision["id"] in m["raw"])
+        ]
+        return mine if len(mine) >= 2 else None
+
+    messages = {m["target_recipients"]: m for m in _until(both_sent)}
+    assert "988" in messages["night_owl"]["raw"]
+    assert "/77/2" in messages["moderators"]["raw"]
+    assert CRISIS not in messages["moderators"]["raw"]
+
+
+def test_doxxing_post_is_hidden_and_an_overturned_review_unhides_it(haven: Haven) -> None:
+    response = haven.deliver(post_payload(5002, DOXXING))
+    assert response.status_code == 202, response.text
+    decision_id = response.json()["decision_id"]
+    assert haven.decision(decision_id)["decision"]["verdict"] == "hold"
+    _until(lambda: 5002 in haven.fake.hidden)
+    (flag,) = [c for c in haven.fake.admin_calls("POST", "/post_actions.json") if c.body["id"] == 5002]
+    assert flag.body["queue_for_review"] == "true"
+    review = haven.client.post(
+        f"/v1/decisions/{decision_id}/review", json={"outcome": "overturned", "moderator": "mod_mia", "note": ""}
+    )
+    assert review.status_code == 201, review.text
+    _until(lambda: 5002 not in haven.fake.hidden)
+
+
+def test_quote_of_someone_elses_crisis_post_is_not_escalated_as_the_quoters(haven: Haven) -> None:
+    raw = f'[quote="hopeless_hannah, post:4, topic:77"]\n{CRISIS}\n[/quote]\n\nHannah, we are here for you.'
+    response = haven.deliver(post_payload(5003, raw, username="kind_karen"))
+    assert response.status_code == 202, response.text
+    decision = haven.decision(response.json()["decision_id"])["decision"]
+    assert decision["verdict"] != "escalate"
+    assert not any(a["kind"] == "escalate" for a in decision["actions"])
+    assert any(m["category"] == "crisis.imminent" for m in decision["quoted_matches"])
+
+
+def test_a_retried_delivery_is_judged_once(haven: Haven) -> None:
+    payload = post_payload(5004, "Rough night, but I made it to morning.")
+    first = haven.deliver(payload, event_id=101)
+    retry = haven.deliver(payload, event_id=102)
+    assert first.status_code == 202
+    assert retry.status_code == 200
+    assert retry.json() == {"status": "duplicate", "decision_id": first.json()["decision_id"]}
+    assert haven.decision(first.json()["decision_id"])["decision"]["verdict"] == "allow"
+
+
+def test_a_bad_signature_gets_401_and_no_work(haven: Haven) -> None:
+    payload = post_payload(5005, CRISIS)
+    body, headers = delivery(payload, "post_created", instance=haven.fake.base_url, secret="wrong secret")
+    response = httpx.post(haven.base + WEBHOOK, content=body, headers=headers, timeout=10)
+    assert response.status_code == 401
+    post = post_from_payload(payload["post"], community=COMMUNITY, base_url=haven.fake.base_url, locale="en-US")
+    assert haven.client.get(f"/v1/decisions/{post.decision_id()}").status_code == 404
