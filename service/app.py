@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -16,15 +16,25 @@ from service.api.problems import EXCEPTION_HANDLERS
 from service.config import Settings
 from service.services import Services, build_services
 
+PLUGINS_PATH = "/v1/plugins"
+
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Litestar:
     """The API. Given no services, builds them from `settings` (or the environment)."""
     if services is None:
         services = build_services(settings or Settings.from_env())
+    # Each active plugin's routes under /v1/plugins/<name>/; they verify the platform's own
+    # signatures, so API keys are not asked of them.
+    plugin_routers = [
+        Router(path=f"{PLUGINS_PATH}/{name}", route_handlers=list(plugin.routes()))
+        for name, plugin in sorted(services.plugins.active.items())
+    ]
     return Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, *plugin_routers],
         state=State({"services": services, "keys": KeyCache(services.store)}),
-        middleware=[DefineMiddleware(ApiKeyAuthentication, exclude=[f"^{p}" for p in PUBLIC_PATHS])],
+        middleware=[
+            DefineMiddleware(ApiKeyAuthentication, exclude=[f"^{p}" for p in [*PUBLIC_PATHS, PLUGINS_PATH + "/"]])
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=services.settings.server.max_body_bytes,
         on_startup=[services.start],

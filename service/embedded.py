@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -23,6 +24,9 @@ from service.pipeline import Pipeline
 from service.queues import CRISIS_QUEUE, QUEUES
 from service.store.repository import Store
 from service.webhooks.delivery import attempt_delivery, backoff_seconds
+
+if TYPE_CHECKING:
+    from service.plugins.dispatch import PlatformDispatch
 
 log = logging.getLogger("haven.embedded")
 
@@ -40,6 +44,8 @@ class InProcessWorkQueue:
         self._deliveries: list[tuple[float, str]] = []
         self._stopping = False
         self._threads: list[threading.Thread] = []
+        # Carries out platform actions of new decisions; set once the plugins are loaded.
+        self.dispatch: PlatformDispatch | None = None
 
     # The API's side
 
@@ -124,6 +130,8 @@ class InProcessWorkQueue:
                 self.release([p.decision_id() for p in posts])
             for delivery_id, queue in decided.deliveries:
                 self.deliver([delivery_id], queue=queue)
+            if decided.actions and self.dispatch is not None:
+                self.dispatch.act(decided.actions)
 
     def _deliver_loop(self) -> None:
         hooks = self._settings.webhooks

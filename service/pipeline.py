@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -117,6 +117,14 @@ class Decided:
     decisions: list[Decision]
     # (delivery id, queue) of deliveries still to send.
     deliveries: list[tuple[str, str]]
+    # (action id, queue) of platform actions still to carry out (see service/plugins/dispatch.py).
+    actions: list[tuple[str, str]] = field(default_factory=list)
+
+
+class ActionPlanner(Protocol):
+    def plan(self, decisions: Sequence[Decision]) -> list[tuple[str, str]]:
+        """Record the platform actions of stored decisions; (action id, queue) of those pending."""
+        ...
 
 
 def queue_for_event(event_type: str) -> str:
@@ -131,11 +139,13 @@ class Pipeline:
         counters: CounterStore | None,
         *,
         store_post_text: bool = False,
+        actions: ActionPlanner | None = None,
     ) -> None:
         self.store = store
         self.policies = policies
         self.counters = counters
         self.store_post_text = store_post_text
+        self.actions = actions
 
     def decide(self, posts: Sequence[Post], received_at: datetime) -> Decided:
         """Evaluate and store the posts not decided yet. Safe to run again on the same posts."""
@@ -180,9 +190,11 @@ class Pipeline:
                     "policy_version": decision.policy_version,
                 },
             )
+        stored = [d for d, _ in decisions]
         return Decided(
-            decisions=[d for d, _ in decisions],
+            decisions=stored,
             deliveries=[(d.id, queue_for_event(d.event_type)) for d in new_deliveries if d.id in pending],
+            actions=self.actions.plan(stored) if self.actions is not None else [],
         )
 
 

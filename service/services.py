@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Literal
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 from service.config import Settings
 from service.pipeline import LivePolicies, WorkQueue
+from service.plugins.host import start_plugins
+from service.plugins.registry import Plugins
 from service.store.migrate import upgrade
 from service.store.sql import SqlStore
+
+if TYPE_CHECKING:
+    from service.plugins.dispatch import PlatformDispatch, PluginRuntime
 
 log = logging.getLogger("haven")
 
@@ -20,6 +26,15 @@ class Services:
     store: SqlStore
     policies: LivePolicies
     work: WorkQueue
+    # The platform adapters: loaded at start by `start_plugins`, off ones reported on /readyz.
+    plugins: Plugins = field(default_factory=Plugins)
+    platform: PluginRuntime | None = None
+    dispatch: PlatformDispatch | None = None
+
+    def review_recorded(self, community: str, decision_id: str, outcome: str, moderator: str) -> None:
+        """Tell the post's plugin (in a task) that a moderator reviewed a decision."""
+        if self.dispatch is not None and self.plugins.active:
+            self.dispatch.reviewed(community, decision_id, outcome, moderator)
 
     @property
     def mode(self) -> Literal["embedded", "full"]:
@@ -29,6 +44,9 @@ class Services:
         self.work.start()
 
     def close(self) -> None:
+        if self.dispatch is not None:
+            self.dispatch.close()
+        self.plugins.close()
         self.work.close()
         self.store.dispose()
 
@@ -51,8 +69,13 @@ def build_services(settings: Settings) -> Services:
             store_post_text=settings.privacy.store_post_text,
         )
         embedded = InProcessWorkQueue(pipeline, store, settings)
-        return Services(settings, store, policies, embedded)
+        services = Services(settings, store, policies, embedded)
+        pipeline.actions = start_plugins(services, os.environ)
+        embedded.dispatch = services.dispatch
+        return services
     from service.tasks import CeleryWorkQueue
 
     work = CeleryWorkQueue.from_settings(settings)
-    return Services(settings, store, policies, work)
+    services = Services(settings, store, policies, work)
+    start_plugins(services, os.environ)
+    return services

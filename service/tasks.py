@@ -20,6 +20,7 @@ import httpx
 import msgspec
 import redis
 from celery import Celery, Task
+from celery.signals import worker_process_init
 from kombu.entity import Queue
 
 from service.config import Settings
@@ -126,6 +127,15 @@ def runtime() -> WorkerRuntime:
             if _runtime is None:
                 _runtime = WorkerRuntime.from_settings(Settings.from_env())
     return _runtime
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _build_runtime_at_start(**_: Any) -> None:
+    """Build the runtime (policies, plugins) as the process starts, not inside the first task's time limit."""
+    try:
+        runtime()
+    except Exception:
+        log.exception("worker.runtime_failed")  # the first task tries again
 
 
 def plugin_runtime() -> PluginRuntime:

@@ -32,7 +32,13 @@ def readyz(request: Request[None, None, State]) -> Status:
             failing.append(name)
     if failing:
         raise Problem(503, "not-ready", f"not reachable: {', '.join(failing)}", failing=failing)
-    return Status(status="ready", mode=services.mode, policy_version=services.policies.current().version)
+    return Status(
+        status="ready",
+        mode=services.mode,
+        policy_version=services.policies.current().version,
+        plugins_on=sorted(services.plugins.active),
+        plugins_off=dict(sorted(services.plugins.off.items())),
+    )
 
 
 @get("/metrics", tags=["health"], sync_to_thread=True, summary="Prometheus metrics")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from litestar import Controller, Request, post
 from litestar.datastructures import State
+from litestar.params import JSONBody
 
 from service import metrics
 from service.api.auth import requires, same_community
@@ -52,14 +53,29 @@ def check_post(post: Post, max_text_chars: int, where: str = "") -> None:
 
 
 def accept(services: Services, key: ApiKey, posts: Sequence[Post]) -> list[Accepted]:
-    """Dedupe on the post's identity, queue what is new (crisis-prone posts first)."""
+    """Posts of the key's own community only, then `enqueue`."""
+    for one in posts:
+        same_community(key, one.community)
+    return enqueue(services, posts)
+
+
+def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime | None = None) -> list[Accepted]:
+    """Dedupe on the post's identity, queue what is new (crisis-prone posts first).
+
+    The one ingest path: POST /v1/posts and the plugins (`PluginHost.ingest`)."""
     max_chars = services.settings.server.max_text_chars
     for index, one in enumerate(posts):
-        same_community(key, one.community)
         check_post(one, max_chars, f"/posts/{index}" if len(posts) > 1 else "")
-    received_at = datetime.now(UTC)
+    received_at = received_at or datetime.now(UTC)
     ids = [p.decision_id() for p in posts]
-    fresh = services.work.claim(key.community, ids, received_at)
+    fresh = [True] * len(posts)
+    by_community: dict[str, list[int]] = {}
+    for index, one in enumerate(posts):
+        by_community.setdefault(one.community, []).append(index)
+    for community, indexes in by_community.items():
+        claimed = services.work.claim(community, [ids[i] for i in indexes], received_at)
+        for i, new in zip(indexes, claimed, strict=True):
+            fresh[i] = new
     policy_set = services.policies.current()
     queues = [CRISIS_QUEUE if policy_set.is_crisis_prone(p) else DEFAULT_QUEUE for p in posts]
     by_queue: dict[str, list[Post]] = {}
@@ -86,7 +102,7 @@ def accept(services: Services, key: ApiKey, posts: Sequence[Post]) -> list[Accep
         )
     log.info(
         "posts.accepted",
-        extra={"community": key.community, "decision_ids": ids, "count": len(ids)},
+        extra={"communities": sorted(by_community), "decision_ids": ids, "count": len(ids)},
     )
     return accepted
 
@@ -104,7 +120,7 @@ class PostController(Controller):
         description="Answers 202 with the decision's id; a repeat of the same "
         "(community, platform, external_id, revision) answers with the same id.",
     )
-    def create(self, data: Post, request: Request[ApiKey, str, State]) -> Accepted:
+    def create(self, data: JSONBody[Post], request: Request[ApiKey, str, State]) -> Accepted:
         return accept(request.app.state.services, request.user, [data])[0]
 
     @post(
@@ -113,5 +129,5 @@ class PostController(Controller):
         sync_to_thread=True,
         summary="Submit up to 100 posts at once",
     )
-    def create_batch(self, data: PostBatch, request: Request[ApiKey, str, State]) -> BatchAccepted:
+    def create_batch(self, data: JSONBody[PostBatch], request: Request[ApiKey, str, State]) -> BatchAccepted:
         return BatchAccepted(items=accept(request.app.state.services, request.user, data.posts))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, post
 from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
 
 from service.api.auth import requires
 from service.api.problems import Problem
@@ -19,7 +20,9 @@ class ReviewController(Controller):
     guards = [requires("review")]  # noqa: RUF012
 
     @post("/", status_code=201, sync_to_thread=True, summary="Record a moderator's review")
-    def create(self, decision_id: str, data: ReviewIn, request: Request[ApiKey, str, State]) -> Review:
+    def create(
+        self, decision_id: FromPath[str], data: JSONBody[ReviewIn], request: Request[ApiKey, str, State]
+    ) -> Review:
         services: Services = request.app.state.services
         review = record_review(
             services.store,
@@ -32,4 +35,5 @@ class ReviewController(Controller):
         )
         if review is None:
             raise Problem(404, "not-found", "no decision with this id in your community")
+        services.review_recorded(request.user.community, decision_id, data.outcome, data.moderator)
         return review

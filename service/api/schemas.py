@@ -75,3 +75,6 @@ class Status(msgspec.Struct, kw_only=True):
     status: str
     mode: Literal["embedded", "full"] | None = None
     policy_version: str | None = None
+    # Installed plugins that are off (name -> why, e.g. a missing HAVEN_SLACK_* variable).
+    plugins_off: dict[str, str] | None = None
+    plugins_on: list[str] | None = None

@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "service.cli.policy_commands",
     "service.cli.service_commands",
     "service.cli.key_commands",
+    "service.cli.plugin_commands",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -141,13 +141,18 @@ def _serve_worker_metrics(port: int) -> None:
 
 def run_scheduler(args: argparse.Namespace) -> int:
     from service.logging import configure_logging
+    from service.services import build_services
     from service.tasks import create_celery_app
 
     settings = load_settings()
     if settings.embedded:
         return _needs_redis("scheduler", "embedded mode purges inside `haven serve`")
     configure_logging(settings.log.level)
-    app = create_celery_app(settings)
+    # The active plugins' periodic tasks (pollers) join the beat schedule.
+    services = build_services(settings)
+    schedule = services.platform.schedule() if services.platform is not None else {}
+    services.close()
+    app = create_celery_app(settings, schedule=schedule)
     schedule_file = os.path.join(tempfile.gettempdir(), f"haven-beat-{os.getpid()}")
     beat: Any = app.Beat(loglevel=settings.log.level, schedule=schedule_file)
     beat.run()

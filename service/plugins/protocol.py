@@ -34,6 +34,8 @@ class ActionResult:
     platform_ref: str | None = None
     # Transient failures are retried by the task with backoff; permanent ones are recorded.
     retryable: bool = False
+    # A platform's own wait before the next attempt (e.g. Slack's 429 Retry-After); at least this long.
+    retry_after_seconds: float | None = None
 
 
 class KeyValue(Protocol):

@@ -138,3 +138,34 @@ class AttemptRow(Base):
     status_code: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(String(500))
     duration_ms: Mapped[float]
+
+
+class PlatformActionRow(Base):
+    """One neutral action of a decision, carried out on the post's platform by its plugin."""
+
+    __tablename__ = "platform_actions"
+
+    # decision id + action kind + template/name: the idempotency key of the action.
+    id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), index=True)
+    community: Mapped[str] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(50))
+    # pending, done, unsupported, failed, skipped, cancelled
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    platform_ref: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PlatformActionAttemptRow(Base):
+    __tablename__ = "platform_action_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_id: Mapped[str] = mapped_column(ForeignKey("platform_actions.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int]
+    at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(500), default="")
