@@ -19,16 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import json
 import os
 import shutil
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import kubernetes_validate
+import kubernetes_validate.utils
 import yaml
 
 os.environ.setdefault("HELM_DRIVER", "memory")
@@ -36,6 +39,11 @@ import helm_sdkpy
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_apiserver import FakeApiServer
+
+# kubernetes-validate reads the (large) schema files again for every object: read each once.
+kubernetes_validate.utils.schema_contents = functools.lru_cache(maxsize=None)(  # type: ignore[assignment]
+    kubernetes_validate.utils.schema_contents
+)
 
 KUBERNETES_VERSION = "1.33"
 NAMESPACE = "haven-test"
@@ -141,7 +149,11 @@ def render(chart: Path, values: dict[str, Any]) -> dict[str, Any]:
 def main() -> int:
     request = json.load(sys.stdin)
     chart = Path(request["chart"]).resolve()
-    results = {name: render(chart, values) for name, values in request["cases"].items()}
+    # Each case has its own API double and Helm configuration; Helm's library runs them
+    # side by side (the calls release the GIL).
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {name: pool.submit(render, chart, values) for name, values in request["cases"].items()}
+        results = {name: future.result() for name, future in futures.items()}
     json.dump(results, sys.stdout)
     return 0
 
