@@ -140,7 +140,9 @@ def main() -> int:
                 naive_cost = time_per_post(naive, posts[: max(200, len(posts) // 5)], 1)
                 naive_cell = f"{naive_cost * 1e6:,.0f}"
                 speedup_cell = f"{naive_cost / haven:,.1f}x"
-            print(f"| {rule_count:,} | {haven * 1e6:,.0f} | {haven / baseline_cost:.2f}x | {naive_cell} | {speedup_cell} |")
+            relative = f"{haven / baseline_cost:.2f}x"
+            cells = [f"{rule_count:,}", f"{haven * 1e6:,.0f}", relative, naive_cell, speedup_cell]
+            print("| " + " | ".join(cells) + " |")
     return 0
 
 

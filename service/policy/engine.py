@@ -127,9 +127,10 @@ class _Scan:
 
     def words_between(self, left: int, right: int) -> int:
         """How many words start at or after `left` and before `right`."""
-        _ = self.words
         if right <= left:
             return 0
+        if self._words is None:
+            _ = self.words
         return bisect.bisect_left(self._word_starts, right) - bisect.bisect_left(self._word_starts, left)
 
     def pii(self, kind: str) -> list[Span]:
@@ -180,13 +181,18 @@ class _Judge:
         text = self.scan.norm.text
         start, end = span
         for negation in negations:
-            for n_start, n_end in self.scan.groups.get(negation.group, ()):
-                if negation.before and n_end <= start:
-                    gap = (n_end, start)
-                elif negation.after and n_start >= end:
-                    gap = (end, n_start)
-                else:
-                    continue
+            hits = self.scan.groups.get(negation.group)
+            if not hits:
+                continue
+            # Hits are sorted by start: only the nearest negations either side can be in reach.
+            index = bisect.bisect_left(hits, (start, start))
+            nearby: list[tuple[Span, Span]] = []
+            if negation.before:
+                nearby += [(hit, (hit[1], start)) for hit in hits[max(0, index - 3) : index] if hit[1] <= start]
+            if negation.after:
+                later = bisect.bisect_left(hits, (end, end))
+                nearby += [(hit, (end, hit[0])) for hit in hits[later : later + 3]]
+            for (n_start, n_end), gap in nearby:
                 if self.scan.words_between(*gap) > negation.within:
                     continue
                 if _SENTENCE_BREAK.search(text, gap[0], gap[1]):
