@@ -51,6 +51,7 @@ CASES: dict[str, dict[str, Any]] = {
         "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "haven"}],
         "affinity": {"podAntiAffinity": {}},
         "topologySpreadConstraints": [
+            {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule"},
             {
                 "maxSkew": 1,
                 "topologyKey": "topology.kubernetes.io/zone",
@@ -85,6 +86,7 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "bundled-keda-persistent": {
         "keda": {"enabled": True},
+        "metrics": {"serviceMonitor": {"enabled": True}},
         "redis": {"bundled": {"persistence": {"enabled": True, "storageClass": "fast"}}},
         "postgresql": {"bundled": {"persistence": {"storageClass": "fast"}}},
     },
@@ -96,6 +98,11 @@ CASES: dict[str, dict[str, Any]] = {
         "workers": {"default": {"enabled": False}},
         "scheduler": {"enabled": False},
         "migrations": {"enabled": False},
+    },
+    "single-replicas": {
+        **EXTERNAL,
+        "api": {"autoscaling": {"enabled": False}, "replicas": 1},
+        "workers": {"crisis": {"replicas": 1}, "default": {"replicas": 1}},
     },
     # A second render of everything-on with one policy file changed.
     "policies-changed": {
@@ -110,6 +117,7 @@ CASES: dict[str, dict[str, Any]] = {
     "refuse-typo": {"api": {"replica": 3}},
     "refuse-keda-without-address": {**EXTERNAL, "keda": {"enabled": True}},
     "refuse-bad-redis-url": {"redis": {"url": "http://redis:6379", "bundled": {"enabled": False}}},
+    "refuse-url-unsafe-password": {"postgresql": {"bundled": {"password": "p@ss/word"}}},
 }
 
 

@@ -22,6 +22,7 @@ REFUSED = {
     "refuse-typo": "additional properties 'replica' not allowed",
     "refuse-keda-without-address": "keda.enabled needs keda.redis.address",
     "refuse-bad-redis-url": "/redis/url",
+    "refuse-url-unsafe-password": "/postgresql/bundled/password",
 }
 RECOMMENDED_LABELS = (
     "helm.sh/chart",
@@ -409,18 +410,52 @@ def test_alerts_use_metrics_the_service_defines(rendered: dict[str, Any]) -> Non
         assert 'namespace="haven-test"' in alert["expr"]
 
 
-def test_service_monitor_scrapes_api_and_workers(rendered: dict[str, Any]) -> None:
-    monitor = one(rendered, "everything-on", "ServiceMonitor", "rel-haven")
-    assert monitor["metadata"]["labels"]["release"] == "prometheus"
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In"
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("case", ["everything-on", "bundled-keda-persistent"])
+def test_service_monitor_scrapes_api_and_workers_only(rendered: dict[str, Any], case: str) -> None:
+    (monitor,) = objects(rendered, case, "ServiceMonitor")
     ports = {e["port"] for e in monitor["spec"]["endpoints"]}
     assert ports == {"http", "metrics"}
-    selector = monitor["spec"]["selector"]["matchLabels"]
-    services = [
-        s for s in objects(rendered, "everything-on", "Service")
-        if selector.items() <= s["metadata"]["labels"].items()
-    ]
-    service_ports = {p["name"] for s in services for p in s["spec"]["ports"]}
+    selected = {
+        s["metadata"]["name"]
+        for s in objects(rendered, case, "Service")
+        if _selects(monitor["spec"]["selector"], s["metadata"]["labels"])
+    }
+    assert selected == {"rel-haven-api", "rel-haven-worker-crisis", "rel-haven-worker-default"}
+    service_ports = {
+        p["name"]
+        for s in objects(rendered, case, "Service")
+        if s["metadata"]["name"] in selected
+        for p in s["spec"]["ports"]
+    }
     assert service_ports == ports
+    assert one(rendered, "everything-on", "ServiceMonitor", "rel-haven")["metadata"]["labels"][
+        "release"
+    ] == "prometheus"
+
+
+def test_single_replica_deployments_get_no_disruption_budget(rendered: dict[str, Any]) -> None:
+    assert objects(rendered, "single-replicas", "PodDisruptionBudget") == []
+    api = one(rendered, "single-replicas", "Deployment", "rel-haven-api")
+    assert api["spec"]["replicas"] == 1
+
+
+def test_topology_spread_defaults_to_each_components_pods(rendered: dict[str, Any]) -> None:
+    for name, component in (("rel-haven-api", "api"), ("rel-haven-worker-crisis", "worker-crisis")):
+        deployment = one(rendered, "everything-on", "Deployment", name)
+        filled, given = pod_spec(deployment)["topologySpreadConstraints"]
+        assert filled["labelSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+        assert filled["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == component
+        assert given["labelSelector"] == {"matchLabels": {"app.kubernetes.io/name": "haven"}}
 
 
 def test_notes_warn_about_the_bundled_stores(rendered: dict[str, Any]) -> None:

@@ -252,3 +252,27 @@ affinity:
   mountPath: /tmp
 {{- include "haven.policiesMount" . }}
 {{- end }}
+
+{{/*
+topologySpreadConstraints for one component: a constraint without a labelSelector gets
+the component's own selector labels, so each Deployment spreads its own pods.
+*/}}
+{{- define "haven.topologySpread" -}}
+{{- $out := list }}
+{{- range .root.Values.topologySpreadConstraints }}
+{{- $c := deepCopy . }}
+{{- if not (hasKey $c "labelSelector") }}
+{{- $_ := set $c "labelSelector" (dict "matchLabels" (include "haven.selectorLabels" (dict "root" $.root "component" $.component) | fromYaml)) }}
+{{- end }}
+{{- $out = append $out $c }}
+{{- end }}
+{{- with $out }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* The fewest pods a Deployment runs: a PodDisruptionBudget needs more than one. */}}
+{{- define "haven.minPods" -}}
+{{- if .autoscaled }}{{ .min }}{{ else }}{{ .replicas }}{{ end }}
+{{- end }}
