@@ -178,10 +178,25 @@ def judged() -> list[tuple[Item, Decision]]:
 
 
 def table(judged: list[tuple[Item, Decision]]) -> str:
-    lines = [f"{'category':30} {'n':>4} {'recall':>7} {'precision':>9}"]
-    for category in THRESHOLDS:
+    """Markdown: per category recall and precision against the thresholds, then the hard cases."""
+    lines = [
+        f"corpus: {len(judged)} posts",
+        "",
+        "| category | n | recall | precision | thresholds (recall, precision) |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for category, (min_recall, min_precision) in THRESHOLDS.items():
         s = score(category, judged)
-        lines.append(f"{category:30} {s.expected:4d} {s.recall:7.3f} {s.precision:9.3f}")
+        lines.append(
+            f"| {category} | {s.expected} | {s.recall:.3f} | {s.precision:.3f} | {min_recall:.2f}, {min_precision:.2f} |"
+        )
+    crisis = [(i, d) for i, d in judged if i.expect.get("escalate") is True]
+    caught = sum(escalated(d) for _, d in crisis)
+    lines += ["", "| hard case | posts | escalated |", "|---|---:|---:|"]
+    lines.append(f"| crisis posts (must escalate) | {len(crisis)} | {caught} ({caught / len(crisis):.1%}) |")
+    for tag in (*NEVER_ESCALATED, *RARELY_ESCALATED):
+        tagged = [d for i, d in judged if tag in i.tags]
+        lines.append(f"| {tag} | {len(tagged)} | {sum(escalated(d) for d in tagged)} |")
     return "\n".join(lines)
 
 

@@ -153,18 +153,13 @@ def cssrs(items: list[Item], decisions: dict[str, Decision], misses: int) -> str
     ordered = [rows[k] for k in order if k in rows]
     pos = [rows[k] for k in ("attempt", "behavior", "ideation") if k in rows]
     neg = [rows[k] for k in ("supportive", "uninformative") if k in rows]
-    urgent = sum(
-        1
-        for d in decisions.values()
-        if any(
-            a.get("kind") == "escalate" and a.get("params", {}).get("priority") == "urgent"
-            for a in d.get("actions", [])
-        )  # type: ignore[attr-defined]
-    )
+    # `haven backtest` lists actions without their parameters, so the urgent
+    # tier is counted by its category: only crisis.imminent escalates urgently.
+    urgent = sum(1 for d in decisions.values() if fired(["crisis.imminent"])(d))
     return (
         table("C-SSRS Reddit posts: share escalated", "escalated", ordered, misses)
         + f"\nEscalation of ideation/behavior/attempt against supportive/uninformative: {precision(pos, neg)}."
-        + f" Escalated at urgent priority: {urgent} posts.\n"
+        + f" Escalated at urgent priority (crisis.imminent): {urgent} posts.\n"
     )
 
 
