@@ -244,9 +244,45 @@ def pii(items: list[Item], decisions: dict[str, Decision], misses: int) -> str:
     order = [*PII_TYPES.values(), "any of these", "none of these (other sentences)"]
     ordered = [rows[k] for k in order if k in rows]
     positives = [rows["any of these"]] if "any of these" in rows else []
-    return table(
-        "Synthetic sentences with personal data: share caught by the personal-data rules", "caught", ordered, misses
-    ) + (f"\nSentence level: {precision(positives, [negative])}.\n" if negative else "")
+    return (
+        table(
+            "Synthetic sentences with personal data: share caught by the personal-data rules",
+            "caught",
+            ordered,
+            misses,
+        )
+        + (f"\nSentence level: {precision(positives, [negative])}.\n" if negative else "")
+        + pii_spans(items, decisions)
+    )
+
+
+def pii_spans(items: list[Item], decisions: dict[str, Decision]) -> str:
+    """Span level, for comparison with the published Presidio figures (which cover every type).
+
+    A labelled span of the six kinds is found when evidence of a personal-data rule
+    overlaps it; an evidence span is right when it overlaps a labelled span of those kinds.
+    """
+    found = labelled = right = evidence_spans = 0
+    for item in items:
+        gold = [(int(s["start"]), int(s["end"])) for s in item["spans"] if s["type"] in PII_TYPES]  # type: ignore[attr-defined]
+        spans = [
+            (int(e["start"]), int(e["end"]))
+            for m in decisions[str(item["id"])].get("matches", [])  # type: ignore[attr-defined]
+            if str(m["category"]).startswith(("confidentiality.contact", "confidentiality.financial"))
+            for e in m["evidence"]
+        ]
+        spans = sorted(set(spans))
+        labelled += len(gold)
+        found += sum(any(s < ge and gs < e for s, e in spans) for gs, ge in gold)
+        evidence_spans += len(spans)
+        right += sum(any(s < ge and gs < e for gs, ge in gold) for s, e in spans)
+    p = right / evidence_spans if evidence_spans else 0.0
+    r = found / labelled if labelled else 0.0
+    f2 = 5 * p * r / (4 * p + r) if p + r else 0.0
+    return (
+        f"\nSpan level, these six kinds only: precision {p:.3f}, recall {r:.3f}, F2 {f2:.3f}"
+        f" ({labelled} labelled spans, {evidence_spans} evidence spans).\n"
+    )
 
 
 def unhealthy(items: list[Item], decisions: dict[str, Decision], misses: int) -> str:
