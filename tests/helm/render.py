@@ -9,7 +9,8 @@ values}} on stdin and writes {name: result} as JSON on stdout, where result has:
   objects    every object Helm created, hooks included, as Helm rendered it
   hooks      "Kind/name" of the hook objects and their hook annotation
   notes      NOTES.txt as rendered
-  invalid    objects that fail the Kubernetes schemas (or the CRD schemas in crd-schemas/)
+  invalid    objects that fail the Kubernetes schemas, strict, of the chart's oldest
+             supported version and the newest kubernetes-validate knows (CRDs: crd-schemas/)
 
 helm-sdkpy has no `helm template`; its install action renders the chart and sends the
 objects to an API server, here fake_apiserver's double on loopback.
@@ -45,7 +46,7 @@ kubernetes_validate.utils.schema_contents = functools.lru_cache(maxsize=None)(  
     kubernetes_validate.utils.schema_contents
 )
 
-KUBERNETES_VERSION = "1.33"
+NEWEST_KUBERNETES = kubernetes_validate.utils.latest_version()
 NAMESPACE = "haven-test"
 RELEASE = "rel"
 CRD_SCHEMAS = Path(__file__).parent / "crd-schemas"
@@ -87,16 +88,26 @@ def crd_schema(kind: str) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def validate(obj: dict[str, Any]) -> str | None:
+def oldest_kubernetes(chart: Path) -> str:
+    """The floor of the chart's kubeVersion (">=1.25.0-0" gives "1.25")."""
+    constraint = yaml.safe_load((chart / "Chart.yaml").read_text())["kubeVersion"]
+    major, minor = constraint.lstrip(">=~^ ").split(".")[:2]
+    return f"{major}.{minor}"
+
+
+def validate(obj: dict[str, Any], versions: tuple[str, ...]) -> str | None:
+    """None when the object is valid for every Kubernetes version given, else why not."""
     schema = crd_schema(obj.get("kind", ""))
     try:
         if schema is not None:
             jsonschema.Draft7Validator(schema).validate(obj)
         else:
-            kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+            for version in versions:
+                kubernetes_validate.validate(obj, version, strict=True)
     except jsonschema.ValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path)
-        return f"{where}: {exc.message}"
+        version = getattr(exc, "version", "CRD schema")
+        return f"{where}: {exc.message} (Kubernetes {version})"
     except kubernetes_validate.SchemaNotFoundError as exc:
         return exc.message
     return None
@@ -132,8 +143,9 @@ def render(chart: Path, values: dict[str, Any]) -> dict[str, Any]:
                 })
         created = sorted(f"{o['kind']}/{o['metadata']['name']}" for o in api.store.created)
     invalid = []
+    versions = (oldest_kubernetes(chart), NEWEST_KUBERNETES)
     for obj in objects:
-        problem = validate(obj)
+        problem = validate(obj, versions)
         if problem:
             invalid.append({"object": f"{obj.get('kind')}/{obj['metadata'].get('name')}", "error": problem})
     out.update(
@@ -142,6 +154,7 @@ def render(chart: Path, values: dict[str, Any]) -> dict[str, Any]:
         created=created,
         notes=(release.get("info") or {}).get("notes", ""),
         invalid=invalid,
+        validated_against=list(versions),
     )
     return out
 

@@ -1,7 +1,8 @@
 """The Helm chart, rendered by Helm itself for each case in conftest.CASES.
 
-Every object is validated against the Kubernetes 1.33 schemas (strict: unknown fields
-fail) or, for the Prometheus Operator and KEDA kinds, against crd-schemas/.
+Every object is validated against the Kubernetes schemas (strict: unknown fields fail)
+of the oldest version Chart.yaml supports and of the newest kubernetes-validate ships,
+or, for the Prometheus Operator and KEDA kinds, against crd-schemas/.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ def test_lint_is_clean(rendered: dict[str, Any], case: str) -> None:
 def test_every_object_is_valid_kubernetes(rendered: dict[str, Any], case: str) -> None:
     assert objects(rendered, case), "nothing rendered"
     assert rendered[case]["invalid"] == []
+    oldest, newest = rendered[case]["validated_against"]
+    assert oldest == "1.25"
+    assert tuple(map(int, newest.split("."))) >= (1, 33)
 
 
 @pytest.mark.parametrize("case", GOOD)
@@ -198,7 +202,7 @@ def test_settings_reach_every_haven_container(rendered: dict[str, Any]) -> None:
         container = pod_spec(obj)["containers"][0]
         refs = [next(iter(e.values()))["name"] for e in container["envFrom"]]
         assert refs == ["rel-haven-config", "rel-haven-secrets"]
-        assert container["image"] == "ghcr.io/haven-moderation/haven@sha256:" + "a" * 64
+        assert container["image"] == "haven@sha256:" + "a" * 64
 
 
 # -- Data stores and secrets ------------------------------------------------------------
