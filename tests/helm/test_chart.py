@@ -466,6 +466,9 @@ def test_notes_warn_about_the_bundled_stores(rendered: dict[str, Any]) -> None:
     assert "WARNING: this release runs the bundled Redis and PostgreSQL" in rendered["defaults"]["notes"]
     assert "WARNING" not in rendered["external"]["notes"]
     assert "haven.example.org" in rendered["everything-on"]["notes"]
+    assert "Workers:   crisis (queues: crisis, 2 pods)\n" in rendered["minimal"]["notes"]
+    assert "crisis (queues: crisis, 2 to 6 pods)" in rendered["everything-on"]["notes"]
+    assert "Scheduler: disabled" in rendered["minimal"]["notes"]
 
 
 # -- values.yaml ----------------------------------------------------------------------------
