@@ -1,0 +1,168 @@
+"""Haven with the Slack plugin on, against a loopback stand-in for Slack's Web API:
+`haven serve` and `haven worker` processes, Redis, PostgreSQL. Requests to Haven are
+signed as Slack signs them, and each signature is cross-checked with slack_sdk."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from plugins.slack.signature import sign
+from tests.plugins.slack.fake_slack import FakeSlack, fake_slack
+
+REPO = Path(__file__).resolve().parents[3]
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-test-bot"
+ADMIN_TOKEN = "xoxp-test-admin"
+TEAM = "T0HAVEN"
+CHANNEL = "C0SUPPORT"
+MODERATORS = "C0MODS"
+# The harness gives xdist workers Redis databases 5 and up for their session's worker
+# (so 5 and 6 under `-n 2`); this module's own worker must not share their queues.
+REDIS_DB = int(os.environ.get("HAVEN_TEST_SLACK_REDIS_DB", "14"))
+
+
+def signed_headers(body: bytes, *, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    headers = {"x-slack-request-timestamp": ts, "x-slack-signature": sign(secret, ts, body)}
+    if secret == SECRET and timestamp is None:
+        # The same request must pass Slack's own verifier.
+        assert SignatureVerifier(SECRET).is_valid_request(body, headers)
+    return headers
+
+
+@dataclass
+class Haven:
+    base: str
+    slack: FakeSlack
+    api: httpx.Client
+    community: str
+
+    def event(self, event: dict[str, Any], *, event_id: str | None = None, **headers: str) -> httpx.Response:
+        envelope = {
+            "type": "event_callback",
+            "team_id": TEAM,
+            "api_app_id": "A0HAVEN",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+            "event": event,
+        }
+        body = json.dumps(envelope).encode()
+        return httpx.post(
+            self.base + "/v1/plugins/slack/events",
+            content=body,
+            headers={"content-type": "application/json", **signed_headers(body), **headers},
+            timeout=10,
+        )
+
+    def click(self, alert: dict[str, Any], action_id: str, moderator: str = "UMOD") -> httpx.Response:
+        button = next(
+            e for b in alert["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_id
+        )
+        payload = {
+            "type": "block_actions",
+            "user": {"id": moderator, "username": "mod", "name": "mod", "team_id": TEAM},
+            "api_app_id": "A0HAVEN",
+            "team": {"id": TEAM},
+            "channel": {"id": MODERATORS, "name": "mods"},
+            "container": {"type": "message", "message_ts": "1800000000.000001", "channel_id": MODERATORS},
+            "actions": [{"action_id": action_id, "block_id": "b", "value": button["value"], "type": "button"}],
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return httpx.post(
+            self.base + "/v1/plugins/slack/interactions",
+            content=body,
+            headers={"content-type": "application/x-www-form-urlencoded", **signed_headers(body)},
+            timeout=10,
+        )
+
+    def decision(self, decision_id: str) -> dict[str, Any]:
+        from tests.integration.harness import wait_until
+
+        def decided() -> dict[str, Any] | None:
+            found: dict[str, Any] = self.api.get(f"/v1/decisions/{decision_id}").json()
+            return found if found.get("status") == "decided" else None
+
+        result: dict[str, Any] = wait_until(decided)
+        return result
+
+
+def message(text: str, *, user: str = "U0MEMBER", ts: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel": CHANNEL,
+        "channel_type": "channel",
+        "user": user,
+        "text": text,
+        "ts": ts or f"17000{uuid.uuid4().int % 10**5:05d}.{uuid.uuid4().int % 10**6:06d}",
+        "team": TEAM,
+        **extra,
+    }
+
+
+def decision_id_of(community: str, ts: str, revision: str = "1") -> str:
+    from service.domain import Author, Post
+
+    return Post(
+        platform="slack", community=community, external_id=f"{CHANNEL}:{ts}", revision=revision, author=Author(id="x")
+    ).decision_id()
+
+
+@pytest.fixture(scope="module")
+def haven(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Haven]:
+    from service.store.migrate import upgrade
+    from service.store.sql import SqlStore
+    from tests.integration.harness import (
+        REDIS_HOST,
+        flush_redis_db,
+        haven_env,
+        postgres_database,
+        start_api,
+        start_worker,
+    )
+
+    folder = tmp_path_factory.mktemp("slack")
+    community = f"slack-{uuid.uuid4().hex[:8]}"
+    redis_url = f"{REDIS_HOST}/{REDIS_DB}"
+    flush_redis_db(redis_url)
+    with fake_slack() as slack, postgres_database(prefix="haven_slack") as database:
+        store = SqlStore.from_url(database.replace("postgresql://", "postgresql+psycopg://"))
+        upgrade(store.engine)
+        secret, _ = store.create_api_key(community, ["admin"])
+        store.dispose()
+        env = haven_env(
+            HAVEN_REDIS_URL=redis_url,
+            HAVEN_DATABASE_URL=database,
+            HAVEN_POLICY_DIR=str(REPO / "policies"),
+            HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
+            HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
+            HAVEN_VISIBILITY_TIMEOUT_SECONDS="30",
+            HAVEN_SLACK_SIGNING_SECRET=SECRET,
+            HAVEN_SLACK_BOT_TOKEN=BOT_TOKEN,
+            HAVEN_SLACK_ADMIN_USER_TOKEN=ADMIN_TOKEN,
+            HAVEN_SLACK_API_BASE_URL=slack.base_url,
+            HAVEN_SLACK_MODERATOR_CHANNEL=MODERATORS,
+            HAVEN_SLACK_COMMUNITIES=f"{TEAM}={community}",
+        )
+        worker = start_worker(env, folder / "worker.log")
+        try:
+            api_process, base = start_api(env, folder / "api.log")
+            try:
+                with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=10) as api:
+                    yield Haven(base, slack, api, community)
+            finally:
+                api_process.stop()
+        finally:
+            worker.stop()
