@@ -229,8 +229,10 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             route = self._route()
             body = self._body()
+            # Logged as "POST <collection path>/<name>" ("(release record)" for Helm's own).
+            name = (body or {}).get("metadata", {}).get("name", "(release record)")
             with store.lock:
-                store.requests.append(f"POST {self.path}")
+                store.requests.append(f"POST {urlsplit(self.path).path}/{name}")
             if route is None:
                 self._send(404, _status(404, "NotFound", self.path))
                 return

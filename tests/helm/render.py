@@ -9,6 +9,7 @@ values}} on stdin and writes {name: result} as JSON on stdout, where result has:
   objects    every object Helm created, hooks included, as Helm rendered it
   hooks      "Kind/name" of the hook objects and their hook annotation
   notes      NOTES.txt as rendered
+  calls      the writes Helm made to the API server, in order ("POST /api/v1/...")
   invalid    objects that fail the Kubernetes schemas, strict, of the chart's oldest
              supported version and the newest kubernetes-validate knows (CRDs: crd-schemas/)
 
@@ -142,6 +143,10 @@ def render(chart: Path, values: dict[str, Any]) -> dict[str, Any]:
                     "weight": annotations.get("helm.sh/hook-weight"),
                 })
         created = sorted(f"{o['kind']}/{o['metadata']['name']}" for o in api.store.created)
+        # What Helm asked of the cluster, in order, without discovery and reads.
+        calls = [
+            r.split("?", 1)[0] for r in api.store.requests if not r.startswith("GET ")
+        ]
     invalid = []
     versions = (oldest_kubernetes(chart), NEWEST_KUBERNETES)
     for obj in objects:
@@ -155,6 +160,7 @@ def render(chart: Path, values: dict[str, Any]) -> dict[str, Any]:
         notes=(release.get("info") or {}).get("notes", ""),
         invalid=invalid,
         validated_against=list(versions),
+        calls=calls,
     )
     return out
 

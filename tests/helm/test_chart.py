@@ -268,6 +268,28 @@ def test_migration_is_a_hook_before_install_and_upgrade(rendered: dict[str, Any]
     assert rendered["minimal"]["hooks"] == []
 
 
+def test_the_hook_secret_lives_until_the_migration_has_run(rendered: dict[str, Any]) -> None:
+    """Helm creates the hooks by weight, waits for the Job, then deletes both."""
+    calls = rendered["external"]["calls"]
+    secret = "/api/v1/namespaces/haven-test/secrets/rel-haven-migrate"
+    job = "/apis/batch/v1/namespaces/haven-test/jobs/rel-haven-migrate"
+    created_secret, created_job = calls.index(f"POST {secret}"), calls.index(f"POST {job}")
+    order = [
+        created_secret,
+        created_job,
+        calls.index(f"DELETE {job}", created_job),
+        calls.index(f"DELETE {secret}", created_secret),
+    ]
+    assert order == sorted(order)
+    # pre-install: before any of the release's own objects.
+    assert order[-1] < calls.index("POST /apis/apps/v1/namespaces/haven-test/deployments/rel-haven-api")
+    # post-install with the bundled database: after them.
+    calls = rendered["defaults"]["calls"]
+    assert calls.index(f"POST {job}") > calls.index(
+        "POST /apis/apps/v1/namespaces/haven-test/statefulsets/rel-haven-postgresql"
+    )
+
+
 # -- Toggles add and remove their objects ---------------------------------------------------
 
 
