@@ -8,7 +8,8 @@ what share of each label the pack escalated, held or flagged, with the targets
 of issue 3. Nothing from the data sets is written anywhere: the decisions go
 through a temporary file that is deleted. `--keep DIR` keeps the decisions.
 `--misses N` prints the ids of up to N misses and false alarms per table (ids
-only, never text), for analysis.
+only, never text), for analysis. `--authors-from-ids` sends each C-SSRS post
+with the user its id names, so the author-history rule takes part.
 """
 
 from __future__ import annotations
@@ -71,14 +72,35 @@ def read_jsonl(path: Path) -> list[dict[str, object]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def backtest(policies: Path, items: Path, keep: Path | None) -> dict[str, Decision]:
+def author_of(item_id: str) -> str | None:
+    """The user in a C-SSRS id ("batch:user-840:0" -> "batch:user-840"); None elsewhere."""
+    parts = item_id.split(":")
+    return ":".join(parts[:-1]) if len(parts) >= 3 and parts[-2].startswith("user-") else None
+
+
+def backtest(policies: Path, items: Path, keep: Path | None, *, authors: bool = False) -> dict[str, Decision]:
+    """Decisions by id. With `authors`, each post is sent with the author its id names, in file
+    order, so rules with a `counter` (the crisis follow-up) see that author's earlier decisions."""
     with tempfile.TemporaryDirectory() as tmp:
         out = (keep or Path(tmp)) / f"{items.parent.name}.decisions.jsonl"
         out.parent.mkdir(parents=True, exist_ok=True)
         haven = Path(sys.executable).with_name("haven")
-        command = [str(haven), "backtest", str(policies), str(items)]
+        source = "-" if authors else str(items)
+        stdin = None
+        if authors:
+            lines = []
+            for item in read_jsonl(items):
+                author = author_of(str(item["id"]))
+                lines.append(json.dumps({"id": item["id"], "text": item["text"], "author": author}))
+            stdin = ("\n".join(lines) + "\n").encode()
         with out.open("w", encoding="utf-8") as handle:
-            subprocess.run(command, stdout=handle, stderr=subprocess.DEVNULL, check=True)
+            subprocess.run(
+                [str(haven), "backtest", str(policies), source],
+                input=stdin,
+                stdout=handle,
+                stderr=subprocess.DEVNULL,
+                check=True,
+            )
         return {str(d["id"]): d for d in read_jsonl(out)}
 
 
@@ -346,6 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(DATASETS), help="measure only these")
     parser.add_argument("--keep", type=Path, help="keep the decisions in this folder (outside the repository)")
     parser.add_argument("--misses", type=int, default=0, help="list up to N ids of misses per label")
+    parser.add_argument(
+        "--authors-from-ids",
+        action="store_true",
+        help="send each post with the author named in its id (C-SSRS), so author-history rules take part",
+    )
     args = parser.parse_args(argv)
     for name, report in DATASETS.items():
         if args.only and name not in args.only:
@@ -355,8 +382,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skipped {name}: no {items_path}\n")
             continue
         items = read_jsonl(items_path)
-        decisions = backtest(args.policies, items_path, args.keep)
-        print(f"### {name} ({len(items)} items)\n")
+        decisions = backtest(args.policies, items_path, args.keep, authors=args.authors_from_ids)
+        suffix = ", authors from ids" if args.authors_from_ids else ""
+        print(f"### {name} ({len(items)} items{suffix})\n")
         print(report(items, decisions, args.misses))
     return 0
 
