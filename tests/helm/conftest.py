@@ -121,8 +121,16 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
+# name: [values of the install, values of each upgrade after it].
+UPGRADES: dict[str, list[dict[str, Any]]] = {
+    # Generated passwords must survive upgrades: the bundled PostgreSQL keeps the first.
+    "bundled-same-values": [{}, {}],
+    "external-to-more-workers": [EXTERNAL, {**EXTERNAL, "workers": {"default": {"replicas": 5}}}],
+}
+
+
 def _fingerprint() -> str:
-    digest = hashlib.sha256(json.dumps(CASES, sort_keys=True).encode())
+    digest = hashlib.sha256(json.dumps([CASES, UPGRADES], sort_keys=True).encode())
     here = Path(__file__).parent
     inputs = [*CHART.rglob("*"), here / "render.py", here / "fake_apiserver.py"]
     for path in sorted([*inputs, *here.glob("crd-schemas/*")]):
@@ -141,7 +149,7 @@ def render_all() -> dict[str, Any]:
             return cached
         done = subprocess.run(
             [str(python), str(Path(__file__).parent / "render.py")],
-            input=json.dumps({"chart": str(CHART), "cases": CASES}),
+            input=json.dumps({"chart": str(CHART), "cases": CASES, "upgrades": UPGRADES}),
             capture_output=True,
             text=True,
             timeout=240,

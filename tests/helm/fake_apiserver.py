@@ -63,6 +63,7 @@ class Store:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.objects: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        self.records: dict[tuple[str, str, str, str], Record] = {}
         self.created: list[dict[str, Any]] = []
         self.requests: list[str] = []
 
@@ -77,6 +78,84 @@ def _status(code: int, reason: str, message: str) -> dict[str, Any]:
         "reason": reason,
         "code": code,
     }
+
+
+# Helm keeps its release records in Secrets and sends them as Kubernetes protobuf: the
+# bytes "k8s\0", then a runtime.Unknown (1: typeMeta, 2: raw object). The double keeps
+# them as sent and answers reads of them in kind, so that `helm upgrade` finds the release.
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+ENVELOPE = b"k8s\x00"
+
+
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    shift = value = 0
+    while True:
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, i
+        shift += 7
+
+
+def _fields(data: bytes) -> list[tuple[int, bytes | int]]:
+    """(field number, value) of a protobuf message: bytes for length-delimited fields."""
+    out: list[tuple[int, bytes | int]] = []
+    i = 0
+    while i < len(data):
+        tag, i = _varint(data, i)
+        field, wire = tag >> 3, tag & 7
+        if wire == 0:
+            value, i = _varint(data, i)
+            out.append((field, value))
+        elif wire == 2:
+            size, i = _varint(data, i)
+            out.append((field, data[i : i + size]))
+            i += size
+        else:  # fixed 64 (1) or 32 (5) bits: not in these messages' fields of interest
+            i += 8 if wire == 1 else 4
+    return out
+
+
+def _encode_varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    return _encode_varint(number << 3 | 2) + _encode_varint(len(payload)) + payload
+
+
+def _first(fields: list[tuple[int, bytes | int]], number: int) -> bytes:
+    value = next((v for f, v in fields if f == number), b"")
+    return value if isinstance(value, bytes) else b""
+
+
+class Record:
+    """A protobuf-encoded object Helm stored (its release records)."""
+
+    def __init__(self, body: bytes) -> None:
+        unknown = _fields(body.removeprefix(ENVELOPE))
+        self.raw = _first(unknown, 2)
+        meta = _fields(_first(_fields(self.raw), 1))
+        self.name = _first(meta, 1).decode()
+        self.labels = {}
+        for number, entry in meta:
+            if number == 11 and isinstance(entry, bytes):
+                pair = _fields(entry)
+                self.labels[_first(pair, 1).decode()] = _first(pair, 2).decode()
+        self.body = body
+
+
+def _protobuf_list(kind: str, records: list[Record]) -> bytes:
+    type_meta = _field(1, b"v1") + _field(2, f"{kind}List".encode())
+    items = _field(1, _field(2, b"1")) + b"".join(_field(2, r.raw) for r in records)
+    return ENVELOPE + _field(1, type_meta) + _field(2, items)
 
 
 def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
@@ -102,15 +181,24 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def _send_bytes(self, code: int, data: bytes, content_type: str) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def _body(self) -> dict[str, Any] | None:
-            """The request's object, or None when it is not JSON (Helm's release records
-            travel as protobuf: they are not part of the chart)."""
+            """The request's object, or None when it is not JSON; the bytes stay in self.raw."""
             length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
+            self.raw = self.rfile.read(length) if length else b""
             if "json" not in (self.headers.get("Content-Type") or ""):
                 return None
-            parsed: dict[str, Any] = json.loads(raw or b"{}")
+            parsed: dict[str, Any] = json.loads(self.raw or b"{}")
             return parsed
+
+        def _protobuf_body(self) -> bool:
+            return (self.headers.get("Content-Type") or "").startswith(PROTOBUF)
 
         def _discovery(self, path: str) -> dict[str, Any] | None:
             if path == "/version":
@@ -208,6 +296,23 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {})
                 return
             with store.lock:
+                record = store.records.get((gv, plural, ns, name or ""))
+                if record is not None:
+                    self._send_bytes(200, record.body, PROTOBUF)
+                    return
+                selector = dict(
+                    term.split("=", 1)
+                    for term in ",".join(query.get("labelSelector", [])).split(",")
+                    if "=" in term and "!" not in term
+                )
+                if not name and selector.get("owner") == "helm":
+                    records = [
+                        r for (g, p, n, _), r in store.records.items()
+                        if (g, p, n) == (gv, plural, ns) and selector.items() <= r.labels.items()
+                    ]
+                    kind = next(k for k, pl, _, _ in gvs[gv] if pl == plural)
+                    self._send_bytes(200, _protobuf_list(kind, records), PROTOBUF)
+                    return
                 if name:
                     obj = store.objects.get((gv, plural, ns, name))
                     if obj is None:
@@ -229,18 +334,21 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             route = self._route()
             body = self._body()
-            # Logged as "POST <collection path>/<name>" ("(release record)" for Helm's own).
-            name = (body or {}).get("metadata", {}).get("name", "(release record)")
+            record = Record(self.raw) if body is None and self._protobuf_body() else None
+            name = record.name if record else (body or {}).get("metadata", {}).get("name", "")
+            # Logged as "POST <collection path>/<name>".
             with store.lock:
                 store.requests.append(f"POST {urlsplit(self.path).path}/{name}")
-            if route is None:
+            if route is None or (body is None and record is None):
                 self._send(404, _status(404, "NotFound", self.path))
                 return
             (gv, plural, ns), _, _ = route
-            if body is None:
-                kind = next(k for k, pl, _, _ in gvs[gv] if pl == plural)
-                self._send(201, {"kind": kind, "apiVersion": gv, "metadata": {"name": "opaque", "namespace": ns}})
+            if record is not None:
+                with store.lock:
+                    store.records[(gv, plural, ns, record.name)] = record
+                self._send_bytes(201, record.body, PROTOBUF)
                 return
+            assert body is not None
             meta = body.setdefault("metadata", {})
             key = (gv, plural, ns, meta.get("name", ""))
             with store.lock:
@@ -268,12 +376,15 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
             route = self._route()
             body = self._body()
             with store.lock:
-                store.requests.append(f"{self.command} {self.path}")
-                obj = store.objects.get((*route[0], route[1] or "")) if route else None
-            if obj is None and route is not None and body is None:
-                (gv, plural, ns), name, _ = route
-                kind = next(k for k, pl, _, _ in gvs[gv] if pl == plural)
-                self._send(200, {"kind": kind, "apiVersion": gv, "metadata": {"name": name, "namespace": ns}})
+                store.requests.append(f"{self.command} {urlsplit(self.path).path}")
+                key = (*route[0], route[1] or "") if route else None
+                obj = store.objects.get(key) if key else None
+            if key is not None and body is None and self._protobuf_body():
+                # A release record's new state (PUT): kept as sent.
+                record = Record(self.raw)
+                with store.lock:
+                    store.records[key] = record
+                self._send_bytes(200, record.body, PROTOBUF)
             elif obj is None:
                 self._send(404, _status(404, "NotFound", self.path))
             else:
@@ -283,8 +394,10 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
             route = self._route()
             self._body()
             with store.lock:
-                store.requests.append(f"DELETE {self.path}")
-                obj = store.objects.pop((*route[0], route[1] or ""), None) if route else None
+                store.requests.append(f"DELETE {urlsplit(self.path).path}")
+                key = (*route[0], route[1] or "") if route else None
+                obj = store.objects.pop(key, None) if key else None
+                obj = obj or (store.records.pop(key, None) if key else None)
             if obj is None:
                 self._send(404, _status(404, "NotFound", self.path))
             else:

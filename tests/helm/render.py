@@ -2,11 +2,15 @@
 
 Runs under the chart-tools interpreter (Python 3.12+, tests/helm/requirements.txt), not
 the project's: helm-sdkpy needs 3.12. Reads a JSON request {"chart": dir, "cases": {name:
-values}} on stdin and writes {name: result} as JSON on stdout, where result has:
+values}, "upgrades": {name: [values, ...]}} on stdin and writes {name: result, "upgrades":
+{name: [result of the install, result of each upgrade]}} as JSON on stdout, where a
+result has:
 
   lint       Helm's lint of the chart with the case's values (messages and errors)
   error      the install's error, or null
-  objects    every object Helm created, hooks included, as Helm rendered it
+  objects    every object Helm rendered, hooks included
+  created    "Kind/name" of the objects Helm created on the API server
+  revision   the release's revision
   hooks      "Kind/name" of the hook objects and their hook annotation
   notes      NOTES.txt as rendered
   calls      the writes Helm made to the API server, in order ("POST /api/v1/...")
@@ -118,51 +122,73 @@ def documents(text: str) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
-def render(chart: Path, values: dict[str, Any]) -> dict[str, Any]:
-    with FakeApiServer() as api:
-        config = helm_sdkpy.Configuration(namespace=NAMESPACE, kubeconfig=api.kubeconfig())
-        out: dict[str, Any] = {"lint": lint(chart, values, config), "error": None}
-        try:
-            release = asyncio.run(
-                helm_sdkpy.Install(config).run(
-                    RELEASE, str(chart), values=values or None, wait=False, timeout=60
-                )
-            )
-        except helm_sdkpy.HelmError as exc:
-            out.update(error=str(exc), objects=[], hooks=[], notes="", invalid=[])
-            return out
-        objects = documents(release.get("manifest", ""))
-        hooks = []
-        for hook in release.get("hooks") or []:
-            for doc in documents(hook.get("manifest", "")):
-                objects.append(doc)
-                annotations = doc["metadata"].get("annotations", {})
-                hooks.append({
+def describe(release: dict[str, Any], chart: Path) -> dict[str, Any]:
+    """What one install or upgrade rendered: objects (hooks included), hooks, notes, and
+    the objects that fail validation."""
+    objects = documents(release.get("manifest", ""))
+    hooks = []
+    for hook in release.get("hooks") or []:
+        for doc in documents(hook.get("manifest", "")):
+            objects.append(doc)
+            annotations = doc["metadata"].get("annotations", {})
+            hooks.append(
+                {
                     "object": f"{doc['kind']}/{doc['metadata']['name']}",
                     "hook": annotations.get("helm.sh/hook"),
                     "weight": annotations.get("helm.sh/hook-weight"),
-                })
-        created = sorted(f"{o['kind']}/{o['metadata']['name']}" for o in api.store.created)
-        # What Helm asked of the cluster, in order, without discovery and reads.
-        calls = [
-            r.split("?", 1)[0] for r in api.store.requests if not r.startswith("GET ")
-        ]
-    invalid = []
+                }
+            )
     versions = (oldest_kubernetes(chart), NEWEST_KUBERNETES)
+    invalid = []
     for obj in objects:
         problem = validate(obj, versions)
         if problem:
-            invalid.append({"object": f"{obj.get('kind')}/{obj['metadata'].get('name')}", "error": problem})
-    out.update(
-        objects=objects,
-        hooks=hooks,
-        created=created,
-        notes=(release.get("info") or {}).get("notes", ""),
-        invalid=invalid,
-        validated_against=list(versions),
-        calls=calls,
-    )
-    return out
+            name = f"{obj.get('kind')}/{obj['metadata'].get('name')}"
+            invalid.append({"object": name, "error": problem})
+    return {
+        "objects": objects,
+        "hooks": hooks,
+        "notes": (release.get("info") or {}).get("notes", ""),
+        "revision": release.get("version"),
+        "invalid": invalid,
+        "validated_against": list(versions),
+    }
+
+
+def render(chart: Path, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Installs the chart with the first values, then upgrades it with each next one,
+    all against one API double; one result per step."""
+    results: list[dict[str, Any]] = []
+    with FakeApiServer() as api:
+        config = helm_sdkpy.Configuration(namespace=NAMESPACE, kubeconfig=api.kubeconfig())
+        for step, values in enumerate(steps):
+            seen = len(api.store.requests)
+            created_before = len(api.store.created)
+            out: dict[str, Any] = {"lint": lint(chart, values, config), "error": None}
+            try:
+                if step == 0:
+                    action = helm_sdkpy.Install(config).run(
+                        RELEASE, str(chart), values=values or None, wait=False, timeout=60
+                    )
+                else:
+                    action = helm_sdkpy.Upgrade(config).run(
+                        RELEASE, str(chart), values=values or None, wait=False, timeout=60
+                    )
+                release = asyncio.run(action)
+            except helm_sdkpy.HelmError as exc:
+                out.update(error=str(exc), objects=[], hooks=[], notes="", invalid=[])
+                results.append(out)
+                break
+            out.update(describe(release, chart))
+            out["created"] = sorted(
+                f"{o['kind']}/{o['metadata']['name']}" for o in api.store.created[created_before:]
+            )
+            # What Helm asked of the cluster, in order, without discovery and reads.
+            out["calls"] = [
+                r.split("?", 1)[0] for r in api.store.requests[seen:] if not r.startswith("GET ")
+            ]
+            results.append(out)
+    return results
 
 
 def main() -> int:
@@ -171,8 +197,15 @@ def main() -> int:
     # Each case has its own API double and Helm configuration; Helm's library runs them
     # side by side (the calls release the GIL).
     with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {name: pool.submit(render, chart, values) for name, values in request["cases"].items()}
-        results = {name: future.result() for name, future in futures.items()}
+        futures = {
+            name: pool.submit(render, chart, [values]) for name, values in request["cases"].items()
+        }
+        upgrades = {
+            name: pool.submit(render, chart, steps)
+            for name, steps in request.get("upgrades", {}).items()
+        }
+        results: dict[str, Any] = {name: future.result()[0] for name, future in futures.items()}
+        results["upgrades"] = {name: future.result() for name, future in upgrades.items()}
     json.dump(results, sys.stdout)
     return 0
 

@@ -574,3 +574,53 @@ def test_values_schema_describes_every_top_level_value() -> None:
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     assert schema["additionalProperties"] is False
     assert set(values) <= set(schema["properties"])
+
+
+# -- Upgrades (helm upgrade after helm install, against the same API double) -------------
+
+
+def _patched(calls: list[str], kind_path: str) -> list[str]:
+    return [c.rsplit("/", 1)[1] for c in calls if c.startswith("PATCH") and f"/{kind_path}/" in c]
+
+
+def test_upgrade_keeps_the_generated_passwords(rendered: dict[str, Any]) -> None:
+    install, upgrade = rendered["upgrades"]["bundled-same-values"]
+    assert install["error"] is None
+    assert upgrade["error"] is None
+    assert upgrade["revision"] == 2
+
+    def secret(step: dict[str, Any]) -> dict[str, str]:
+        (found,) = [
+            o for o in step["objects"]
+            if o["kind"] == "Secret" and o["metadata"]["name"] == "rel-haven-secrets"
+        ]
+        data: dict[str, str] = found["data"]
+        return data
+
+    assert secret(upgrade) == secret(install)
+    assert "PATCH /api/v1/namespaces/haven-test/secrets/rel-haven-secrets" not in upgrade["calls"]
+
+
+def test_an_unchanged_upgrade_rolls_no_pod(rendered: dict[str, Any]) -> None:
+    install, upgrade = rendered["upgrades"]["bundled-same-values"]
+    assert _patched(upgrade["calls"], "deployments") == []
+    assert _patched(upgrade["calls"], "statefulsets") == []
+
+    def annotations(step: dict[str, Any]) -> list[dict[str, str]]:
+        return [
+            o["spec"]["template"]["metadata"].get("annotations", {})
+            for o in step["objects"]
+            if o["kind"] in ("Deployment", "StatefulSet")
+        ]
+
+    assert annotations(upgrade) == annotations(install)
+
+
+def test_upgrade_migrates_before_it_changes_anything(rendered: dict[str, Any]) -> None:
+    _, upgrade = rendered["upgrades"]["external-to-more-workers"]
+    assert upgrade["error"] is None
+    calls = upgrade["calls"]
+    migrated = calls.index("POST /apis/batch/v1/namespaces/haven-test/jobs/rel-haven-migrate")
+    first_patch = next(i for i, c in enumerate(calls) if c.startswith("PATCH"))
+    assert migrated < first_patch
+    assert _patched(calls, "deployments") == ["rel-haven-worker-default"]
