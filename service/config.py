@@ -52,6 +52,8 @@ class QueueSettings:
     """Redis for the Celery broker, dedupe keys and counters. Unset: embedded mode."""
     visibility_timeout_seconds: int = field(default=7200, metadata=_meta("HAVEN_VISIBILITY_TIMEOUT_SECONDS", min=1))
     """Seconds before Redis hands an unacknowledged task to another worker; above any task."""
+    key_prefix: str = field(default="", metadata=_meta("HAVEN_REDIS_KEY_PREFIX"))
+    """Prefix of every Redis key Haven writes (queues too), to share one Redis database."""
     dedupe_ttl_seconds: int = field(default=7 * 86400, metadata=_meta("HAVEN_DEDUPE_TTL_SECONDS", min=60))
     """How long a post's identity is remembered for deduplication."""
 

@@ -63,6 +63,7 @@ def create_celery_app(settings: Settings, *, schedule: dict[str, dict[str, Any]]
             # Sweep for tasks of dead workers a tenth of the timeout apart (1 to 10 s).
             "unacked_restore_interval": min(max(visibility // 10, 1), 10),
             "unacked_restore_throttle": 1,
+            **({"global_keyprefix": settings.queue.key_prefix} if settings.queue.key_prefix else {}),
         },
         broker_connection_retry_on_startup=True,
         task_time_limit=task_limit,
@@ -104,7 +105,10 @@ class WorkerRuntime:
         services = build_services(settings)
         store = services.store
         assert settings.queue.redis_url is not None
-        counters = RedisCounterStore(redis.Redis.from_url(settings.queue.redis_url))
+        counters = RedisCounterStore(
+            redis.Redis.from_url(settings.queue.redis_url),
+            prefix=settings.queue.key_prefix + "haven:counter",
+        )
         pipeline = Pipeline(
             store,
             services.policies,
@@ -186,10 +190,12 @@ def _register_tasks(app: Celery) -> None:
 class CeleryWorkQueue:
     """The API's side: dedupe keys in Redis, tasks sent to the crisis or default queue."""
 
-    def __init__(self, app: Celery, client: redis.Redis, *, dedupe_ttl_seconds: int) -> None:
+    def __init__(self, app: Celery, client: redis.Redis, *, dedupe_ttl_seconds: int, key_prefix: str = "") -> None:
         self._app = app
         self._redis = client
         self._ttl = dedupe_ttl_seconds
+        self._prefix = key_prefix
+        self._dedupe = key_prefix + DEDUPE_PREFIX
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CeleryWorkQueue:
@@ -198,22 +204,21 @@ class CeleryWorkQueue:
             create_celery_app(settings),
             redis.Redis.from_url(settings.queue.redis_url),
             dedupe_ttl_seconds=settings.queue.dedupe_ttl_seconds,
+            key_prefix=settings.queue.key_prefix,
         )
 
-    def claim(
-        self, community: str, decision_ids: Sequence[str], received_at: datetime
-    ) -> list[bool]:
+    def claim(self, community: str, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
         pipe = self._redis.pipeline(transaction=False)
         for decision_id in decision_ids:
-            pipe.set(DEDUPE_PREFIX + decision_id, community, nx=True, ex=self._ttl)
+            pipe.set(self._dedupe + decision_id, community, nx=True, ex=self._ttl)
         return [bool(ok) for ok in pipe.execute()]
 
     def release(self, decision_ids: Sequence[str]) -> None:
         if decision_ids:
-            self._redis.delete(*(DEDUPE_PREFIX + i for i in decision_ids))
+            self._redis.delete(*(self._dedupe + i for i in decision_ids))
 
     def is_pending(self, community: str, decision_id: str) -> bool:
-        owner = self._redis.get(DEDUPE_PREFIX + decision_id)
+        owner = self._redis.get(self._dedupe + decision_id)
         if isinstance(owner, bytes):
             return owner.decode() == community
         return owner == community
@@ -233,7 +238,7 @@ class CeleryWorkQueue:
     def depths(self) -> dict[str, int]:
         pipe = self._redis.pipeline(transaction=False)
         for name in QUEUES:
-            pipe.llen(name)
+            pipe.llen(self._prefix + name)
         return dict(zip(QUEUES, (int(n) for n in pipe.execute()), strict=True))
 
     def ping(self) -> None:

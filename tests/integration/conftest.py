@@ -19,8 +19,9 @@ from service.store.sql import SqlStore
 from tests.integration.harness import (
     HavenProcess,
     WebhookReceiver,
-    flush_redis_db,
+    delete_keys,
     haven_env,
+    new_key_prefix,
     postgres_database,
     redis_url_for,
     start_api,
@@ -33,10 +34,17 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="session")
 def redis_url(worker_id: str) -> str:
-    """A Redis database of this xdist worker's own, emptied at the start of the session."""
-    url = redis_url_for(worker_id)
-    flush_redis_db(url)
-    return url
+    """A Redis database of this xdist worker's own (5, 6, …)."""
+    return redis_url_for(worker_id)
+
+
+@pytest.fixture(scope="session")
+def redis_key_prefix(redis_url: str) -> Iterator[str]:
+    """This session's prefix of every Redis key, so that concurrent test sessions never
+    take each other's tasks; its keys are deleted at the end."""
+    prefix = new_key_prefix()
+    yield prefix
+    delete_keys(redis_url, prefix)
 
 
 @pytest.fixture(scope="session")
@@ -64,11 +72,14 @@ def store(postgres_url: str) -> Iterator[SqlStore]:
 
 
 @pytest.fixture(scope="session")
-def service_env(redis_url: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def service_env(
+    redis_url: str, redis_key_prefix: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
     """The environment of this session's `haven` processes (full mode)."""
     folder = tmp_path_factory.mktemp("haven")
     return haven_env(
         HAVEN_REDIS_URL=redis_url,
+        HAVEN_REDIS_KEY_PREFIX=redis_key_prefix,
         HAVEN_DATABASE_URL=postgres_url,
         HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
         HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",

@@ -146,7 +146,11 @@ class HavenProcess:
 
 def start_worker(env: dict[str, str], log_path: Path, *extra: str) -> HavenProcess:
     worker = HavenProcess(("worker", "--concurrency", "2", *extra), env, log_path).start()
-    wait_until(lambda: "ready" in worker.logs(), timeout=30)
+    try:
+        wait_until(lambda: "ready" in worker.logs(), timeout=30)
+    except AssertionError:
+        worker.kill_all()
+        raise
     return worker
 
 
@@ -162,7 +166,11 @@ def start_api(env: dict[str, str], log_path: Path) -> tuple[HavenProcess, str]:
         except httpx.HTTPError:
             return False
 
-    wait_until(healthy, timeout=30)
+    try:
+        wait_until(healthy, timeout=30)
+    except AssertionError:
+        api.kill_all()
+        raise
     return api, base
 
 
@@ -257,9 +265,17 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         server.server_close()
 
 
-def flush_redis_db(url: str) -> None:
+def new_key_prefix() -> str:
+    """A `HAVEN_REDIS_KEY_PREFIX` of its own: queues, dedupe keys and counters apart
+    from every other test session or benchmark sharing the Redis database."""
+    return f"haven-test-{uuid.uuid4().hex[:12]}:"
+
+
+def delete_keys(url: str, prefix: str) -> None:
     client = redis.Redis.from_url(url)
     try:
-        client.flushdb()
+        keys = list(client.scan_iter(match=prefix + "*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start : start + 1000])
     finally:
         client.close()
