@@ -24,6 +24,11 @@ RUN python -m pip wheel --wheel-dir /wheels .
 # --- runtime ------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 ARG HAVEN_UID=10001
+ARG HAVEN_VERSION=0.1.0
+LABEL org.opencontainers.image.title="haven" \
+      org.opencontainers.image.description="Moderation as a service for online support communities" \
+      org.opencontainers.image.version="${HAVEN_VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

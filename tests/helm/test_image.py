@@ -164,3 +164,12 @@ def test_the_build_stage_wheel_carries_the_app(tmp_path: Path) -> None:
     assert "service/store/migrations/script.py.mako" in names
     assert any(n.startswith("service/store/migrations/versions/") for n in names)
     assert "service/cli/main.py" in names
+
+
+def test_image_version_label_follows_the_project_and_chart() -> None:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    args = dict(a.split("=", 1) for w, a in instructions() if w == "ARG" and "=" in a)
+    assert args["HAVEN_VERSION"] == project == chart["appVersion"]
