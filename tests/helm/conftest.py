@@ -31,6 +31,11 @@ POLICY_FILES = {
     "templates/crisis-resources.md": "Call or text 988.\n",
 }
 
+INGRESS_NAMESPACE = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress"}}}
+MONITORING_NAMESPACE = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+}
+
 # name: values given to the install (over values.yaml).
 CASES: dict[str, dict[str, Any]] = {
     "defaults": {},
@@ -83,10 +88,16 @@ CASES: dict[str, dict[str, Any]] = {
             "serviceMonitor": {"enabled": True, "labels": {"release": "prometheus"}},
             "prometheusRule": {"enabled": True, "labels": {"release": "prometheus"}},
         },
+        "networkPolicy": {
+            "enabled": True,
+            "apiFrom": [INGRESS_NAMESPACE],
+            "metricsFrom": [MONITORING_NAMESPACE],
+        },
     },
     "bundled-keda-persistent": {
         "keda": {"enabled": True},
         "metrics": {"serviceMonitor": {"enabled": True}},
+        "networkPolicy": {"enabled": True},
         "redis": {"bundled": {"persistence": {"enabled": True, "storageClass": "fast"}}},
         "postgresql": {"bundled": {"persistence": {"storageClass": "fast"}}},
     },

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helm.conftest import CASES, CHART
+from tests.helm.conftest import CASES, CHART, INGRESS_NAMESPACE, MONITORING_NAMESPACE
 
 GOOD = [name for name in CASES if not name.startswith("refuse-")]
 REFUSED = {
@@ -314,6 +314,50 @@ def test_everything_on_adds_the_optional_objects(rendered: dict[str, Any]) -> No
     assert present["HorizontalPodAutoscaler"] == 1
     crisis = one(rendered, "everything-on", "Deployment", "rel-haven-worker-crisis")
     assert pod_spec(crisis)["containers"][0]["args"][-2:] == ["--concurrency", "8"]
+
+
+def _pod_labels(rendered: dict[str, Any], case: str) -> dict[str, dict[str, str]]:
+    return {
+        o["metadata"]["name"]: o["spec"]["template"]["metadata"]["labels"]
+        for o in objects(rendered, case)
+        if o["kind"] in POD_KINDS
+    }
+
+
+def test_network_policies_fence_each_component(rendered: dict[str, Any]) -> None:
+    assert "NetworkPolicy" not in kinds(rendered, "defaults")
+    policies = {p["metadata"]["name"]: p for p in objects(rendered, "everything-on", "NetworkPolicy")}
+    assert set(policies) == {
+        "rel-haven-api", "rel-haven-worker-crisis", "rel-haven-worker-default", "rel-haven-scheduler",
+    }
+    pods = _pod_labels(rendered, "everything-on")
+    for name, policy in policies.items():
+        selected = [n for n, labels in pods.items() if _selects(policy["spec"]["podSelector"], labels)]
+        assert selected == [name], f"{name} selects {selected}"
+        assert policy["spec"]["policyTypes"] == ["Ingress"]
+    assert policies["rel-haven-api"]["spec"]["ingress"] == [
+        {"ports": [{"port": "http", "protocol": "TCP"}], "from": [INGRESS_NAMESPACE]}
+    ]
+    assert policies["rel-haven-worker-crisis"]["spec"]["ingress"] == [
+        {"ports": [{"port": "metrics", "protocol": "TCP"}], "from": [MONITORING_NAMESPACE]}
+    ]
+    assert "ingress" not in policies["rel-haven-scheduler"]["spec"]
+
+
+def test_bundled_stores_answer_this_releases_haven_pods_only(rendered: dict[str, Any]) -> None:
+    pods = _pod_labels(rendered, "bundled-keda-persistent")
+    haven_pods = {n for n in pods if n not in ("rel-haven-redis", "rel-haven-postgresql")}
+    assert haven_pods >= {"rel-haven-api", "rel-haven-migrate", "rel-haven-scheduler"}
+    for store in ("redis", "postgresql"):
+        policy = one(rendered, "bundled-keda-persistent", "NetworkPolicy", f"rel-haven-{store}")
+        (rule,) = policy["spec"]["ingress"]
+        (peer,) = rule["from"]
+        allowed = {n for n, labels in pods.items() if _selects(peer["podSelector"], labels)}
+        assert allowed == haven_pods
+        assert _selects(policy["spec"]["podSelector"], pods[f"rel-haven-{store}"])
+        other = pods["rel-haven-redis" if store == "postgresql" else "rel-haven-postgresql"]
+        assert not _selects(policy["spec"]["podSelector"], other)
+        assert not _selects(peer["podSelector"], {**pods["rel-haven-api"], "app.kubernetes.io/instance": "other"})
 
 
 def test_minimal_removes_what_it_turns_off(rendered: dict[str, Any]) -> None:
