@@ -38,6 +38,7 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import kubernetes_validate.utils
+import promql_parser
 import yaml
 
 os.environ.setdefault("HELM_DRIVER", "memory")
@@ -118,6 +119,49 @@ def validate(obj: dict[str, Any], versions: tuple[str, ...]) -> str | None:
     return None
 
 
+def selectors(expr: Any) -> list[Any]:
+    """Every vector selector of a parsed PromQL expression."""
+    if isinstance(expr, promql_parser.VectorSelector):
+        return [expr]
+    if isinstance(expr, promql_parser.MatrixSelector):
+        return [expr.vector_selector]
+    children: list[Any] = []
+    for attribute in ("lhs", "rhs", "expr", "param"):
+        children.append(getattr(expr, attribute, None))
+    children.extend(getattr(expr, "args", None) or [])
+    return [s for child in children if child is not None for s in selectors(child)]
+
+
+def promql(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each alert's expression parsed with Prometheus's grammar: its error, or the metric
+    and label matchers of each selector it reads."""
+    out: dict[str, Any] = {}
+    for obj in objects:
+        if obj["kind"] != "PrometheusRule":
+            continue
+        for group in obj["spec"]["groups"]:
+            for rule in group["rules"]:
+                try:
+                    parsed = promql_parser.parse(rule["expr"])
+                except ValueError as exc:
+                    out[rule["alert"]] = {"error": str(exc), "selectors": []}
+                    continue
+                out[rule["alert"]] = {
+                    "error": None,
+                    "selectors": [
+                        {
+                            "metric": vs.name,
+                            "matchers": [
+                                [m.name, str(m.op).rsplit(".", 1)[-1], m.value]
+                                for m in vs.matchers.matchers
+                            ],
+                        }
+                        for vs in selectors(parsed)
+                    ],
+                }
+    return out
+
+
 def documents(text: str) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
@@ -152,6 +196,7 @@ def describe(release: dict[str, Any], chart: Path) -> dict[str, Any]:
         "revision": release.get("version"),
         "invalid": invalid,
         "validated_against": list(versions),
+        "promql": promql(objects),
     }
 
 

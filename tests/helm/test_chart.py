@@ -464,20 +464,34 @@ def _metric_names_defined_by_the_service() -> set[str]:
 
 
 def test_alerts_use_metrics_the_service_defines(rendered: dict[str, Any]) -> None:
-    rule = one(rendered, "everything-on", "PrometheusRule", "rel-haven")
     defined = _metric_names_defined_by_the_service()
     assert defined, "service/metrics.py defines no haven_ metric"
-    alerts = [r for group in rule["spec"]["groups"] for r in group["rules"]]
-    assert {a["alert"] for a in alerts} >= {
-        "HavenCrisisEscalationSlow", "HavenCrisisQueueBacklog", "HavenQueueBacklog",
+    alerts = rendered["everything-on"]["promql"]
+    assert set(alerts) >= {
+        "HavenCrisisEscalationSlow",
+        "HavenCrisisQueueBacklog",
+        "HavenQueueBacklog",
         "HavenWebhookDeliveriesFailing",
+        "HavenWebhookDeliveriesAbandoned",
     }
-    for alert in alerts:
-        used = set(re.findall(r"\b(haven_[a-z_]+)", alert["expr"]))
-        assert used, alert["alert"]
-        base = {re.sub(r"_(bucket|sum|count)$", "", name) for name in used}
-        assert base <= defined, f"{alert['alert']} uses undefined {base - defined}"
-        assert 'namespace="haven-test"' in alert["expr"]
+    for alert, parsed in alerts.items():
+        assert parsed["error"] is None, f"{alert}: {parsed['error']}"
+        assert parsed["selectors"], alert
+        for selector in parsed["selectors"]:
+            base = re.sub(r"_(bucket|sum|count)$", "", selector["metric"])
+            assert base in defined, f"{alert} reads {selector['metric']}, which Haven does not export"
+            assert ["namespace", "Equal", "haven-test"] in selector["matchers"], alert
+
+
+def test_alerts_read_the_labels_the_service_sets(rendered: dict[str, Any]) -> None:
+    source = (CHART.parent.parent / "service" / "metrics.py").read_text()
+    alerts = rendered["everything-on"]["promql"]
+    crisis = alerts["HavenCrisisQueueBacklog"]["selectors"][0]
+    assert ["queue", "Equal", "crisis"] in crisis["matchers"]
+    abandoned = alerts["HavenWebhookDeliveriesAbandoned"]["selectors"][0]
+    assert ["outcome", "Equal", "failed"] in abandoned["matchers"]
+    # The outcomes the alerts name are the ones the service documents.
+    assert "(delivered, retry, failed)" in source
 
 
 def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
