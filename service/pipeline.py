@@ -12,10 +12,11 @@ import os
 import threading
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from service import metrics
 from service.domain import Decision, Post
@@ -31,9 +32,7 @@ log = logging.getLogger("haven.pipeline")
 class WorkQueue(Protocol):
     """Where the API hands accepted work: Celery on Redis, or the embedded runner."""
 
-    def claim(
-        self, community: str, decision_ids: Sequence[str], received_at: datetime
-    ) -> list[bool]:
+    def claim(self, community: str, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
         """Remember each post's identity; True where it is new (not a repeat)."""
         ...
 
@@ -147,6 +146,13 @@ class Pipeline:
         self.store_post_text = store_post_text
         self.actions = actions
 
+    def _counter_batch(self, posts: Sequence[Post]) -> AbstractContextManager[None]:
+        """One read and one write of the counters for a whole batch, where the store can."""
+        batch = getattr(self.counters, "batch", None)
+        if batch is None:
+            return nullcontext()
+        return cast(AbstractContextManager[None], batch((p.community, p.author.id) for p in posts))
+
     def decide(self, posts: Sequence[Post], received_at: datetime) -> Decided:
         """Evaluate and store the posts not decided yet. Safe to run again on the same posts."""
         done = self.store.decided_ids([p.decision_id() for p in posts])
@@ -155,16 +161,17 @@ class Pipeline:
             return Decided([], [])
         policy_set = self.policies.current()
         decisions: list[tuple[Decision, dict[str, Any] | None]] = []
-        for post in todo:
-            started = time.perf_counter()
-            now = datetime.now(UTC)
-            decision = evaluate(policy_set, post, now=now, counters=self.counters, decision_id=post.decision_id())
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            decision.timings.evaluation_ms = decision.timings.evaluation_ms or elapsed_ms
-            decision.timings.received_at = received_at
-            decision.timings.decided_at = datetime.now(UTC)
-            text = {"title": post.title, "body": post.body} if self.store_post_text else None
-            decisions.append((decision, text))
+        with self._counter_batch(todo):
+            for post in todo:
+                started = time.perf_counter()
+                now = datetime.now(UTC)
+                decision = evaluate(policy_set, post, now=now, counters=self.counters, decision_id=post.decision_id())
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                decision.timings.evaluation_ms = decision.timings.evaluation_ms or elapsed_ms
+                decision.timings.received_at = received_at
+                decision.timings.decided_at = datetime.now(UTC)
+                text = {"title": post.title, "body": post.body} if self.store_post_text else None
+                decisions.append((decision, text))
         new_deliveries = []
         subscriptions: dict[str, list[Any]] = {}
         for decision, _ in decisions:

@@ -9,10 +9,10 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import Engine, and_, create_engine, delete, event, or_, select, text, update
+from sqlalchemy import Engine, Table, and_, create_engine, delete, event, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +38,9 @@ from service.store.records import (
 )
 
 KEY_PREFIX = "hvn_"
+_DECISIONS = cast(Table, DecisionRow.__table__)
+_CATEGORIES = cast(Table, DecisionCategoryRow.__table__)
+_DELIVERIES = cast(Table, DeliveryRow.__table__)
 
 
 def hash_key(secret: str) -> str:
@@ -165,14 +168,14 @@ class SqlStore:
             return []
         with self._session() as session:
             if decisions:
+                # executemany with one cached statement: SQLAlchemy batches the rows.
                 session.execute(
-                    self._insert(DecisionRow)
-                    .values([self._decision_values(d, text) for d, text in decisions])
-                    .on_conflict_do_nothing(index_elements=["id"])
+                    self._insert(_DECISIONS).on_conflict_do_nothing(index_elements=["id"]),
+                    [self._decision_values(d, text) for d, text in decisions],
                 )
                 categories = [{"decision_id": d.id, "category": c} for d, _ in decisions for c in d.categories]
                 if categories:
-                    session.execute(self._insert(DecisionCategoryRow).values(categories).on_conflict_do_nothing())
+                    session.execute(self._insert(_CATEGORIES).on_conflict_do_nothing(), categories)
             return self._add_deliveries(session, deliveries)
 
     @staticmethod
@@ -330,20 +333,17 @@ class SqlStore:
             return []
         now = _now()
         session.execute(
-            self._insert(DeliveryRow)
-            .values(
-                [
-                    {
-                        **msgspec.structs.asdict(d),
-                        "status": "pending",
-                        "attempts": 0,
-                        "created_at": now,
-                        "delivered_at": None,
-                    }
-                    for d in deliveries
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["id"])
+            self._insert(_DELIVERIES).on_conflict_do_nothing(index_elements=["id"]),
+            [
+                {
+                    **msgspec.structs.asdict(d),
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                    "delivered_at": None,
+                }
+                for d in deliveries
+            ],
         )
         ids = [d.id for d in deliveries]
         return list(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from service.store.sql import SqlStore
 from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import start_worker, wait_until
 from tests.integration.test_pipeline_end_to_end import HOSTILE, a_post
@@ -29,19 +30,21 @@ def test_posts_accepted_while_no_worker_runs_are_decided_when_one_starts(
 
 
 def test_posts_held_by_a_worker_killed_mid_task_are_decided_by_the_next(
-    api: httpx.Client, community: str, worker: WorkerHandle
+    api: httpx.Client, community: str, worker: WorkerHandle, store: SqlStore
 ) -> None:
     worker.process.stop()
     doomed = start_worker(worker.env, worker.logs.with_name("doomed.log"), "--concurrency", "1")
     try:
         batches = [
-            api.post("/v1/posts/batch", json={"posts": [a_post(community, HOSTILE) for _ in range(50)]}).json()["items"]
-            for _ in range(4)
+            api.post("/v1/posts/batch", json={"posts": [a_post(community, HOSTILE) for _ in range(100)]}).json()[
+                "items"
+            ]
+            for _ in range(10)
         ]
         ids = [item["id"] for batch in batches for item in batch]
-        wait_until(lambda: decided_count(api, ids[:50]) > 0, interval=0.01)
+        wait_until(lambda: store.decided_ids(ids), interval=0.005)
     finally:
         doomed.kill_all()
-    assert decided_count(api, ids) < len(ids)
+    assert len(store.decided_ids(ids)) < len(ids)
     worker.replace(start_worker(worker.env, worker.logs))
-    wait_until(lambda: decided_count(api, ids) == len(ids), timeout=60, interval=0.5)
+    wait_until(lambda: len(store.decided_ids(ids)) == len(ids), timeout=60, interval=0.5)

@@ -1,0 +1,67 @@
+"""Settings come from HAVEN_* variables; a bad one is named when Haven starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.config import Settings, SettingsError, documented_variables
+
+OPERATIONS = Path(__file__).resolve().parents[3] / "docs" / "operations.md"
+
+
+def test_nothing_configured_means_embedded_with_a_sqlite_file() -> None:
+    settings = Settings.from_env({})
+    assert settings.embedded
+    assert settings.database.effective_url == "sqlite:///haven.db"
+    assert settings.server.host == "127.0.0.1"
+    assert settings.server.port == 8000
+    assert settings.privacy.store_post_text is False
+
+
+def test_redis_and_database_mean_full_mode_with_psycopg() -> None:
+    settings = Settings.from_env(
+        {"HAVEN_REDIS_URL": "redis://r:6379/0", "HAVEN_DATABASE_URL": "postgresql://u@db/haven"}
+    )
+    assert not settings.embedded
+    assert settings.database.effective_url == "postgresql+psycopg://u@db/haven"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HAVEN_PORT", "eighty"),
+        ("HAVEN_PORT", "70000"),
+        ("HAVEN_STORE_POST_TEXT", "perhaps"),
+        ("HAVEN_LOG_LEVEL", "LOUD"),
+        ("HAVEN_REDIS_URL", "http://localhost"),
+        ("HAVEN_DATABASE_URL", "mysql://db"),
+        ("HAVEN_POLICY_DIR", "/no/such/folder"),
+        ("HAVEN_RETENTION_DAYS", "0"),
+        ("HAVEN_MAX_BODY_BYTES", "10"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_its_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({variable: value})
+    assert refused.value.variable == variable
+    assert str(refused.value).startswith(variable + ": ")
+
+
+def test_redis_without_a_database_is_refused() -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"HAVEN_REDIS_URL": "redis://r:6379/0"})
+    assert refused.value.variable == "HAVEN_DATABASE_URL"
+
+
+def test_booleans_read_the_usual_spellings() -> None:
+    assert Settings.from_env({"HAVEN_STORE_POST_TEXT": "yes"}).privacy.store_post_text
+    assert not Settings.from_env({"HAVEN_STORE_POST_TEXT": "0"}).privacy.store_post_text
+
+
+def test_every_setting_is_documented_in_operations_md() -> None:
+    text = OPERATIONS.read_text()
+    for variable, _, description in documented_variables():
+        assert description, f"{variable} has no docstring"
+        assert f"`{variable}`" in text, f"{variable} is missing from docs/operations.md"
