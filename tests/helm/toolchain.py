@@ -2,7 +2,7 @@
 
 helm-sdkpy needs Python 3.12 or later and the project runs on 3.11, so the chart tests
 drive a second interpreter: `.venv/chart-tools`, built from the first Python 3.12+ found
-(HAVEN_CHART_PYTHON, python3.13/python3.12 on PATH, then pyenv's versions) with the
+(HAVEN_CHART_PYTHON, python3.12/3.13/3.14 on PATH, then pyenv's versions) with the
 pinned packages of requirements.txt. A stamp records what was installed; a file lock
 keeps pytest-xdist's workers from building it twice.
 """
@@ -46,15 +46,16 @@ def _is_312(python: str) -> bool:
 def candidates() -> Iterator[str]:
     if os.environ.get("HAVEN_CHART_PYTHON"):
         yield os.environ["HAVEN_CHART_PYTHON"]
-    for name in ("python3.14", "python3.13", "python3.12", "python3"):
+    # The oldest that qualifies first: its wheels are the most widely published.
+    for name in ("python3.12", "python3.13", "python3.14", "python3"):
         found = shutil.which(name)
         if found:
             yield found
     roots = [os.environ.get("PYENV_ROOT", ""), str(Path.home() / ".pyenv"), "/root/.pyenv"]
     for root in filter(None, roots):
-        yield from sorted(glob.glob(f"{root}/versions/3.1[2-9]*/bin/python3"), reverse=True)
-    yield from sorted(glob.glob("/usr/bin/python3.1[2-9]"), reverse=True)
-    yield from sorted(glob.glob("/usr/local/bin/python3.1[2-9]"), reverse=True)
+        yield from sorted(glob.glob(f"{root}/versions/3.1[2-9]*/bin/python3"))
+    yield from sorted(glob.glob("/usr/bin/python3.1[2-9]"))
+    yield from sorted(glob.glob("/usr/local/bin/python3.1[2-9]"))
 
 
 def find_python() -> str:
