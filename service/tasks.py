@@ -157,7 +157,16 @@ def touch_heartbeat(settings: Settings) -> None:
 
 
 def _register_tasks(app: Celery) -> None:
-    @app.task(name=EVALUATE)  # type: ignore[untyped-decorator]
+    # A failure (database or Redis away, policies not loading) retries with backoff for as
+    # long as it takes: an accepted post is never dropped.
+    @app.task(  # type: ignore[untyped-decorator]
+        name=EVALUATE,
+        autoretry_for=(Exception,),
+        retry_backoff=1,
+        retry_backoff_max=60,
+        retry_jitter=True,
+        max_retries=None,
+    )
     def evaluate_posts(posts_json: str, received_at: str) -> None:
         worker = runtime()
         posts = _POSTS.decode(posts_json)

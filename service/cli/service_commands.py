@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any
 
-from service.cli.settings_loading import load_settings
+from service.cli.settings_loading import check_policies, load_settings
 from service.queues import QUEUES
 
 
@@ -57,6 +57,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from service.services import build_services
 
     settings = load_settings()
+    check_policies(settings)
     configure_logging(settings.log.level)
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
@@ -88,6 +89,7 @@ def run_worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     if settings.embedded:
         return _needs_redis("worker", "without it, `haven serve` evaluates in-process")
+    check_policies(settings)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="haven-metrics-"))
     from service.logging import configure_logging
     from service.tasks import create_celery_app, touch_heartbeat

@@ -13,6 +13,20 @@ class ConfigurationFailed(SystemExit):
     pass
 
 
+def check_policies(settings: Settings) -> None:
+    """Exit with status 2 and every problem listed when the policy folder does not load."""
+    from service.policy import PolicyLoadError, load_policy_set
+
+    try:
+        load_policy_set(settings.policy.directory)
+    except PolicyLoadError as exc:
+        print(
+            f"haven: the policies in HAVEN_POLICY_DIR={settings.policy.directory} do not load:\n{exc}",
+            file=sys.stderr,
+        )
+        raise ConfigurationFailed(EXIT_CONFIG) from exc
+
+
 def load_settings() -> Settings:
     """The settings from the environment; exits with status 2 naming the bad variable."""
     try:

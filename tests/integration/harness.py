@@ -8,6 +8,7 @@ number (so its own Celery queues), its own PostgreSQL databases, its own
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -136,7 +137,8 @@ class HavenProcess:
         """SIGKILL the process and its children at once, as when a node dies."""
         if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
         self.process = None
 

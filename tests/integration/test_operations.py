@@ -161,3 +161,15 @@ def test_redis_counters_count_each_post_once_within_the_window(redis_url: str) -
     assert counters.count("c", "a", "community", now - timedelta(hours=1)) == 1
     assert counters.count("c", "a", "community", now - timedelta(hours=3), exclude_member="post-1") == 1
     assert counters.count("c", "other", "community", now - timedelta(hours=3)) == 0
+
+
+def test_policies_that_do_not_load_stop_the_start_with_file_and_line(tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    shutil.copytree(TEST_POLICIES, policies)
+    (policies / "community.yaml").write_text("id: community\nrules:\n  - id: [broken\n")
+    failed = run_haven(
+        "serve", env=haven_env(HAVEN_POLICY_DIR=str(policies), HAVEN_EMBEDDED_DB_PATH=str(tmp_path / "h.db"))
+    )
+    assert failed.returncode == 2
+    assert "HAVEN_POLICY_DIR" in failed.stderr
+    assert "community.yaml:4:1: YAML syntax" in failed.stderr

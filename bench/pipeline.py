@@ -1,0 +1,282 @@
+"""End-to-end benchmark of the service: API, Redis, Celery workers, PostgreSQL, webhooks.
+
+Starts its own `haven serve` and `haven worker` processes (full mode) on a fresh
+PostgreSQL database and its own Redis database, with the default policy pack,
+and measures three things:
+
+1. sustained throughput: posts/s from the first post accepted to the last decision stored,
+   sending batches of 100 as fast as the API takes them;
+2. ingest-to-decision latency at a steady 100 posts/s, sent one post per request;
+3. crisis-to-webhook latency: crisis posts sent one by one while a backlog of ordinary
+   posts is being worked off, timed from the request to the signed webhook's arrival.
+
+    .venv/bin/python bench/pipeline.py [--posts 20000] [--concurrency 2]
+
+Needs Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432 (scripts/services).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import redis
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from service.store.migrate import upgrade  # noqa: E402
+from service.store.sql import SqlStore  # noqa: E402
+from tests.integration.harness import (  # noqa: E402
+    WebhookReceiver,
+    delete_keys,
+    haven_env,
+    new_key_prefix,
+    postgres_database,
+    start_api,
+    start_worker,
+    wait_until,
+    webhook_receiver,
+)
+
+REDIS_URL = "redis://127.0.0.1:6379/13"
+QUEUE_PREFIX = [""]
+CORPUS = REPO / "tests" / "corpus"
+
+
+def corpus_texts() -> tuple[list[str], list[str]]:
+    ordinary, crisis = [], []
+    for path in sorted(CORPUS.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            item = json.loads(line)
+            (crisis if item["expect"].get("escalate") else ordinary).append(item["text"])
+    return ordinary, crisis
+
+
+def post(community: str, text: str) -> dict[str, Any]:
+    return {
+        "platform": "bench",
+        "community": community,
+        "external_id": uuid.uuid4().hex,
+        "author": {"id": f"author-{uuid.uuid4().int % 500}"},
+        "body": text,
+    }
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000
+
+    return {
+        "n": len(ordered),
+        "p50_ms": round(at(0.50), 1),
+        "p90_ms": round(at(0.90), 1),
+        "p99_ms": round(at(0.99), 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
+    }
+
+
+def decided_rows(db_url: str, community: str) -> list[tuple[float, float]]:
+    with psycopg.connect(db_url) as db:
+        rows = db.execute(
+            "SELECT extract(epoch from received_at), extract(epoch from decided_at) "
+            "FROM decisions WHERE community = %s",
+            (community,),
+        ).fetchall()
+    return [(float(r), float(d)) for r, d in rows]
+
+
+def send_batches(client: httpx.Client, community: str, texts: list[str], total: int) -> None:
+    def one(start: int) -> None:
+        batch = [post(community, texts[(start + i) % len(texts)]) for i in range(100)]
+        response = client.post("/v1/posts/batch", json={"posts": batch})
+        response.raise_for_status()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, range(0, total, 100)))
+
+
+def throughput(client: httpx.Client, db_url: str, texts: list[str], total: int) -> dict[str, Any]:
+    community = "bench-throughput"
+    started = time.time()
+    send_batches(client, community, texts, total)
+    accepted = time.time()
+    wait_until(lambda: len(decided_rows(db_url, community)) >= total, timeout=600, interval=0.5)
+    rows = decided_rows(db_url, community)
+    first = min(r for r, _ in rows)
+    last = max(d for _, d in rows)
+    return {
+        "posts": total,
+        "ingest_posts_per_s": round(total / (accepted - started)),
+        "pipeline_posts_per_s": round(total / (last - first)),
+        "seconds": round(last - first, 2),
+    }
+
+
+def steady_latency(client: httpx.Client, db_url: str, texts: list[str], rate: int, seconds: int) -> dict[str, Any]:
+    community = "bench-latency"
+    total = rate * seconds
+    start = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        futures = []
+        for i in range(total):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            futures.append(pool.submit(client.post, "/v1/posts", json=post(community, texts[i % len(texts)])))
+        for future in futures:
+            future.result().raise_for_status()
+    sent_for = time.perf_counter() - start
+    wait_until(lambda: len(decided_rows(db_url, community)) >= total, timeout=120, interval=0.5)
+    latencies = [d - r for r, d in decided_rows(db_url, community)]
+    return {"rate_per_s": round(total / sent_for), **percentiles(latencies)}
+
+
+def crisis_under_backlog(
+    client: httpx.Client,
+    receiver: WebhookReceiver,
+    texts: list[str],
+    crisis_texts: list[str],
+    backlog: int,
+    crises: int,
+) -> dict[str, Any]:
+    community = "bench-crisis"
+    path = receiver.new_path()
+    made = client.post(
+        "/v1/webhooks", json={"url": receiver.base_url + path, "event_types": ["escalation.created"]}
+    ).json()
+    receiver.verify_with(path, made["secret"])
+    arrivals: dict[str, float] = {}
+    original = receiver.handle
+
+    def stamp(where: str, headers: dict[str, str], body: bytes) -> int:
+        status = original(where, headers, body)
+        if where == path:
+            arrivals[json.loads(body)["data"]["id"]] = time.time()
+        return status
+
+    receiver.handle = stamp  # type: ignore[method-assign]
+    queue = redis.Redis.from_url(REDIS_URL)
+    feeder = threading.Thread(target=send_batches, args=(client, community, texts, backlog))
+    feeder.start()
+    wait_until(lambda: queue.llen(QUEUE_PREFIX[0] + "default") > 20, timeout=60, interval=0.05)
+    sent: dict[str, float] = {}
+    depths = []
+    for i in range(crises):
+        depths.append(queue.llen(QUEUE_PREFIX[0] + "default"))
+        at = time.time()
+        accepted = client.post("/v1/posts", json=post(community, crisis_texts[i % len(crisis_texts)])).json()
+        sent[accepted["id"]] = at
+        time.sleep(0.5)
+    wait_until(lambda: all(i in arrivals for i in sent), timeout=120, interval=0.1)
+    backlog_left = queue.llen(QUEUE_PREFIX[0] + "default")
+    feeder.join()
+    receiver.handle = original  # type: ignore[method-assign]
+    verified = [r for r in receiver.at(path) if r.verified]
+    return {
+        "backlog_posts": backlog,
+        "default_queue_depth_when_sent": f"{min(depths)}-{max(depths)} tasks of 100 posts",
+        "default_queue_depth_after_last_delivery": backlog_left,
+        "all_signatures_verified": len(verified) == len(receiver.at(path)),
+        **percentiles([arrivals[i] - sent[i] for i in sent]),
+    }
+
+
+def run_all(
+    args: argparse.Namespace,
+    base: str,
+    secret: str,
+    keys: dict[str, str],
+    db_url: str,
+    receiver: WebhookReceiver,
+    ordinary: list[str],
+    crisis: list[str],
+    results: dict[str, Any],
+) -> None:
+    with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=60) as client:
+        results["throughput"] = throughput(client, db_url, ordinary, args.posts)
+        print(json.dumps(results["throughput"]), file=sys.stderr)
+    with httpx.Client(
+        base_url=base, headers={"authorization": f"Bearer {keys['bench-latency']}"}, timeout=60
+    ) as client:
+        results["ingest_to_decision"] = steady_latency(client, db_url, ordinary, args.rate, args.seconds)
+        print(json.dumps(results["ingest_to_decision"]), file=sys.stderr)
+    with httpx.Client(base_url=base, headers={"authorization": f"Bearer {keys['bench-crisis']}"}, timeout=60) as client:
+        results["crisis_to_webhook"] = crisis_under_backlog(
+            client, receiver, ordinary, crisis, args.backlog, args.crises
+        )
+
+
+def committed_policies() -> Path:
+    """The default pack as committed (HEAD), not as someone is editing it right now."""
+    folder = Path(tempfile.mkdtemp(prefix="haven-bench-policies-"))
+    archive = subprocess.run(["git", "archive", "HEAD", "policies"], cwd=REPO, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder / "policies"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=20_000, help="posts in the throughput run")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
+    parser.add_argument("--rate", type=int, default=100, help="posts/s of the latency run")
+    parser.add_argument("--seconds", type=int, default=30, help="length of the latency run")
+    parser.add_argument("--backlog", type=int, default=20_000, help="ordinary posts behind the crises")
+    parser.add_argument("--crises", type=int, default=20, help="crisis posts sent during the backlog")
+    args = parser.parse_args()
+    ordinary, crisis = corpus_texts()
+    prefix = new_key_prefix()
+    QUEUE_PREFIX[0] = prefix
+    results: dict[str, Any] = {}
+    with postgres_database("haven_bench") as db_url, webhook_receiver() as receiver:
+        store = SqlStore.from_url(db_url.replace("postgresql://", "postgresql+psycopg://"))
+        upgrade(store.engine)
+        secret, _ = store.create_api_key("bench-throughput", ["admin"])
+        keys = {c: store.create_api_key(c, ["admin"])[0] for c in ("bench-latency", "bench-crisis")}
+        store.dispose()
+        logs = Path(tempfile.mkdtemp(prefix="haven-bench-"))
+        env = haven_env(
+            HAVEN_REDIS_URL=REDIS_URL,
+            HAVEN_REDIS_KEY_PREFIX=prefix,
+            HAVEN_DATABASE_URL=db_url,
+            HAVEN_POLICY_DIR=str(committed_policies()),
+            HAVEN_WORKER_HEARTBEAT_FILE=str(logs / "alive"),
+        )
+        worker = start_worker(env, logs / "worker.log", "--concurrency", str(args.concurrency))
+        try:
+            api, base = start_api(env, logs / "api.log")
+            try:
+                run_all(args, base, secret, keys, db_url, receiver, ordinary, crisis, results)
+            finally:
+                api.stop()
+        finally:
+            worker.stop()
+            delete_keys(REDIS_URL, prefix)
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True)
+    results["setup"] = {
+        "worker_concurrency": args.concurrency,
+        "cpus": os.cpu_count(),
+        "policy_pack": f"policies/ at {head.stdout.strip()}",
+    }
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
