@@ -31,6 +31,17 @@ POLICY_FILES = {
     "templates/crisis-resources.md": "Call or text 988.\n",
 }
 
+
+def policy_files(root: Path) -> dict[str, str]:
+    """`policies.files` for a policy folder, as docs/operations.md shows operators."""
+    return {
+        str(path.relative_to(root)): path.read_text()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not any(part.startswith(".") for part in path.parts)
+    }
+
+
+REPO_POLICIES = policy_files(toolchain.REPO / "policies")
 INGRESS_NAMESPACE = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress"}}}
 MONITORING_NAMESPACE = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
@@ -121,6 +132,11 @@ CASES: dict[str, dict[str, Any]] = {
         "policies": {"files": {**POLICY_FILES, "crisis.yaml": "id: crisis\nrules: [x]\n"}},
     },
     "policies-same": {**EXTERNAL, "policies": {"files": POLICY_FILES}},
+    # The repository's own pack, folders and all, with hot reload instead of roll-outs.
+    "policies-pack-no-roll": {
+        **EXTERNAL,
+        "policies": {"files": REPO_POLICIES, "rollOnChange": False},
+    },
     # Values Helm must refuse.
     "refuse-two-redis": {"redis": {"url": "redis://elsewhere:6379/0"}},
     "refuse-no-database": {"postgresql": {"bundled": {"enabled": False}}},

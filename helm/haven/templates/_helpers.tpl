@@ -208,7 +208,7 @@ that includes it gets the same one.
 {{- define "haven.podAnnotations" -}}
 checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
 checksum/secret: {{ include "haven.secretData" . | sha256sum }}
-{{- if .Values.policies.files }}
+{{- if and .Values.policies.files .Values.policies.rollOnChange }}
 checksum/policies: {{ toYaml .Values.policies.files | sha256sum }}
 {{- end }}
 {{- with .Values.podAnnotations }}
