@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tests.helm.conftest import CHART
+from tests.helm.conftest import CHART, REPO_POLICIES
 from tests.helm.toolchain import REPO
 
 MARKER = "<!-- kubernetes -->"
@@ -42,3 +46,16 @@ def test_every_value_the_docs_name_exists() -> None:
             node = node[key]
         checked += 1
     assert checked >= 20
+
+
+def test_the_documented_policy_values_command_makes_the_files_map(tmp_path: Path) -> None:
+    (line,) = [
+        ln.strip() for ln in kubernetes_section().splitlines() if ln.strip().startswith("python3 -c '")
+    ]
+    code = line.split("'")[1]
+    assert line.endswith("' policies > policy-values.yaml")
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(REPO / "policies")],
+        capture_output=True, text=True, check=True, timeout=60,
+    )
+    assert json.loads(done.stdout) == {"policies": {"files": REPO_POLICIES}}
