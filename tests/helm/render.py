@@ -3,7 +3,8 @@
 Runs under the chart-tools interpreter (Python 3.12+, tests/helm/requirements.txt), not
 the project's: helm-sdkpy needs 3.12. Reads a JSON request {"chart": dir, "cases": {name:
 values}, "upgrades": {name: [values, ...]}} on stdin and writes {name: result, "upgrades":
-{name: [result of the install, result of each upgrade]}} as JSON on stdout, where a
+{name: [result of the install, result of each upgrade]}, "package": what `helm package`
+made} as JSON on stdout, where a
 result has:
 
   lint       Helm's lint of the chart with the case's values (messages and errors)
@@ -30,6 +31,7 @@ import json
 import os
 import shutil
 import sys
+import tarfile
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -236,6 +238,19 @@ def render(chart: Path, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return results
 
 
+def package(chart: Path) -> dict[str, Any]:
+    """`helm package`: the archive's name and the files in it."""
+    config = helm_sdkpy.Configuration(namespace=NAMESPACE)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            archive = asyncio.run(helm_sdkpy.Package(config).run(str(chart), dest_dir=tmp))
+        except helm_sdkpy.HelmError as exc:
+            return {"error": str(exc), "archive": None, "files": []}
+        with tarfile.open(archive) as tar:
+            files = sorted(m.name for m in tar.getmembers() if m.isfile())
+    return {"error": None, "archive": Path(archive).name, "files": files}
+
+
 def main() -> int:
     request = json.load(sys.stdin)
     chart = Path(request["chart"]).resolve()
@@ -251,6 +266,7 @@ def main() -> int:
         }
         results: dict[str, Any] = {name: future.result()[0] for name, future in futures.items()}
         results["upgrades"] = {name: future.result() for name, future in upgrades.items()}
+    results["package"] = package(chart)
     json.dump(results, sys.stdout)
     return 0
 

@@ -682,3 +682,14 @@ def test_upgrade_migrates_before_it_changes_anything(rendered: dict[str, Any]) -
     first_patch = next(i for i, c in enumerate(calls) if c.startswith("PATCH"))
     assert migrated < first_patch
     assert _patched(calls, "deployments") == ["rel-haven-worker-default"]
+
+
+def test_helm_packages_the_whole_chart(rendered: dict[str, Any]) -> None:
+    package = rendered["package"]
+    assert package["error"] is None
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    assert package["archive"] == f"haven-{chart['version']}.tgz"
+    on_disk = sorted(
+        f"haven/{p.relative_to(CHART)}" for p in CHART.rglob("*") if p.is_file()
+    )
+    assert package["files"] == on_disk
