@@ -47,6 +47,19 @@ ALLOWED_FIELDS = frozenset(
         "duration_ms",
         "event_type",
         "task",
+        # plugins: ids, names and states only
+        "plugin",
+        "reason",
+        "actions",
+        "action_id",
+        "status",
+        "final",
+        "event_id",
+        "choice",
+        "recorded",
+        "method",
+        "retry_after",
+        "path",
     }
 )
 

@@ -29,8 +29,9 @@ TEAM = "T0HAVEN"
 CHANNEL = "C0SUPPORT"
 MODERATORS = "C0MODS"
 # The harness gives xdist workers Redis databases 5 and up for their session's worker
-# (so 5 and 6 under `-n 2`); this module's own worker must not share their queues.
-REDIS_DB = int(os.environ.get("HAVEN_TEST_SLACK_REDIS_DB", "14"))
+# (so 5 and 6 under `-n 2`); the Slack worker of each xdist worker gets one of its own
+# (14 and 15), since workers sharing a database share queues.
+FIRST_REDIS_DB = int(os.environ.get("HAVEN_TEST_SLACK_REDIS_DB", "14"))
 
 
 def signed_headers(body: bytes, *, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
@@ -121,22 +122,21 @@ def decision_id_of(community: str, ts: str, revision: str = "1") -> str:
 
 
 @pytest.fixture(scope="module")
-def haven(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Haven]:
+def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Haven]:
     from service.store.migrate import upgrade
     from service.store.sql import SqlStore
     from tests.integration.harness import (
         REDIS_HOST,
-        flush_redis_db,
         haven_env,
         postgres_database,
         start_api,
         start_worker,
+        xdist_index,
     )
 
     folder = tmp_path_factory.mktemp("slack")
     community = f"slack-{uuid.uuid4().hex[:8]}"
-    redis_url = f"{REDIS_HOST}/{REDIS_DB}"
-    flush_redis_db(redis_url)
+    redis_url = f"{REDIS_HOST}/{FIRST_REDIS_DB + xdist_index(worker_id) % 2}"
     with fake_slack() as slack, postgres_database(prefix="haven_slack") as database:
         store = SqlStore.from_url(database.replace("postgresql://", "postgresql+psycopg://"))
         upgrade(store.engine)
@@ -144,6 +144,8 @@ def haven(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Haven]:
         store.dispose()
         env = haven_env(
             HAVEN_REDIS_URL=redis_url,
+            # Keys (queues too) of this run only, where the service supports a prefix.
+            HAVEN_REDIS_KEY_PREFIX=f"{community}:",
             HAVEN_DATABASE_URL=database,
             HAVEN_POLICY_DIR=str(REPO / "policies"),
             HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import httpx
 import pytest
@@ -26,6 +27,12 @@ CRISIS = "I'm going to end my life this weekend, I've written the notes already"
 MEDICATION = "Just stop taking your antidepressants, I quit cold turkey."
 HARASSMENT = "kys nobody wants you here"
 
+# Member ids of this run only: Haven caches a member's locale in Redis for a day.
+RUN = uuid.uuid4().hex[:6].upper()
+U0GRIEF, U0PAIN, U0TROLL, U0REPLAY, U0FORGED, U0LIMITED, U0EDIT = (
+    f"U{name}{RUN}" for name in ("GRIEF", "PAIN", "TROLL", "REPLAY", "FORGED", "LIMITED", "EDIT")
+)
+
 
 def test_url_verification_is_answered_with_the_challenge(haven: Haven) -> None:
     challenge = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
@@ -36,13 +43,13 @@ def test_url_verification_is_answered_with_the_challenge(haven: Haven) -> None:
 
 
 def test_crisis_message_gives_the_author_resources_of_their_locale_and_alerts_moderators(haven: Haven) -> None:
-    haven.slack.locales["U0GRIEF"] = "en-GB"
-    sent = message(CRISIS, user="U0GRIEF")
+    haven.slack.locales[U0GRIEF] = "en-GB"
+    sent = message(CRISIS, user=U0GRIEF)
     assert haven.event(sent).json()["status"] == "accepted"
 
     decision = haven.decision(decision_id_of(haven.community, sent["ts"]))
     assert decision["decision"]["verdict"] == "escalate"
-    ephemeral = wait_until(lambda: haven.slack.to("chat.postEphemeral", user="U0GRIEF"))
+    ephemeral = wait_until(lambda: haven.slack.to("chat.postEphemeral", user=U0GRIEF))
     assert ephemeral[0].token == BOT_TOKEN
     assert ephemeral[0].body["channel"] == CHANNEL
     assert "Samaritans" in ephemeral[0].body["text"]  # the UK's line, for an en-GB member
@@ -55,7 +62,7 @@ def test_crisis_message_gives_the_author_resources_of_their_locale_and_alerts_mo
 
 
 def test_overturn_button_takes_back_the_bots_reply_and_shows_who_decided(haven: Haven) -> None:
-    sent = message(MEDICATION, user="U0PAIN")
+    sent = message(MEDICATION, user=U0PAIN)
     haven.event(sent)
     decision_id = decision_id_of(haven.community, sent["ts"])
     reply = wait_until(lambda: haven.slack.to("chat.postMessage", channel=CHANNEL, thread_ts=sent["ts"]))[0]
@@ -76,22 +83,23 @@ def test_overturn_button_takes_back_the_bots_reply_and_shows_who_decided(haven: 
 
 
 def test_harassment_is_deleted_with_the_admin_token(haven: Haven) -> None:
-    sent = message(HARASSMENT, user="U0TROLL")
+    sent = message(HARASSMENT, user=U0TROLL)
     haven.event(sent)
     deleted = wait_until(lambda: haven.slack.to("chat.delete", channel=CHANNEL, ts=sent["ts"]))
     assert deleted[0].token == ADMIN_TOKEN
 
 
 def test_replayed_event_is_judged_once(haven: Haven) -> None:
-    sent = message(CRISIS, user="U0REPLAY")
-    first = haven.event(sent, event_id="Ev0REPLAYED1")
-    again = haven.event(sent, event_id="Ev0REPLAYED1", **{"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"})
+    sent = message(CRISIS, user=U0REPLAY)
+    event_id = f"Ev{uuid.uuid4().hex[:10].upper()}"
+    first = haven.event(sent, event_id=event_id)
+    again = haven.event(sent, event_id=event_id, **{"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"})
     assert first.json()["status"] == "accepted"
     assert again.status_code == 200
     assert again.json()["status"] == "duplicate"
     haven.decision(decision_id_of(haven.community, sent["ts"]))
-    wait_until(lambda: haven.slack.to("chat.postEphemeral", user="U0REPLAY"))
-    assert len(haven.slack.to("users.info", user="U0REPLAY")) == 1  # only the first delivery was looked at
+    wait_until(lambda: haven.slack.to("chat.postEphemeral", user=U0REPLAY))
+    assert len(haven.slack.to("users.info", user=U0REPLAY)) == 1  # only the first delivery was looked at
 
 
 @pytest.mark.parametrize(
@@ -99,8 +107,8 @@ def test_replayed_event_is_judged_once(haven: Haven) -> None:
     ["wrong secret", "stale timestamp", "no signature", "body changed"],
 )
 def test_bad_or_stale_signature_gets_401_and_no_work(haven: Haven, tamper: str) -> None:
-    sent = message(CRISIS, user="U0FORGED")
-    event_id = f"Ev0FORGED{tamper.replace(' ', '').upper()}"
+    sent = message(CRISIS, user=U0FORGED)
+    event_id = f"Ev{uuid.uuid4().hex[:10].upper()}"
     envelope = {"type": "event_callback", "team_id": "T0HAVEN", "event_id": event_id, "event": sent}
     body = json.dumps(envelope).encode()
     if tamper == "wrong secret":
@@ -111,7 +119,7 @@ def test_bad_or_stale_signature_gets_401_and_no_work(haven: Haven, tamper: str) 
         headers = {"x-slack-request-timestamp": str(int(time.time()))}
     else:
         headers = signed_headers(body)
-        body = body.replace(b"U0FORGED", b"U0OTHERS")
+        body = body.replace(U0FORGED.encode(), b"U0OTHERS")
     answer = httpx.post(haven.base + "/v1/plugins/slack/events", content=body, headers=headers, timeout=10)
     assert answer.status_code == 401
     assert answer.json() == {"error": "invalid request"}
@@ -121,12 +129,12 @@ def test_bad_or_stale_signature_gets_401_and_no_work(haven: Haven, tamper: str) 
 
 
 def test_rate_limited_ephemeral_is_retried_after_retry_after(haven: Haven) -> None:
-    haven.slack.limit("chat.postEphemeral", "U0LIMITED", times=1, retry_after=1)
-    sent = message(CRISIS, user="U0LIMITED")
+    haven.slack.limit("chat.postEphemeral", U0LIMITED, times=1, retry_after=1)
+    sent = message(CRISIS, user=U0LIMITED)
     haven.event(sent)
-    calls = wait_until(lambda: [c for c in haven.slack.to("chat.postEphemeral", user="U0LIMITED") if c.answer["ok"]])
+    calls = wait_until(lambda: [c for c in haven.slack.to("chat.postEphemeral", user=U0LIMITED) if c.answer["ok"]])
     assert len(calls) == 1
-    assert [c.answer["ok"] for c in haven.slack.to("chat.postEphemeral", user="U0LIMITED")] == [False, True]
+    assert [c.answer["ok"] for c in haven.slack.to("chat.postEphemeral", user=U0LIMITED)] == [False, True]
 
 
 def test_bots_and_own_messages_are_not_judged(haven: Haven) -> None:
@@ -135,7 +143,7 @@ def test_bots_and_own_messages_are_not_judged(haven: Haven) -> None:
 
 
 def test_edit_is_judged_again_and_deletion_is_acknowledged(haven: Haven) -> None:
-    sent = message("Having a rough week, thanks for listening", user="U0EDIT")
+    sent = message("Having a rough week, thanks for listening", user=U0EDIT)
     haven.event(sent)
     assert haven.decision(decision_id_of(haven.community, sent["ts"]))["decision"]["verdict"] == "allow"
     edited = {
@@ -145,7 +153,7 @@ def test_edit_is_judged_again_and_deletion_is_acknowledged(haven: Haven) -> None
         "hidden": True,
         "ts": "1800000999.000001",
         "event_ts": "1800000999.000001",
-        "message": {**sent, "text": CRISIS, "edited": {"user": "U0EDIT", "ts": "1800000999.000001"}},
+        "message": {**sent, "text": CRISIS, "edited": {"user": U0EDIT, "ts": "1800000999.000001"}},
         "previous_message": sent,
     }
     assert haven.event(edited).json()["status"] == "accepted"
