@@ -148,7 +148,9 @@ class PhraseAutomata:
             return None
         automaton = ahocorasick.Automaton()
         for key, groups in entries.items():
-            automaton.add_word(key, (len(key), tuple(groups)))
+            whole = tuple(sorted({g for g, prefix in groups if not prefix}))
+            prefixed = tuple(sorted({g for g, prefix in groups if prefix}))
+            automaton.add_word(key, (len(key), whole, prefixed))
         automaton.make_automaton()
         return automaton
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,26 +77,27 @@ class _Scan:
         self._search_patterns()
 
     @staticmethod
-    def _collect(automaton: Any, view: str, found: dict[int, set[Span]]) -> None:
+    def _collect(automaton: Any, view: str, found: defaultdict[int, set[Span]]) -> None:
         """Hits of whole words and phrases, in folded-text offsets (the view is padded by one)."""
         if automaton is None:
             return
         size = len(view)
-        for end_index, (length, groups) in automaton.iter(view):
+        for end_index, (length, whole, prefixed) in automaton.iter(view):
             start = end_index - length + 1  # the key's leading space; the phrase starts one later
-            for group, prefix in groups:
-                if prefix:
-                    end = end_index + 1
-                    while end < size and view[end] != " ":
-                        end += 1
-                    span = (start, end - 1)
-                else:
-                    span = (start, end_index - 1)
-                found.setdefault(group, set()).add(span)
+            if whole:
+                span = (start, end_index - 1)
+                for group in whole:
+                    found[group].add(span)
+            if prefixed:
+                end = end_index + 1
+                while end < size and view[end] != " ":
+                    end += 1
+                for group in prefixed:
+                    found[group].add((start, end - 1))
 
     def _search_phrases(self) -> None:
         automata = self.policy_set.automata
-        found: dict[int, set[Span]] = {}
+        found: defaultdict[int, set[Span]] = defaultdict(set)
         self._collect(automata.compiled_plain, word_view(self.norm.text), found)
         # The leetspeak view only differs where the text has digits or symbols.
         if automata.compiled_leet is not None and self.norm.leet != self.norm.text:
@@ -107,10 +109,13 @@ class _Scan:
         regex_set = self.policy_set.regex_set
         if regex_set is None:
             return
-        for index in regex_set.Match(self.norm.text) or ():
+        # RE2 works on UTF-8: hand it ASCII text as bytes once, so that neither the set nor
+        # each pattern re-encodes it, and byte offsets are character offsets.
+        text: str | bytes = self.norm.text.encode("ascii") if self.norm.text.isascii() else self.norm.text
+        for index in regex_set.Match(text) or ():
             group = self.policy_set.regex_groups[index]
             spans = []
-            for found in self.policy_set.regex_patterns[group].finditer(self.norm.text):
+            for found in self.policy_set.regex_patterns[group].finditer(text):
                 if found.end() > found.start():
                     spans.append((found.start(), found.end()))
                 if len(spans) >= _MAX_HITS_PER_PATTERN:
