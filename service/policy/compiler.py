@@ -176,6 +176,7 @@ class PolicySet:
     templates: Templates
     pii_kinds: frozenset[str]
     group_count: int
+    longest_phrase_words: int
 
     def rule(self, qualified_id: str) -> CompiledRule | None:
         return next((r for r in self.rules if r.qualified_id == qualified_id), None)
@@ -329,6 +330,7 @@ def compile_folder(folder: PolicyFolder) -> PolicySet:
         rules_by_trigger=by_trigger, always_rules=always,
         templates=Templates(folder.templates, folder.crisis_lines),
         pii_kinds=frozenset(compiler.pii_kinds), group_count=compiler.next_group,
+        longest_phrase_words=max((len(k.split()) for k in compiler.automata.plain), default=1),
     )  # fmt: skip
 
 

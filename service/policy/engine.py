@@ -130,6 +130,12 @@ class _Scan:
             self._word_starts = [s for s, _ in self._words]
         return self._words
 
+    def word_index(self, position: int) -> int:
+        """How many words start before `position`."""
+        if self._words is None:
+            _ = self.words
+        return bisect.bisect_left(self._word_starts, position)
+
     def words_between(self, left: int, right: int) -> int:
         """How many words start at or after `left` and before `right`."""
         if right <= left:
@@ -212,20 +218,33 @@ class _Judge:
         ]
 
     def near(self, leaf: NearLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
-        groups = self.scan.groups
-        hits: list[Hit] = []
-        for a_start, a_end in groups.get(leaf.first, ()):
-            for b_start, b_end in groups.get(leaf.second, ()):
-                if b_start >= a_end:
-                    gap = (a_end, b_start)
-                elif not leaf.ordered and a_start >= b_end:
-                    gap = (b_end, a_start)
-                else:
-                    continue
-                if self.scan.words_between(*gap) <= leaf.within:
-                    hits.append((min(a_start, b_start), max(a_end, b_end), leaf.label))
-        spans = sorted({(s, e) for s, e, _ in hits})
-        return self.text_hits(spans, leaf.label, negations)
+        firsts = self.scan.groups.get(leaf.first, ())
+        seconds = self.scan.groups.get(leaf.second, ())
+        if not firsts or not seconds:
+            return []
+        # Word indexes make "within N words" arithmetic, and sorted starts let each first
+        # hit look only at the second hits in reach, so dense posts stay linear-ish.
+        word_index = self.scan.word_index
+        second_starts = [word_index(s) for s, _ in seconds]
+        spans: set[Span] = set()
+        for a_start, a_end in firsts:
+            after = word_index(a_end)
+            lo = bisect.bisect_left(seconds, (a_end, a_end))
+            for (_, b_end), b_word in zip(seconds[lo:], second_starts[lo:], strict=True):
+                if b_word - after > leaf.within:
+                    break
+                spans.add((a_start, b_end))
+            if leaf.ordered:
+                continue
+            before = word_index(a_start)
+            reach = leaf.within + self.scan.policy_set.longest_phrase_words
+            for index in range(bisect.bisect_left(seconds, (a_start, a_start)) - 1, -1, -1):
+                b_start, b_end = seconds[index]
+                if before - second_starts[index] > reach:
+                    break
+                if b_end <= a_start and before - word_index(b_end) <= leaf.within:
+                    spans.add((b_start, a_end))
+        return self.text_hits(sorted(spans), leaf.label, negations)
 
     def third_party(self, leaf: ThirdPartyLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
         words = self.scan.words

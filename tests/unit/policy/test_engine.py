@@ -299,3 +299,43 @@ def _all_rules() -> PolicySet:
 
 
 _ALL_RULES = _all_rules()
+
+
+NEAR = """\
+id: misinformation
+rules:
+  - id: stop-meds
+    category: misinformation.medication
+    severity: medium
+    match:
+      near: {phrases: ["stop taking", "quit"], to: ["meds", "lithium"], within: 3}
+    actions: [flag_for_review]
+  - id: ordered
+    category: misinformation.medication
+    severity: low
+    match:
+      near: {phrases: ["double"], to: ["dose"], within: 2, ordered: true}
+    actions: [flag_for_review]
+"""
+
+
+def test_proximity_counts_words_between_in_either_order(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(NEAR)
+    assert fired(judge(rules, post("just stop taking your meds"))) == ["misinformation/stop-meds"]
+    assert fired(judge(rules, post("just stop taking all of your meds"))) == ["misinformation/stop-meds"]
+    assert fired(judge(rules, post("stop taking them, honestly all of your meds"))) == []
+    assert fired(judge(rules, post("the lithium? I'd quit it"))) == ["misinformation/stop-meds"]
+
+
+def test_ordered_proximity_needs_the_first_list_first(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(NEAR)
+    assert fired(judge(rules, post("double your dose"))) == ["misinformation/ordered"]
+    assert fired(judge(rules, post("the dose, double it"))) == []
+
+
+def test_proximity_in_a_long_dense_post_finds_every_pair(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(NEAR)
+    body = " ".join(["quit your meds now."] * 200)
+    decision = judge(rules, post(body))
+    # Every "quit … meds" pair, and every "meds now. quit" pair across the full stop.
+    assert len(decision.matches[0].evidence) == 399
