@@ -67,6 +67,13 @@ class ThirdPartyLeaf:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoreLeaf:
+    terms: tuple[tuple[int, int], ...]  # (phrase group, weight)
+    at_least: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class CounterLeaf:
     category: str
     seconds: int
@@ -74,7 +81,7 @@ class CounterLeaf:
     label: str
 
 
-Leaf = PhraseLeaf | RegexLeaf | NearLeaf | PiiLeaf | DomainsLeaf | ThirdPartyLeaf | CounterLeaf
+Leaf = PhraseLeaf | RegexLeaf | NearLeaf | PiiLeaf | DomainsLeaf | ThirdPartyLeaf | ScoreLeaf | CounterLeaf
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +242,10 @@ class _Compiler:
             third = spec.third_party
             group = self.group(third.details, list(third.fold))
             return ThirdPartyLeaf(group, third.within, "third party: " + third.details[0])
+        if isinstance(spec, schema.ScoreSpec):
+            score = spec.score
+            terms = tuple((self.group(t.phrases, list(score.fold)), t.weight) for t in score.terms)
+            return ScoreLeaf(terms, score.at_least, f"score ≥ {score.at_least}: {score.terms[0].phrases[0]}…")
         seconds = parse_duration(spec.counter.within)
         assert seconds is not None  # the loader rejected bad durations
         return CounterLeaf(
@@ -253,6 +264,8 @@ def _triggers(node: Node) -> frozenset[int] | None:
         return frozenset({node.first})
     if isinstance(node, ThirdPartyLeaf):
         return frozenset({node.details})
+    if isinstance(node, ScoreLeaf):
+        return frozenset(group for group, _ in node.terms)
     if isinstance(node, PiiLeaf | DomainsLeaf | CounterLeaf):
         return None
     children = [_triggers(child) for child in node.children]

@@ -36,6 +36,7 @@ from service.policy.compiler import (
     PiiLeaf,
     PolicySet,
     RegexLeaf,
+    ScoreLeaf,
     ThirdPartyLeaf,
 )
 from service.policy.counters import CounterStore
@@ -264,6 +265,21 @@ class _Judge:
                     break
         return self.text_hits(spans, leaf.label, negations)
 
+    def score(self, leaf: ScoreLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
+        """Each distinct phrase found adds its term's weight once; negated ones add nothing."""
+        text = self.scan.norm.text
+        total = 0
+        hits: list[Hit] = []
+        for group, weight in leaf.terms:
+            kept = self.text_hits(self.scan.groups.get(group, []), leaf.label, negations)
+            total += weight * len({text[s:e] for s, e, _ in kept})
+            hits.extend(kept)
+        if total >= leaf.at_least:
+            return hits
+        if hits:
+            self.note(f"score {total} below {leaf.at_least}")
+        return []
+
     def leaf(self, node: Node, negations: tuple[Negation, ...]) -> list[Hit] | None:
         scan = self.scan
         hits: list[Hit]
@@ -276,6 +292,8 @@ class _Judge:
             hits = self.near(node, negations)
         elif isinstance(node, ThirdPartyLeaf):
             hits = self.third_party(node, negations)
+        elif isinstance(node, ScoreLeaf):
+            hits = self.score(node, negations)
         elif isinstance(node, PiiLeaf):
             spans = [s for kind in node.kinds for s in scan.pii(kind)]
             hits = [(s, e, node.label) for s, e in spans if self.keep((s, e))]

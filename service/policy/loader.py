@@ -177,6 +177,19 @@ class _FileChecker:
         elif isinstance(spec, schema.ThirdPartySpec):
             ok = self._phrases(spec.third_party.details, (*path, "third_party", "details"))
             ok = self._window(spec.third_party.within, (*path, "third_party", "within")) and ok
+        elif isinstance(spec, schema.ScoreSpec):
+            score = spec.score
+            if not score.terms:
+                self.fail((*path, "score", "terms"), "a score needs at least one term")
+                ok = False
+            for i, term in enumerate(score.terms):
+                ok = self._phrases(term.phrases, (*path, "score", "terms", i, "phrases")) and ok
+                if term.weight < 1:
+                    self.fail((*path, "score", "terms", i, "weight"), "weights are whole numbers of 1 or more")
+                    ok = False
+            if score.at_least < 1:
+                self.fail((*path, "score", "at_least"), "at_least must be 1 or more")
+                ok = False
         elif isinstance(spec, schema.CounterSpec):
             if parse_duration(spec.counter.within) is None:
                 self.fail((*path, "counter", "within"),

@@ -73,6 +73,23 @@ class ThirdPartySpec(_Spec, kw_only=True):
     third_party: ThirdPartyParams
 
 
+class ScoreTerm(_Spec, kw_only=True):
+    weight: int
+    phrases: list[str]
+
+
+class ScoreParams(_Spec, kw_only=True):
+    at_least: int
+    terms: list[ScoreTerm]
+    fold: list[Fold] = []
+
+
+class ScoreSpec(_Spec, kw_only=True):
+    """Many weak signals together: fires when the weights of the distinct phrases found add up."""
+
+    score: ScoreParams
+
+
 class CounterParams(_Spec, kw_only=True):
     category: str
     within: str
@@ -83,7 +100,7 @@ class CounterSpec(_Spec, kw_only=True):
     counter: CounterParams
 
 
-LeafSpec = PhrasesSpec | RegexSpec | NearSpec | PiiSpec | DomainsSpec | ThirdPartySpec | CounterSpec
+LeafSpec = PhrasesSpec | RegexSpec | NearSpec | PiiSpec | DomainsSpec | ThirdPartySpec | ScoreSpec | CounterSpec
 
 # The key that names each kind of matcher, and the Struct it converts into.
 LEAF_KINDS: dict[str, type[_Spec]] = {
@@ -93,6 +110,7 @@ LEAF_KINDS: dict[str, type[_Spec]] = {
     "pii": PiiSpec,
     "domains": DomainsSpec,
     "third_party": ThirdPartySpec,
+    "score": ScoreSpec,
     "counter": CounterSpec,
 }
 COMBINATORS: tuple[str, ...] = ("any", "all", "none")

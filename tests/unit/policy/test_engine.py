@@ -339,3 +339,31 @@ def test_proximity_in_a_long_dense_post_finds_every_pair(policy_set: Callable[[s
     decision = judge(rules, post(body))
     # Every "quit … meds" pair, and every "meds now. quit" pair across the full stop.
     assert len(decision.matches[0].evidence) == 399
+
+
+SCORE = """\
+id: crisis
+rules:
+  - id: many-signals
+    category: crisis.suicide
+    severity: high
+    match:
+      score:
+        at_least: 4
+        terms:
+          - {weight: 3, phrases: ["better off without me", "no reason to live"]}
+          - {weight: 1, phrases: ["hopeless", "worthless", "a burden", "so tired"]}
+    unless:
+      - near: {phrases: ["not"], within: 1}
+    actions: [escalate]
+"""
+
+
+def test_score_adds_the_weights_of_distinct_phrases(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(SCORE)
+    assert fired(judge(rules, post("everyone would be better off without me, I'm a burden"))) == ["crisis/many-signals"]
+    assert fired(judge(rules, post("hopeless, worthless, a burden, so tired"))) == ["crisis/many-signals"]
+    # One weak signal repeated is still one signal.
+    assert fired(judge(rules, post("so tired. so tired. so tired. so tired."))) == []
+    # Negated signals add nothing.
+    assert fired(judge(rules, post("I'm not hopeless, not worthless, a burden, so tired"))) == []
