@@ -124,7 +124,8 @@ class ActionRunner:
             log.warning("discourse.action.failed", extra={"decision": decision.id, "action": action.kind})
             return ActionResult("failed", exc.detail, retryable=exc.retryable)
         except RateLimited as exc:
-            return ActionResult("failed", str(exc), retryable=True)
+            # Retry-After (or the wait for a slot): the task tries again no sooner than that.
+            return ActionResult("failed", str(exc), retryable=True, retry_after_seconds=exc.retry_after)
         except httpx.HTTPError as exc:
             return ActionResult("failed", f"Discourse unreachable: {type(exc).__name__}", retryable=True)
         self.kv.set(key, json.dumps({"ref": done.ref, "post": decision.post.external_id}), ttl_seconds=DONE_TTL)

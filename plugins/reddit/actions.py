@@ -111,7 +111,13 @@ class RedditActions:
         try:
             result = self._carry_out(decision, action, fullname)
         except RateLimited as exc:
-            return ActionResult("failed", f"rate limited for {exc.wait_seconds:.0f}s", retryable=True)
+            # Reddit's own wait (its window's reset): the task tries again no sooner than that.
+            return ActionResult(
+                "failed",
+                f"rate limited for {exc.wait_seconds:.0f}s",
+                retryable=True,
+                retry_after_seconds=exc.wait_seconds,
+            )
         except RedditError as exc:
             log.warning(
                 "reddit.action_failed",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.discourse import DiscoursePlugin, create
-from plugins.discourse.client import RateLimiter
+from plugins.discourse import DiscoursePlugin
+from plugins.discourse.client import AdminClient, RateLimiter
+from plugins.discourse.config import DiscourseSettings
 from tests.plugins.discourse.conftest import EngineHost, plugin_env
 from tests.plugins.discourse.fake_discourse import FakeDiscourse
 from tests.plugins.discourse.payloads import post_payload
@@ -84,14 +85,38 @@ def test_a_short_retry_after_is_waited_out_and_the_call_repeated(
 def test_a_long_retry_after_is_a_retryable_failure_without_waiting(
     headers: dict[str, str], body: dict[str, object], fake: FakeDiscourse, host: EngineHost
 ) -> None:
-    plugin = create(plugin_env(fake.base_url, HAVEN_DISCOURSE_MAX_WAIT_SECONDS="5"), host)
-    decision, hold = _hold(plugin, host, 4002)
-    fake.script(429, body, headers)
-    result = plugin.execute(decision, hold)
-    assert (result.status, result.retryable) == ("failed", True)
-    assert "rate limit" in result.detail
-    assert len(fake.admin_calls("POST", "/post_actions.json")) == 1
-    # Until the wait has passed, nothing more goes out, not even for other decisions.
-    again = plugin.execute(decision, hold)
-    assert again.status == "failed"
-    assert len(fake.calls) == 1
+    clock = Clock()
+    settings = DiscourseSettings.from_env(plugin_env(fake.base_url, HAVEN_DISCOURSE_MAX_WAIT_SECONDS="5"))
+    limiter = RateLimiter(settings.requests_per_minute, clock=clock, sleep=clock.sleep)
+    client = AdminClient(
+        settings.base_url,
+        settings.api_key,
+        settings.api_username,
+        limiter=limiter,
+        max_wait_seconds=5,
+        sleep=clock.sleep,
+    )
+    plugin = DiscoursePlugin(settings, host, client)
+    try:
+        decision, hold = _hold(plugin, host, 4002)
+        wait = float(headers.get("Retry-After") or 45)
+        fake.script(429, body, headers)
+        result = plugin.execute(decision, hold)
+        assert (result.status, result.retryable) == ("failed", True)
+        assert "rate limit" in result.detail
+        # The task backs off at least as long as Discourse asked.
+        assert result.retry_after_seconds == wait
+        assert clock.slept == []
+        assert len(fake.admin_calls("POST", "/post_actions.json")) == 1
+        # Until the wait has passed, nothing more goes out, not even for other decisions,
+        # and the task is told what is left of the wait.
+        clock.now += 10
+        again = plugin.execute(decision, hold)
+        assert (again.status, again.retry_after_seconds) == ("failed", wait - 10)
+        assert len(fake.calls) == 1
+        # Once it has passed, the retry goes out and hides the post.
+        clock.now += wait
+        assert plugin.execute(decision, hold).status == "done"
+        assert 4002 in fake.hidden
+    finally:
+        plugin.close()

@@ -11,7 +11,7 @@ from plugins.reddit import RedditPlugin
 from service.domain import Action, Decision, Post
 from service.policy import PolicySet, evaluate, load_policy_set
 from tests.plugins.reddit.conftest import PluginFactory, RecordingHost
-from tests.plugins.reddit.replay import SUBREDDIT, USERNAME, Reddit, clone
+from tests.plugins.reddit.replay import SUBREDDIT, USERNAME, FakeClock, Reddit, clone
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -182,10 +182,29 @@ def test_a_429_on_an_action_is_a_retryable_failure(
 
     result = plugin.execute(decision, decision.actions[0])
     assert (result.status, result.retryable) == ("failed", True)
-    # The worker does not block for Reddit's five minutes: the next attempt fails fast too.
+    # The task backs off at least as long as Reddit's window needs to reset.
+    assert result.retry_after_seconds == 300.0
+    # The worker does not block for Reddit's five minutes: the next attempt fails fast too,
+    # with what is left of the wait (the clock moves only when the plugin sleeps).
     again = plugin.execute(decision, decision.actions[0])
-    assert (again.status, again.retryable) == ("failed", True)
+    assert (again.status, again.retryable, again.retry_after_seconds) == ("failed", True, 300.0)
     assert len(reddit.api_requests("/api/remove/")) == 1
+
+
+def test_a_429_with_only_retry_after_passes_that_wait_to_the_task(
+    reddit: Reddit, make_plugin: PluginFactory, host: RecordingHost, house_rules: PolicySet, clock: FakeClock
+) -> None:
+    plugin = make_plugin(initial_backlog="0")
+    decision = judge(house_rules, poll_one(reddit, plugin, host, "buy followers this week"))
+    reddit.inject("/api/remove/", 429, {"retry-after": "90"})
+
+    result = plugin.execute(decision, decision.actions[0])
+    assert (result.status, result.retryable, result.retry_after_seconds) == ("failed", True, 90.0)
+
+    clock.advance(90)  # the task's retry, once the wait has passed, goes out and succeeds
+    assert plugin.execute(decision, decision.actions[0]).status == "done"
+    assert [r.status for r in reddit.api_requests("/api/remove/")] == [429, 200]
+    assert reddit.unmatched == []
 
 
 def test_logs_carry_ids_only(
