@@ -85,7 +85,12 @@ def test_every_object_is_valid_kubernetes(rendered: dict[str, Any], case: str) -
 
 @pytest.mark.parametrize("case", GOOD)
 def test_helm_created_exactly_what_it_rendered(rendered: dict[str, Any], case: str) -> None:
-    names = sorted(f"{o['kind']}/{o['metadata']['name']}" for o in objects(rendered, case))
+    on_demand = {h["object"] for h in rendered[case]["hooks"] if h["hook"] == "test"}
+    names = sorted(
+        name
+        for o in objects(rendered, case)
+        if (name := f"{o['kind']}/{o['metadata']['name']}") not in on_demand
+    )
     assert rendered[case]["created"] == names
 
 
@@ -265,7 +270,7 @@ def test_migration_is_a_hook_before_install_and_upgrade(rendered: dict[str, Any]
     # The bundled database does not exist before install: migrate after it.
     bundled = {h["object"]: h["hook"] for h in rendered["defaults"]["hooks"]}
     assert bundled["Job/rel-haven-migrate"] == "post-install,pre-upgrade"
-    assert rendered["minimal"]["hooks"] == []
+    assert [h["hook"] for h in rendered["minimal"]["hooks"]] == ["test"]
 
 
 def test_the_hook_secret_lives_until_the_migration_has_run(rendered: dict[str, Any]) -> None:
@@ -603,7 +608,8 @@ def test_every_value_is_used_by_a_template() -> None:
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     reads: set[str] = set()
     whole: set[str] = set()
-    for template in (CHART / "templates").iterdir():  # variables are local to a file
+    templates = [p for p in (CHART / "templates").rglob("*") if p.is_file()]
+    for template in templates:  # variables are local to a file
         file_reads, file_whole = _template_reads(template.read_text())
         reads |= file_reads
         whole |= file_whole
@@ -693,3 +699,19 @@ def test_helm_packages_the_whole_chart(rendered: dict[str, Any]) -> None:
         f"haven/{p.relative_to(CHART)}" for p in CHART.rglob("*") if p.is_file()
     )
     assert package["files"] == on_disk
+
+
+def test_helm_test_checks_readiness_through_the_service(rendered: dict[str, Any]) -> None:
+    hooks = {h["object"]: h["hook"] for h in rendered["defaults"]["hooks"]}
+    assert hooks["Pod/rel-haven-test-readyz"] == "test"
+    pod = one(rendered, "defaults", "Pod", "rel-haven-test-readyz")
+    (container,) = pod["spec"]["containers"]
+    script = container["command"][2]
+    service = one(rendered, "defaults", "Service", "rel-haven-api")
+    port = service["spec"]["ports"][0]["port"]
+    assert f'"http://rel-haven-api:{port}/readyz"' in script
+    compile(script, "readyz", "exec")
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+    # `helm test` runs it later, on demand: the install does not.
+    assert "Pod/rel-haven-test-readyz" not in rendered["defaults"]["created"]

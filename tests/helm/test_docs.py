@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from tests.helm.conftest import CHART, REPO_POLICIES
+from tests.helm.conftest import CHART, policy_files
 from tests.helm.toolchain import REPO
 
 MARKER = "<!-- kubernetes -->"
@@ -58,4 +58,4 @@ def test_the_documented_policy_values_command_makes_the_files_map(tmp_path: Path
         [sys.executable, "-c", code, str(REPO / "policies")],
         capture_output=True, text=True, check=True, timeout=60,
     )
-    assert json.loads(done.stdout) == {"policies": {"files": REPO_POLICIES}}
+    assert json.loads(done.stdout) == {"policies": {"files": policy_files(REPO / "policies")}}
