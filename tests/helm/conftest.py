@@ -87,7 +87,7 @@ CASES: dict[str, dict[str, Any]] = {
                 "tls": [{"hosts": ["haven.example.org"], "secretName": "haven-tls"}],
             },
         },
-        "workers": {"crisis": {"concurrency": 8}},
+        "workers": {"crisis": {"concurrency": 8, "priorityClassName": "haven-crisis"}},
         "keda": {
             "enabled": True,
             "redis": {

@@ -319,6 +319,9 @@ def test_everything_on_adds_the_optional_objects(rendered: dict[str, Any]) -> No
     assert present["HorizontalPodAutoscaler"] == 1
     crisis = one(rendered, "everything-on", "Deployment", "rel-haven-worker-crisis")
     assert pod_spec(crisis)["containers"][0]["args"][-2:] == ["--concurrency", "8"]
+    assert pod_spec(crisis)["priorityClassName"] == "haven-crisis"
+    default = one(rendered, "everything-on", "Deployment", "rel-haven-worker-default")
+    assert "priorityClassName" not in pod_spec(default)
 
 
 def _pod_labels(rendered: dict[str, Any], case: str) -> dict[str, dict[str, str]]:
