@@ -214,22 +214,46 @@ def test_settings_reach_every_haven_container(rendered: dict[str, Any]) -> None:
 
 
 def test_bundled_stores_are_statefulsets_with_a_generated_password(rendered: dict[str, Any]) -> None:
-    assert kinds(rendered, "defaults")["StatefulSet"] == 2
-    secret = one(rendered, "defaults", "Secret", "rel-haven-secrets")
-    assert set(secret["data"]) == {
-        "HAVEN_REDIS_URL", "HAVEN_DATABASE_URL", "redis-password", "postgresql-password",
-    }
     import base64
 
-    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
-    assert len(data["postgresql-password"]) == 32
-    assert data["HAVEN_DATABASE_URL"] == (
-        f"postgresql://haven:{data['postgresql-password']}@rel-haven-postgresql:5432/haven"
+    assert kinds(rendered, "defaults")["StatefulSet"] == 2
+
+    def data(name: str) -> dict[str, str]:
+        secret = one(rendered, "defaults", "Secret", name)
+        return {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+
+    haven, stores = data("rel-haven-secrets"), data("rel-haven-bundled-stores")
+    # Haven's environment gets URLs only: every key is a valid variable name.
+    assert set(haven) == {"HAVEN_REDIS_URL", "HAVEN_DATABASE_URL"}
+    assert set(stores) == {"redis-password", "postgresql-password"}
+    assert len(stores["postgresql-password"]) == 32
+    assert haven["HAVEN_DATABASE_URL"] == (
+        f"postgresql://haven:{stores['postgresql-password']}@rel-haven-postgresql:5432/haven"
     )
-    assert data["HAVEN_REDIS_URL"] == f"redis://:{data['redis-password']}@rel-haven-redis:6379/0"
+    assert haven["HAVEN_REDIS_URL"] == f"redis://:{stores['redis-password']}@rel-haven-redis:6379/0"
+    postgres = one(rendered, "defaults", "StatefulSet", "rel-haven-postgresql")
+    env = env_of(pod_spec(postgres)["containers"][0])
+    assert env["POSTGRES_PASSWORD"] == {
+        "secretKeyRef": {"name": "rel-haven-bundled-stores", "key": "postgresql-password"}
+    }
     # The migration hook's own Secret carries the same URL (one password per render).
     hook_secret = one(rendered, "defaults", "Secret", "rel-haven-migrate")
+    secret = one(rendered, "defaults", "Secret", "rel-haven-secrets")
     assert hook_secret["data"]["HAVEN_DATABASE_URL"] == secret["data"]["HAVEN_DATABASE_URL"]
+
+
+def test_env_from_sources_hold_only_valid_variable_names(rendered: dict[str, Any]) -> None:
+    """The kubelet skips (and warns about, on every pod start) keys that are not names."""
+    for case in GOOD:
+        by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects(rendered, case)}
+        for obj in objects(rendered, case, "Deployment"):
+            for source in pod_spec(obj)["containers"][0].get("envFrom", []):
+                kind = "ConfigMap" if "configMapRef" in source else "Secret"
+                name = (source.get("configMapRef") or source["secretRef"])["name"]
+                if (kind, name) in by_name:
+                    keys = by_name[(kind, name)]["data"]
+                    bad = [k for k in keys if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)]
+                    assert bad == [], f"{case}: {kind}/{name} has {bad}"
 
 
 def test_external_stores_render_no_statefulset(rendered: dict[str, Any]) -> None:
@@ -402,7 +426,7 @@ def test_keda_authenticates_with_the_right_password(rendered: dict[str, Any]) ->
     ]
     bundled = one(rendered, "bundled-keda-persistent", "TriggerAuthentication", "rel-haven-redis-auth")
     assert bundled["spec"]["secretTargetRef"] == [
-        {"parameter": "password", "name": "rel-haven-secrets", "key": "redis-password"}
+        {"parameter": "password", "name": "rel-haven-bundled-stores", "key": "redis-password"}
     ]
     scaled = one(rendered, "bundled-keda-persistent", "ScaledObject", "rel-haven-worker-default")
     assert scaled["spec"]["triggers"][0]["metadata"]["address"] == "rel-haven-redis:6379"
@@ -656,16 +680,16 @@ def test_upgrade_keeps_the_generated_passwords(rendered: dict[str, Any]) -> None
     assert upgrade["error"] is None
     assert upgrade["revision"] == 2
 
-    def secret(step: dict[str, Any]) -> dict[str, str]:
+    def secret(step: dict[str, Any], name: str) -> dict[str, str]:
         (found,) = [
-            o for o in step["objects"]
-            if o["kind"] == "Secret" and o["metadata"]["name"] == "rel-haven-secrets"
+            o for o in step["objects"] if o["kind"] == "Secret" and o["metadata"]["name"] == name
         ]
         data: dict[str, str] = found["data"]
         return data
 
-    assert secret(upgrade) == secret(install)
-    assert "PATCH /api/v1/namespaces/haven-test/secrets/rel-haven-secrets" not in upgrade["calls"]
+    for name in ("rel-haven-secrets", "rel-haven-bundled-stores"):
+        assert secret(upgrade, name) == secret(install, name)
+        assert f"PATCH /api/v1/namespaces/haven-test/secrets/{name}" not in upgrade["calls"]
 
 
 def test_an_unchanged_upgrade_rolls_no_pod(rendered: dict[str, Any]) -> None:

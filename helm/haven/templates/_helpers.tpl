@@ -57,6 +57,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-secrets" (include "haven.fullname" .) }}
 {{- end }}
 
+{{/* The bundled stores' passwords: a Secret of their own, never in Haven's environment. */}}
+{{- define "haven.storesSecretName" -}}
+{{- printf "%s-bundled-stores" (include "haven.fullname" .) }}
+{{- end }}
+
 {{- define "haven.configName" -}}
 {{- printf "%s-config" (include "haven.fullname" .) }}
 {{- end }}
@@ -97,7 +102,7 @@ PostgreSQL. Included by the templates every install renders.
 {{- end }}
 
 {{/*
-Generated passwords survive upgrades: read back from the release's Secret. A password
+Generated passwords survive upgrades: read back from the stores' Secret. A password
 made in this render is remembered (in a scratch map on .Values) so that every template
 that includes it gets the same one.
 */}}
@@ -112,7 +117,7 @@ that includes it gets the same one.
 {{- else if hasKey $memo .key }}
 {{- get $memo .key }}
 {{- else }}
-{{- $existing := lookup "v1" "Secret" $root.Release.Namespace (include "haven.secretName" $root) }}
+{{- $existing := lookup "v1" "Secret" $root.Release.Namespace (include "haven.storesSecretName" $root) }}
 {{- $pw := "" }}
 {{- if and $existing $existing.data (hasKey $existing.data .key) }}
 {{- $pw = index $existing.data .key | b64dec }}
@@ -124,7 +129,22 @@ that includes it gets the same one.
 {{- end }}
 {{- end }}
 
-{{/* Everything that goes in the chart's Secret, as a dict (computed once per render). */}}
+{{/* The bundled stores' passwords, as a dict. */}}
+{{- define "haven.storesData" -}}
+{{- $data := dict }}
+{{- if and .Values.redis.bundled.enabled (not .Values.redis.url) (not .Values.redis.existingSecret) }}
+{{- $_ := set $data "redis-password" (include "haven.generatedPassword" (dict "root" . "key" "redis-password" "value" .Values.redis.bundled.password)) }}
+{{- end }}
+{{- if and .Values.postgresql.bundled.enabled (not .Values.postgresql.url) (not .Values.postgresql.existingSecret) }}
+{{- $_ := set $data "postgresql-password" (include "haven.generatedPassword" (dict "root" . "key" "postgresql-password" "value" .Values.postgresql.bundled.password)) }}
+{{- end }}
+{{- toYaml $data }}
+{{- end }}
+
+{{/*
+Everything that goes in the chart's Secret (Haven's environment), as a dict. Generated
+passwords are the same in every include of a render (see haven.generatedPassword).
+*/}}
 {{- define "haven.secretData" -}}
 {{- $data := dict }}
 {{- range $k, $v := .Values.secrets.values }}
@@ -134,7 +154,6 @@ that includes it gets the same one.
 {{- $_ := set $data "HAVEN_REDIS_URL" .Values.redis.url }}
 {{- else if .Values.redis.bundled.enabled }}
 {{- $pw := include "haven.generatedPassword" (dict "root" . "key" "redis-password" "value" .Values.redis.bundled.password) }}
-{{- $_ := set $data "redis-password" $pw }}
 {{- $_ := set $data "HAVEN_REDIS_URL" (printf "redis://:%s@%s:6379/0" $pw (include "haven.redisName" .)) }}
 {{- end }}
 {{- if .Values.postgresql.url }}
@@ -142,7 +161,6 @@ that includes it gets the same one.
 {{- else if .Values.postgresql.bundled.enabled }}
 {{- $pg := .Values.postgresql.bundled }}
 {{- $pw := include "haven.generatedPassword" (dict "root" . "key" "postgresql-password" "value" $pg.password) }}
-{{- $_ := set $data "postgresql-password" $pw }}
 {{- $_ := set $data "HAVEN_DATABASE_URL" (printf "postgresql://%s:%s@%s:5432/%s" $pg.username $pw (include "haven.postgresqlName" .) $pg.database) }}
 {{- end }}
 {{- toYaml $data }}
