@@ -1,0 +1,99 @@
+"""ServiceMonitor, PrometheusRule and NOTES.txt."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.helm.chart import (
+    objects,
+    one,
+    pod_spec,
+    selects,
+)
+from tests.helm.conftest import CHART
+
+
+def _metric_names_defined_by_the_service() -> set[str]:
+    source = (CHART.parent.parent / "service" / "metrics.py").read_text()
+    return set(re.findall(r'"(haven_[a-z_]+)"', source))
+
+
+def test_alerts_use_metrics_the_service_defines(rendered: dict[str, Any]) -> None:
+    defined = _metric_names_defined_by_the_service()
+    assert defined, "service/metrics.py defines no haven_ metric"
+    alerts = rendered["everything-on"]["promql"]
+    assert set(alerts) >= {
+        "HavenCrisisEscalationSlow",
+        "HavenCrisisQueueBacklog",
+        "HavenQueueBacklog",
+        "HavenWebhookDeliveriesFailing",
+        "HavenWebhookDeliveriesAbandoned",
+    }
+    for alert, parsed in alerts.items():
+        assert parsed["error"] is None, f"{alert}: {parsed['error']}"
+        assert parsed["selectors"], alert
+        for selector in parsed["selectors"]:
+            base = re.sub(r"_(bucket|sum|count)$", "", selector["metric"])
+            assert base in defined, f"{alert} reads {selector['metric']}, which Haven does not export"
+            assert ["namespace", "Equal", "haven-test"] in selector["matchers"], alert
+
+
+def test_alerts_read_the_labels_the_service_sets(rendered: dict[str, Any]) -> None:
+    source = (CHART.parent.parent / "service" / "metrics.py").read_text()
+    alerts = rendered["everything-on"]["promql"]
+    crisis = alerts["HavenCrisisQueueBacklog"]["selectors"][0]
+    assert ["queue", "Equal", "crisis"] in crisis["matchers"]
+    abandoned = alerts["HavenWebhookDeliveriesAbandoned"]["selectors"][0]
+    assert ["outcome", "Equal", "failed"] in abandoned["matchers"]
+    # The outcomes the alerts name are the ones the service documents.
+    assert "(delivered, retry, failed)" in source
+
+
+@pytest.mark.parametrize("case", ["everything-on", "bundled-keda-persistent"])
+def test_service_monitor_scrapes_api_and_workers_only(rendered: dict[str, Any], case: str) -> None:
+    (monitor,) = objects(rendered, case, "ServiceMonitor")
+    ports = {e["port"] for e in monitor["spec"]["endpoints"]}
+    assert ports == {"http", "metrics"}
+    selected = {
+        s["metadata"]["name"]
+        for s in objects(rendered, case, "Service")
+        if selects(monitor["spec"]["selector"], s["metadata"]["labels"])
+    }
+    assert selected == {"rel-haven-api", "rel-haven-worker-crisis", "rel-haven-worker-default"}
+    service_ports = {
+        p["name"]
+        for s in objects(rendered, case, "Service")
+        if s["metadata"]["name"] in selected
+        for p in s["spec"]["ports"]
+    }
+    assert service_ports == ports
+    assert one(rendered, "everything-on", "ServiceMonitor", "rel-haven")["metadata"]["labels"][
+        "release"
+    ] == "prometheus"
+
+
+def test_single_replica_deployments_get_no_disruption_budget(rendered: dict[str, Any]) -> None:
+    assert objects(rendered, "single-replicas", "PodDisruptionBudget") == []
+    api = one(rendered, "single-replicas", "Deployment", "rel-haven-api")
+    assert api["spec"]["replicas"] == 1
+
+
+def test_topology_spread_defaults_to_each_components_pods(rendered: dict[str, Any]) -> None:
+    for name, component in (("rel-haven-api", "api"), ("rel-haven-worker-crisis", "worker-crisis")):
+        deployment = one(rendered, "everything-on", "Deployment", name)
+        filled, given = pod_spec(deployment)["topologySpreadConstraints"]
+        assert filled["labelSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+        assert filled["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == component
+        assert given["labelSelector"] == {"matchLabels": {"app.kubernetes.io/name": "haven"}}
+
+
+def test_notes_warn_about_the_bundled_stores(rendered: dict[str, Any]) -> None:
+    assert "WARNING: this release runs the bundled Redis and PostgreSQL" in rendered["defaults"]["notes"]
+    assert "WARNING" not in rendered["external"]["notes"]
+    assert "haven.example.org" in rendered["everything-on"]["notes"]
+    assert "Workers:   crisis (queues: crisis, 2 pods)\n" in rendered["minimal"]["notes"]
+    assert "crisis (queues: crisis, 2 to 6 pods)" in rendered["everything-on"]["notes"]
+    assert "Scheduler: disabled" in rendered["minimal"]["notes"]

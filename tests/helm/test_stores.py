@@ -1,0 +1,121 @@
+"""Redis, PostgreSQL and secrets: bundled, external or existing, and the migration hook."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.helm.chart import (
+    GOOD,
+    env_of,
+    kinds,
+    objects,
+    one,
+    pod_spec,
+)
+
+
+def test_bundled_stores_are_statefulsets_with_a_generated_password(rendered: dict[str, Any]) -> None:
+    import base64
+
+    assert kinds(rendered, "defaults")["StatefulSet"] == 2
+
+    def data(name: str) -> dict[str, str]:
+        secret = one(rendered, "defaults", "Secret", name)
+        return {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+
+    haven, stores = data("rel-haven-secrets"), data("rel-haven-bundled-stores")
+    # Haven's environment gets URLs only: every key is a valid variable name.
+    assert set(haven) == {"HAVEN_REDIS_URL", "HAVEN_DATABASE_URL"}
+    assert set(stores) == {"redis-password", "postgresql-password"}
+    assert len(stores["postgresql-password"]) == 32
+    assert haven["HAVEN_DATABASE_URL"] == (
+        f"postgresql://haven:{stores['postgresql-password']}@rel-haven-postgresql:5432/haven"
+    )
+    assert haven["HAVEN_REDIS_URL"] == f"redis://:{stores['redis-password']}@rel-haven-redis:6379/0"
+    postgres = one(rendered, "defaults", "StatefulSet", "rel-haven-postgresql")
+    env = env_of(pod_spec(postgres)["containers"][0])
+    assert env["POSTGRES_PASSWORD"] == {
+        "secretKeyRef": {"name": "rel-haven-bundled-stores", "key": "postgresql-password"}
+    }
+    # The migration hook's own Secret carries the same URL (one password per render).
+    hook_secret = one(rendered, "defaults", "Secret", "rel-haven-migrate")
+    secret = one(rendered, "defaults", "Secret", "rel-haven-secrets")
+    assert hook_secret["data"]["HAVEN_DATABASE_URL"] == secret["data"]["HAVEN_DATABASE_URL"]
+
+
+def test_env_from_sources_hold_only_valid_variable_names(rendered: dict[str, Any]) -> None:
+    """The kubelet skips (and warns about, on every pod start) keys that are not names."""
+    for case in GOOD:
+        by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects(rendered, case)}
+        for obj in objects(rendered, case, "Deployment"):
+            for source in pod_spec(obj)["containers"][0].get("envFrom", []):
+                kind = "ConfigMap" if "configMapRef" in source else "Secret"
+                name = (source.get("configMapRef") or source["secretRef"])["name"]
+                if (kind, name) in by_name:
+                    keys = by_name[(kind, name)]["data"]
+                    bad = [k for k in keys if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)]
+                    assert bad == [], f"{case}: {kind}/{name} has {bad}"
+
+
+def test_external_stores_render_no_statefulset(rendered: dict[str, Any]) -> None:
+    assert "StatefulSet" not in kinds(rendered, "external")
+    assert {s["metadata"]["name"] for s in objects(rendered, "external", "Service")} == {
+        "rel-haven-api", "rel-haven-worker-crisis", "rel-haven-worker-default",
+    }
+
+
+def test_existing_secrets_are_referenced_and_nothing_secret_is_rendered(
+    rendered: dict[str, Any],
+) -> None:
+    assert objects(rendered, "existing-secrets", "Secret") == []
+    for obj in objects(rendered, "existing-secrets", "Deployment"):
+        container = pod_spec(obj)["containers"][0]
+        env = env_of(container)
+        assert env["HAVEN_REDIS_URL"] == {"secretKeyRef": {"name": "haven-redis", "key": "redis-url"}}
+        assert env["HAVEN_DATABASE_URL"] == {
+            "secretKeyRef": {"name": "haven-db", "key": "database-url"}
+        }
+        assert {"secretRef": {"name": "haven-credentials"}} in container["envFrom"]
+    job = one(rendered, "existing-secrets", "Job", "rel-haven-migrate")
+    assert env_of(pod_spec(job)["containers"][0])["HAVEN_DATABASE_URL"] == {
+        "secretKeyRef": {"name": "haven-db", "key": "database-url"}
+    }
+
+
+def test_migration_is_a_hook_before_install_and_upgrade(rendered: dict[str, Any]) -> None:
+    hooks = {h["object"]: h for h in rendered["external"]["hooks"]}
+    assert hooks["Job/rel-haven-migrate"]["hook"] == "pre-install,pre-upgrade"
+    assert hooks["Secret/rel-haven-migrate"]["hook"] == "pre-install,pre-upgrade"
+    assert int(hooks["Secret/rel-haven-migrate"]["weight"]) < int(
+        hooks["Job/rel-haven-migrate"]["weight"]
+    )
+    job = one(rendered, "external", "Job", "rel-haven-migrate")
+    assert pod_spec(job)["containers"][0]["args"] == ["migrate"]
+    assert "serviceAccountName" not in pod_spec(job), "the release's account may not exist yet"
+    # The bundled database does not exist before install: migrate after it.
+    bundled = {h["object"]: h["hook"] for h in rendered["defaults"]["hooks"]}
+    assert bundled["Job/rel-haven-migrate"] == "post-install,pre-upgrade"
+    assert [h["hook"] for h in rendered["minimal"]["hooks"]] == ["test"]
+
+
+def test_the_hook_secret_lives_until_the_migration_has_run(rendered: dict[str, Any]) -> None:
+    """Helm creates the hooks by weight, waits for the Job, then deletes both."""
+    calls = rendered["external"]["calls"]
+    secret = "/api/v1/namespaces/haven-test/secrets/rel-haven-migrate"
+    job = "/apis/batch/v1/namespaces/haven-test/jobs/rel-haven-migrate"
+    created_secret, created_job = calls.index(f"POST {secret}"), calls.index(f"POST {job}")
+    order = [
+        created_secret,
+        created_job,
+        calls.index(f"DELETE {job}", created_job),
+        calls.index(f"DELETE {secret}", created_secret),
+    ]
+    assert order == sorted(order)
+    # pre-install: before any of the release's own objects.
+    assert order[-1] < calls.index("POST /apis/apps/v1/namespaces/haven-test/deployments/rel-haven-api")
+    # post-install with the bundled database: after them.
+    calls = rendered["defaults"]["calls"]
+    assert calls.index(f"POST {job}") > calls.index(
+        "POST /apis/apps/v1/namespaces/haven-test/statefulsets/rel-haven-postgresql"
+    )
