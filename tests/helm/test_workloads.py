@@ -69,6 +69,7 @@ def test_pods_are_non_root_with_read_only_root(rendered: dict[str, Any], case: s
         assert isinstance(spec["securityContext"]["runAsUser"], int)
         assert spec["securityContext"]["runAsUser"] > 0
         assert spec["automountServiceAccountToken"] is False
+        assert spec["enableServiceLinks"] is False
         mounts = set()
         for container in spec["containers"]:
             context = container["securityContext"]

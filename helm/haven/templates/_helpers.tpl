@@ -238,6 +238,8 @@ checksum/policies: {{ toYaml .Values.policies.files | sha256sum }}
 {{- define "haven.podCommon" -}}
 serviceAccountName: {{ include "haven.serviceAccountName" . }}
 automountServiceAccountToken: false
+# No HAVEN_API_PORT=tcp://... and the like from the namespace's Services in the environment.
+enableServiceLinks: false
 {{- with .Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
