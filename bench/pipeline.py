@@ -38,6 +38,8 @@ import redis
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from service.domain import Author, Post  # noqa: E402
+from service.policy import load_policy_set  # noqa: E402
 from service.store.migrate import upgrade  # noqa: E402
 from service.store.sql import SqlStore  # noqa: E402
 from tests.integration.harness import (  # noqa: E402
@@ -150,6 +152,7 @@ def steady_latency(client: httpx.Client, db_url: str, texts: list[str], rate: in
 
 def crisis_under_backlog(
     client: httpx.Client,
+    db_url: str,
     receiver: WebhookReceiver,
     texts: list[str],
     crisis_texts: list[str],
@@ -182,6 +185,7 @@ def crisis_under_backlog(
         depths.append(queue.llen(QUEUE_PREFIX[0] + "default"))
         at = time.time()
         accepted = client.post("/v1/posts", json=post(community, crisis_texts[i % len(crisis_texts)])).json()
+        assert accepted["queue"] == "crisis", accepted
         sent[accepted["id"]] = at
         time.sleep(0.5)
     wait_until(lambda: all(i in arrivals for i in sent), timeout=120, interval=0.1)
@@ -189,12 +193,18 @@ def crisis_under_backlog(
     feeder.join()
     receiver.handle = original  # type: ignore[method-assign]
     verified = [r for r in receiver.at(path) if r.verified]
+    with psycopg.connect(db_url) as db:
+        rows = db.execute(
+            "SELECT extract(epoch from decided_at) - extract(epoch from received_at) FROM decisions WHERE id = ANY(%s)",
+            (list(sent),),
+        ).fetchall()
     return {
         "backlog_posts": backlog,
         "default_queue_depth_when_sent": f"{min(depths)}-{max(depths)} tasks of 100 posts",
         "default_queue_depth_after_last_delivery": backlog_left,
         "all_signatures_verified": len(verified) == len(receiver.at(path)),
-        **percentiles([arrivals[i] - sent[i] for i in sent]),
+        "webhook": percentiles([arrivals[i] - sent[i] for i in sent]),
+        "ingest_to_decision_of_the_crisis_posts": percentiles([float(r[0]) for r in rows]),
     }
 
 
@@ -205,10 +215,10 @@ def run_all(
     keys: dict[str, str],
     db_url: str,
     receiver: WebhookReceiver,
-    ordinary: list[str],
-    crisis: list[str],
+    texts: tuple[list[str], list[str], list[str]],
     results: dict[str, Any],
 ) -> None:
+    ordinary, calm, crisis = texts
     with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=60) as client:
         results["throughput"] = throughput(client, db_url, ordinary, args.posts)
         print(json.dumps(results["throughput"]), file=sys.stderr)
@@ -219,7 +229,7 @@ def run_all(
         print(json.dumps(results["ingest_to_decision"]), file=sys.stderr)
     with httpx.Client(base_url=base, headers={"authorization": f"Bearer {keys['bench-crisis']}"}, timeout=60) as client:
         results["crisis_to_webhook"] = crisis_under_backlog(
-            client, receiver, ordinary, crisis, args.backlog, args.crises
+            client, db_url, receiver, calm, crisis, args.backlog, args.crises
         )
 
 
@@ -235,15 +245,30 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=20_000, help="posts in the throughput run")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
+    parser.add_argument("--pool", default="prefork", help="worker pool: prefork or threads")
     parser.add_argument("--rate", type=int, default=100, help="posts/s of the latency run")
     parser.add_argument("--seconds", type=int, default=30, help="length of the latency run")
     parser.add_argument("--backlog", type=int, default=20_000, help="ordinary posts behind the crises")
     parser.add_argument("--crises", type=int, default=20, help="crisis posts sent during the backlog")
     args = parser.parse_args()
+    results: dict[str, Any] = {}
     ordinary, crisis = corpus_texts()
+    policies = committed_policies()
+    policy_set = load_policy_set(policies)
+    calm = [
+        t
+        for t in ordinary
+        if not policy_set.is_crisis_prone(
+            Post(platform="bench", community="c", external_id="1", author=Author(id="a"), body=t)
+        )
+    ]
+    results["corpus"] = {
+        "ordinary_texts": len(ordinary),
+        "crisis_texts": len(crisis),
+        "ordinary_texts_triaged_crisis_prone": f"{1 - len(calm) / len(ordinary):.0%}",
+    }
     prefix = new_key_prefix()
     QUEUE_PREFIX[0] = prefix
-    results: dict[str, Any] = {}
     with postgres_database("haven_bench") as db_url, webhook_receiver() as receiver:
         store = SqlStore.from_url(db_url.replace("postgresql://", "postgresql+psycopg://"))
         upgrade(store.engine)
@@ -255,14 +280,14 @@ def main() -> int:
             HAVEN_REDIS_URL=REDIS_URL,
             HAVEN_REDIS_KEY_PREFIX=prefix,
             HAVEN_DATABASE_URL=db_url,
-            HAVEN_POLICY_DIR=str(committed_policies()),
+            HAVEN_POLICY_DIR=str(policies),
             HAVEN_WORKER_HEARTBEAT_FILE=str(logs / "alive"),
         )
-        worker = start_worker(env, logs / "worker.log", "--concurrency", str(args.concurrency))
+        worker = start_worker(env, logs / "worker.log", "--concurrency", str(args.concurrency), "--pool", args.pool)
         try:
             api, base = start_api(env, logs / "api.log")
             try:
-                run_all(args, base, secret, keys, db_url, receiver, ordinary, crisis, results)
+                run_all(args, base, secret, keys, db_url, receiver, (ordinary, calm, crisis), results)
             finally:
                 api.stop()
         finally:

@@ -63,6 +63,9 @@ def create_celery_app(settings: Settings, *, schedule: dict[str, dict[str, Any]]
             # Sweep for tasks of dead workers a tenth of the timeout apart (1 to 10 s).
             "unacked_restore_interval": min(max(visibility // 10, 1), 10),
             "unacked_restore_throttle": 1,
+            # Poll the queues in sorted order, so `crisis` always before `default`: strict
+            # priority, whatever the set order of the consumer's queues or the key prefix.
+            "queue_order_strategy": "sorted",
             **({"global_keyprefix": settings.queue.key_prefix} if settings.queue.key_prefix else {}),
         },
         broker_connection_retry_on_startup=True,

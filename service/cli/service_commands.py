@@ -7,6 +7,7 @@ metrics before anything imports prometheus_client.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import socket
 import sys
@@ -32,6 +33,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="comma-separated queues to consume, crisis first (default: crisis,default)",
     )
     worker.add_argument("--concurrency", type=int, default=None, help="worker processes (default: CPU count)")
+    worker.add_argument(
+        "--pool",
+        choices=("prefork", "threads", "solo"),
+        default="prefork",
+        help="processes (default), or threads in one process",
+    )
     worker.set_defaults(handler=run_worker)
 
     scheduler = commands.add_parser("scheduler", help="run Celery beat: retention purge and more")
@@ -48,8 +55,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import logging
-
     import uvicorn
 
     from service.app import create_app
@@ -95,6 +100,9 @@ def run_worker(args: argparse.Namespace) -> int:
     from service.tasks import create_celery_app, touch_heartbeat
 
     configure_logging(settings.log.level)
+    # A line per task received and succeeded says nothing the decision logs do not.
+    for chatty in ("celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLevelName(settings.log.level)))
     app = create_celery_app(settings)
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
     unknown = sorted(set(queues) - set(QUEUES))
@@ -120,6 +128,7 @@ def run_worker(args: argparse.Namespace) -> int:
     ]
     if args.concurrency:
         argv.append(f"--concurrency={args.concurrency}")
+    argv.append(f"--pool={args.pool}")
     app.worker_main(argv)
     return 0
 

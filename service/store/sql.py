@@ -113,6 +113,8 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Single-statement reads on the hot path: no BEGIN/COMMIT round trips.
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     @classmethod
@@ -201,8 +203,8 @@ class SqlStore:
     def decided_ids(self, ids: Sequence[str]) -> set[str]:
         if not ids:
             return set()
-        with self._session() as session:
-            return set(session.scalars(select(DecisionRow.id).where(DecisionRow.id.in_(ids))))
+        with self._reads.connect() as connection:
+            return set(connection.scalars(select(DecisionRow.id).where(DecisionRow.id.in_(ids))))
 
     def get_decision(self, community: str, decision_id: str) -> StoredDecision | None:
         with self._session() as session:
@@ -300,7 +302,7 @@ class SqlStore:
         return _subscription(row)
 
     def list_subscriptions(self, community: str) -> list[Subscription]:
-        with self._session() as session:
+        with Session(self._reads) as session:
             rows = session.scalars(
                 select(SubscriptionRow)
                 .where(SubscriptionRow.community == community, SubscriptionRow.deleted_at.is_(None))

@@ -42,9 +42,9 @@ def test_posts_held_by_a_worker_killed_mid_task_are_decided_by_the_next(
             for _ in range(10)
         ]
         ids = [item["id"] for batch in batches for item in batch]
-        wait_until(lambda: store.decided_ids(ids), interval=0.005)
+        wait_until(lambda: store.decided_ids(ids), timeout=60, interval=0.005)
     finally:
         doomed.kill_all()
     assert len(store.decided_ids(ids)) < len(ids)
     worker.replace(start_worker(worker.env, worker.logs))
-    wait_until(lambda: len(store.decided_ids(ids)) == len(ids), timeout=60, interval=0.5)
+    wait_until(lambda: len(store.decided_ids(ids)) == len(ids), timeout=120, interval=0.5)
