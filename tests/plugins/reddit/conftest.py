@@ -1,4 +1,5 @@
-"""Fixtures for the Reddit plugin: the replay servers, real Redis (db 8), a recording host."""
+"""Fixtures for the Reddit plugin: the replay servers, real Redis (db 8) through the real host's
+KeyValue, a recording host."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import redis
 
 from plugins.reddit import RedditPlugin, create
 from service.domain import Decision, Post
+from service.plugins.host import RedisKeyValue
+from service.plugins.protocol import KeyValue
 from tests.plugins.reddit.replay import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -29,28 +32,17 @@ from tests.plugins.reddit.replay import (
 REDIS_URL = "redis://127.0.0.1:6379/8"
 
 
-class RedisKV:
-    """The KeyValue protocol on real Redis, under a prefix of this test's own (xdist-safe)."""
+class RedisKV(RedisKeyValue):
+    """The real host's KeyValue (service/plugins/host.py) on real Redis, its keys under a
+    prefix of this test's own (xdist-safe) below the host's `haven:plugin:`."""
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
+        super().__init__(client)
         self.redis = client
-        self.prefix = prefix
-
-    def get(self, key: str) -> str | None:
-        value = self.redis.get(self.prefix + key)
-        return None if value is None else value.decode()
-
-    def set(self, key: str, value: str, *, ttl_seconds: int | None = None) -> None:
-        self.redis.set(self.prefix + key, value, ex=ttl_seconds)
-
-    def add(self, key: str, value: str, *, ttl_seconds: int | None = None) -> bool:
-        return bool(self.redis.set(self.prefix + key, value, nx=True, ex=ttl_seconds))
-
-    def delete(self, key: str) -> None:
-        self.redis.delete(self.prefix + key)
+        self.PREFIX = RedisKeyValue.PREFIX + prefix
 
     def clear(self) -> None:
-        for key in self.redis.scan_iter(match=self.prefix + "*"):
+        for key in self.redis.scan_iter(match=self.PREFIX + "*"):
             self.redis.delete(key)
 
 
@@ -58,7 +50,7 @@ class RecordingHost:
     """A small real PluginHost: keeps what it is given, deduplicates by post key like the API."""
 
     def __init__(self, kv: RedisKV) -> None:
-        self.kv = kv
+        self.kv: KeyValue = kv
         self.posts: list[Post] = []
         self.batches: list[list[Post]] = []
         self.decisions: dict[str, Decision] = {}

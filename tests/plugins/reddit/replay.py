@@ -159,7 +159,8 @@ DISTINGUISH = Recorded(
 def recorded_listing(cassette: str, index: int) -> dict[str, Any]:
     """The `index`-th listing answer recorded in `cassette` (a fresh copy)."""
     listings = [r for r in _load_recordings() if r.name == cassette and r.method == "GET"]
-    return json.loads(listings[index].body)
+    listing: dict[str, Any] = json.loads(listings[index].body)
+    return listing
 
 
 @dataclass
@@ -276,7 +277,8 @@ class Reddit:
         parts = urlsplit(url)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         rec = self.match(host, method, parts.path, query, form)
-        status, out_headers, body = 404, {}, b'{"message": "Not Found", "error": 404}'
+        out_headers: dict[str, str] = {}
+        status, body = 404, b'{"message": "Not Found", "error": 404}'
         if rec is not None:
             status, out_headers, body = self._respond(rec, host, parts.path, query, headers)
         with self.lock:
@@ -376,7 +378,7 @@ def seed_feeds(state: Reddit, subreddit: str = SUBREDDIT) -> None:
 
 
 class ReplayServers:
-    def __init__(self) -> None:
+    def __init__(self, subreddit: str = SUBREDDIT) -> None:
         self.state = Reddit(load_recordings())
         self._servers = [
             ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state, "auth")),
@@ -385,7 +387,7 @@ class ReplayServers:
         self._threads = [threading.Thread(target=s.serve_forever, args=(0.02,), daemon=True) for s in self._servers]
         self.state.auth_url = f"http://127.0.0.1:{self._servers[0].server_address[1]}"
         self.state.api_url = f"http://127.0.0.1:{self._servers[1].server_address[1]}"
-        seed_feeds(self.state)
+        seed_feeds(self.state, subreddit)
 
     def __enter__(self) -> Reddit:
         for thread in self._threads:
@@ -421,11 +423,21 @@ class FakeClock:
 Sleep = Callable[[float], None]
 
 
-def clone(child: dict[str, Any], serial: int, *, body: str | None = None, author: str | None = None) -> dict[str, Any]:
-    """A new item shaped exactly like a recorded one, newer than everything recorded."""
+def clone(
+    child: dict[str, Any],
+    serial: int,
+    *,
+    body: str | None = None,
+    author: str | None = None,
+    item_id: str | None = None,
+) -> dict[str, Any]:
+    """A new item shaped exactly like a recorded one, newer than everything recorded.
+
+    Its id is `zz<serial>` unless `item_id` (lower-case base 36) is given: tests sharing a
+    Redis database with other runs give their items ids of their own."""
     item = copy.deepcopy(child)
     data = item["data"]
-    new_id = f"zz{serial:05d}"
+    new_id = item_id or f"zz{serial:05d}"
     old_id = data["id"]
     data["id"] = new_id
     data["name"] = f"{item['kind']}_{new_id}"

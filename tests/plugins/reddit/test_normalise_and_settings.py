@@ -25,7 +25,8 @@ def community_of(sub: str) -> str | None:
 
 
 def first(cassette: str) -> dict[str, Any]:
-    return recorded_listing(cassette, 0)["data"]["children"][0]
+    child: dict[str, Any] = recorded_listing(cassette, 0)["data"]["children"][0]
+    return child
 
 
 def test_a_recorded_comment_becomes_a_post() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from plugins.reddit.poller import Stream
 from tests.plugins.reddit.conftest import PluginFactory, RecordingHost
@@ -21,7 +22,7 @@ COMMENTS = "TestSubredditStreams.test_comments__with_continue_after_id.json"
 COMMENTS_STREAM = Stream(SUBREDDIT, "comments", f"/r/{SUBREDDIT}/comments/", cursor=True)
 
 
-def names(children: list[dict]) -> list[str]:
+def names(children: list[dict[str, Any]]) -> list[str]:
     return [c["data"]["name"] for c in children]
 
 
