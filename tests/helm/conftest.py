@@ -123,6 +123,7 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "single-replicas": {
         **EXTERNAL,
+        "metrics": {"prometheusRule": {"enabled": True}},
         "api": {"autoscaling": {"enabled": False}, "replicas": 1},
         "workers": {"crisis": {"replicas": 1}, "default": {"replicas": 1}},
     },

@@ -134,33 +134,32 @@ def selectors(expr: Any) -> list[Any]:
     return [s for child in children if child is not None for s in selectors(child)]
 
 
-def promql(objects: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each alert's expression parsed with Prometheus's grammar: its error, or the metric
-    and label matchers of each selector it reads."""
-    out: dict[str, Any] = {}
+def promql(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each alert (name, labels) with its expression parsed by Prometheus's grammar: the
+    parse error, or the metric and label matchers of each selector it reads."""
+    out: list[dict[str, Any]] = []
     for obj in objects:
         if obj["kind"] != "PrometheusRule":
             continue
         for group in obj["spec"]["groups"]:
             for rule in group["rules"]:
+                alert = {"alert": rule["alert"], "labels": rule.get("labels", {})}
                 try:
                     parsed = promql_parser.parse(rule["expr"])
                 except ValueError as exc:
-                    out[rule["alert"]] = {"error": str(exc), "selectors": []}
+                    out.append({**alert, "error": str(exc), "selectors": []})
                     continue
-                out[rule["alert"]] = {
-                    "error": None,
-                    "selectors": [
-                        {
-                            "metric": vs.name,
-                            "matchers": [
-                                [m.name, str(m.op).rsplit(".", 1)[-1], m.value]
-                                for m in vs.matchers.matchers
-                            ],
-                        }
-                        for vs in selectors(parsed)
-                    ],
-                }
+                found = [
+                    {
+                        "metric": vs.name,
+                        "matchers": [
+                            [m.name, str(m.op).rsplit(".", 1)[-1], m.value]
+                            for m in vs.matchers.matchers
+                        ],
+                    }
+                    for vs in selectors(parsed)
+                ]
+                out.append({**alert, "error": None, "selectors": found})
     return out
 
 

@@ -25,25 +25,47 @@ def test_alerts_use_metrics_the_service_defines(rendered: dict[str, Any]) -> Non
     defined = _metric_names_defined_by_the_service()
     assert defined, "service/metrics.py defines no haven_ metric"
     alerts = rendered["everything-on"]["promql"]
-    assert set(alerts) >= {
+    assert {a["alert"] for a in alerts} == {
         "HavenCrisisEscalationSlow",
         "HavenCrisisQueueBacklog",
         "HavenQueueBacklog",
         "HavenWebhookDeliveriesFailing",
         "HavenWebhookDeliveriesAbandoned",
+        "HavenApiDown",
+        "HavenWorkersDown",
     }
-    for alert, parsed in alerts.items():
-        assert parsed["error"] is None, f"{alert}: {parsed['error']}"
-        assert parsed["selectors"], alert
-        for selector in parsed["selectors"]:
+    services = {s["metadata"]["name"] for s in objects(rendered, "everything-on", "Service")}
+    for alert in alerts:
+        name = alert["alert"]
+        assert alert["error"] is None, f"{name}: {alert['error']}"
+        assert alert["selectors"], name
+        for selector in alert["selectors"]:
+            assert ["namespace", "Equal", "haven-test"] in selector["matchers"], name
+            if selector["metric"] == "up":
+                # Prometheus's own series for a scrape target: named by the Service.
+                (service,) = [m[2] for m in selector["matchers"] if m[0] == "service"]
+                assert service in services, name
+                continue
             base = re.sub(r"_(bucket|sum|count)$", "", selector["metric"])
-            assert base in defined, f"{alert} reads {selector['metric']}, which Haven does not export"
-            assert ["namespace", "Equal", "haven-test"] in selector["matchers"], alert
+            assert base in defined, f"{name} reads {selector['metric']}, which Haven does not export"
+
+
+def test_a_missing_crisis_worker_is_critical(rendered: dict[str, Any]) -> None:
+    down = {
+        a["labels"]["worker_class"]: a["labels"]["severity"]
+        for a in rendered["everything-on"]["promql"]
+        if a["alert"] == "HavenWorkersDown"
+    }
+    assert down == {"crisis": "critical", "default": "warning"}
+    # Without the ServiceMonitor there is no `up` series of Haven's to watch.
+    alerts = {a["alert"] for a in rendered["single-replicas"]["promql"]}
+    assert "HavenCrisisQueueBacklog" in alerts
+    assert not alerts & {"HavenApiDown", "HavenWorkersDown"}
 
 
 def test_alerts_read_the_labels_the_service_sets(rendered: dict[str, Any]) -> None:
     source = (CHART.parent.parent / "service" / "metrics.py").read_text()
-    alerts = rendered["everything-on"]["promql"]
+    alerts = {a["alert"]: a for a in rendered["everything-on"]["promql"]}
     crisis = alerts["HavenCrisisQueueBacklog"]["selectors"][0]
     assert ["queue", "Equal", "crisis"] in crisis["matchers"]
     abandoned = alerts["HavenWebhookDeliveriesAbandoned"]["selectors"][0]
