@@ -89,3 +89,11 @@ def test_values_schema_describes_every_top_level_value() -> None:
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     assert schema["additionalProperties"] is False
     assert set(values) <= set(schema["properties"])
+
+
+def test_every_top_level_value_is_described_in_the_schema() -> None:
+    import json
+
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    undescribed = [k for k, v in schema["properties"].items() if not v.get("description")]
+    assert undescribed == []
