@@ -11,7 +11,10 @@ headers. Listings are served from the recorded items with Reddit's
 cursor item, or restart the client; `test_replay_fidelity` checks that with
 everything published the answers equal the recorded pages.
 
-Placeholders in the cassettes are replaced by the test's own values.
+Placeholders in the cassettes are replaced by the test's own values. Two
+exchanges are not in the recordings and say so in their `Recorded.name`:
+`/api/distinguish/` (from the contract sheet) and `/r/{sub}/about/edited/`
+(synthesised from the recorded listing request and recorded t1/t3 items).
 """
 
 from __future__ import annotations
@@ -137,7 +140,7 @@ def _load_recordings() -> tuple[Recorded, ...]:
                     body=_sub(_body(response.get("body"))),
                 )
             )
-    recorded.append(DISTINGUISH)
+    recorded.extend(SYNTHESISED)
     return tuple(recorded)
 
 
@@ -154,6 +157,24 @@ DISTINGUISH = Recorded(
     headers={"x-ratelimit-remaining": "590.0", "x-ratelimit-reset": "300", "x-ratelimit-used": "10"},
     body='{"json": {"errors": []}}',
 )
+
+
+# No cassette polls `/r/{sub}/about/edited/` (the contract sheet lists it among the moderation
+# listings, with the same parameters as the others). The exchange is synthesised from recorded
+# shapes: the request as the recorded `/comments/` poll, rate-limit headers continuing that
+# recording's, and a Listing whose children are recorded t1/t3 items with `edited` set (see `edited_copy`).
+EDITED = Recorded(
+    name="contracts.md#ingest about/edited (not recorded: synthesised from recorded t1/t3 shapes)",
+    host="api",
+    method="GET",
+    path="/r/{sub}/about/edited/",
+    query={"limit": "100", "raw_json": "1"},
+    form={},
+    status=200,
+    headers={"x-ratelimit-remaining": "597.0", "x-ratelimit-reset": "521", "x-ratelimit-used": "3"},
+    body="",  # served from the "edited" feed
+)
+SYNTHESISED = (DISTINGUISH, EDITED)
 
 
 def recorded_listing(cassette: str, index: int) -> dict[str, Any]:
@@ -308,7 +329,7 @@ class Reddit:
                     return injected.status, injected.headers, b'{"message": "Too Many Requests"}'
         if rec.method == "GET":
             sub = path.split("/")[2].lower()
-            stream = "modqueue" if "modqueue" in path else "comments" if "comments" in path else "new"
+            stream = next((name for name in ("modqueue", "edited", "comments") if f"/{name}/" in path), "new")
             feed = self.feeds.get((sub, stream))
             children = feed.page(query.get("before"), int(query["limit"])) if feed else []
             listing = {
@@ -375,6 +396,7 @@ def seed_feeds(state: Reddit, subreddit: str = SUBREDDIT) -> None:
     state.feeds[(sub, "comments")] = Feed([_rebrand(c, subreddit) for c in comments])
     state.feeds[(sub, "new")] = Feed([_rebrand(c, subreddit) for c in new])
     state.feeds[(sub, "modqueue")] = Feed([_rebrand(c, subreddit) for c in modqueue])
+    state.feeds[(sub, "edited")] = Feed([])  # tests push edited copies of recorded items
 
 
 class ReplayServers:
@@ -449,4 +471,16 @@ def clone(
         data["body" if item["kind"] == "t1" else "selftext"] = body
     if author is not None:
         data["author"] = author
+    return item
+
+
+def edited_copy(child: dict[str, Any], text: str, edited_at: float) -> dict[str, Any]:
+    """A recorded item as `/about/edited/` lists it after its author edited it: the same
+    fullname and shape, the new text, `edited` the epoch of the edit (false until then)."""
+    item = copy.deepcopy(child)
+    data = item["data"]
+    data["body" if item["kind"] == "t1" else "selftext"] = text
+    if item["kind"] == "t3":
+        data["is_self"] = True
+    data["edited"] = edited_at
     return item

@@ -15,6 +15,7 @@ from tests.plugins.reddit.replay import (
     FakeClock,
     Reddit,
     clone,
+    edited_copy,
     recorded_listing,
 )
 
@@ -147,9 +148,7 @@ def test_a_429_with_reset_headers_pauses_the_poller(
     plugin.poller.poll_once()
     cursor = plugin.poller.cursor(COMMENTS_STREAM)
     feed.publish(5)
-    reddit.inject(
-        "/new", 429, {"x-ratelimit-remaining": "0.0", "x-ratelimit-used": "1000", "x-ratelimit-reset": "120"}
-    )
+    reddit.inject("/new", 429, {"x-ratelimit-remaining": "0.0", "x-ratelimit-used": "1000", "x-ratelimit-reset": "120"})
     before = len(host.posts)
 
     limited = plugin.poller.poll_once()
@@ -228,3 +227,46 @@ def test_cursor_is_stored_in_the_host_key_value_store(
     stored = host.kv.get(f"reddit:cursor:{SUBREDDIT}:comments")
     assert stored is not None
     assert json.loads(stored)["fullname"] == reddit.feed("comments").visible()[0]["data"]["name"]
+
+
+def test_edited_items_from_about_edited_are_judged_again_as_new_revisions(
+    reddit: Reddit, make_plugin: PluginFactory, host: RecordingHost
+) -> None:
+    reddit.feed("comments").publish(5)
+    reddit.feed("new").publish(3)
+    plugin = make_plugin(poll_edited="true")
+    plugin.poller.poll_once()
+    first = {p.external_id: p for p in host.posts}
+    comment = next(c for c in reddit.feed("comments").visible() if c["data"]["name"] in first)
+    link = next(c for c in reddit.feed("new").visible() if c["data"]["name"] in first)
+    assert first[comment["data"]["name"]].revision == first[link["data"]["name"]].revision == "1"
+    edited = reddit.feed("edited")
+    # Reddit lists the most recently edited first, t1 and t3 mixed.
+    edited.push(edited_copy(link, "Update: the new physio helps a little.", 1_800_000_100.0))
+    edited.push(edited_copy(comment, "Edit: I'm going to end my life tonight, goodbye everyone", 1_800_000_200.0))
+    before = len(host.posts)
+
+    report = plugin.poller.poll_once()
+
+    assert report.errors == []
+    assert [(p.external_id, p.revision, p.kind, p.body) for p in host.posts[before:]] == [
+        (link["data"]["name"], "1800000100", "post", "Update: the new physio helps a little."),
+        (comment["data"]["name"], "1800000200", "comment", "Edit: I'm going to end my life tonight, goodbye everyone"),
+    ]
+    # A new revision is a new decision: the edit is judged on its own words.
+    assert host.posts[-1].decision_id() != first[comment["data"]["name"]].decision_id()
+    polls = reddit.api_requests("/about/edited/")
+    assert [(r.method, r.path, r.query) for r in polls] == [
+        ("GET", f"/r/{SUBREDDIT}/about/edited/", {"limit": "100", "raw_json": "1"}),
+        ("GET", f"/r/{SUBREDDIT}/about/edited/", {"limit": "100", "raw_json": "1"}),
+    ]
+    assert all(r.recorded is not None and "synthesised" in r.recorded for r in polls)
+    assert reddit.unmatched == []
+
+    # The same edits again are not judged again (seen marks in Redis); a later edit is.
+    assert plugin.poller.poll_once().ingested == 0
+    edited.delete(comment["data"]["name"])
+    edited.push(edited_copy(comment, "Edit 2: talked to my sister, safe for tonight.", 1_800_000_300.0))
+    assert plugin.poller.poll_once().ingested == 1
+    assert (host.posts[-1].external_id, host.posts[-1].revision) == (comment["data"]["name"], "1800000300")
+    assert reddit.unmatched == []
