@@ -62,6 +62,11 @@ class PluginRuntime:
     def run_action(self, action_id: str) -> Attempted:
         record = self.ledger.get(action_id)
         if record is None or record.status != "pending":
+            # Already carried out, or cancelled (the post was deleted) while it waited for a retry.
+            log.info(
+                "platform_action.not_pending",
+                extra={"action_id": action_id, "status": record.status if record is not None else "unknown"},
+            )
             return Attempted("final")
         plugin = self.plugins.for_platform(record.platform)
         stored = self.store.get_decision(record.community, record.decision_id)

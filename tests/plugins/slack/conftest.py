@@ -19,7 +19,8 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from plugins.slack.signature import sign
-from tests.plugins.slack.fake_slack import FakeSlack, fake_slack
+from service.plugins.ledger import ActionLedger, PlatformAction
+from tests.plugins.slack.fake_slack import Call, FakeSlack, fake_slack
 
 REPO = Path(__file__).resolve().parents[3]
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -49,6 +50,9 @@ class Haven:
     slack: FakeSlack
     api: httpx.Client
     community: str
+    # The ledger of platform actions (PostgreSQL or, embedded, SQLite) and the processes' logs.
+    ledger: ActionLedger
+    logs: list[Path]
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, **headers: str) -> httpx.Response:
         envelope = {
@@ -99,6 +103,41 @@ class Haven:
         result: dict[str, Any] = wait_until(decided)
         return result
 
+    def alert_of(self, decision_id: str) -> Call:
+        """The moderators' alert of a decision, once posted."""
+        from tests.integration.harness import wait_until
+
+        found: list[Call] = wait_until(
+            lambda: [
+                c
+                for c in self.slack.to("chat.postMessage", channel=MODERATORS)
+                if c.answer.get("ok") and decision_id in json.dumps(c.body.get("blocks") or [])
+            ]
+        )
+        assert len(found) == 1, "one alert per decision"
+        return found[0]
+
+    def actions(self, decision_id: str) -> dict[str, PlatformAction]:
+        """The decision's platform actions in the ledger, by kind."""
+        return {a.kind: a for a in self.ledger.for_decision(decision_id)}
+
+    def logged(self, event: str, **fields: Any) -> list[dict[str, Any]]:
+        """JSON log lines of the Haven processes with this event and these fields."""
+        lines = []
+        for path in self.logs:
+            for line in path.read_text(errors="replace").splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if (
+                    isinstance(entry, dict)
+                    and entry.get("event") == event
+                    and all(entry.get(k) == v for k, v in fields.items())
+                ):
+                    lines.append(entry)
+        return lines
+
 
 def message(text: str, *, user: str = "U0MEMBER", ts: str | None = None, **extra: Any) -> dict[str, Any]:
     return {
@@ -121,7 +160,23 @@ def decision_id_of(community: str, ts: str, revision: str = "1") -> str:
     ).decision_id()
 
 
-@pytest.fixture(scope="module")
+def slack_env(slack: FakeSlack, community: str, *, admin_token: bool = True, **overrides: str) -> dict[str, str]:
+    """The plugin's settings, pointed at the stand-in, for `community`'s workspace."""
+    env = {
+        "HAVEN_POLICY_DIR": str(REPO / "policies"),
+        "HAVEN_SLACK_SIGNING_SECRET": SECRET,
+        "HAVEN_SLACK_BOT_TOKEN": BOT_TOKEN,
+        "HAVEN_SLACK_API_BASE_URL": slack.base_url,
+        "HAVEN_SLACK_MODERATOR_CHANNEL": MODERATORS,
+        "HAVEN_SLACK_COMMUNITIES": f"{TEAM}={community}",
+    }
+    if admin_token:
+        env["HAVEN_SLACK_ADMIN_USER_TOKEN"] = ADMIN_TOKEN
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture(scope="session")
 def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Haven]:
     from service.store.migrate import upgrade
     from service.store.sql import SqlStore
@@ -141,30 +196,25 @@ def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[
         store = SqlStore.from_url(database.replace("postgresql://", "postgresql+psycopg://"))
         upgrade(store.engine)
         secret, _ = store.create_api_key(community, ["admin"])
-        store.dispose()
         env = haven_env(
             HAVEN_REDIS_URL=redis_url,
             # Keys (queues too) of this run only, where the service supports a prefix.
             HAVEN_REDIS_KEY_PREFIX=f"{community}:",
             HAVEN_DATABASE_URL=database,
-            HAVEN_POLICY_DIR=str(REPO / "policies"),
             HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
             HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
             HAVEN_VISIBILITY_TIMEOUT_SECONDS="30",
-            HAVEN_SLACK_SIGNING_SECRET=SECRET,
-            HAVEN_SLACK_BOT_TOKEN=BOT_TOKEN,
-            HAVEN_SLACK_ADMIN_USER_TOKEN=ADMIN_TOKEN,
-            HAVEN_SLACK_API_BASE_URL=slack.base_url,
-            HAVEN_SLACK_MODERATOR_CHANNEL=MODERATORS,
-            HAVEN_SLACK_COMMUNITIES=f"{TEAM}={community}",
+            **slack_env(slack, community),
         )
         worker = start_worker(env, folder / "worker.log")
         try:
             api_process, base = start_api(env, folder / "api.log")
             try:
                 with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=10) as api:
-                    yield Haven(base, slack, api, community)
+                    logs = [folder / "worker.log", folder / "api.log"]
+                    yield Haven(base, slack, api, community, ActionLedger(store.engine), logs)
             finally:
                 api_process.stop()
         finally:
             worker.stop()
+            store.dispose()

@@ -53,12 +53,10 @@ def test_crisis_message_gives_the_author_resources_of_their_locale_and_alerts_mo
     assert ephemeral[0].token == BOT_TOKEN
     assert ephemeral[0].body["channel"] == CHANNEL
     assert "Samaritans" in ephemeral[0].body["text"]  # the UK's line, for an en-GB member
-    alert = wait_until(lambda: haven.slack.to("chat.postMessage", channel=MODERATORS))
-    mine = [a for a in alert if decision["decision"]["id"] in json.dumps(a.body["blocks"])]
-    assert len(mine) == 1
-    buttons = [e["action_id"] for b in mine[0].body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    alert = haven.alert_of(decision["decision"]["id"])  # one alert per decision
+    buttons = [e["action_id"] for b in alert.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["haven_uphold", "haven_overturn", "haven_remove"]
-    assert "end my life" in json.dumps(mine[0].body["blocks"])  # the evidence
+    assert "end my life" in json.dumps(alert.body["blocks"])  # the evidence
 
 
 def test_overturn_button_takes_back_the_bots_reply_and_shows_who_decided(haven: Haven) -> None:
