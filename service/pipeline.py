@@ -22,11 +22,14 @@ from service import metrics
 from service.domain import Decision, Post
 from service.policy import CounterStore, PolicyLoadError, PolicySet, evaluate, load_policy_set
 from service.queues import CRISIS_QUEUE, DEFAULT_QUEUE
-from service.store.records import Review
+from service.store.records import Review, Subscription
 from service.store.repository import Store
 from service.webhooks.events import decision_events, deliveries_for, review_event
 
 log = logging.getLogger("haven.pipeline")
+
+# A new or deleted webhook subscription takes effect in the workers within this time.
+SUBSCRIBERS_TTL_SECONDS = 1.0
 
 
 class WorkQueue(Protocol):
@@ -144,7 +147,17 @@ class Pipeline:
         self.policies = policies
         self.counters = counters
         self.store_post_text = store_post_text
+        self._subscribers: dict[str, tuple[float, list[Subscription]]] = {}
         self.actions = actions
+
+    def _subscriptions(self, community: str) -> list[Subscription]:
+        """A community's webhook subscribers, read at most once a second per process."""
+        now = time.monotonic()
+        cached = self._subscribers.get(community)
+        if cached is None or now - cached[0] > SUBSCRIBERS_TTL_SECONDS:
+            cached = (now, self.store.list_subscriptions(community))
+            self._subscribers[community] = cached
+        return cached[1]
 
     def _counter_batch(self, posts: Sequence[Post]) -> AbstractContextManager[None]:
         """One read and one write of the counters for a whole batch, where the store can."""
@@ -153,9 +166,14 @@ class Pipeline:
             return nullcontext()
         return cast(AbstractContextManager[None], batch((p.community, p.author.id) for p in posts))
 
-    def decide(self, posts: Sequence[Post], received_at: datetime) -> Decided:
-        """Evaluate and store the posts not decided yet. Safe to run again on the same posts."""
-        done = self.store.decided_ids([p.decision_id() for p in posts])
+    def decide(self, posts: Sequence[Post], received_at: datetime | Sequence[datetime]) -> Decided:
+        """Evaluate and store the posts not decided yet. Safe to run again on the same posts.
+
+        `received_at` is when the API accepted them: one time for all, or one per post.
+        """
+        times = [received_at] * len(posts) if isinstance(received_at, datetime) else list(received_at)
+        accepted_at = {p.decision_id(): at for p, at in zip(posts, times, strict=True)}
+        done = self.store.decided_ids(list(accepted_at))
         todo = [p for p in posts if p.decision_id() not in done]
         if not todo:
             return Decided([], [])
@@ -168,21 +186,20 @@ class Pipeline:
                 decision = evaluate(policy_set, post, now=now, counters=self.counters, decision_id=post.decision_id())
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 decision.timings.evaluation_ms = decision.timings.evaluation_ms or elapsed_ms
-                decision.timings.received_at = received_at
+                decision.timings.received_at = accepted_at[decision.id]
                 decision.timings.decided_at = datetime.now(UTC)
                 text = {"title": post.title, "body": post.body} if self.store_post_text else None
                 decisions.append((decision, text))
         new_deliveries = []
-        subscriptions: dict[str, list[Any]] = {}
         for decision, _ in decisions:
             events = decision_events(decision)
             if not events:
                 continue
-            community = decision.post.community
-            if community not in subscriptions:
-                subscriptions[community] = self.store.list_subscriptions(community)
             new_deliveries += deliveries_for(
-                subscriptions[community], events, event_key=decision.id, ingested_at=received_at
+                self._subscriptions(decision.post.community),
+                events,
+                event_key=decision.id,
+                ingested_at=accepted_at[decision.id],
             )
         pending = set(self.store.record_decisions(decisions, new_deliveries))
         for decision, _ in decisions:

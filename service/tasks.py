@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,6 +39,7 @@ EVALUATE = "haven.evaluate"
 DELIVER_WEBHOOK = "haven.deliver_webhook"
 PURGE = "haven.purge"
 DEDUPE_PREFIX = "haven:post:"
+GROUP_LIMIT = 100
 
 _POSTS = msgspec.json.Decoder(list[Post])
 _ENCODE = msgspec.json.Encoder()
@@ -170,10 +171,13 @@ def _register_tasks(app: Celery) -> None:
         retry_jitter=True,
         max_retries=None,
     )
-    def evaluate_posts(posts_json: str, received_at: str) -> None:
+    def evaluate_posts(posts_json: str, received_at: str | list[str]) -> None:
         worker = runtime()
         posts = _POSTS.decode(posts_json)
-        decided = worker.pipeline.decide(posts, datetime.fromisoformat(received_at))
+        if isinstance(received_at, str):
+            decided = worker.pipeline.decide(posts, datetime.fromisoformat(received_at))
+        else:
+            decided = worker.pipeline.decide(posts, [datetime.fromisoformat(at) for at in received_at])
         for delivery_id, queue in decided.deliveries:
             app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
         for action_id, queue in decided.actions:
@@ -199,15 +203,78 @@ def _register_tasks(app: Celery) -> None:
         log.info("retention.purged", extra={"deleted": msgspec.to_builtins(counts)})
 
 
+class _Group:
+    def __init__(self) -> None:
+        self.posts: list[Post] = []
+        self.times: list[datetime] = []
+        self.full = threading.Event()
+        self.sent = threading.Event()
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Ordinary posts from concurrent requests, gathered for up to `window` seconds, go to
+    the queue as one task: workers pay a task's fixed cost once per group, not per post.
+
+    Each request still returns only once its own posts are in Redis (or with the error
+    that kept them out), so a 202 always means queued.
+    """
+
+    def __init__(self, send: Callable[[list[Post], list[datetime]], None], *, window: float, limit: int = 100) -> None:
+        self._send = send
+        self._window = window
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._open: _Group | None = None
+
+    def submit(self, posts: Sequence[Post], received_at: datetime) -> None:
+        with self._lock:
+            group = self._open
+            leader = group is None
+            if group is None:
+                group = self._open = _Group()
+            group.posts.extend(posts)
+            group.times.extend([received_at] * len(posts))
+            if len(group.posts) >= self._limit:
+                self._open = None
+                group.full.set()
+        if leader:
+            group.full.wait(self._window)
+            with self._lock:
+                if self._open is group:
+                    self._open = None
+            try:
+                self._send(group.posts, group.times)
+            except BaseException as exc:
+                group.error = exc
+            finally:
+                group.sent.set()
+        else:
+            group.sent.wait()
+        if group.error is not None:
+            raise group.error
+
+
 class CeleryWorkQueue:
     """The API's side: dedupe keys in Redis, tasks sent to the crisis or default queue."""
 
-    def __init__(self, app: Celery, client: redis.Redis, *, dedupe_ttl_seconds: int, key_prefix: str = "") -> None:
+    def __init__(
+        self,
+        app: Celery,
+        client: redis.Redis,
+        *,
+        dedupe_ttl_seconds: int,
+        key_prefix: str = "",
+        group_seconds: float = 0.0,
+    ) -> None:
         self._app = app
         self._redis = client
         self._ttl = dedupe_ttl_seconds
         self._prefix = key_prefix
         self._dedupe = key_prefix + DEDUPE_PREFIX
+        self._group = (
+            GroupCommit(self._send_grouped, window=group_seconds, limit=GROUP_LIMIT) if group_seconds > 0 else None
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CeleryWorkQueue:
@@ -217,6 +284,7 @@ class CeleryWorkQueue:
             redis.Redis.from_url(settings.queue.redis_url),
             dedupe_ttl_seconds=settings.queue.dedupe_ttl_seconds,
             key_prefix=settings.queue.key_prefix,
+            group_seconds=settings.queue.group_ms / 1000,
         )
 
     def claim(self, community: str, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
@@ -236,8 +304,16 @@ class CeleryWorkQueue:
         return owner == community
 
     def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None:
+        # Crisis-prone posts and large batches go at once; ordinary trickles are grouped.
+        if queue == DEFAULT_QUEUE and self._group is not None and len(posts) < GROUP_LIMIT // 2:
+            self._group.submit(posts, received_at)
+            return
         payload = _ENCODE.encode(list(posts)).decode()
         self._app.send_task(EVALUATE, args=[payload, received_at.isoformat()], queue=queue)
+
+    def _send_grouped(self, posts: list[Post], times: list[datetime]) -> None:
+        payload = _ENCODE.encode(posts).decode()
+        self._app.send_task(EVALUATE, args=[payload, [t.isoformat() for t in times]], queue=DEFAULT_QUEUE)
 
     def deliver(self, delivery_ids: Sequence[str], *, queue: str) -> None:
         for delivery_id in delivery_ids:

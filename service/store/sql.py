@@ -65,7 +65,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per checkout; a dead connection fails the task,
+    # which retries, and connections are recycled before servers drop idle ones.
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=300)
 
 
 def _now() -> datetime:
