@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.helm import toolchain
 
@@ -42,6 +43,7 @@ def policy_files(root: Path) -> dict[str, str]:
 
 
 REPO_POLICIES = policy_files(toolchain.REPO / "policies")
+EXAMPLES = toolchain.REPO / "helm" / "examples"
 INGRESS_NAMESPACE = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress"}}}
 MONITORING_NAMESPACE = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
@@ -137,6 +139,11 @@ CASES: dict[str, dict[str, Any]] = {
     "policies-pack-no-roll": {
         **EXTERNAL,
         "policies": {"files": REPO_POLICIES, "rollOnChange": False},
+    },
+    # The examples operators start from.
+    **{
+        f"example-{path.stem}": yaml.safe_load(path.read_text())
+        for path in sorted(EXAMPLES.glob("*.yaml"))
     },
     # Values Helm must refuse.
     "refuse-two-redis": {"redis": {"url": "redis://elsewhere:6379/0"}},

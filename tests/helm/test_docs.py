@@ -58,3 +58,10 @@ def test_the_documented_policy_values_command_makes_the_files_map(tmp_path: Path
         capture_output=True, text=True, check=True, timeout=60,
     )
     assert json.loads(done.stdout) == {"policies": {"files": policy_files(REPO / "policies")}}
+
+
+def test_every_chart_file_the_docs_cite_exists() -> None:
+    cited = set(re.findall(r"`((?:helm|tests/helm)/[\w./-]+)`", kubernetes_section()))
+    assert "helm/examples/production.yaml" in cited
+    missing = sorted(path for path in cited if not (REPO / path).exists())
+    assert missing == []

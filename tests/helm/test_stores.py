@@ -119,3 +119,16 @@ def test_the_hook_secret_lives_until_the_migration_has_run(rendered: dict[str, A
     assert calls.index(f"POST {job}") > calls.index(
         "POST /apis/apps/v1/namespaces/haven-test/statefulsets/rel-haven-postgresql"
     )
+
+
+def test_the_production_example_runs_on_external_stores(rendered: dict[str, Any]) -> None:
+    present = kinds(rendered, "example-production")
+    assert "StatefulSet" not in present
+    assert "Secret" not in present, "every secret comes from Secrets the operator manages"
+    for kind in ("ServiceMonitor", "PrometheusRule", "Ingress", "NetworkPolicy"):
+        assert kind in present
+    api = one(rendered, "example-production", "Deployment", "rel-haven-api")
+    env = env_of(pod_spec(api)["containers"][0])
+    assert env["HAVEN_DATABASE_URL"] == {
+        "secretKeyRef": {"name": "haven-external-stores", "key": "database-url"}
+    }
