@@ -18,10 +18,13 @@ from service.store.sql import SqlStore, hash_key
 from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import (
     TEST_POLICIES,
+    HavenProcess,
     WebhookReceiver,
+    free_port,
     haven_env,
     run_haven,
     start_api,
+    start_worker,
     wait_until,
 )
 from tests.integration.test_pipeline_end_to_end import CRISIS, HOSTILE, a_post, decided, subscribe
@@ -173,3 +176,28 @@ def test_policies_that_do_not_load_stop_the_start_with_file_and_line(tmp_path: P
     assert failed.returncode == 2
     assert "HAVEN_POLICY_DIR" in failed.stderr
     assert "community.yaml:4:1: YAML syntax" in failed.stderr
+
+
+def test_worker_serves_metrics_of_all_its_processes(
+    api: httpx.Client, community: str, worker: WorkerHandle, tmp_path: Path
+) -> None:
+    port = free_port()
+    worker.process.stop()
+    metered = start_worker({**worker.env, "HAVEN_WORKER_METRICS_PORT": str(port)}, tmp_path / "metered.log")
+    worker.replace(metered)
+    held = api.post("/v1/posts", json=a_post(community, HOSTILE)).json()
+    decided(api, held["id"])
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    assert 'haven_decisions_total{mode="enforce",verdict="hold"}' in text
+    assert 'haven_rule_matches_total{category="community.hostility"' in text
+    assert "haven_ingest_to_decision_seconds_bucket" in text
+
+
+def test_scheduler_runs_beat_and_needs_redis(service_env: dict[str, str], tmp_path: Path) -> None:
+    assert run_haven("scheduler", env=haven_env()).returncode == 2
+    scheduler = HavenProcess(("scheduler",), service_env, tmp_path / "beat.log").start()
+    try:
+        wait_until(lambda: "beat: Starting" in scheduler.logs())
+        assert scheduler.process is not None and scheduler.process.poll() is None
+    finally:
+        scheduler.stop()
