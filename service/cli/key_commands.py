@@ -24,6 +24,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="repeat for several (default: ingest and read; admin grants every scope)",
     )
     create.set_defaults(handler=run_create)
+    revoke = actions.add_parser("revoke", help="revoke a key (in effect within 30 seconds)")
+    revoke.add_argument("prefix", help="the key, or its first 12 characters (hvn_…) as printed at creation")
+    revoke.set_defaults(handler=run_revoke)
 
 
 def run_create(args: argparse.Namespace) -> int:
@@ -44,4 +47,20 @@ def run_create(args: argparse.Namespace) -> int:
         f"{', '.join(key.scopes)}; it is shown only this once",
         file=sys.stderr,
     )
+    return 0
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    from service.store.sql import SqlStore
+
+    settings = load_settings()
+    store = SqlStore.from_url(settings.database.effective_url)
+    try:
+        revoked = store.revoke_api_key(args.prefix)
+    finally:
+        store.dispose()
+    if not revoked:
+        print(f"haven: no active key starts with {args.prefix[:12]!r}", file=sys.stderr)
+        return 1
+    print(f"haven: revoked {revoked} key(s) starting with {args.prefix[:12]!r}", file=sys.stderr)
     return 0

@@ -30,6 +30,10 @@ class Store(Protocol):
 
     def find_api_key(self, secret: str) -> ApiKey | None: ...
 
+    def revoke_api_key(self, prefix: str) -> int:
+        """Revoke the keys starting with `prefix` (as printed at creation); how many."""
+        ...
+
     # Decisions
     def record_decisions(
         self,

@@ -161,6 +161,15 @@ class SqlStore:
                 return None
             return ApiKey(id=row.id, community=row.community, prefix=row.prefix, scopes=tuple(row.scopes))
 
+    def revoke_api_key(self, prefix: str) -> int:
+        with self._session() as session:
+            result = session.execute(
+                update(ApiKeyRow)
+                .where(ApiKeyRow.prefix == prefix[: len(KEY_PREFIX) + 8], ApiKeyRow.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
     # Decisions
 
     def record_decisions(

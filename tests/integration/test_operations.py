@@ -201,3 +201,12 @@ def test_scheduler_runs_beat_and_needs_redis(service_env: dict[str, str], tmp_pa
         assert scheduler.process is not None and scheduler.process.poll() is None
     finally:
         scheduler.stop()
+
+
+def test_keys_revoke_stops_a_key(postgres_url: str, store: SqlStore, community: str) -> None:
+    env = haven_env(HAVEN_DATABASE_URL=postgres_url)
+    secret = run_haven("keys", "create", community, env=env).stdout.strip()
+    assert store.find_api_key(secret) is not None
+    assert run_haven("keys", "revoke", secret[:12], env=env).returncode == 0
+    assert store.find_api_key(secret) is None
+    assert run_haven("keys", "revoke", secret[:12], env=env).returncode == 1
