@@ -1,8 +1,9 @@
 """Discourse webhook payloads to Haven Posts, from `raw` (never `cooked`).
 
-Text inside `[quote]…[/quote]` blocks is another member's words: each outermost
-block becomes a `TextRange` in `Post.quoted`, so the engine reports hits there
-as quoted matches and never judges them as the quoting author's own.
+Quoted text is another member's words: each outermost `[quote]…[/quote]` block
+and each run of Markdown `>` blockquote lines becomes a `TextRange` in
+`Post.quoted`, so the engine reports hits there as quoted matches and never
+judges them as the quoting author's own.
 """
 
 from __future__ import annotations
@@ -20,9 +21,59 @@ REGULAR_POST_TYPE = 1
 
 _QUOTE_TAG = re.compile(r"\[(/?)quote(?:=[^\]\n]*)?\]", re.IGNORECASE)
 _QUOTE_SOURCE = re.compile(r'\[quote="?([^,"\]\n]+)(?:,[^\]\n]*)?"?\]', re.IGNORECASE)
+# CommonMark: a blockquote marker after at most three spaces (four make an indented code block).
+_BLOCKQUOTE_LINE = re.compile(r"^ {0,3}>")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def quoted_ranges(raw: str) -> list[TextRange]:
+    """Every quoted part of `raw`: [quote] blocks and `>` blockquotes, overlaps merged, in order."""
+    spans = sorted((r.start, r.end) for r in quote_tag_ranges(raw) + blockquote_ranges(raw))
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [TextRange(field="body", start=start, end=end) for start, end in merged]
+
+
+def blockquote_ranges(raw: str) -> list[TextRange]:
+    """Runs of Markdown `>` lines, each from its first `>` to the end of its last line.
+
+    A line without `>` right after a quote is the author's own, although Markdown renders it
+    inside the quote (a "lazy continuation"): people forget the blank line, and a crisis judged
+    as someone else's words would go unanswered. Lines inside fenced code blocks quote nothing.
+    """
+    ranges: list[TextRange] = []
+    offset = 0
+    fence: str | None = None
+    start: int | None = None
+    end = 0
+    for line in raw.splitlines(keepends=True):
+        content = line.rstrip("\r\n")
+        opening = _FENCE.match(content)
+        quoted = False
+        if fence is not None:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = None
+        elif opening:
+            fence = opening.group(1)
+        else:
+            quoted = bool(_BLOCKQUOTE_LINE.match(content))
+        if quoted:
+            start = offset if start is None else start
+            end = offset + len(content)
+        elif start is not None:
+            ranges.append(TextRange(field="body", start=start, end=end))
+            start = None
+        offset += len(line)
+    if start is not None:
+        ranges.append(TextRange(field="body", start=start, end=end))
+    return ranges
+
+
+def quote_tag_ranges(raw: str) -> list[TextRange]:
     """The outermost balanced [quote] blocks in `raw`, tags included; unbalanced tags quote nothing."""
     ranges: list[TextRange] = []
     stack: list[int] = []

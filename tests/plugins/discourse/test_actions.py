@@ -113,10 +113,18 @@ def test_doxxing_post_is_hidden_with_the_configured_staff_flag(
     assert note["target_recipients"] == "tired_of_pain"
 
 
+# Another member's words, quoted the two ways Discourse renders as a quote; and whom the alert names.
+QUOTES = {
+    "quote-tag": ('[quote="hopeless_hannah, post:4, topic:77"]\n{}\n[/quote]', "@hopeless_hannah"),
+    "markdown-blockquote": ("Hannah wrote this last night:\n\n> {}", "another member"),
+}
+
+
+@pytest.mark.parametrize("quote", QUOTES)
 def test_a_quote_of_someone_elses_crisis_post_is_not_escalated_as_the_quoters(
-    plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse
+    plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse, quote: str
 ) -> None:
-    raw = f'[quote="hopeless_hannah, post:4, topic:77"]\n{CRISIS}\n[/quote]\n\nHannah, we are here for you. Please answer.'
+    raw = QUOTES[quote][0].format(CRISIS) + "\n\nHannah, we are here for you. Please answer."
     decision = judge(plugin, host, 1503, raw)
     assert decision.verdict != "escalate"
     assert not any(a.kind == "escalate" for a in decision.actions)
@@ -126,19 +134,32 @@ def test_a_quote_of_someone_elses_crisis_post_is_not_escalated_as_the_quoters(
     assert all(m["target_recipients"] != "moderators" for m in fake.private_messages())
 
 
-def test_the_moderators_alert_says_what_was_quoted(
-    plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse
+@pytest.mark.parametrize("quote", QUOTES)
+def test_the_quoters_own_words_still_escalate_and_the_alert_says_what_was_quoted(
+    plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse, quote: str
 ) -> None:
-    raw = f'[quote="hopeless_hannah, post:4, topic:77"]\n{CRISIS}\n[/quote]\n\nHonestly I want to die too, every single day.'
+    template, source = QUOTES[quote]
+    raw = template.format(CRISIS) + "\n\nHonestly I want to die too, every single day."
     decision = judge(plugin, host, 1504, raw)
     assert decision.verdict == "escalate"
+    assert {m.category for m in decision.quoted_matches} >= {"crisis.imminent"}
     assert {m.category for m in decision.matches}.isdisjoint({m.category for m in decision.quoted_matches})
     escalate = next(a for a in decision.actions if a.kind == "escalate")
     assert plugin.execute(decision, escalate).status == "done"
     (alert,) = fake.private_messages()
     quoted_line = next(line for line in alert["raw"].splitlines() if "quoted" in line.lower())
-    assert "@hopeless_hannah" in quoted_line
+    assert source in quoted_line  # a `>` quote names no one
     assert "crisis.imminent" in quoted_line
+
+
+def test_own_words_on_the_line_right_after_a_blockquote_are_judged_as_the_authors(
+    plugin: DiscoursePlugin, host: EngineHost
+) -> None:
+    # Markdown renders this second line inside the quote (no blank line), but it is the author's.
+    raw = f"> Hannah said she is struggling too\n{CRISIS}"
+    decision = judge(plugin, host, 1522, raw)
+    assert decision.verdict == "escalate"
+    assert any(a.kind == "escalate" for a in decision.actions)
 
 
 def test_an_action_run_twice_acts_once(plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse) -> None:

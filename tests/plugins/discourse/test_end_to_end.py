@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from plugins.discourse.config import instance_host
 from plugins.discourse.normalise import post_from_payload
@@ -39,10 +40,17 @@ class Haven:
         self.base = base
         self.fake = fake
         self.client = client
+        # What the plugin's keys in Redis (haven:plugin:discourse:…) name, to delete them afterwards.
+        self.marks: set[str] = {f":{instance_host(fake.base_url)}:"}
 
     def deliver(self, payload: dict[str, Any], event: str = "post_created", **kw: Any) -> httpx.Response:
         body, headers = delivery(payload, event, instance=self.fake.base_url, **kw)
-        return httpx.post(self.base + WEBHOOK, content=body, headers=headers, timeout=10)
+        response = httpx.post(self.base + WEBHOOK, content=body, headers=headers, timeout=10)
+        if "post" in payload:
+            self.marks.add(f"discourse:post:{payload['post']['id']}")
+        if response.status_code == 202:
+            self.marks.add(response.json()["decision_id"])
+        return response
 
     def decision(self, decision_id: str) -> dict[str, Any]:
         from tests.integration.harness import wait_until
@@ -59,9 +67,21 @@ class Haven:
 def haven(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Haven]:
     from service.store.migrate import upgrade
     from service.store.sql import SqlStore
-    from tests.integration.harness import REDIS_HOST, haven_env, postgres_database, start_api, start_worker
+    from tests.integration.harness import (
+        REDIS_HOST,
+        delete_keys,
+        haven_env,
+        new_key_prefix,
+        postgres_database,
+        start_api,
+        start_worker,
+    )
 
     folder: Path = tmp_path_factory.mktemp("discourse-e2e")
+    redis_url = f"{REDIS_HOST}/7"
+    # Queues, dedupe keys and counters of this module's processes only: under xdist each worker
+    # runs its own Haven for this module, and both use database 7.
+    prefix = new_key_prefix()
     with fake_discourse() as fake, postgres_database(prefix="haven_discourse") as database:
         store = SqlStore.from_url(database.replace("postgresql://", "postgresql+psycopg://"))
         upgrade(store.engine)
@@ -70,7 +90,8 @@ def haven(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Haven]:
             fake.base_url, HAVEN_DISCOURSE_COMMUNITIES=f"{instance_host(fake.base_url)}/*={COMMUNITY}"
         )
         env = haven_env(
-            HAVEN_REDIS_URL=f"{REDIS_HOST}/7",
+            HAVEN_REDIS_URL=redis_url,
+            HAVEN_REDIS_KEY_PREFIX=prefix,
             HAVEN_DATABASE_URL=database,
             HAVEN_POLICY_DIR=str(REPO / "policies"),
             HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
@@ -79,14 +100,32 @@ def haven(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Haven]:
             **discourse,
         )
         worker = start_worker(env, folder / "worker.log")
-        api, base = start_api(env, folder / "api.log")
         try:
-            with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=10) as client:
-                yield Haven(base, fake, client)
+            api, base = start_api(env, folder / "api.log")
+            try:
+                with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=10) as client:
+                    haven = Haven(base, fake, client)
+                    yield haven
+                    forget_plugin_keys(redis_url, haven.marks)
+            finally:
+                api.stop()
         finally:
-            api.stop()
             worker.stop()
             store.dispose()
+            delete_keys(redis_url, prefix)
+
+
+def forget_plugin_keys(redis_url: str, marks: set[str]) -> None:
+    """The plugin's state of this run (seen deliveries, post contexts, actions done): the
+    host keeps it under haven:plugin: whatever HAVEN_REDIS_KEY_PREFIX is."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for key in client.scan_iter(match="haven:plugin:discourse:*"):
+            name = key.decode()
+            if any(mark in name for mark in marks):
+                client.delete(key)
+    finally:
+        client.close()
 
 
 def _until(condition: Any) -> Any:
@@ -139,6 +178,16 @@ def test_quote_of_someone_elses_crisis_post_is_not_escalated_as_the_quoters(have
     assert decision["verdict"] != "escalate"
     assert not any(a["kind"] == "escalate" for a in decision["actions"])
     assert any(m["category"] == "crisis.imminent" for m in decision["quoted_matches"])
+
+
+def test_a_markdown_blockquote_of_a_crisis_line_is_not_escalated_but_the_quoters_own_words_are(haven: Haven) -> None:
+    quoting = haven.deliver(post_payload(5006, f"> {CRISIS}\n\nWe are here for you.", username="kind_karen"))
+    own = haven.deliver(post_payload(5007, f"> {CRISIS}\n\nHonestly I want to die too.", username="kind_kim"))
+    assert (quoting.status_code, own.status_code) == (202, 202), (quoting.text, own.text)
+    quoted = haven.decision(quoting.json()["decision_id"])["decision"]
+    assert quoted["verdict"] != "escalate"
+    assert any(m["category"] == "crisis.imminent" for m in quoted["quoted_matches"])
+    assert haven.decision(own.json()["decision_id"])["decision"]["verdict"] == "escalate"
 
 
 def test_a_retried_delivery_is_judged_once(haven: Haven) -> None:

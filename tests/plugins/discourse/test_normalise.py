@@ -67,6 +67,34 @@ def test_quote_blocks_become_quoted_ranges() -> None:
     assert quoted_usernames(raw) == ["bob", "carol"]
 
 
+def test_markdown_blockquotes_become_quoted_ranges() -> None:
+    raw = "Replying to Sam:\n> first quoted line\n> second\n\nMy own words.\n>> nested\n   > indented three\r\nmine"
+    assert [raw[r.start : r.end] for r in quoted_ranges(raw)] == [
+        "> first quoted line\n> second",
+        ">> nested\n   > indented three",
+    ]
+
+
+def test_a_line_right_after_a_blockquote_is_the_authors_own() -> None:
+    raw = "> quoted\nmy own line, no blank line before it"
+    assert [raw[r.start : r.end] for r in quoted_ranges(raw)] == ["> quoted"]
+
+
+def test_code_is_not_a_blockquote() -> None:
+    raw = "```\n> inside a fence\n```\n    > indented code\n~~~~\n> tilde fence\n~~~\n> still fenced\n~~~~\n"
+    assert quoted_ranges(raw) == []
+
+
+def test_blockquotes_inside_quote_tags_make_one_range() -> None:
+    raw = '[quote="bob, post:3, topic:7"]\n> bob quoting carol\n[/quote]\n> then carol directly\nmine'
+    assert [raw[r.start : r.end] for r in quoted_ranges(raw)] == [
+        '[quote="bob, post:3, topic:7"]\n> bob quoting carol\n[/quote]',
+        "> then carol directly",
+    ]
+    next_line = "> carol\n[quote=bob]bob[/quote]"
+    assert [next_line[r.start : r.end] for r in quoted_ranges(next_line)] == ["> carol", "[quote=bob]bob[/quote]"]
+
+
 def test_unbalanced_quote_tags_quote_nothing() -> None:
     assert quoted_ranges("[quote]never closed") == []
     assert quoted_ranges("stray [/quote] close") == []
