@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -426,11 +427,20 @@ def _read_crisis_lines(root: Path, folder: PolicyFolder) -> None:
         checker.fail((), "crisis lines need a 'default' entry for posts from other regions")
 
 
+def policy_files(root: Path) -> list[Path]:
+    """Every file of a policy folder, following symbolic links (a Kubernetes ConfigMap mount is
+    links into a hidden `..data` folder) and skipping hidden entries."""
+    found: list[Path] = []
+    for directory, subdirectories, files in os.walk(root, followlinks=True):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+        found.extend(Path(directory) / name for name in files if not name.startswith("."))
+    return sorted(found)
+
+
 def folder_version(root: Path) -> str:
     digest = hashlib.sha256()
-    for file in sorted(p for p in root.rglob("*") if p.is_file()):
-        hidden = any(part.startswith(".") for part in file.relative_to(root).parts)
-        if file.suffix not in (".yaml", ".yml", ".md") or hidden:
+    for file in policy_files(root):
+        if file.suffix not in (".yaml", ".yml", ".md"):
             continue
         digest.update(str(file.relative_to(root)).encode())
         digest.update(b"\0")

@@ -141,3 +141,26 @@ def test_version_changes_when_any_file_changes(tmp_path: Path) -> None:
     assert load_policy_set(root).version == first
     (root / "templates" / "guideline.md").write_text("changed {guideline}\n")
     assert load_policy_set(root).version != first
+
+
+def test_a_configmap_style_mount_of_links_has_the_same_version_as_the_folder(tmp_path: Path) -> None:
+    body = "id: p\nrules:\n  - {id: r, category: a.b, severity: low, match: {phrases: [x]}, actions: []}\n"
+    plain = write_set(tmp_path / "plain", {"p.yaml": body})
+    # Kubernetes mounts a ConfigMap as links into a hidden, timestamped folder.
+    mounted = tmp_path / "mounted"
+    data = mounted / "..2026_11_21_12_00_00.000"
+    data.mkdir(parents=True)
+    for entry in plain.iterdir():
+        target = data / entry.name
+        if entry.is_dir():
+            target.mkdir()
+            for file in entry.iterdir():
+                (target / file.name).write_bytes(file.read_bytes())
+        else:
+            target.write_bytes(entry.read_bytes())
+    (mounted / "..data").symlink_to(data.name)
+    for entry in plain.iterdir():
+        (mounted / entry.name).symlink_to(Path("..data") / entry.name)
+    assert load_policy_set(mounted).version == load_policy_set(plain).version
+    (data / "templates" / "guideline.md").write_text("edited {guideline}\n")
+    assert load_policy_set(mounted).version != load_policy_set(plain).version
