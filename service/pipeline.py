@@ -8,7 +8,6 @@ and the deliveries they raise in one transaction, and counts them.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from typing import Any, Protocol, cast
 from service import metrics
 from service.domain import Decision, Post
 from service.policy import CounterStore, PolicyLoadError, PolicySet, evaluate, load_policy_set
+from service.policy.loader import policy_files
 from service.queues import CRISIS_QUEUE, DEFAULT_QUEUE
 from service.store.records import Review, Subscription
 from service.store.repository import Store
@@ -64,16 +64,13 @@ class WorkQueue(Protocol):
 
 def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
     entries = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            path = os.path.join(root, name)
-            try:
-                stat = os.stat(path)
-            except FileNotFoundError:
-                continue
-            entries.append((path, stat.st_mtime_ns, stat.st_size))
-    return tuple(sorted(entries))
+    for path in policy_files(directory):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
 
 
 class LivePolicies:
