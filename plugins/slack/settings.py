@@ -13,15 +13,16 @@ DEFAULT_API_BASE_URL = "https://slack.com/api"
 def parse_communities(raw: str) -> dict[str, str]:
     """`T123=recovery,T123/C999=grief-circle` -> {"T123": "recovery", "T123/C999": "grief-circle"}."""
     mapping: dict[str, str] = {}
-    for item in (part.strip() for part in raw.split(",")):
+    for position, item in enumerate((part.strip() for part in raw.split(",")), start=1):
         if not item:
             continue
         where, sep, community = item.partition("=")
         where, community = where.strip(), community.strip()
         team, _, channel = where.partition("/")
         if not sep or not community or not team or ("/" in where and not channel):
+            # The entry's position, not its text: a reason is logged and shown, a value never.
             raise PluginUnavailable(
-                f"HAVEN_SLACK_COMMUNITIES: '{where or item}' must read TEAM=community or TEAM/CHANNEL=community"
+                f"HAVEN_SLACK_COMMUNITIES: entry {position} must read TEAM=community or TEAM/CHANNEL=community"
             )
         mapping[where] = community
     if not mapping:
