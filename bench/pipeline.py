@@ -10,7 +10,7 @@ and measures three things:
 3. crisis-to-webhook latency: crisis posts sent one by one while a backlog of ordinary
    posts is being worked off, timed from the request to the signed webhook's arrival.
 
-    .venv/bin/python bench/pipeline.py [--posts 20000] [--concurrency 2]
+    .venv/bin/python bench/pipeline.py [--posts 20000] [--pool threads] [--concurrency 4]
 
 Needs Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432 (scripts/services).
 """
@@ -244,8 +244,9 @@ def committed_policies() -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=20_000, help="posts in the throughput run")
-    parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
-    parser.add_argument("--pool", default="prefork", help="worker pool: prefork or threads")
+    parser.add_argument("--concurrency", type=int, default=4, help="worker threads (or processes)")
+    parser.add_argument("--group-ms", type=float, default=None, help="HAVEN_INGEST_GROUP_MS")
+    parser.add_argument("--pool", default="threads", help="worker pool: threads or prefork")
     parser.add_argument("--rate", type=int, default=100, help="posts/s of the latency run")
     parser.add_argument("--seconds", type=int, default=30, help="length of the latency run")
     parser.add_argument("--backlog", type=int, default=20_000, help="ordinary posts behind the crises")
@@ -282,6 +283,7 @@ def main() -> int:
             HAVEN_DATABASE_URL=db_url,
             HAVEN_POLICY_DIR=str(policies),
             HAVEN_WORKER_HEARTBEAT_FILE=str(logs / "alive"),
+            **({"HAVEN_INGEST_GROUP_MS": str(args.group_ms)} if args.group_ms is not None else {}),
         )
         worker = start_worker(env, logs / "worker.log", "--concurrency", str(args.concurrency), "--pool", args.pool)
         try:

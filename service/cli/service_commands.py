@@ -19,6 +19,8 @@ from typing import Any
 from service.cli.settings_loading import check_policies, load_settings
 from service.queues import QUEUES
 
+DEFAULT_THREADS = 4
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="run the HTTP API (embedded without Redis)")
@@ -32,12 +34,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=",".join(QUEUES),
         help="comma-separated queues to consume, crisis first (default: crisis,default)",
     )
-    worker.add_argument("--concurrency", type=int, default=None, help="worker processes (default: CPU count)")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help=f"tasks at once: threads or processes (default: {DEFAULT_THREADS} threads, or one process per CPU)",
+    )
     worker.add_argument(
         "--pool",
-        choices=("prefork", "threads", "solo"),
-        default="prefork",
-        help="processes (default), or threads in one process",
+        choices=("threads", "prefork", "solo"),
+        default="threads",
+        help="threads in one process (default: the work mostly waits on the database and Redis), "
+        "or prefork processes (hard time limits, more memory)",
     )
     worker.set_defaults(handler=run_worker)
 
@@ -126,8 +134,9 @@ def run_worker(args: argparse.Namespace) -> int:
         "--without-mingle",
         "--without-gossip",
     ]
-    if args.concurrency:
-        argv.append(f"--concurrency={args.concurrency}")
+    concurrency = args.concurrency or (DEFAULT_THREADS if args.pool == "threads" else None)
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
     argv.append(f"--pool={args.pool}")
     app.worker_main(argv)
     return 0
