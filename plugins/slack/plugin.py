@@ -192,16 +192,22 @@ class SlackPlugin:
         payload: dict[str, Any] = {"channel": channel, "user": decision.post.author_id, "text": text}
         if decision.post.thread_id:
             payload["thread_ts"] = self._thread_ts(decision)
+        sent = self._sent(decision, action)
+        if sent is not None:
+            return sent
         reply = self.web.call("chat.postEphemeral", self.settings.bot_token, payload)
         if not reply.ok:
             return _failed(reply)
-        return ActionResult("done", platform_ref=f"{channel}:{reply.data.get('message_ts')}")
+        return self._mark_sent(decision, action, f"{channel}:{reply.data.get('message_ts')}")
 
     def _reply_in_thread(self, decision: Decision, action: Action) -> ActionResult:
         text = str(action.params.get("text") or "")
         if not text:
             return ActionResult("failed", detail="reply has no rendered text")
         channel, _ = split_message_id(decision.post.external_id)
+        sent = self._sent(decision, action)
+        if sent is not None:
+            return sent
         reply = self.web.call(
             "chat.postMessage",
             self.settings.bot_token,
@@ -211,6 +217,21 @@ class SlackPlugin:
             return _failed(reply)
         ref = f"{reply.data.get('channel') or channel}:{reply.data.get('ts')}"
         self.host.kv.set(f"slack:reply:{decision.id}", ref, ttl_seconds=STATE_TTL)
+        return self._mark_sent(decision, action, ref)
+
+    # A message sent is remembered, so that a task run again (its worker died after the
+    # call, before Haven recorded it) does not send it twice.
+
+    def _sent_key(self, decision: Decision, action: Action) -> str:
+        name = str(action.params.get("template") or action.params.get("name") or "")
+        return f"slack:sent:{decision.id}:{action.kind}:{name}"
+
+    def _sent(self, decision: Decision, action: Action) -> ActionResult | None:
+        ref = self.host.kv.get(self._sent_key(decision, action))
+        return None if ref is None else ActionResult("done", detail="already sent", platform_ref=ref)
+
+    def _mark_sent(self, decision: Decision, action: Action, ref: str) -> ActionResult:
+        self.host.kv.set(self._sent_key(decision, action), ref, ttl_seconds=STATE_TTL)
         return ActionResult("done", platform_ref=ref)
 
     def _remove(self, decision: Decision) -> ActionResult:

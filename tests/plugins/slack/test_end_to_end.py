@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -133,6 +134,11 @@ def test_rate_limited_ephemeral_is_retried_after_retry_after(haven: Haven) -> No
     calls = wait_until(lambda: [c for c in haven.slack.to("chat.postEphemeral", user=U0LIMITED) if c.answer["ok"]])
     assert len(calls) == 1
     assert [c.answer["ok"] for c in haven.slack.to("chat.postEphemeral", user=U0LIMITED)] == [False, True]
+    # The task's countdown was Slack's Retry-After (1 s), longer than the backoff (0.2 s).
+    reply = haven.actions(decision_id_of(haven.community, sent["ts"]))["reply"]
+    attempts = wait_until(lambda: len(found := haven.ledger.attempts(reply.id)) == 2 and found)
+    assert [a["status"] for a in attempts] == ["failed", "done"]
+    assert attempts[1]["at"] - attempts[0]["at"] >= timedelta(seconds=1)
 
 
 def test_bots_and_own_messages_are_not_judged(haven: Haven) -> None:
