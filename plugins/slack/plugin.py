@@ -28,6 +28,8 @@ log = logging.getLogger("haven.plugins.slack")
 DAY = 86400
 EVENT_TTL = DAY  # Slack's last retry comes about 6 minutes after the first delivery
 STATE_TTL = 30 * DAY
+# How long one run may hold the right to post an alert; a run that dies frees it after this.
+ALERT_LOCK_SECONDS = 60
 
 
 class SlackPlugin:
@@ -159,8 +161,14 @@ class SlackPlugin:
 
     def _alert(self, decision: Decision, *, urgent: bool) -> ActionResult:
         existing = self.host.kv.get(f"slack:alert:{decision.id}")
-        if existing is not None or not self.host.kv.add(f"slack:alerting:{decision.id}", "1", ttl_seconds=60):
+        if existing is not None:
             return ActionResult("done", detail="alert already posted", platform_ref=existing)
+        if not self.host.kv.add(f"slack:alerting:{decision.id}", "1", ttl_seconds=ALERT_LOCK_SECONDS):
+            # Another run is posting it right now. It may yet fail or die, so come back and look
+            # rather than call this done: a crisis alert must never be lost to a race.
+            return ActionResult(
+                "failed", detail="another run is posting the alert", retryable=True, retry_after_seconds=10.0
+            )
         channel, ts = split_message_id(decision.post.external_id)
         reply = self.web.call(
             "chat.postMessage",

@@ -255,3 +255,22 @@ def test_only_enforced_decisions_on_platforms_whose_plugin_is_on_are_planned(par
     assert parts.runtime.plan([elsewhere]) == []
     assert parts.ledger.for_decision(decision.id) == []
     assert parts.runtime.plan([decision])
+
+
+def test_an_alert_being_posted_by_another_run_is_checked_again_not_called_done(parts: Parts) -> None:
+    decision = parts.decide(CRISIS)
+    plugin = parts.services.plugins.active["slack"]
+    assert isinstance(plugin, SlackPlugin)
+    escalate = next(a for a in decision.actions if a.kind == "escalate")
+    kv = plugin.host.kv
+    # Another run holds the right to post this alert and has not finished.
+    assert kv.add(f"slack:alerting:{decision.id}", "1", ttl_seconds=60)
+    waiting = plugin.execute(decision, escalate)
+    assert (waiting.status, waiting.retryable) == ("failed", True)
+    assert waiting.retry_after_seconds
+    assert alerts_for(parts.slack, decision) == []
+    # That run died without posting: once its hold is gone, the retry posts the alert, once.
+    kv.delete(f"slack:alerting:{decision.id}")
+    assert plugin.execute(decision, escalate).status == "done"
+    assert plugin.execute(decision, escalate).status == "done"
+    assert len(alerts_for(parts.slack, decision)) == 1
