@@ -25,12 +25,12 @@ log = logging.getLogger("haven.plugins")
 
 
 class RedisKeyValue:
-    """Plugin state in Redis, under `haven:plugin:`; shared by the API and the workers."""
+    """Plugin state in Redis, under `<HAVEN_REDIS_KEY_PREFIX>haven:plugin:`; shared by the API and
+    the workers, and apart for every Haven that shares one Redis under its own prefix."""
 
-    PREFIX = "haven:plugin:"
-
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, key_prefix: str = "") -> None:
         self._redis = client
+        self.PREFIX = f"{key_prefix}haven:plugin:"
 
     def get(self, key: str) -> str | None:
         value = self._redis.get(self.PREFIX + key)
@@ -92,7 +92,9 @@ class ServiceHost:
         self._ledger = ledger
         url = services.settings.queue.redis_url
         self.kv: KeyValue = (
-            RedisKeyValue(redis.Redis.from_url(url)) if url is not None else MemoryKeyValue()
+            RedisKeyValue(redis.Redis.from_url(url), services.settings.queue.key_prefix)
+            if url is not None
+            else MemoryKeyValue()
         )
 
     def ingest(self, posts: Sequence[Post], *, received_at: datetime | None = None) -> list[str]:

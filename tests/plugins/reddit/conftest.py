@@ -34,12 +34,11 @@ REDIS_URL = "redis://127.0.0.1:6379/8"
 
 class RedisKV(RedisKeyValue):
     """The real host's KeyValue (service/plugins/host.py) on real Redis, its keys under a
-    prefix of this test's own (xdist-safe) below the host's `haven:plugin:`."""
+    key prefix of this test's own (xdist-safe), as HAVEN_REDIS_KEY_PREFIX sets it."""
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
-        super().__init__(client)
+        super().__init__(client, prefix)
         self.redis = client
-        self.PREFIX = RedisKeyValue.PREFIX + prefix
 
     def clear(self) -> None:
         for key in self.redis.scan_iter(match=self.PREFIX + "*"):

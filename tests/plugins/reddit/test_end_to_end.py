@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[3]
 # the harness's 5-12, the Discourse tests' 7, the Reddit unit tests' 8, Slack's 14-15 and the bench's 13.
 FIRST_REDIS_DB = int(os.environ.get("HAVEN_TEST_REDDIT_REDIS_DB", "3"))
 CRISIS = "I'm going to end my life tonight, goodbye everyone"
-# Ids of this run only: the plugin's state (cursors, seen marks) sits in Redis under haven:plugin:.
+# Ids of this run only; the plugin's state (cursors, seen marks) sits under this run's key prefix.
 RUN = uuid.uuid4().hex[:8]
 SUBREDDIT = f"haven_{RUN}"
 MEMBER = f"member_{RUN}"
@@ -98,7 +98,6 @@ def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[
     redis_url = f"{REDIS_HOST}/{FIRST_REDIS_DB + xdist_index(worker_id) % 2}"
     prefix = new_key_prefix()
     client = redis.Redis.from_url(redis_url)
-    marks = [RUN]  # in the plugin's keys: cursors, locks and seen marks by subreddit and item, done marks by decision
     with ReplayServers(SUBREDDIT) as reddit, postgres_database(prefix="haven_reddit") as database:
         store = SqlStore.from_url(database.replace("postgresql://", "postgresql+psycopg://"))
         upgrade(store.engine)
@@ -120,18 +119,15 @@ def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[
             api_process, base = start_api(env, logs[1])
             try:
                 with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=10) as api:
-                    haven = Haven(reddit, env, api, RedisKeyValue(client), ActionLedger(store.engine), community, logs)
+                    haven = Haven(reddit, env, api, RedisKeyValue(client, prefix), ActionLedger(store.engine), community, logs)
                     yield haven
-                    marks += haven.decision_ids
             finally:
                 api_process.stop()
         finally:
             worker.stop()
             store.dispose()
+            # The plugin's state sits under this run's key prefix too.
             delete_keys(redis_url, prefix)
-            for key in client.scan_iter(match=RedisKeyValue.PREFIX + "reddit:*"):
-                if any(mark.encode() in key for mark in marks):
-                    client.delete(key)
             client.close()
 
 
@@ -146,7 +142,7 @@ def test_crisis_comment_polled_through_the_service_gets_modmail_to_the_author_an
 
     first = haven.poll()  # places the cursors; the backlog is not judged (INITIAL_BACKLOG=0)
     assert (first["ingested"], first["errors"]) == (0, [])
-    # The cursor lives in the real host's KeyValue (Redis, under haven:plugin:), so the next
+    # The cursor lives in the real host's KeyValue (Redis, under the key prefix), so the next
     # `haven plugins reddit poll` process resumes from it.
     stored = haven.kv.get(f"reddit:cursor:{SUBREDDIT.lower()}:comments")
     assert stored is not None
