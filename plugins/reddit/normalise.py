@@ -75,7 +75,11 @@ def is_gone(data: Mapping[str, Any]) -> bool:
 
 
 def normalise(
-    thing: Mapping[str, Any], community_of: Callable[[str], str | None], *, own_username: str | None = None
+    thing: Mapping[str, Any],
+    community_of: Callable[[str], str | None],
+    *,
+    own_username: str | None = None,
+    locale: str | None = None,
 ) -> Post | None:
     """The Post for a listing child {"kind": "t1"|"t3", "data": {...}}, or None when it is not ours to judge."""
     kind = thing.get("kind")
@@ -121,5 +125,6 @@ def normalise(
         parent_id=parent_id,
         url=url,
         created_at=created_at,
+        locale=locale,
         quoted=quoted_ranges(body),
     )

@@ -196,7 +196,9 @@ class Poller:
         """Normalise, drop what was seen, ingest oldest first, then mark seen."""
         posts: list[Post] = []
         for child in reversed(newest_first):
-            post = normalise(child, self.settings.community_of, own_username=self.settings.username)
+            post = normalise(
+                child, self.settings.community_of, own_username=self.settings.username, locale=self.settings.locale
+            )
             if post is None:
                 report.skipped += 1
                 continue

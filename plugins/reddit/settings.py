@@ -36,6 +36,9 @@ class RedditSettings:
     poll_edited: bool = False
     # On the very first pass (no cursor yet) judge up to this many existing items; later passes judge only new ones.
     initial_backlog: int = 0
+    # Reddit tells nothing of a member's country: the locale crisis replies are written for
+    # (its region picks the crisis lines, e.g. en-GB → Samaritans); unset → international lines.
+    locale: str | None = None
 
     @property
     def subreddits(self) -> list[str]:
@@ -127,4 +130,5 @@ def load_settings(env: Mapping[str, str]) -> RedditSettings:
         poll_modqueue=_flag(env, "POLL_MODQUEUE"),
         poll_edited=_flag(env, "POLL_EDITED"),
         initial_backlog=int(_number(env, "INITIAL_BACKLOG", 0, 0, 100)),
+        locale=_get(env, "LOCALE"),
     )

@@ -123,6 +123,25 @@ def test_settings_missing_or_wrong_name_the_variable(reddit: Reddit) -> None:
     assert "secret" not in repr(PluginUnavailable("HAVEN_REDDIT_CLIENT_ID is not set"))
 
 
+def test_the_configured_locale_picks_the_crisis_lines_of_crisis_replies(reddit: Reddit) -> None:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from service.policy import evaluate, load_policy_set
+
+    assert load_settings(env_for(reddit)).locale is None
+    settings = load_settings({**env_for(reddit), "HAVEN_REDDIT_LOCALE": "en-GB"})
+    child = copy.deepcopy(first(COMMENTS))
+    child["data"]["body"] = "I want to end my life tonight"
+    post = normalise(child, community_of, locale=settings.locale)
+    assert post is not None
+    assert post.locale == "en-GB"
+    policies = load_policy_set(Path(__file__).resolve().parents[3] / "policies")
+    decision = evaluate(policies, post, now=datetime.now(UTC))
+    reply = next(a for a in decision.actions if a.kind == "reply")
+    assert "116 123" in reply.params["text"]  # Samaritans, the UK and Ireland line
+
+
 def test_subreddit_mapping() -> None:
     assert parse_communities("ChronicPain=pain, r/griefsupport") == {
         "chronicpain": "pain",
