@@ -71,7 +71,7 @@ class SubscriptionCreated(SubscriptionOut, kw_only=True):
     secret: str
 
 
-class Status(msgspec.Struct, kw_only=True):
+class Status(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str
     mode: Literal["embedded", "full"] | None = None
     policy_version: str | None = None
