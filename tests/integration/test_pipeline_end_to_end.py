@@ -21,7 +21,7 @@ def a_post(community: str, body: str = "a good day today", **fields: Any) -> dic
         "platform": "test",
         "community": community,
         "external_id": uuid.uuid4().hex,
-        "author": {"id": "author-1"},
+        "author": {"id": f"author-{uuid.uuid4().hex[:8]}"},
         "body": body,
         **fields,
     }
@@ -212,3 +212,14 @@ def test_metrics_count_received_posts_and_queue_depth(api_server: str, api: http
     text = httpx.get(api_server + "/metrics").text
     assert "haven_posts_received_total" in text
     assert 'haven_queue_depth{queue="crisis"}' in text
+
+
+def test_an_authors_repeated_hostility_is_counted_across_posts_in_redis(api: httpx.Client, community: str) -> None:
+    author = {"id": "repeat-offender"}
+    verdicts = []
+    for _ in range(3):
+        accepted = api.post("/v1/posts", json=a_post(community, HOSTILE, author=author)).json()
+        verdicts.append(decided(api, accepted["id"])["decision"]["verdict"])
+    assert verdicts == ["hold", "hold", "remove"]
+    someone_else = api.post("/v1/posts", json=a_post(community, HOSTILE)).json()
+    assert decided(api, someone_else["id"])["decision"]["verdict"] == "hold"

@@ -120,13 +120,9 @@ def test_scheduler_beat_schedule_has_the_plugins_periodic_tasks(
     assert "retention-purge" in beat  # the service's own tasks stay
 
 
-def test_scheduler_sends_the_plugins_periodic_task_when_due(
-    tmp_path: Path, redis_url: str, postgres_url: str
-) -> None:
+def test_scheduler_sends_the_plugins_periodic_task_when_due(tmp_path: Path, redis_url: str, postgres_url: str) -> None:
     prefix = new_key_prefix()
-    env = haven_env(
-        HAVEN_REDIS_URL=redis_url, HAVEN_REDIS_KEY_PREFIX=prefix, HAVEN_DATABASE_URL=postgres_url, **REDDIT
-    )
+    env = haven_env(HAVEN_REDIS_URL=redis_url, HAVEN_REDIS_KEY_PREFIX=prefix, HAVEN_DATABASE_URL=postgres_url, **REDDIT)
     scheduler = HavenProcess(("scheduler",), env, tmp_path / "scheduler.log").start()
     try:
         wait_until(lambda: "Sending due task plugin-reddit-poll (haven.plugin_periodic)" in scheduler.logs())

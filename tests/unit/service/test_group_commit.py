@@ -61,4 +61,3 @@ def test_a_lone_post_is_sent_after_the_window() -> None:
     sent: list[int] = []
     GroupCommit(lambda posts, times: sent.append(len(posts)), window=0.001).submit([a_post(1)], datetime.now(UTC))
     assert sent == [1]
-

@@ -1,0 +1,63 @@
+"""Decisions keep evidence snippets, not whole posts, unless the operator turns that on."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import select
+
+from service.app import create_app
+from service.config import Settings
+from service.services import build_services
+from service.store.models import DecisionRow
+from tests.unit.service.conftest import TEST_POLICIES
+
+PRIVATE = "my neighbour Jo has the same diagnosis and shut up you idiot"
+
+
+def decided_row(client: TestClient, secret: str) -> DecisionRow:  # type: ignore[type-arg]
+    auth = {"authorization": f"Bearer {secret}"}
+    post = {"platform": "f", "community": "g", "external_id": "1", "author": {"id": "a"}, "body": PRIVATE}
+    url = client.post("/v1/posts", json=post, headers=auth).json()["url"]
+    deadline = time.monotonic() + 10
+    while client.get(url, headers=auth).json()["status"] != "decided":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    store = client.app.state["services"].store
+    with store.engine.connect() as connection:
+        row: DecisionRow = connection.execute(select(DecisionRow)).one()
+        return row
+
+
+@pytest.fixture(params=[False, True], ids=["default", "store-post-text"])
+def client_and_key(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestClient, str, bool]]:  # type: ignore[type-arg]
+    settings = Settings.from_env(
+        {
+            "HAVEN_EMBEDDED_DB_PATH": str(tmp_path / "haven.db"),
+            "HAVEN_POLICY_DIR": str(TEST_POLICIES),
+            "HAVEN_STORE_POST_TEXT": str(request.param).lower(),
+        }
+    )
+    services = build_services(settings)
+    secret, _ = services.store.create_api_key("g", ["admin"])
+    with TestClient(create_app(settings, services)) as client:
+        yield client, secret, request.param
+    services.store.dispose()
+
+
+def test_post_text_is_kept_only_when_the_operator_enables_it(
+    client_and_key: tuple[TestClient, str, bool],  # type: ignore[type-arg]
+) -> None:
+    client, secret, store_text = client_and_key
+    row = decided_row(client, secret)
+    assert "you idiot" in json.dumps(row.body)  # the evidence snippet
+    if store_text:
+        assert row.post_text == {"title": "", "body": PRIVATE}
+    else:
+        assert row.post_text is None
+        assert "neighbour Jo" not in json.dumps(row.body)
