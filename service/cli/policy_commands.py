@@ -171,7 +171,16 @@ def _result_line(item_id: str | int, decision: Decision) -> bytes:
         "categories": decision.categories,
         "matches": decision.matches,
         "shadow_matches": decision.shadow_matches,
-        "actions": [{"kind": a.kind, "target": a.target, "rules": a.rules} for a in decision.actions],
+        "actions": [
+            {
+                "kind": a.kind,
+                "target": a.target,
+                "rules": a.rules,
+                # The rendered reply text is long and the same for every post; its template names it.
+                "params": {k: v for k, v in a.params.items() if k != "text"},
+            }
+            for a in decision.actions
+        ],
     }
     return msgspec.json.encode(record) + b"\n"
 

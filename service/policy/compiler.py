@@ -44,6 +44,7 @@ class NearLeaf:
     second: int
     within: int
     ordered: bool
+    same_sentence: bool
     label: str
 
 
@@ -229,7 +230,7 @@ class _Compiler:
             fold = list(near.fold)
             return NearLeaf(
                 self.group(near.phrases, fold), self.group(near.to, fold), near.within,
-                near.ordered, f"near: {near.phrases[0]} … {near.to[0]}",
+                near.ordered, near.same_sentence, f"near: {near.phrases[0]} … {near.to[0]}",
             )  # fmt: skip
         if isinstance(spec, schema.PiiSpec):
             self.pii_kinds.update(spec.pii)

@@ -155,7 +155,7 @@ class _Scan:
         token = self.norm.text[start:end]
         if token.startswith(("@", "u/")):
             return True
-        if token in _NOT_NAMES:
+        if token in _NOT_NAMES or not token.replace("'", "").isalpha():
             return False
         original = self.norm.original
         orig_start, _ = self.norm.original_span(start, end)
@@ -225,27 +225,41 @@ class _Judge:
             return []
         # Word indexes make "within N words" arithmetic, and sorted starts let each first
         # hit look only at the second hits in reach, so dense posts stay linear-ish.
+        text = self.scan.norm.text
         word_index = self.scan.word_index
         second_starts = [word_index(s) for s, _ in seconds]
-        spans: set[Span] = set()
-        for a_start, a_end in firsts:
+        pairs: set[tuple[Span, Span]] = set()  # (earlier hit, later hit)
+        for a in firsts:
+            a_start, a_end = a
             after = word_index(a_end)
             lo = bisect.bisect_left(seconds, (a_end, a_end))
-            for (_, b_end), b_word in zip(seconds[lo:], second_starts[lo:], strict=True):
+            for b, b_word in zip(seconds[lo:], second_starts[lo:], strict=True):
                 if b_word - after > leaf.within:
                     break
-                spans.add((a_start, b_end))
+                pairs.add((a, b))
             if leaf.ordered:
                 continue
             before = word_index(a_start)
             reach = leaf.within + self.scan.policy_set.longest_phrase_words
             for index in range(bisect.bisect_left(seconds, (a_start, a_start)) - 1, -1, -1):
-                b_start, b_end = seconds[index]
+                b = seconds[index]
                 if before - second_starts[index] > reach:
                     break
-                if b_end <= a_start and before - word_index(b_end) <= leaf.within:
-                    spans.add((b_start, a_end))
-        return self.text_hits(sorted(spans), leaf.label, negations)
+                if b[1] <= a_start and before - word_index(b[1]) <= leaf.within:
+                    pairs.add((b, a))
+        spans: set[Span] = set()
+        for earlier, later in sorted(pairs):
+            if leaf.same_sentence and _SENTENCE_BREAK.search(text, earlier[1], later[0]):
+                continue
+            span = (earlier[0], later[1])
+            if not self.keep(span):
+                continue
+            # A negation before either part negates the pair: in "I'm not suicidal" the "not"
+            # stands between the parts, before the second.
+            if negations and (self.negated(earlier, negations) or self.negated(later, negations)):
+                continue
+            spans.add(span)
+        return [(s, e, leaf.label) for s, e in sorted(spans)]
 
     def third_party(self, leaf: ThirdPartyLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
         words = self.scan.words

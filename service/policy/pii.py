@@ -48,15 +48,18 @@ _STOP = (
     r"they|were|are|had|have)\b"
 )
 _STREET = re.compile(
-    r"\b\d{1,6}[a-z]?,? (?!" + _UNITS + r")(?:(?!" + _STOP + r")[a-z][a-z'-]*,? ){1,4}(?:" + _STREET_TYPES + r")\b\.?"
+    r"\b\d{1,6}[a-z]?,? (?!" + _UNITS + r")(?:(?!" + _STOP + r")[a-z][a-z'-]*,? ){1,3}(?:" + _STREET_TYPES + r")\b\.?"
     r"(?:,? (?:apt|apartment|suite|ste|unit|flat|#)\.? ?[a-z0-9-]+)?"
 )
 _STREET_NUMBER_AFTER = re.compile(
     r"\b[a-z]{3,}(?:katu|tie|straße|strasse|str\.|gasse|weg|laan|straat|gade|vej|gatan|vägen|veien|"
     r"vei|allee|platz|ring|damm|ufer|steig) \d{1,5}[a-z]?\b"
 )
-_CONTINENTAL = re.compile(r"\b(?:rue|via|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|"
-                          r"plaza|carrer|ul\.|ulica|utca) (?:[a-z'-]+ ){0,4}[a-z'-]+,? \d{1,5}\b")  # fmt: skip
+# "Rue de la Paix 12", "Calle Mayor 5", "ul. Miła 53". Not "via": in English it means "by way of".
+_CONTINENTAL = re.compile(
+    r"\b(?:rue|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|plaza|carrer|ul\.|ulica|utca) "
+    r"(?:(?!" + _STOP + r")[a-z'-]+ ){0,3}[a-z'-]+,? \d{1,5}\b"
+)
 _PO_BOX = re.compile(r"\bp\.? ?o\.? box \d{1,6}\b")
 # US military and diplomatic mail: "PSC 4574, Box 8393 APO AA 81998", "USNS Saibara FPO AP 12428".
 _MILITARY = re.compile(
@@ -258,7 +261,7 @@ def find_street_addresses(text: str, region: str) -> list[Span]:
             near = _NEAR_NUMBER.match(text, cue.end())
             if near and near.end() > near.start():
                 found.add(near.span())
-    return sorted(found)
+    return sorted((start, len(text[:end].rstrip(" ,"))) for start, end in found)
 
 
 DETECTORS: dict[str, Callable[[str, str], list[Span]]] = {

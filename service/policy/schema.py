@@ -48,6 +48,7 @@ class NearParams(_Spec, kw_only=True):
     to: list[str]
     within: int = 3
     ordered: bool = False
+    same_sentence: bool = False
     fold: list[Fold] = []
 
 

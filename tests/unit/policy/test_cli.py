@@ -62,6 +62,23 @@ def test_explain_highlights_evidence_and_says_why_a_rule_did_not_fire(
     assert "'not' negates 'want to die'" in out
 
 
+def test_output_cut_short_by_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = write_set(tmp_path, {"c.yaml": GOOD})
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text("".join(f'{{"id": {n}, "text": "I want to die"}}\n' for n in range(20000)))
+    command = [sys.executable, "-m", "service.cli.main", "backtest", str(root), str(posts)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as backtest:
+        assert backtest.stdout is not None and backtest.stderr is not None
+        backtest.stdout.readline()
+        backtest.stdout.close()
+        errors = backtest.stderr.read().decode()
+    assert backtest.returncode == 0, errors
+    assert "Traceback" not in errors
+
+
 def test_backtest_writes_one_decision_per_line_and_a_summary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -79,6 +96,8 @@ def test_backtest_writes_one_decision_per_line_and_a_summary(
         (1, "escalate", ["crisis.suicide"]),
         ("b", "allow", []),
     ]
+    reply = next(a for a in lines[0]["actions"] if a["kind"] == "reply")
+    assert reply["params"] == {"template": "crisis-resources", "private": True}
     assert "posts.jsonl:3: skipped" in captured.err
     assert "2 posts judged" in captured.err
     assert "crisis/ideation" in captured.err

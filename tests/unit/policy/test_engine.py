@@ -310,6 +310,14 @@ rules:
     match:
       near: {phrases: ["stop taking", "quit"], to: ["meds", "lithium"], within: 3}
     actions: [flag_for_review]
+  - id: about-me
+    category: crisis.suicide
+    severity: high
+    match:
+      near: {phrases: ["i", "i'm"], to: ["suicidal"], within: 2, same_sentence: true}
+    unless:
+      - near: {phrases: ["not", "never"], within: 1}
+    actions: [escalate]
   - id: ordered
     category: misinformation.medication
     severity: low
@@ -325,6 +333,17 @@ def test_proximity_counts_words_between_in_either_order(policy_set: Callable[[st
     assert fired(judge(rules, post("just stop taking all of your meds"))) == ["misinformation/stop-meds"]
     assert fired(judge(rules, post("stop taking them, honestly all of your meds"))) == []
     assert fired(judge(rules, post("the lithium? I'd quit it"))) == ["misinformation/stop-meds"]
+
+
+def test_a_negation_between_the_parts_of_a_proximity_negates_it(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(NEAR)
+    assert fired(judge(rules, post("honestly I'm suicidal"))) == ["misinformation/about-me"]
+    assert fired(judge(rules, post("honestly I'm not suicidal"))) == []
+
+
+def test_same_sentence_proximity_stops_at_a_full_stop(policy_set: Callable[[str], PolicySet]) -> None:
+    rules = policy_set(NEAR)
+    assert fired(judge(rules, post("my friend said I. Suicidal thoughts are common"))) == []
 
 
 def test_ordered_proximity_needs_the_first_list_first(policy_set: Callable[[str], PolicySet]) -> None:
