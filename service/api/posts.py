@@ -72,10 +72,18 @@ def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime 
     by_community: dict[str, list[int]] = {}
     for index, one in enumerate(posts):
         by_community.setdefault(one.community, []).append(index)
-    for community, indexes in by_community.items():
-        claimed = services.work.claim(community, [ids[i] for i in indexes], received_at)
-        for i, new in zip(indexes, claimed, strict=True):
-            fresh[i] = new
+    claimed_so_far: list[str] = []
+    try:
+        for community, indexes in by_community.items():
+            claimed = services.work.claim(community, [ids[i] for i in indexes], received_at)
+            for i, new in zip(indexes, claimed, strict=True):
+                fresh[i] = new
+                if new:
+                    claimed_so_far.append(ids[i])
+    except Exception as exc:
+        _give_back(services, claimed_so_far)
+        log.exception("posts.claim_failed", extra={"count": len(posts)})
+        raise Problem(503, "queue-unavailable", "the queue is unavailable; nothing was accepted, retry later") from exc
     policy_set = services.policies.current()
     queues = [CRISIS_QUEUE if policy_set.is_crisis_prone(p) else DEFAULT_QUEUE for p in posts]
     by_queue: dict[str, list[Post]] = {}
@@ -86,7 +94,7 @@ def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime 
         for queue, batch in by_queue.items():
             services.work.submit(batch, received_at=received_at, queue=queue)
     except Exception as exc:
-        services.work.release([i for i, new in zip(ids, fresh, strict=True) if new])
+        _give_back(services, claimed_so_far)
         log.exception("posts.enqueue_failed", extra={"count": len(posts)})
         raise Problem(503, "queue-unavailable", "the queue is unavailable; retry later") from exc
     accepted = []
@@ -105,6 +113,14 @@ def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime 
         extra={"communities": sorted(by_community), "decision_ids": ids, "count": len(ids)},
     )
     return accepted
+
+
+def _give_back(services: Services, decision_ids: list[str]) -> None:
+    """Forget claimed identities so a retry is not taken for a repeat (best effort)."""
+    try:
+        services.work.release(decision_ids)
+    except Exception:
+        log.warning("posts.release_failed", extra={"count": len(decision_ids)})
 
 
 class PostController(Controller):
