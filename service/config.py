@@ -50,8 +50,8 @@ class ServerSettings:
 class QueueSettings:
     redis_url: str | None = field(default=None, metadata=_meta("HAVEN_REDIS_URL", scheme=("redis", "rediss")))
     """Redis for the Celery broker, dedupe keys and counters. Unset: embedded mode."""
-    visibility_timeout_seconds: int = field(default=7200, metadata=_meta("HAVEN_VISIBILITY_TIMEOUT_SECONDS", min=1))
-    """Seconds before Redis hands an unacknowledged task to another worker; above any task."""
+    visibility_timeout_seconds: int = field(default=600, metadata=_meta("HAVEN_VISIBILITY_TIMEOUT_SECONDS", min=1))
+    """Seconds before a task held by a worker that died is handed to another; above any task."""
     key_prefix: str = field(default="", metadata=_meta("HAVEN_REDIS_KEY_PREFIX"))
     """Prefix of every Redis key Haven writes (queues too), to share one Redis database."""
     group_ms: float = field(default=20.0, metadata=_meta("HAVEN_INGEST_GROUP_MS", min=0, max=1000))
@@ -101,10 +101,10 @@ class PrivacySettings:
 
 @dataclass(frozen=True, kw_only=True)
 class WebhookSettings:
-    max_attempts: int = field(default=8, metadata=_meta("HAVEN_WEBHOOK_MAX_ATTEMPTS", min=1, max=50))
+    max_attempts: int = field(default=12, metadata=_meta("HAVEN_WEBHOOK_MAX_ATTEMPTS", min=1, max=50))
     """Delivery attempts per event and subscriber before it is marked failed."""
     retry_base_seconds: float = field(default=5.0, metadata=_meta("HAVEN_WEBHOOK_RETRY_BASE_SECONDS", min=0))
-    """First retry delay; each later one is three times longer, capped at 30 minutes."""
+    """First retry delay; each later one is 3× longer, at most half the visibility timeout."""
     timeout_seconds: float = field(default=10.0, metadata=_meta("HAVEN_WEBHOOK_TIMEOUT_SECONDS", min=0.1))
     """How long one delivery attempt waits for the receiver."""
 

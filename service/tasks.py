@@ -191,7 +191,10 @@ def _register_tasks(app: Celery) -> None:
         result = attempt_delivery(worker.store, worker.http, delivery_id, max_attempts=hooks.max_attempts)
         touch_heartbeat(worker.settings)
         if result.outcome == "retry":
-            raise self.retry(countdown=backoff_seconds(result.attempt, hooks.retry_base_seconds))
+            # A retry waits inside a worker, unacknowledged: keep it well under the visibility
+            # timeout, or Redis would hand the same delivery to a second worker meanwhile.
+            cap = worker.settings.queue.visibility_timeout_seconds / 2
+            raise self.retry(countdown=backoff_seconds(result.attempt, hooks.retry_base_seconds, cap))
 
     register_plugin_tasks(app, plugin_runtime)
 

@@ -20,9 +20,9 @@ Outcome = Literal["delivered", "retry", "failed", "skipped"]
 MAX_BACKOFF_SECONDS = 1800.0
 
 
-def backoff_seconds(attempt: int, base: float) -> float:
-    """Delay before attempt `attempt + 1`: base, 3×base, 9×base …, capped at 30 minutes."""
-    return float(min(base * 3 ** (attempt - 1), MAX_BACKOFF_SECONDS))
+def backoff_seconds(attempt: int, base: float, cap: float = MAX_BACKOFF_SECONDS) -> float:
+    """Delay before attempt `attempt + 1`: base, 3×base, 9×base …, at most `cap` (30 minutes)."""
+    return float(min(base * 3 ** (attempt - 1), cap, MAX_BACKOFF_SECONDS))
 
 
 @dataclass(frozen=True)

@@ -34,3 +34,7 @@ def test_another_secret_does_not_verify() -> None:
 def test_retries_back_off_three_times_longer_each_time_up_to_half_an_hour() -> None:
     assert [backoff_seconds(n, 5) for n in (1, 2, 3)] == [5, 15, 45]
     assert backoff_seconds(20, 5) == 1800
+
+
+def test_retry_delays_stay_under_the_cap_given_by_the_visibility_timeout() -> None:
+    assert [backoff_seconds(n, 5, cap=300) for n in (4, 5, 9)] == [135, 300, 300]
