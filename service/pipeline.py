@@ -170,13 +170,14 @@ class Pipeline:
         """
         times = [received_at] * len(posts) if isinstance(received_at, datetime) else list(received_at)
         accepted_at = {p.decision_id(): at for p, at in zip(posts, times, strict=True)}
-        done = self.store.decided_ids(list(accepted_at))
+        # Decided by an earlier run of this task that died before sending what they raise:
+        # their deliveries and actions still pending are handed out again.
+        earlier = self.store.get_decisions(list(accepted_at))
+        done = {d.id for d in earlier}
         todo = [p for p in posts if p.decision_id() not in done]
-        if not todo:
-            return Decided([], [])
-        policy_set = self.policies.current()
         decisions: list[tuple[Decision, dict[str, Any] | None]] = []
-        with self._counter_batch(todo):
+        with self._counter_batch(todo) if todo else nullcontext():
+            policy_set = self.policies.current()
             for post in todo:
                 started = time.perf_counter()
                 now = datetime.now(UTC)
@@ -188,7 +189,7 @@ class Pipeline:
                 text = {"title": post.title, "body": post.body} if self.store_post_text else None
                 decisions.append((decision, text))
         new_deliveries = []
-        for decision, _ in decisions:
+        for decision in [d for d, _ in decisions] + earlier:
             events = decision_events(decision)
             if not events:
                 continue
@@ -215,7 +216,7 @@ class Pipeline:
         return Decided(
             decisions=stored,
             deliveries=[(d.id, queue_for_event(d.event_type)) for d in new_deliveries if d.id in pending],
-            actions=self.actions.plan(stored) if self.actions is not None else [],
+            actions=self.actions.plan(stored + earlier) if self.actions is not None else [],
         )
 
 

@@ -51,6 +51,10 @@ class Store(Protocol):
 
     def get_decision(self, community: str, decision_id: str) -> StoredDecision | None: ...
 
+    def get_decisions(self, decision_ids: Sequence[str]) -> list[Decision]:
+        """The stored decisions among these ids, of any community (for the workers)."""
+        ...
+
     def list_decisions(
         self,
         community: str,

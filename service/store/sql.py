@@ -217,6 +217,13 @@ class SqlStore:
         with self._reads.connect() as connection:
             return set(connection.scalars(select(DecisionRow.id).where(DecisionRow.id.in_(ids))))
 
+    def get_decisions(self, decision_ids: Sequence[str]) -> list[Decision]:
+        if not decision_ids:
+            return []
+        with self._reads.connect() as connection:
+            bodies = connection.scalars(select(DecisionRow.body).where(DecisionRow.id.in_(decision_ids)))
+            return [msgspec.convert(body, Decision) for body in bodies]
+
     def get_decision(self, community: str, decision_id: str) -> StoredDecision | None:
         with self._session() as session:
             row = session.scalar(

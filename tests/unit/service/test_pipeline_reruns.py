@@ -1,0 +1,46 @@
+"""A task that runs again after its worker died mid-way stores nothing twice and still
+hands out the webhook deliveries the first run stored but never sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from service.domain import Author, Post
+from service.pipeline import LivePolicies, Pipeline
+from service.policy import InMemoryCounterStore
+from service.store.migrate import upgrade
+from service.store.sql import SqlStore
+from tests.unit.service.conftest import TEST_POLICIES
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqlStore]:
+    opened = SqlStore.from_url(f"sqlite:///{tmp_path / 'haven.db'}")
+    upgrade(opened.engine)
+    yield opened
+    opened.dispose()
+
+
+def test_a_rerun_hands_out_the_pending_deliveries_again_without_deciding_twice(store: SqlStore) -> None:
+    store.create_subscription("g", "http://127.0.0.1:9/hook", ["decision.created", "escalation.created"])
+    pipeline = Pipeline(store, LivePolicies(TEST_POLICIES), InMemoryCounterStore())
+    post = Post(platform="f", community="g", external_id="1", author=Author(id="a"), body="I will end my life")
+    first = pipeline.decide([post], datetime.now(UTC))
+    assert [d.verdict for d in first.decisions] == ["escalate"]
+    assert sorted(q for _, q in first.deliveries) == ["crisis", "default"]
+
+    # The worker died before sending them: the task runs again.
+    again = pipeline.decide([post], datetime.now(UTC))
+    assert again.decisions == []
+    assert sorted(again.deliveries) == sorted(first.deliveries)
+
+    # Once delivered, a further run hands out nothing.
+    for delivery_id, _ in first.deliveries:
+        store.record_attempt(
+            delivery_id, attempt=1, outcome="delivered", status_code=204, error=None, duration_ms=1, final=True
+        )
+    assert pipeline.decide([post], datetime.now(UTC)).deliveries == []
