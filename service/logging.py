@@ -24,6 +24,7 @@ ALLOWED_FIELDS = frozenset(
         "subscription_id",
         "review_id",
         "community",
+        "communities",
         "platform",
         "external_id",
         "verdict",

@@ -61,3 +61,17 @@ def test_post_text_is_kept_only_when_the_operator_enables_it(
     else:
         assert row.post_text is None
         assert "neighbour Jo" not in json.dumps(row.body)
+
+
+def test_log_lines_carry_allowed_ids_only() -> None:
+    import logging
+
+    from service.logging import JsonFormatter
+
+    record = logging.LogRecord("haven", logging.INFO, __file__, 1, "posts.accepted", None, None)
+    record.__dict__.update(communities=["g"], decision_id="d-1", body=PRIVATE, secret="whsec_x")
+    line = json.loads(JsonFormatter().format(record))
+    assert line["communities"] == ["g"]
+    assert line["decision_id"] == "d-1"
+    assert "body" not in line
+    assert "secret" not in line
