@@ -176,8 +176,8 @@ class PolicySet:
     policies: list[schema.PolicySpec]
     rules: list[CompiledRule]
     automata: PhraseAutomata
-    regex_set: re2.Set | None
-    regex_groups: list[int]
+    # Every pattern of the set, searched together: (RE2 set, the pattern group of each of its indexes).
+    regex_sets: list[tuple[re2.Set, list[int]]]
     regex_patterns: dict[int, re2._Regexp]
     rules_by_trigger: dict[int, list[int]]
     always_rules: list[int]
@@ -287,6 +287,32 @@ def _rule_verdict(rule: schema.RuleSpec) -> Verdict:
     return max(implied, default=Verdict.ALLOW)
 
 
+# One RE2 DFA over hundreds of word-boundary patterns outgrows its memory and falls back to
+# a far slower engine (measured: 184 patterns, 209 µs a post in one set, 31 µs in sets of 32).
+PATTERNS_PER_SET = 32
+PATTERN_SET_MEMORY = 64 << 20
+
+
+def _pattern_sets(sources: list[tuple[int, str]], root: Path) -> list[tuple[re2.Set, list[int]]]:
+    sets: list[tuple[re2.Set, list[int]]] = []
+    for first in range(0, len(sources), PATTERNS_PER_SET):
+        chunk = sources[first : first + PATTERNS_PER_SET]
+        options = re2.Options()
+        options.log_errors = False
+        options.max_mem = PATTERN_SET_MEMORY
+        pattern_set = re2.Set.SearchSet(options)
+        for _, source in chunk:
+            pattern_set.Add(source)
+        try:
+            pattern_set.Compile()
+        except re2.error:
+            raise PolicyLoadError(
+                [PolicyError(root, 1, 1, "these patterns are too large to compile together")]
+            ) from None
+        sets.append((pattern_set, [group for group, _ in chunk]))
+    return sets
+
+
 def compile_folder(folder: PolicyFolder) -> PolicySet:
     compiler = _Compiler()
     rules: list[CompiledRule] = []
@@ -312,22 +338,8 @@ def compile_folder(folder: PolicyFolder) -> PolicySet:
     assert all(a.kind in ACTION_KINDS for r in rules for a in r.actions)
     compiler.automata.build()
 
-    regex_set: re2.Set | None = None
-    patterns: dict[int, re2._Regexp] = {}
-    errors: list[PolicyError] = []
-    if compiler.regex_sources:
-        options = re2.Options()
-        options.log_errors = False
-        regex_set = re2.Set.SearchSet(options)
-        for group, source in compiler.regex_sources:
-            regex_set.Add(source)
-            patterns[group] = compile_regex(source)
-        try:
-            regex_set.Compile()
-        except re2.error:
-            errors.append(PolicyError(folder.root, 1, 1, "the patterns of this set are too large for one RE2 set"))
-    if errors:
-        raise PolicyLoadError(errors)
+    patterns = {group: compile_regex(source) for group, source in compiler.regex_sources}
+    regex_sets = _pattern_sets(compiler.regex_sources, folder.root)
 
     by_trigger: dict[int, list[int]] = {}
     always: list[int] = []
@@ -339,8 +351,7 @@ def compile_folder(folder: PolicyFolder) -> PolicySet:
                 by_trigger.setdefault(group, []).append(rule.index)
     return PolicySet(
         root=folder.root, version=folder.version, policies=folder.policies, rules=rules,
-        automata=compiler.automata, regex_set=regex_set,
-        regex_groups=[group for group, _ in compiler.regex_sources], regex_patterns=patterns,
+        automata=compiler.automata, regex_sets=regex_sets, regex_patterns=patterns,
         rules_by_trigger=by_trigger, always_rules=always,
         templates=Templates(folder.templates, folder.crisis_lines),
         pii_kinds=frozenset(compiler.pii_kinds), group_count=compiler.next_group,

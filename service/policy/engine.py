@@ -51,6 +51,7 @@ SNIPPET_LIMIT = 280
 _MAX_HITS_PER_PATTERN = 20
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _SENTENCE_BREAK = re.compile(r"[.!?;]")
+_LEET_IN_WORD = re.compile(r"[a-z][013457@$|+]|[013457@$|+!][a-z]")
 # Capitalised words that are not someone's name.
 _NOT_NAMES = frozenset(
     (  # noqa: SIM905 -- a word list reads better as prose
@@ -100,21 +101,23 @@ class _Scan:
         automata = self.policy_set.automata
         found: defaultdict[int, set[Span]] = defaultdict(set)
         self._collect(automata.compiled_plain, word_view(self.norm.text), found)
-        # The leetspeak view only differs where the text has digits or symbols.
-        if automata.compiled_leet is not None and self.norm.leet != self.norm.text:
+        # Leetspeak puts digits and symbols inside words ("k1ll", "d!e"); a text without any
+        # gives the leet pass nothing the plain pass has not found.
+        if automata.compiled_leet is not None and _LEET_IN_WORD.search(self.norm.text):
             self._collect(automata.compiled_leet, word_view(self.norm.leet), found)
         for group, spans in found.items():
             self.groups[group] = sorted(spans)
 
     def _search_patterns(self) -> None:
-        regex_set = self.policy_set.regex_set
-        if regex_set is None:
+        if not self.policy_set.regex_sets:
             return
-        # RE2 works on UTF-8: hand it ASCII text as bytes once, so that neither the set nor
+        # RE2 works on UTF-8: hand it ASCII text as bytes once, so that neither the sets nor
         # each pattern re-encodes it, and byte offsets are character offsets.
         text: str | bytes = self.norm.text.encode("ascii") if self.norm.text.isascii() else self.norm.text
-        for index in regex_set.Match(text) or ():
-            group = self.policy_set.regex_groups[index]
+        matched = [
+            groups[i] for pattern_set, groups in self.policy_set.regex_sets for i in pattern_set.Match(text) or ()
+        ]
+        for group in matched:
             spans = []
             for found in self.policy_set.regex_patterns[group].finditer(text):
                 if found.end() > found.start():

@@ -60,6 +60,15 @@ _CONTINENTAL = re.compile(
     r"\b(?:rue|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|plaza|carrer|ul\.|ulica|utca) "
     r"(?:(?!" + _STOP + r")[a-z'-]+ ){0,3}[a-z'-]+,? \d{1,5}\b"
 )
+# Some word every address detector below needs near the number; a cheap first look.
+_ADDRESS_WORD = re.compile(
+    r"\b(?:" + _STREET_TYPES + r"|rue|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|plaza|carrer|ul|"
+    r"ulica|utca|box|apt|apartment|suite|ste|unit|flat|address|addresses|addr|lives?|living|located|moved|"
+    r"send|sent|mail|mailed|ship|shipped|deliver|delivered|return|post|office|station|restaurant|shop|"
+    r"store|clinic|house|home|place|building|meeting|enter|corner|meet|staying|arrived|come|psc|cmr|usns|"
+    r"uss|usnv|uscgc|apo|fpo|dpo)\b|[a-z]{3,}(?:katu|tie|straße|strasse|str\.|gasse|weg|laan|straat|gade|"
+    r"vej|gatan|vägen|veien|vei|allee|platz|ring|damm|ufer|steig)\b"
+)
 _PO_BOX = re.compile(r"\bp\.? ?o\.? box \d{1,6}\b")
 # US military and diplomatic mail: "PSC 4574, Box 8393 APO AA 81998", "USNS Saibara FPO AP 12428".
 _MILITARY = re.compile(
@@ -252,6 +261,8 @@ def find_street_addresses(text: str, region: str) -> list[Span]:
     to a house number, and any word-and-number after a cue such as "lives at" or "address:"."""
     found: set[Span] = set()
     for start, end in _windows(text):
+        if not _ADDRESS_WORD.search(text, start, end):
+            continue  # a number with no street, box, unit or address word near it ("I'm 16")
         for pattern in (_PO_BOX, _MILITARY, _STREET, _STREET_NUMBER_AFTER, _CONTINENTAL):
             found.update(m.span() for m in pattern.finditer(text, start, end))
         for m in _UNIT.finditer(text, start, end):
