@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from service.cli.settings_loading import check_policies, load_settings
+from service.cli.settings_loading import check_policies, check_schema, load_settings
 from service.queues import QUEUES
 
 DEFAULT_THREADS = 4
@@ -71,6 +71,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     check_policies(settings)
+    if not settings.embedded:
+        check_schema(settings)
     configure_logging(settings.log.level)
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
@@ -103,6 +105,7 @@ def run_worker(args: argparse.Namespace) -> int:
     if settings.embedded:
         return _needs_redis("worker", "without it, `haven serve` evaluates in-process")
     check_policies(settings)
+    check_schema(settings)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="haven-metrics-"))
     from service.logging import configure_logging
     from service.tasks import create_celery_app, touch_heartbeat

@@ -27,6 +27,27 @@ def check_policies(settings: Settings) -> None:
         raise ConfigurationFailed(EXIT_CONFIG) from exc
 
 
+def check_schema(settings: Settings) -> None:
+    """Exit with status 2 when the database is not migrated (full mode migrates by command)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.store.migrate import is_current
+    from service.store.sql import make_engine
+
+    engine = make_engine(settings.database.effective_url)
+    try:
+        current = is_current(engine)
+    except SQLAlchemyError as exc:
+        print(f"haven: configuration error: HAVEN_DATABASE_URL: cannot reach the database ({type(exc).__name__})",
+              file=sys.stderr)  # fmt: skip
+        raise ConfigurationFailed(EXIT_CONFIG) from exc
+    finally:
+        engine.dispose()
+    if not current:
+        print("haven: the database schema is not up to date: run `haven migrate` first", file=sys.stderr)
+        raise ConfigurationFailed(EXIT_CONFIG)
+
+
 def load_settings() -> Settings:
     """The settings from the environment; exits with status 2 naming the bad variable."""
     try:

@@ -26,6 +26,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def is_current(engine: Engine) -> bool:
+    """Whether the database's schema is at the newest revision this package has."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
+
+
 def autogenerate(engine: Engine, message: str) -> None:
     """For developers: write a new revision from the models' differences."""
     config = alembic_config(engine)
