@@ -149,7 +149,7 @@ class HavenProcess:
 def start_worker(env: dict[str, str], log_path: Path, *extra: str) -> HavenProcess:
     worker = HavenProcess(("worker", "--concurrency", "2", *extra), env, log_path).start()
     try:
-        wait_until(lambda: "ready" in worker.logs(), timeout=30)
+        wait_until(lambda: "ready" in worker.logs(), timeout=90)
     except AssertionError:
         worker.kill_all()
         raise
@@ -169,7 +169,7 @@ def start_api(env: dict[str, str], log_path: Path) -> tuple[HavenProcess, str]:
             return False
 
     try:
-        wait_until(healthy, timeout=30)
+        wait_until(healthy, timeout=90)
     except AssertionError:
         api.kill_all()
         raise

@@ -42,7 +42,7 @@ def test_posts_held_by_a_worker_killed_mid_task_are_decided_by_the_next(
             for _ in range(10)
         ]
         ids = [item["id"] for batch in batches for item in batch]
-        wait_until(lambda: store.decided_ids(ids), timeout=60, interval=0.005)
+        wait_until(lambda: store.decided_ids(ids), timeout=120, interval=0.005)
     finally:
         doomed.kill_all()
     assert len(store.decided_ids(ids)) < len(ids)
