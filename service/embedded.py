@@ -21,7 +21,7 @@ import httpx
 from service.config import Settings
 from service.domain import Post
 from service.pipeline import Pipeline
-from service.queues import CRISIS_QUEUE, QUEUES
+from service.queues import QUEUES
 from service.store.repository import Store
 from service.webhooks.delivery import attempt_delivery, backoff_seconds
 
@@ -167,4 +167,4 @@ class InProcessWorkQueue:
                     return
 
 
-__all__ = ["CRISIS_QUEUE", "InProcessWorkQueue"]
+__all__ = ["InProcessWorkQueue"]

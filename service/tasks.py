@@ -28,7 +28,7 @@ from service.counters_redis import RedisCounterStore
 from service.domain import Post
 from service.pipeline import Pipeline
 from service.plugins.dispatch import PLATFORM_ACTION, PluginRuntime, register_plugin_tasks
-from service.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
+from service.queues import DEFAULT_QUEUE, QUEUES
 from service.services import Services, build_services
 from service.store.sql import SqlStore
 from service.webhooks.delivery import attempt_delivery, backoff_seconds
@@ -342,4 +342,4 @@ class CeleryWorkQueue:
         self._redis.close()
 
 
-__all__ = ["CRISIS_QUEUE", "DEFAULT_QUEUE", "CeleryWorkQueue", "create_celery_app", "runtime"]
+__all__ = ["CeleryWorkQueue", "GroupCommit", "create_celery_app", "runtime"]
