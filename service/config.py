@@ -105,6 +105,8 @@ class WebhookSettings:
     """Delivery attempts per event and subscriber before it is marked failed."""
     retry_base_seconds: float = field(default=5.0, metadata=_meta("HAVEN_WEBHOOK_RETRY_BASE_SECONDS", min=0))
     """First retry delay; each later one is 3× longer, at most half the visibility timeout."""
+    allow_private_networks: bool = field(default=True, metadata=_meta("HAVEN_WEBHOOK_ALLOW_PRIVATE_NETWORKS"))
+    """Allow webhook URLs on loopback and private networks (link-local ones never are)."""
     timeout_seconds: float = field(default=10.0, metadata=_meta("HAVEN_WEBHOOK_TIMEOUT_SECONDS", min=0.1))
     """How long one delivery attempt waits for the receiver."""
 

@@ -49,9 +49,7 @@ class InProcessWorkQueue:
 
     # The API's side
 
-    def claim(
-        self, community: str, decision_ids: Sequence[str], received_at: datetime
-    ) -> list[bool]:
+    def claim(self, community: str, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
         decided = self._store.decided_ids(decision_ids)
         with self._lock:
             fresh = []
@@ -145,7 +143,13 @@ class InProcessWorkQueue:
                         return
                     _, delivery_id = heapq.heappop(self._deliveries)
                 try:
-                    result = attempt_delivery(self._store, client, delivery_id, max_attempts=hooks.max_attempts)
+                    result = attempt_delivery(
+                        self._store,
+                        client,
+                        delivery_id,
+                        max_attempts=hooks.max_attempts,
+                        allow_private=hooks.allow_private_networks,
+                    )
                 except Exception:
                     log.exception("embedded.deliver_failed", extra={"delivery_id": delivery_id})
                     continue

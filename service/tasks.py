@@ -188,7 +188,13 @@ def _register_tasks(app: Celery) -> None:
     def deliver_webhook(self: Task[Any, Any], delivery_id: str) -> None:
         worker = runtime()
         hooks = worker.settings.webhooks
-        result = attempt_delivery(worker.store, worker.http, delivery_id, max_attempts=hooks.max_attempts)
+        result = attempt_delivery(
+            worker.store,
+            worker.http,
+            delivery_id,
+            max_attempts=hooks.max_attempts,
+            allow_private=hooks.allow_private_networks,
+        )
         touch_heartbeat(worker.settings)
         if result.outcome == "retry":
             # A retry waits inside a worker, unacknowledged: keep it well under the visibility

@@ -12,6 +12,7 @@ from service.api.problems import Problem
 from service.api.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionOut
 from service.services import Services
 from service.store.records import ApiKey, Subscription
+from service.webhooks.destinations import literal_refusal
 
 
 def _out(subscription: Subscription) -> SubscriptionOut:
@@ -31,6 +32,9 @@ class WebhookController(Controller):
     @post("/", status_code=201, sync_to_thread=True, summary="Subscribe; the secret is shown once")
     def create(self, data: JSONBody[SubscriptionIn], request: Request[ApiKey, str, State]) -> SubscriptionCreated:
         services: Services = request.app.state.services
+        refused = literal_refusal(data.url, allow_private=services.settings.webhooks.allow_private_networks)
+        if refused is not None:
+            raise Problem(422, "webhook-destination", f"webhooks are not sent there: {refused}", pointer="/url")
         made = services.store.create_subscription(request.user.community, data.url, data.event_types)
         return SubscriptionCreated(**msgspec.structs.asdict(_out(made)), secret=made.secret)
 

@@ -12,6 +12,7 @@ import httpx
 
 from service import metrics
 from service.store.repository import Store
+from service.webhooks.destinations import destination_refusal
 from service.webhooks.signing import signed_headers
 
 log = logging.getLogger("haven.webhooks")
@@ -25,13 +26,19 @@ def backoff_seconds(attempt: int, base: float, cap: float = MAX_BACKOFF_SECONDS)
     return float(min(base * 3 ** (attempt - 1), cap, MAX_BACKOFF_SECONDS))
 
 
+class _Refused(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class AttemptResult:
     outcome: Outcome
     attempt: int
 
 
-def attempt_delivery(store: Store, client: httpx.Client, delivery_id: str, *, max_attempts: int) -> AttemptResult:
+def attempt_delivery(
+    store: Store, client: httpx.Client, delivery_id: str, *, max_attempts: int, allow_private: bool = True
+) -> AttemptResult:
     """Send the delivery once; every attempt is recorded. Idempotent once delivered."""
     delivery = store.get_delivery(delivery_id)
     if delivery is None or delivery.status != "pending":
@@ -42,7 +49,10 @@ def attempt_delivery(store: Store, client: httpx.Client, delivery_id: str, *, ma
     started = time.perf_counter()
     status_code: int | None = None
     error: str | None = None
+    refused = destination_refusal(delivery.subscription.url, allow_private=allow_private)
     try:
+        if refused is not None:
+            raise _Refused(refused)
         response = client.post(delivery.subscription.url, content=body, headers=headers)
         status_code = response.status_code
         ok = 200 <= status_code < 300
@@ -51,8 +61,13 @@ def attempt_delivery(store: Store, client: httpx.Client, delivery_id: str, *, ma
     except httpx.HTTPError as exc:
         ok = False
         error = type(exc).__name__
+    except _Refused as exc:
+        ok = False
+        error = f"refused: {exc}"
     duration_ms = (time.perf_counter() - started) * 1000
-    outcome: Outcome = "delivered" if ok else ("retry" if attempt < max_attempts else "failed")
+    # A refused destination is final: no retry changes where the URL points.
+    retry = attempt < max_attempts and refused is None
+    outcome: Outcome = "delivered" if ok else ("retry" if retry else "failed")
     store.record_attempt(
         delivery.id,
         attempt=attempt,
