@@ -11,7 +11,7 @@ from litestar.params import FromPath, QueryParameter
 
 from service.api.auth import requires
 from service.api.posts import decision_url
-from service.api.problems import Problem
+from service.api.problems import Problem, problem_responses
 from service.api.schemas import DecisionList, DecisionResource
 from service.domain import VERDICT_NAMES
 from service.services import Services
@@ -23,7 +23,12 @@ class DecisionController(Controller):
     tags = ["decisions"]  # noqa: RUF012
     guards = [requires("read")]  # noqa: RUF012
 
-    @get("/{decision_id:str}", sync_to_thread=True, summary="One decision, or pending")
+    @get(
+        "/{decision_id:str}",
+        responses=problem_responses(401, 403, 404),
+        sync_to_thread=True,
+        summary="One decision, or pending",
+    )
     def get_one(self, decision_id: FromPath[str], request: Request[ApiKey, str, State]) -> DecisionResource:
         services: Services = request.app.state.services
         stored = services.store.get_decision(request.user.community, decision_id)
@@ -40,7 +45,12 @@ class DecisionController(Controller):
             return DecisionResource(id=decision_id, url=url, status="pending")
         raise Problem(404, "not-found", "no decision with this id in your community")
 
-    @get("/", sync_to_thread=True, summary="Decisions, newest first, with cursor paging")
+    @get(
+        "/",
+        responses=problem_responses(400, 401, 403),
+        sync_to_thread=True,
+        summary="Decisions, newest first, with cursor paging",
+    )
     def list_decisions(
         self,
         request: Request[ApiKey, str, State],

@@ -12,7 +12,7 @@ from litestar.params import JSONBody
 
 from service import metrics
 from service.api.auth import requires, same_community
-from service.api.problems import Problem
+from service.api.problems import Problem, problem_responses
 from service.api.schemas import Accepted, BatchAccepted, PostBatch
 from service.domain import Post
 from service.queues import CRISIS_QUEUE, DEFAULT_QUEUE
@@ -130,6 +130,7 @@ class PostController(Controller):
 
     @post(
         "/",
+        responses=problem_responses(400, 401, 403, 413, 422, 503),
         status_code=202,
         sync_to_thread=True,
         summary="Submit one post for a decision",
@@ -141,6 +142,7 @@ class PostController(Controller):
 
     @post(
         "/batch",
+        responses=problem_responses(400, 401, 403, 413, 422, 503),
         status_code=202,
         sync_to_thread=True,
         summary="Submit up to 100 posts at once",

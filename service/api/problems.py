@@ -6,13 +6,49 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 
 log = logging.getLogger("haven.api")
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://haven.example/problems/"
+
+
+class ProblemDetails(msgspec.Struct, kw_only=True):
+    """An error (RFC 9457); some carry more members, e.g. `errors`, `pointer`, `required_scope`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+_WHEN = {
+    400: "malformed JSON, invalid UTF-8, unknown or missing fields, bad filters",
+    401: "no API key, or an unknown one",
+    403: "the key lacks the scope, or belongs to another community",
+    404: "nothing with this id in the key's community",
+    413: "the body is larger than HAVEN_MAX_BODY_BYTES",
+    422: "a field's value is not acceptable (`pointer` names it)",
+    503: "the queue is unavailable; nothing was accepted",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem answers a route may give."""
+    return {
+        status: ResponseSpec(
+            data_container=ProblemDetails,
+            description=_WHEN[status],
+            media_type=PROBLEM_JSON,
+            generate_examples=False,
+        )
+        for status in statuses
+    }
 
 
 class Problem(HTTPException):

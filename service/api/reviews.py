@@ -7,7 +7,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
 from service.api.auth import requires
-from service.api.problems import Problem
+from service.api.problems import Problem, problem_responses
 from service.api.schemas import ReviewIn
 from service.pipeline import record_review
 from service.services import Services
@@ -19,7 +19,13 @@ class ReviewController(Controller):
     tags = ["reviews"]  # noqa: RUF012
     guards = [requires("review")]  # noqa: RUF012
 
-    @post("/", status_code=201, sync_to_thread=True, summary="Record a moderator's review")
+    @post(
+        "/",
+        responses=problem_responses(400, 401, 403, 404),
+        status_code=201,
+        sync_to_thread=True,
+        summary="Record a moderator's review",
+    )
     def create(
         self, decision_id: FromPath[str], data: JSONBody[ReviewIn], request: Request[ApiKey, str, State]
     ) -> Review:

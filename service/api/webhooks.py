@@ -8,7 +8,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
 from service.api.auth import requires
-from service.api.problems import Problem
+from service.api.problems import Problem, problem_responses
 from service.api.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionOut
 from service.services import Services
 from service.store.records import ApiKey, Subscription
@@ -29,7 +29,13 @@ class WebhookController(Controller):
     tags = ["webhooks"]  # noqa: RUF012
     guards = [requires("admin")]  # noqa: RUF012
 
-    @post("/", status_code=201, sync_to_thread=True, summary="Subscribe; the secret is shown once")
+    @post(
+        "/",
+        responses=problem_responses(400, 401, 403, 422),
+        status_code=201,
+        sync_to_thread=True,
+        summary="Subscribe; the secret is shown once",
+    )
     def create(self, data: JSONBody[SubscriptionIn], request: Request[ApiKey, str, State]) -> SubscriptionCreated:
         services: Services = request.app.state.services
         refused = literal_refusal(data.url, allow_private=services.settings.webhooks.allow_private_networks)
@@ -38,12 +44,17 @@ class WebhookController(Controller):
         made = services.store.create_subscription(request.user.community, data.url, data.event_types)
         return SubscriptionCreated(**msgspec.structs.asdict(_out(made)), secret=made.secret)
 
-    @get("/", sync_to_thread=True, summary="This community's subscriptions")
+    @get("/", responses=problem_responses(401, 403), sync_to_thread=True, summary="This community's subscriptions")
     def list_all(self, request: Request[ApiKey, str, State]) -> list[SubscriptionOut]:
         services: Services = request.app.state.services
         return [_out(s) for s in services.store.list_subscriptions(request.user.community)]
 
-    @get("/{subscription_id:str}", sync_to_thread=True, summary="One subscription")
+    @get(
+        "/{subscription_id:str}",
+        responses=problem_responses(401, 403, 404),
+        sync_to_thread=True,
+        summary="One subscription",
+    )
     def get_one(self, subscription_id: FromPath[str], request: Request[ApiKey, str, State]) -> SubscriptionOut:
         services: Services = request.app.state.services
         found = services.store.get_subscription(request.user.community, subscription_id)
@@ -51,7 +62,9 @@ class WebhookController(Controller):
             raise Problem(404, "not-found", "no such subscription in your community")
         return _out(found)
 
-    @delete("/{subscription_id:str}", sync_to_thread=True, summary="Unsubscribe")
+    @delete(
+        "/{subscription_id:str}", responses=problem_responses(401, 403, 404), sync_to_thread=True, summary="Unsubscribe"
+    )
     def remove(self, subscription_id: FromPath[str], request: Request[ApiKey, str, State]) -> None:
         services: Services = request.app.state.services
         if not services.store.delete_subscription(request.user.community, subscription_id):

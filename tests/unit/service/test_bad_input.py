@@ -116,3 +116,9 @@ def test_bad_requests_do_not_lose_posts_already_accepted(
 def test_openapi_document_is_served(client: TestClient) -> None:  # type: ignore[type-arg]
     paths = client.get("/schema/openapi.json").json()["paths"]
     assert {"/v1/posts", "/v1/posts/batch", "/v1/decisions", "/v1/webhooks"} <= set(paths)
+
+
+def test_openapi_documents_problem_answers(client: TestClient) -> None:  # type: ignore[type-arg]
+    create = client.get("/schema/openapi.json").json()["paths"]["/v1/posts"]["post"]
+    assert {"202", "400", "401", "403", "413", "422", "503"} <= set(create["responses"])
+    assert "application/problem+json" in create["responses"]["413"]["content"]
