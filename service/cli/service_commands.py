@@ -77,7 +77,6 @@ def run_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
     log = logging.getLogger("haven")
-    services = build_services(settings)
     if settings.embedded:
         print(
             f"haven: running embedded: SQLite database "
@@ -86,6 +85,7 @@ def run_serve(args: argparse.Namespace) -> int:
             "and PostgreSQL",
             file=sys.stderr,
         )
+    services = build_services(settings)
     log.info(
         "haven.starting",
         extra={
