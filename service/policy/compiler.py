@@ -137,6 +137,8 @@ class PhraseAutomata:
 
     plain: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)
     leet: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)
+    # group -> (words, open-ended) of its phrases: tells which groups' hits can overlap.
+    shapes: dict[int, set[tuple[int, bool]]] = field(default_factory=dict)
     compiled_plain: ahocorasick.Automaton | None = None
     compiled_leet: ahocorasick.Automaton | None = None
 
@@ -146,7 +148,9 @@ class PhraseAutomata:
         prefix = phrase.rstrip().endswith("*")
         text = phrase.rstrip().rstrip("*")
         tail = "" if prefix else " "
-        self.plain.setdefault(f" {fold_phrase(text)}{tail}", []).append((group, prefix))
+        folded = fold_phrase(text)
+        self.plain.setdefault(f" {folded}{tail}", []).append((group, prefix))
+        self.shapes.setdefault(group, set()).add((len(folded.split()), prefix))
         if leet:
             self.leet.setdefault(f" {fold_phrase(text, leet=True)}{tail}", []).append((group, prefix))
 
@@ -161,6 +165,11 @@ class PhraseAutomata:
             automaton.add_word(key, (len(key), whole, prefixed))
         automaton.make_automaton()
         return automaton
+
+    def overlapping_groups(self) -> frozenset[int]:
+        """Groups whose hits can overlap or repeat, so arrive out of start order. Hits come in
+        order of their end; phrases of one length that are whole words end in start order."""
+        return frozenset(g for g, shapes in self.shapes.items() if len(shapes) > 1 or any(p for _, p in shapes))
 
     def build(self) -> None:
         self.compiled_plain = self._build(self.plain)
@@ -185,6 +194,7 @@ class PolicySet:
     pii_kinds: frozenset[str]
     group_count: int
     longest_phrase_words: int
+    overlapping_groups: frozenset[int]
 
     def rule(self, qualified_id: str) -> CompiledRule | None:
         return next((r for r in self.rules if r.qualified_id == qualified_id), None)
@@ -356,6 +366,7 @@ def compile_folder(folder: PolicyFolder) -> PolicySet:
         templates=Templates(folder.templates, folder.crisis_lines),
         pii_kinds=frozenset(compiler.pii_kinds), group_count=compiler.next_group,
         longest_phrase_words=max((len(k.split()) for k in compiler.automata.plain), default=1),
+        overlapping_groups=compiler.automata.overlapping_groups(),
     )  # fmt: skip
 
 

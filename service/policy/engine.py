@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,7 +50,18 @@ SNIPPET_LIMIT = 280
 _MAX_HITS_PER_PATTERN = 20
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _SENTENCE_BREAK = re.compile(r"[.!?;]")
-_LEET_IN_WORD = re.compile(r"[a-z][013457@$|+]|[013457@$|+!][a-z]")
+_LEET_CHARACTER = re.compile(r"[013457@$|+!]")
+
+
+def _has_leet_in_a_word(text: str) -> bool:
+    """A digit or symbol touching a letter, as in "k1ll" or "d!e" ("!" only before one)."""
+    for found in _LEET_CHARACTER.finditer(text):
+        at = found.start()
+        if at + 1 < len(text) and text[at + 1].isalpha():
+            return True
+        if at > 0 and text[at - 1].isalpha() and found.group() != "!":
+            return True
+    return False
 # Capitalised words that are not someone's name.
 _NOT_NAMES = frozenset(
     (  # noqa: SIM905 -- a word list reads better as prose
@@ -79,7 +89,7 @@ class _Scan:
         self._search_patterns()
 
     @staticmethod
-    def _collect(automaton: Any, view: str, found: defaultdict[int, set[Span]]) -> None:
+    def _collect(automaton: Any, view: str, found: dict[int, list[Span]]) -> None:
         """Hits of whole words and phrases, in folded-text offsets (the view is padded by one)."""
         if automaton is None:
             return
@@ -89,39 +99,55 @@ class _Scan:
             if whole:
                 span = (start, end_index - 1)
                 for group in whole:
-                    found[group].add(span)
+                    if group in found:
+                        found[group].append(span)
+                    else:
+                        found[group] = [span]
             if prefixed:
                 end = end_index + 1
                 while end < size and view[end] != " ":
                     end += 1
                 for group in prefixed:
-                    found[group].add((start, end - 1))
+                    found.setdefault(group, []).append((start, end - 1))
 
     def _search_phrases(self) -> None:
         automata = self.policy_set.automata
-        found: defaultdict[int, set[Span]] = defaultdict(set)
+        found: dict[int, list[Span]] = {}
         self._collect(automata.compiled_plain, word_view(self.norm.text), found)
         # Leetspeak puts digits and symbols inside words ("k1ll", "d!e"); a text without any
         # gives the leet pass nothing the plain pass has not found.
-        if automata.compiled_leet is not None and _LEET_IN_WORD.search(self.norm.text):
+        if automata.compiled_leet is not None and _has_leet_in_a_word(self.norm.text):
             self._collect(automata.compiled_leet, word_view(self.norm.leet), found)
-        for group, spans in found.items():
-            self.groups[group] = sorted(spans)
+            unordered: Iterable[int] = found
+        else:
+            unordered = self.policy_set.overlapping_groups.intersection(found)
+        for group in unordered:
+            spans = found[group]
+            if len(spans) > 1:
+                # Hits arrive by end; overlapping phrases and the leet pass can repeat or reorder.
+                spans[:] = sorted(set(spans))
+        self.groups = found
 
     def _search_patterns(self) -> None:
         if not self.policy_set.regex_sets:
             return
-        # RE2 works on UTF-8: hand it ASCII text as bytes once, so that neither the sets nor
-        # each pattern re-encodes it, and byte offsets are character offsets.
-        text: str | bytes = self.norm.text.encode("ascii") if self.norm.text.isascii() else self.norm.text
-        matched = [
-            groups[i] for pattern_set, groups in self.policy_set.regex_sets for i in pattern_set.Match(text) or ()
-        ]
+        # RE2 works on UTF-8: encode once, rather than once per set and pattern inside the
+        # wrapper. Byte offsets are character offsets when the text is ASCII; otherwise the
+        # few spans found are mapped back.
+        text = self.norm.text
+        data = text.encode("utf-8", "surrogatepass")
+        is_ascii = len(data) == len(text)
+        sets = self.policy_set.regex_sets
+        matched = [groups[i] for pattern_set, groups in sets for i in pattern_set.Match(data) or ()]
         for group in matched:
             spans = []
-            for found in self.policy_set.regex_patterns[group].finditer(text):
-                if found.end() > found.start():
-                    spans.append((found.start(), found.end()))
+            for found in self.policy_set.regex_patterns[group].finditer(data):
+                start, end = found.start(), found.end()
+                if end > start:
+                    if not is_ascii:
+                        start = len(data[:start].decode("utf-8", "ignore"))
+                        end = len(data[:end].decode("utf-8", "ignore"))
+                    spans.append((start, end))
                 if len(spans) >= _MAX_HITS_PER_PATTERN:
                     break
             if spans:

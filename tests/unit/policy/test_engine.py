@@ -261,8 +261,12 @@ def test_crisis_triage_is_cheap_and_conservative(policy_set: Callable[[str], Pol
     assert not rules.is_crisis_prone(post("had a good day at the pain clinic"))
 
 
+# Every code point, lone surrogates included (JSON can carry them).
+_ANY_CHARACTER = st.characters(exclude_categories=())
+
+
 @settings(max_examples=300, deadline=None)
-@given(title=st.text(max_size=80), body=st.text(max_size=400))
+@given(title=st.text(_ANY_CHARACTER, max_size=80), body=st.text(_ANY_CHARACTER, max_size=400))
 def test_evaluation_never_raises_and_evidence_points_into_the_original(title: str, body: str) -> None:
     decision = judge(_ALL_RULES, post(body, title=title))
     for match in [*decision.matches, *decision.shadow_matches]:
@@ -270,6 +274,16 @@ def test_evaluation_never_raises_and_evidence_points_into_the_original(title: st
             source = title if evidence.field == "title" else body
             assert 0 <= evidence.start <= evidence.end <= len(source)
             assert source[evidence.start : evidence.end].startswith(evidence.text[:10])
+
+
+def test_lone_surrogates_from_a_json_escape_do_not_break_evaluation() -> None:
+    # JSON allows "\\ud800" on its own; decoders hand it over as a lone surrogate.
+    body = "goodbye everyone \ud800 I will end my life tonight \udfff"
+    decision = judge(_ALL_RULES, post(body))
+    assert decision.verdict == "escalate"
+    for match in decision.matches:
+        for evidence in match.evidence:
+            assert body[evidence.start : evidence.end] == evidence.text
 
 
 @settings(max_examples=200, deadline=None)
