@@ -70,6 +70,8 @@ class InProcessWorkQueue:
             return self._pending.get(decision_id) == community
 
     def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None:
+        # Written down before the 202, so a restart picks up what a crash left undecided.
+        self._store.hold_pending([(post, received_at, queue) for post in posts])
         with self._lock:
             self._queues[queue].append((list(posts), received_at))
             self._lock.notify_all()
@@ -91,6 +93,7 @@ class InProcessWorkQueue:
     # The worker's side
 
     def start(self) -> None:
+        self._resume()
         for target, name in (
             (self._evaluate_loop, "haven-evaluate"),
             (self._deliver_loop, "haven-deliver"),
@@ -107,6 +110,16 @@ class InProcessWorkQueue:
         for thread in self._threads:
             thread.join(timeout)
 
+    def _resume(self) -> None:
+        """Queue again the posts accepted before a restart and not decided then."""
+        held = self._store.pending_posts()
+        with self._lock:
+            for post, received_at, queue in held:
+                self._pending[post.decision_id()] = post.community
+                self._queues[queue if queue in self._queues else QUEUES[-1]].append(([post], received_at))
+        if held:
+            log.info("embedded.resumed", extra={"count": len(held)})
+
     def _next_posts(self) -> tuple[list[Post], datetime] | None:
         with self._lock:
             while not self._stopping:
@@ -119,13 +132,16 @@ class InProcessWorkQueue:
     def _evaluate_loop(self) -> None:
         while (work := self._next_posts()) is not None:
             posts, received_at = work
+            ids = [p.decision_id() for p in posts]
             try:
                 decided = self._pipeline.decide(posts, received_at)
+                self._store.release_pending(ids)
             except Exception:
+                # Still held in the database: decided at the next start.
                 log.exception("embedded.evaluate_failed", extra={"count": len(posts)})
                 continue
             finally:
-                self.release([p.decision_id() for p in posts])
+                self.release(ids)
             for delivery_id, queue in decided.deliveries:
                 self.deliver([delivery_id], queue=queue)
             if decided.actions and self.dispatch is not None:

@@ -169,3 +169,15 @@ class PlatformActionAttemptRow(Base):
     at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(String(500), default="")
+
+
+class PendingPostRow(Base):
+    """A post the embedded runner accepted and has not decided yet (its text included);
+    deleted once decided, so a restart picks up what a crash left undone."""
+
+    __tablename__ = "pending_posts"
+
+    decision_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(20))
+    post: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from service.domain import Decision
+from service.domain import Decision, Post
 from service.store.records import (
     ApiKey,
     DecisionPage,
@@ -65,6 +65,17 @@ class Store(Protocol):
         cursor: str | None = None,
         limit: int = 50,
     ) -> DecisionPage: ...
+
+    # Posts the embedded runner holds in memory, kept here until decided
+    def hold_pending(self, items: Sequence[tuple[Post, datetime, str]]) -> None:
+        """Keep (post, received at, queue) until `release_pending`; idempotent."""
+        ...
+
+    def release_pending(self, decision_ids: Sequence[str]) -> None: ...
+
+    def pending_posts(self) -> list[tuple[Post, datetime, str]]:
+        """What was held and not released, oldest first (to pick up after a restart)."""
+        ...
 
     # Reviews
     def add_review(self, community: str, decision_id: str, outcome: str, moderator: str, note: str) -> Review | None:

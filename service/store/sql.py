@@ -16,13 +16,14 @@ from sqlalchemy import Engine, Table, and_, create_engine, delete, event, or_, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.domain import Decision
+from service.domain import Decision, Post
 from service.store.models import (
     ApiKeyRow,
     AttemptRow,
     DecisionCategoryRow,
     DecisionRow,
     DeliveryRow,
+    PendingPostRow,
     ReviewRow,
     SubscriptionRow,
 )
@@ -41,6 +42,7 @@ KEY_PREFIX = "hvn_"
 _DECISIONS = cast(Table, DecisionRow.__table__)
 _CATEGORIES = cast(Table, DecisionCategoryRow.__table__)
 _DELIVERIES = cast(Table, DeliveryRow.__table__)
+_PENDING = cast(Table, PendingPostRow.__table__)
 
 
 def hash_key(secret: str) -> str:
@@ -281,6 +283,28 @@ class SqlStore:
             items=[msgspec.convert(r.body, Decision) for r in rows],
             next_cursor=_encode_cursor(rows[-1].decided_at, rows[-1].id) if more else None,
         )
+
+    # Pending posts of the embedded runner
+
+    def hold_pending(self, items: Sequence[tuple[Post, datetime, str]]) -> None:
+        if not items:
+            return
+        rows = [
+            {"decision_id": post.decision_id(), "queue": queue, "post": msgspec.to_builtins(post), "received_at": at}
+            for post, at, queue in items
+        ]
+        with self._session() as session:
+            session.execute(self._insert(_PENDING).on_conflict_do_nothing(index_elements=["decision_id"]), rows)
+
+    def release_pending(self, decision_ids: Sequence[str]) -> None:
+        if decision_ids:
+            with self._session() as session:
+                session.execute(delete(PendingPostRow).where(PendingPostRow.decision_id.in_(decision_ids)))
+
+    def pending_posts(self) -> list[tuple[Post, datetime, str]]:
+        with self._session() as session:
+            rows = session.scalars(select(PendingPostRow).order_by(PendingPostRow.received_at))
+            return [(msgspec.convert(r.post, Post), r.received_at, r.queue) for r in rows]
 
     # Reviews
 
