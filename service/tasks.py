@@ -100,7 +100,6 @@ class WorkerRuntime:
     store: SqlStore
     pipeline: Pipeline
     http: httpx.Client
-    heartbeat: threading.Event
     # The plugins, their host and the platform-action ledger, built as in the API.
     services: Services
 
@@ -121,7 +120,7 @@ class WorkerRuntime:
             actions=services.platform,
         )
         http = httpx.Client(timeout=settings.webhooks.timeout_seconds, follow_redirects=False)
-        return cls(settings, store, pipeline, http, threading.Event(), services)
+        return cls(settings, store, pipeline, http, services)
 
 
 _runtime: WorkerRuntime | None = None
