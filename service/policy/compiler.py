@@ -139,6 +139,7 @@ class PhraseAutomata:
     leet: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)
     # group -> (words, open-ended) of its phrases: tells which groups' hits can overlap.
     shapes: dict[int, set[tuple[int, bool]]] = field(default_factory=dict)
+    shortest: dict[int, int] = field(default_factory=dict)
     compiled_plain: ahocorasick.Automaton | None = None
     compiled_leet: ahocorasick.Automaton | None = None
 
@@ -150,6 +151,7 @@ class PhraseAutomata:
         tail = "" if prefix else " "
         folded = fold_phrase(text)
         self.plain.setdefault(f" {folded}{tail}", []).append((group, prefix))
+        self.shortest[group] = min(self.shortest.get(group, len(folded)), len(folded))
         self.shapes.setdefault(group, set()).add((len(folded.split()), prefix))
         if leet:
             self.leet.setdefault(f" {fold_phrase(text, leet=True)}{tail}", []).append((group, prefix))
@@ -265,21 +267,26 @@ class _Compiler:
         )  # fmt: skip
 
 
-def _triggers(node: Node) -> frozenset[int] | None:
-    """Hits without which this node cannot be true; None when it can be true without any."""
+def _triggers(node: Node, shortest: dict[int, int]) -> frozenset[int] | None:
+    """Hits without which this node cannot be true; None when it can be true without any.
+
+    `shortest` is the length of each phrase group's shortest phrase: a proximity needs both of
+    its lists, so it is indexed by the one less likely to be everywhere ("suicidal", not "i").
+    """
     if isinstance(node, PhraseLeaf):
         return frozenset({node.group})
     if isinstance(node, RegexLeaf):
         return frozenset(node.groups)
     if isinstance(node, NearLeaf):
-        return frozenset({node.first})
+        rarer = node.first if shortest.get(node.first, 0) >= shortest.get(node.second, 0) else node.second
+        return frozenset({rarer})
     if isinstance(node, ThirdPartyLeaf):
         return frozenset({node.details})
     if isinstance(node, ScoreLeaf):
         return frozenset(group for group, _ in node.terms)
     if isinstance(node, PiiLeaf | DomainsLeaf | CounterLeaf):
         return None
-    children = [_triggers(child) for child in node.children]
+    children = [_triggers(child, shortest) for child in node.children]
     if node.op == "any":
         if any(c is None for c in children):
             return None
@@ -342,7 +349,7 @@ def compile_folder(folder: PolicyFolder) -> PolicySet:
                     vetoes=tuple(compiler.node(v) for v in spec.vetoes),
                     verdict=_rule_verdict(spec), actions=tuple(spec.actions),
                     examples=spec.header.examples, file=policy.file, line=spec.line,
-                    triggers=_triggers(match),
+                    triggers=_triggers(match, compiler.automata.shortest),
                 )
             )  # fmt: skip
     assert all(a.kind in ACTION_KINDS for r in rules for a in r.actions)
