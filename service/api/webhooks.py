@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from service.api.auth import requires
 from service.api.problems import Problem, problem_responses
 from service.api.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionOut
 from service.services import Services
-from service.store.records import ApiKey, Subscription
+from service.store.records import ApiKey, DeliveryReport, Subscription
 from service.webhooks.destinations import literal_refusal
 
 
@@ -61,6 +63,23 @@ class WebhookController(Controller):
         if found is None:
             raise Problem(404, "not-found", "no such subscription in your community")
         return _out(found)
+
+    @get(
+        "/{subscription_id:str}/deliveries",
+        responses=problem_responses(401, 403, 404),
+        sync_to_thread=True,
+        summary="The latest deliveries to a subscriber, with every attempt",
+    )
+    def deliveries(
+        self,
+        subscription_id: FromPath[str],
+        request: Request[ApiKey, str, State],
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> list[DeliveryReport]:
+        services: Services = request.app.state.services
+        if services.store.get_subscription(request.user.community, subscription_id) is None:
+            raise Problem(404, "not-found", "no such subscription in your community")
+        return services.store.recent_deliveries(request.user.community, subscription_id, limit)
 
     @delete(
         "/{subscription_id:str}", responses=problem_responses(401, 403, 404), sync_to_thread=True, summary="Unsubscribe"

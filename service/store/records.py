@@ -61,6 +61,25 @@ class Delivery(msgspec.Struct, kw_only=True, frozen=True):
     created_at: datetime
 
 
+class Attempt(msgspec.Struct, kw_only=True, frozen=True):
+    attempt: int
+    at: datetime
+    outcome: str
+    status_code: int | None
+    error: str | None
+
+
+class DeliveryReport(msgspec.Struct, kw_only=True, frozen=True):
+    """A delivery as an operator sees it: what was sent when, and how each attempt went."""
+
+    id: str
+    event_type: str
+    status: str
+    created_at: datetime
+    delivered_at: datetime | None
+    attempts: list[Attempt]
+
+
 class NewDelivery(msgspec.Struct, kw_only=True, frozen=True):
     """An event for one subscriber, before it is stored; its id makes storing it idempotent."""
 

@@ -9,8 +9,10 @@ from typing import Any, Protocol
 from service.domain import Decision, Post
 from service.store.records import (
     ApiKey,
+    Attempt,
     DecisionPage,
     Delivery,
+    DeliveryReport,
     NewDelivery,
     PurgeCounts,
     Review,
@@ -111,7 +113,11 @@ class Store(Protocol):
         """Every attempt is kept; `final` sets the delivery's status from `outcome`."""
         ...
 
-    def delivery_attempts(self, delivery_id: str) -> list[dict[str, Any]]: ...
+    def delivery_attempts(self, delivery_id: str) -> list[Attempt]: ...
+
+    def recent_deliveries(self, community: str, subscription_id: str, limit: int = 50) -> list[DeliveryReport]:
+        """A subscription's latest deliveries, newest first, with every attempt."""
+        ...
 
     # Retention
     def purge(self, before: datetime) -> PurgeCounts: ...

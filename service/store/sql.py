@@ -29,8 +29,10 @@ from service.store.models import (
 )
 from service.store.records import (
     ApiKey,
+    Attempt,
     DecisionPage,
     Delivery,
+    DeliveryReport,
     NewDelivery,
     PurgeCounts,
     Review,
@@ -446,22 +448,47 @@ class SqlStore:
             )
             session.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
 
-    def delivery_attempts(self, delivery_id: str) -> list[dict[str, Any]]:
+    def delivery_attempts(self, delivery_id: str) -> list[Attempt]:
         with self._session() as session:
-            rows = session.scalars(
-                select(AttemptRow)
-                .where(AttemptRow.delivery_id == delivery_id)
-                .order_by(AttemptRow.attempt, AttemptRow.id)
+            return self._attempts(session, [delivery_id])[delivery_id]
+
+    @staticmethod
+    def _attempts(session: Session, delivery_ids: list[str]) -> dict[str, list[Attempt]]:
+        attempts: dict[str, list[Attempt]] = {i: [] for i in delivery_ids}
+        rows = session.scalars(
+            select(AttemptRow)
+            .where(AttemptRow.delivery_id.in_(delivery_ids))
+            .order_by(AttemptRow.attempt, AttemptRow.id)
+        )
+        for row in rows:
+            attempts[row.delivery_id].append(
+                Attempt(
+                    attempt=row.attempt, at=row.at, outcome=row.outcome, status_code=row.status_code, error=row.error
+                )
             )
+        return attempts
+
+    def recent_deliveries(self, community: str, subscription_id: str, limit: int = 50) -> list[DeliveryReport]:
+        with self._session() as session:
+            deliveries = list(
+                session.scalars(
+                    select(DeliveryRow)
+                    .where(DeliveryRow.community == community, DeliveryRow.subscription_id == subscription_id)
+                    .order_by(DeliveryRow.created_at.desc(), DeliveryRow.id)
+                    .limit(limit)
+                )
+            )
+            attempts = self._attempts(session, [d.id for d in deliveries])
             return [
-                {
-                    "attempt": r.attempt,
-                    "at": r.at,
-                    "outcome": r.outcome,
-                    "status_code": r.status_code,
-                    "error": r.error,
-                }
-                for r in rows
+                DeliveryReport(
+                    id=d.id,
+                    event_type=d.event_type,
+                    status=d.status,
+                    created_at=d.created_at,
+                    delivered_at=d.delivered_at,
+                    attempts=attempts[d.id],
+                )
+                for d in deliveries
             ]
 
     # Retention

@@ -125,8 +125,12 @@ def test_failed_delivery_is_retried_and_every_attempt_recorded(
     recorded = wait_until(
         lambda: (rows := store.delivery_attempts(attempts[0].headers["webhook-id"])) and len(rows) == 3 and rows
     )
-    assert [r["outcome"] for r in recorded] == ["retry", "retry", "delivered"]
-    assert [r["status_code"] for r in recorded] == [500, 500, 204]
+    assert [r.outcome for r in recorded] == ["retry", "retry", "delivered"]
+    assert [r.status_code for r in recorded] == [500, 500, 204]
+    subscription_id = api.get("/v1/webhooks").json()[0]["id"]
+    report = api.get(f"/v1/webhooks/{subscription_id}/deliveries").json()
+    assert report[0]["status"] == "delivered"
+    assert [a["status_code"] for a in report[0]["attempts"]] == [500, 500, 204]
 
 
 def test_review_is_recorded_and_emitted_as_an_event(
