@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from service.cli.settings_loading import check_policies, check_schema, load_settings
-from service.queues import QUEUES
+from service.queues import DEFAULT_QUEUE, QUEUES
 
 DEFAULT_THREADS = 4
 
@@ -165,7 +165,7 @@ def _serve_worker_metrics(port: int) -> None:
 def run_scheduler(args: argparse.Namespace) -> int:
     from service.logging import configure_logging
     from service.services import build_services
-    from service.tasks import create_celery_app
+    from service.tasks import PURGE, create_celery_app
 
     settings = load_settings()
     if settings.embedded:
@@ -176,6 +176,8 @@ def run_scheduler(args: argparse.Namespace) -> int:
     schedule = services.platform.schedule() if services.platform is not None else {}
     services.close()
     app = create_celery_app(settings, schedule=schedule)
+    # Retention is enforced at start too, not only an hour after it.
+    app.send_task(PURGE, queue=DEFAULT_QUEUE)
     schedule_file = os.path.join(tempfile.gettempdir(), f"haven-beat-{os.getpid()}")
     beat: Any = app.Beat(loglevel=settings.log.level, schedule=schedule_file)
     beat.run()

@@ -193,11 +193,15 @@ def test_worker_serves_metrics_of_all_its_processes(
     assert "haven_ingest_to_decision_seconds_bucket" in text
 
 
-def test_scheduler_runs_beat_and_needs_redis(service_env: dict[str, str], tmp_path: Path) -> None:
+def test_scheduler_runs_beat_and_purges_at_start(
+    service_env: dict[str, str], worker: WorkerHandle, tmp_path: Path
+) -> None:
     assert run_haven("scheduler", env=haven_env()).returncode == 2
+    purges_before = worker.process.logs().count("retention.purged")
     scheduler = HavenProcess(("scheduler",), service_env, tmp_path / "beat.log").start()
     try:
         wait_until(lambda: "beat: Starting" in scheduler.logs())
+        wait_until(lambda: worker.process.logs().count("retention.purged") > purges_before)
         assert scheduler.process is not None and scheduler.process.poll() is None
     finally:
         scheduler.stop()
