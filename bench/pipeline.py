@@ -249,7 +249,7 @@ def main() -> int:
     parser.add_argument("--pool", default="threads", help="worker pool: threads or prefork")
     parser.add_argument("--rate", type=int, default=100, help="posts/s of the latency run")
     parser.add_argument("--seconds", type=int, default=30, help="length of the latency run")
-    parser.add_argument("--backlog", type=int, default=20_000, help="ordinary posts behind the crises")
+    parser.add_argument("--backlog", type=int, default=40_000, help="ordinary posts behind the crises")
     parser.add_argument("--crises", type=int, default=20, help="crisis posts sent during the backlog")
     args = parser.parse_args()
     results: dict[str, Any] = {}
