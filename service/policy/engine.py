@@ -579,7 +579,15 @@ def evaluate(
 
 
 def is_crisis_prone(policy_set: PolicySet, post: Post) -> bool:
-    """Cheap triage for the request path: could an escalating rule fire on this post?"""
+    """Triage for the request path: would an enforced escalating rule fire on this post?
+
+    Only the escalating rules with a hit are tried, without counter history and without
+    telling quotes apart, so it costs about a scan; posts it picks go to the crisis queue.
+    """
     text, _ = post_text(post)
     scan = _Scan(policy_set, text, _region(post))
-    return any(rule.escalates for rule in _candidates(policy_set, scan))
+    judge = _Judge(scan, post, datetime.min, None, lambda span: True, None)
+    return any(
+        rule.escalates and rule.mode == "enforce" and judge.rule(rule) is not None
+        for rule in _candidates(policy_set, scan)
+    )

@@ -255,10 +255,13 @@ def test_naming_another_member_with_a_private_detail(policy_set: Callable[[str],
     assert fired(judge(rules, post("What I said in group helped me."))) == []
 
 
-def test_crisis_triage_is_cheap_and_conservative(policy_set: Callable[[str], PolicySet]) -> None:
+def test_crisis_triage_sends_ahead_only_what_would_escalate(policy_set: Callable[[str], PolicySet]) -> None:
     rules = policy_set(CRISIS)
     assert rules.is_crisis_prone(post("I want to die"))
     assert not rules.is_crisis_prone(post("had a good day at the pain clinic"))
+    # A denial or a shared crisis line is not sent ahead of the queue.
+    assert not rules.is_crisis_prone(post("I am not suicidal, just venting"))
+    assert not rules.is_crisis_prone(post("If you're feeling suicidal, call or text 988"))
 
 
 # Every code point, lone surrogates included (JSON can carry them).
