@@ -33,15 +33,15 @@ def test_posts_held_by_a_worker_killed_mid_task_are_decided_by_the_next(
     api: httpx.Client, community: str, worker: WorkerHandle, store: SqlStore
 ) -> None:
     worker.process.stop()
+    # The posts wait in Redis before the doomed worker starts, so however slowly the API
+    # answers on a loaded machine, the worker is killed with most of them still unfinished.
+    batches = [
+        api.post("/v1/posts/batch", json={"posts": [a_post(community, HOSTILE) for _ in range(100)]}).json()["items"]
+        for _ in range(10)
+    ]
+    ids = [item["id"] for batch in batches for item in batch]
     doomed = start_worker(worker.env, worker.logs.with_name("doomed.log"), "--concurrency", "1")
     try:
-        batches = [
-            api.post("/v1/posts/batch", json={"posts": [a_post(community, HOSTILE) for _ in range(100)]}).json()[
-                "items"
-            ]
-            for _ in range(10)
-        ]
-        ids = [item["id"] for batch in batches for item in batch]
         wait_until(lambda: store.decided_ids(ids), timeout=120, interval=0.005)
     finally:
         doomed.kill_all()
