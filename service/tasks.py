@@ -169,6 +169,9 @@ def _register_tasks(app: Celery) -> None:
         retry_backoff_max=60,
         retry_jitter=True,
         max_retries=None,
+        # Each app built here registers its own tasks; shared ones would be added to every app
+        # a process builds, which Celery warns about (a warning is an error in the tests).
+        shared=False,
     )
     def evaluate_posts(posts_json: str, received_at: str | list[str]) -> None:
         worker = runtime()
@@ -183,7 +186,7 @@ def _register_tasks(app: Celery) -> None:
             app.send_task(PLATFORM_ACTION, args=[action_id], queue=queue)
         touch_heartbeat(worker.settings)
 
-    @app.task(name=DELIVER_WEBHOOK, bind=True, max_retries=None)  # type: ignore[untyped-decorator]
+    @app.task(name=DELIVER_WEBHOOK, bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
     def deliver_webhook(self: Task[Any, Any], delivery_id: str) -> None:
         worker = runtime()
         hooks = worker.settings.webhooks
@@ -203,7 +206,7 @@ def _register_tasks(app: Celery) -> None:
 
     register_plugin_tasks(app, plugin_runtime)
 
-    @app.task(name=PURGE)  # type: ignore[untyped-decorator]
+    @app.task(name=PURGE, shared=False)  # type: ignore[untyped-decorator]
     def purge() -> None:
         worker = runtime()
         before = datetime.now(UTC) - timedelta(days=worker.settings.privacy.retention_days)

@@ -1,4 +1,4 @@
-"""`haven serve`, `haven worker`, `haven scheduler`, `haven migrate`, `haven health worker`.
+"""`haven serve`, `haven worker`, `haven scheduler`, `haven migrate`, `haven health worker|scheduler`.
 
 Imports stay inside the handlers: `haven worker` must set up multiprocess
 metrics before anything imports prometheus_client.
@@ -14,10 +14,13 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.cli.settings_loading import check_policies, check_schema, load_settings
 from service.queues import DEFAULT_QUEUE, QUEUES
+
+if TYPE_CHECKING:
+    from service.config import Settings
 
 DEFAULT_THREADS = 4
 
@@ -59,7 +62,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     checks = health.add_subparsers(dest="check", required=True, metavar="CHECK")
     worker_check = checks.add_parser("worker", help="exit 0 if the worker's heartbeat is fresh")
     worker_check.add_argument("--max-age", type=float, default=60.0, help="seconds (default 60)")
-    worker_check.set_defaults(handler=run_health_worker)
+    worker_check.set_defaults(handler=run_health_heartbeat, process="worker")
+    scheduler_check = checks.add_parser("scheduler", help="exit 0 if the scheduler's heartbeat is fresh")
+    scheduler_check.add_argument("--max-age", type=float, default=60.0, help="seconds (default 60)")
+    scheduler_check.set_defaults(handler=run_health_heartbeat, process="scheduler")
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -108,7 +114,7 @@ def run_worker(args: argparse.Namespace) -> int:
     check_schema(settings)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="haven-metrics-"))
     from service.logging import configure_logging
-    from service.tasks import create_celery_app, touch_heartbeat
+    from service.tasks import create_celery_app
 
     configure_logging(settings.log.level)
     # A line per task received and succeeded says nothing the decision logs do not.
@@ -121,12 +127,7 @@ def run_worker(args: argparse.Namespace) -> int:
         print(f"haven: unknown queue(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
 
-    def beat() -> None:
-        while True:
-            touch_heartbeat(settings)
-            time.sleep(settings.worker.heartbeat_seconds)
-
-    threading.Thread(target=beat, name="haven-heartbeat", daemon=True).start()
+    _start_heartbeat(settings)
     if settings.worker.metrics_port:
         _serve_worker_metrics(settings.worker.metrics_port)
     argv = [
@@ -162,6 +163,19 @@ def _serve_worker_metrics(port: int) -> None:
     start_http_server(port, registry=registry)
 
 
+def _start_heartbeat(settings: Settings) -> None:
+    """Touch the heartbeat file while this process lives; `haven health` reads its age, so
+    Kubernetes liveness needs neither `celery inspect ping` nor a broker round trip."""
+    from service.tasks import touch_heartbeat
+
+    def beat() -> None:
+        while True:
+            touch_heartbeat(settings)
+            time.sleep(settings.worker.heartbeat_seconds)
+
+    threading.Thread(target=beat, name="haven-heartbeat", daemon=True).start()
+
+
 def run_scheduler(args: argparse.Namespace) -> int:
     from service.logging import configure_logging
     from service.services import build_services
@@ -176,6 +190,7 @@ def run_scheduler(args: argparse.Namespace) -> int:
     schedule = services.platform.schedule() if services.platform is not None else {}
     services.close()
     app = create_celery_app(settings, schedule=schedule)
+    _start_heartbeat(settings)
     # Retention is enforced at start too, not only an hour after it.
     app.send_task(PURGE, queue=DEFAULT_QUEUE)
     schedule_file = os.path.join(tempfile.gettempdir(), f"haven-beat-{os.getpid()}")
@@ -198,15 +213,15 @@ def run_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_health_worker(args: argparse.Namespace) -> int:
+def run_health_heartbeat(args: argparse.Namespace) -> int:
     settings = load_settings()
     path = settings.worker.heartbeat_file
     try:
         age = time.time() - path.stat().st_mtime
     except FileNotFoundError:
-        print(f"haven: no worker heartbeat at {path}", file=sys.stderr)
+        print(f"haven: no {args.process} heartbeat at {path}", file=sys.stderr)
         return 1
     if age > args.max_age:
-        print(f"haven: worker heartbeat is {age:.0f}s old (limit {args.max_age:.0f}s)", file=sys.stderr)
+        print(f"haven: {args.process} heartbeat is {age:.0f}s old (limit {args.max_age:.0f}s)", file=sys.stderr)
         return 1
     return 0

@@ -155,17 +155,17 @@ class CeleryDispatch:
 
 
 def register_plugin_tasks(app: Celery, runtime: Callable[[], PluginRuntime]) -> None:
-    @app.task(name=PLATFORM_ACTION, bind=True, max_retries=None)  # type: ignore[untyped-decorator]
+    @app.task(name=PLATFORM_ACTION, bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
     def platform_action(self: Task[Any, Any], action_id: str) -> None:
         attempted = runtime().run_action(action_id)
         if attempted.outcome == "retry":
             raise self.retry(countdown=attempted.retry_after)
 
-    @app.task(name=PLUGIN_REVIEW)  # type: ignore[untyped-decorator]
+    @app.task(name=PLUGIN_REVIEW, shared=False)  # type: ignore[untyped-decorator]
     def plugin_review(community: str, decision_id: str, outcome: str, moderator: str) -> None:
         runtime().run_review(community, decision_id, outcome, moderator)
 
-    @app.task(name=PLUGIN_PERIODIC)  # type: ignore[untyped-decorator]
+    @app.task(name=PLUGIN_PERIODIC, shared=False)  # type: ignore[untyped-decorator]
     def plugin_periodic(plugin: str, task: str) -> None:
         runtime().run_periodic(plugin, task)
 

@@ -99,6 +99,9 @@ def test_haven_containers_probe_and_run_the_agreed_commands(rendered: dict[str, 
         assert "readinessProbe" not in container
     scheduler = one(rendered, "defaults", "Deployment", "rel-haven-scheduler")
     assert pod_spec(scheduler)["containers"][0]["args"] == ["scheduler"]
+    assert pod_spec(scheduler)["containers"][0]["livenessProbe"]["exec"]["command"] == [
+        "haven", "health", "scheduler", "--max-age", "60",
+    ]
     assert scheduler["spec"]["replicas"] == 1
     assert scheduler["spec"]["strategy"] == {"type": "Recreate"}
 

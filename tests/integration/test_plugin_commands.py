@@ -122,10 +122,20 @@ def test_scheduler_beat_schedule_has_the_plugins_periodic_tasks(
 
 def test_scheduler_sends_the_plugins_periodic_task_when_due(tmp_path: Path, redis_url: str, postgres_url: str) -> None:
     prefix = new_key_prefix()
-    env = haven_env(HAVEN_REDIS_URL=redis_url, HAVEN_REDIS_KEY_PREFIX=prefix, HAVEN_DATABASE_URL=postgres_url, **REDDIT)
+    heartbeat = tmp_path / "scheduler.alive"
+    env = haven_env(
+        HAVEN_REDIS_URL=redis_url,
+        HAVEN_REDIS_KEY_PREFIX=prefix,
+        HAVEN_DATABASE_URL=postgres_url,
+        HAVEN_WORKER_HEARTBEAT_FILE=str(heartbeat),
+        **REDDIT,
+    )
+    assert run_haven("health", "scheduler", env=env).returncode == 1  # not started yet
     scheduler = HavenProcess(("scheduler",), env, tmp_path / "scheduler.log").start()
     try:
         wait_until(lambda: "Sending due task plugin-reddit-poll (haven.plugin_periodic)" in scheduler.logs())
+        # Its liveness probe: the heartbeat the scheduler keeps fresh while it runs.
+        assert run_haven("health", "scheduler", "--max-age", "30", env=env).returncode == 0
     finally:
         scheduler.stop()
         delete_keys(redis_url, prefix)
