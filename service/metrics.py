@@ -35,6 +35,12 @@ RULE_MATCHES = Counter(
     "Rule matches in decisions, by policy, rule, category and mode (enforce or shadow).",
     ["policy", "rule", "category", "mode"],
 )
+REVIEWS = Counter(
+    "haven_reviews_total",
+    "Moderators' reviews of decisions, by outcome (upheld or overturned) and by each enforced "
+    "rule the decision matched: the overturned share of a rule is how often it misfires.",
+    ["outcome", "policy", "rule"],
+)
 EVALUATION_SECONDS = Histogram(
     "haven_evaluation_seconds", "Time the engine spent on one post.", buckets=LATENCY_BUCKETS
 )
@@ -70,6 +76,11 @@ def observe_decision(decision: Decision) -> None:
     received, decided = decision.timings.received_at, decision.timings.decided_at
     if received is not None and decided is not None:
         INGEST_TO_DECISION.observe(max((decided - received).total_seconds(), 0.0))
+
+
+def observe_review(decision: Decision, outcome: str) -> None:
+    for match in decision.matches:
+        REVIEWS.labels(outcome=outcome, policy=match.policy, rule=match.rule).inc()
 
 
 def exposition() -> tuple[bytes, str]:

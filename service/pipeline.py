@@ -234,6 +234,9 @@ def record_review(
     review = store.add_review(community, decision_id, outcome, moderator, note)
     if review is None:
         return None
+    stored = store.get_decision(community, decision_id)
+    if stored is not None:
+        metrics.observe_review(stored.decision, outcome)
     deliveries = deliveries_for(
         store.list_subscriptions(community), [review_event(review, community)], event_key=review.id
     )

@@ -149,6 +149,12 @@ def test_review_is_recorded_and_emitted_as_an_event(
     assert event.verified
     assert event.payload["type"] == "review.recorded"
     assert event.payload["data"]["decision_id"] == held["id"]
+    # Policy authors see which rules misfire: overturned reviews counted by rule.
+    rules = [(m["policy"], m["rule"]) for m in decided(api, held["id"])["decision"]["matches"]]
+    assert rules
+    text = httpx.get(str(api.base_url).rstrip("/") + "/metrics").text
+    for policy, rule in rules:
+        assert f'haven_reviews_total{{outcome="overturned",policy="{policy}",rule="{rule}"}}' in text
 
 
 def test_decisions_list_filters_by_verdict_and_category_and_pages_by_cursor(api: httpx.Client, community: str) -> None:
