@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from service.domain import (
-    SEVERITY_RANK,
-    Action,
     Decision,
     Evidence,
     Field,
@@ -23,6 +20,7 @@ from service.domain import (
     PostRef,
     Verdict,
 )
+from service.policy.actions import merge_actions
 from service.policy.compiler import (
     Combinator,
     CompiledRule,
@@ -39,159 +37,14 @@ from service.policy.compiler import (
     ThirdPartyLeaf,
 )
 from service.policy.counters import CounterStore
-from service.policy.normalise import NormalisedText, normalise, word_view
-from service.policy.pii import DETECTORS, url_host
-from service.policy.schema import ACTION_TARGETS, WhenSpec
+from service.policy.pii import url_host
+from service.policy.scan import Span, TextScan
+from service.policy.schema import WhenSpec
 from service.policy.templates import locale_parts
 
-Span = tuple[int, int]
 Hit = tuple[int, int, str]  # start, end (folded text), matcher label
 SNIPPET_LIMIT = 280
-_MAX_HITS_PER_PATTERN = 20
-_WORD = re.compile(r"\w+(?:'\w+)*")
 _SENTENCE_BREAK = re.compile(r"[.!?;]")
-_LEET_CHARACTER = re.compile(r"[013457@$|+!]")
-
-
-def _has_leet_in_a_word(text: str) -> bool:
-    """A digit or symbol touching a letter, as in "k1ll" or "d!e" ("!" only before one)."""
-    for found in _LEET_CHARACTER.finditer(text):
-        at = found.start()
-        if at + 1 < len(text) and text[at + 1].isalpha():
-            return True
-        if at > 0 and text[at - 1].isalpha() and found.group() != "!":
-            return True
-    return False
-# Capitalised words that are not someone's name.
-_NOT_NAMES = frozenset(
-    (  # noqa: SIM905 -- a word list reads better as prose
-        "i i'm i've i'd i'll im ive mom mum dad god jesus lord monday tuesday wednesday thursday "
-        "friday saturday sunday january february march april may june july august september "
-        "october november december english reddit discourse slack facebook instagram aa na "
-        "dr doctor my the a an and but so he she they we you it this that what when why how "
-        "ok okay thanks hi hey hello"
-    ).split()
-)
-
-
-class _Scan:
-    """Everything found in one text: folded once, searched once, shared by every rule."""
-
-    def __init__(self, policy_set: PolicySet, text: str, region: str) -> None:
-        self.policy_set = policy_set
-        self.norm: NormalisedText = normalise(text)
-        self.region = region
-        self.groups: dict[int, list[Span]] = {}
-        self._words: list[Span] | None = None
-        self._word_starts: list[int] = []
-        self._pii: dict[str, list[Span]] = {}
-        self._search_phrases()
-        self._search_patterns()
-
-    @staticmethod
-    def _collect(automaton: Any, view: str, found: dict[int, list[Span]]) -> None:
-        """Hits of whole words and phrases, in folded-text offsets (the view is padded by one)."""
-        if automaton is None:
-            return
-        size = len(view)
-        for end_index, (length, whole, prefixed) in automaton.iter(view):
-            start = end_index - length + 1  # the key's leading space; the phrase starts one later
-            if whole:
-                span = (start, end_index - 1)
-                for group in whole:
-                    if group in found:
-                        found[group].append(span)
-                    else:
-                        found[group] = [span]
-            if prefixed:
-                end = end_index + 1
-                while end < size and view[end] != " ":
-                    end += 1
-                for group in prefixed:
-                    found.setdefault(group, []).append((start, end - 1))
-
-    def _search_phrases(self) -> None:
-        automata = self.policy_set.automata
-        found: dict[int, list[Span]] = {}
-        self._collect(automata.compiled_plain, word_view(self.norm.text), found)
-        # Leetspeak puts digits and symbols inside words ("k1ll", "d!e"); a text without any
-        # gives the leet pass nothing the plain pass has not found.
-        if automata.compiled_leet is not None and _has_leet_in_a_word(self.norm.text):
-            self._collect(automata.compiled_leet, word_view(self.norm.leet), found)
-            unordered: Iterable[int] = found
-        else:
-            unordered = self.policy_set.overlapping_groups.intersection(found)
-        for group in unordered:
-            spans = found[group]
-            if len(spans) > 1:
-                # Hits arrive by end; overlapping phrases and the leet pass can repeat or reorder.
-                spans[:] = sorted(set(spans))
-        self.groups = found
-
-    def _search_patterns(self) -> None:
-        if not self.policy_set.regex_sets:
-            return
-        # RE2 works on UTF-8: encode once, rather than once per set and pattern inside the
-        # wrapper. Byte offsets are character offsets when the text is ASCII; otherwise the
-        # few spans found are mapped back.
-        text = self.norm.text
-        data = text.encode("utf-8", "surrogatepass")
-        is_ascii = len(data) == len(text)
-        sets = self.policy_set.regex_sets
-        matched = [groups[i] for pattern_set, groups in sets for i in pattern_set.Match(data) or ()]
-        for group in matched:
-            spans = []
-            for found in self.policy_set.regex_patterns[group].finditer(data):
-                start, end = found.start(), found.end()
-                if end > start:
-                    if not is_ascii:
-                        start = len(data[:start].decode("utf-8", "ignore"))
-                        end = len(data[:end].decode("utf-8", "ignore"))
-                    spans.append((start, end))
-                if len(spans) >= _MAX_HITS_PER_PATTERN:
-                    break
-            if spans:
-                self.groups[group] = spans
-
-    @property
-    def words(self) -> list[Span]:
-        if self._words is None:
-            self._words = [m.span() for m in _WORD.finditer(self.norm.text)]
-            self._word_starts = [s for s, _ in self._words]
-        return self._words
-
-    def word_index(self, position: int) -> int:
-        """How many words start before `position`."""
-        if self._words is None:
-            _ = self.words
-        return bisect.bisect_left(self._word_starts, position)
-
-    def words_between(self, left: int, right: int) -> int:
-        """How many words start at or after `left` and before `right`."""
-        if right <= left:
-            return 0
-        if self._words is None:
-            _ = self.words
-        return bisect.bisect_left(self._word_starts, right) - bisect.bisect_left(self._word_starts, left)
-
-    def pii(self, kind: str) -> list[Span]:
-        if kind not in self._pii:
-            self._pii[kind] = DETECTORS[kind](self.norm.text, self.region)
-        return self._pii[kind]
-
-    def is_name_at(self, span: Span) -> bool:
-        start, end = span
-        token = self.norm.text[start:end]
-        if token.startswith(("@", "u/")):
-            return True
-        if token in _NOT_NAMES or not token.replace("'", "").isalpha():
-            return False
-        original = self.norm.original
-        orig_start, _ = self.norm.original_span(start, end)
-        if orig_start >= len(original) or not original[orig_start].isupper():
-            return False
-        before = original[:orig_start].rstrip()
-        return bool(before) and before[-1] not in ".!?:\n\"'"
 
 
 class _Judge:
@@ -199,7 +52,7 @@ class _Judge:
 
     def __init__(
         self,
-        scan: _Scan,
+        scan: TextScan,
         post: Post,
         now: datetime,
         counters: CounterStore | None,
@@ -440,7 +293,7 @@ def _quoted_ranges(post: Post, body_start: int) -> list[Span]:
 
 
 class _Evidence:
-    def __init__(self, post: Post, scan: _Scan, body_start: int) -> None:
+    def __init__(self, post: Post, scan: TextScan, body_start: int) -> None:
         self.post = post
         self.scan = scan
         self.body_start = body_start
@@ -474,38 +327,7 @@ def _match(rule: CompiledRule, evidence: list[Evidence], mode: str) -> Match:
     )  # fmt: skip
 
 
-_PRIORITY = {"normal": 0, "high": 1, "urgent": 2}
-
-
-def merge_actions(policy_set: PolicySet, post: Post, matched: list[tuple[CompiledRule, Match]]) -> list[Action]:
-    """One action per kind (and template or label), strongest first; see the language reference."""
-    ordered = sorted(matched, key=lambda pair: (-SEVERITY_RANK[pair[0].severity], pair[0].index))
-    merged: dict[tuple[str, str], Action] = {}
-    for rule, _ in ordered:
-        for spec in rule.actions:
-            params = dict(spec.params)
-            key = (spec.kind, str(params.get("template") or params.get("name") or ""))
-            existing = merged.get(key)
-            if existing is not None:
-                existing.rules.append(rule.qualified_id)
-                if spec.kind == "escalate" and _PRIORITY[params["priority"]] > _PRIORITY[existing.params["priority"]]:
-                    existing.params["priority"] = params["priority"]
-                continue
-            if "template" in params:
-                params["text"] = policy_set.templates.render(
-                    params["template"], post.locale,
-                    guideline=rule.description or rule.category, community=post.community,
-                )  # fmt: skip
-            target = ACTION_TARGETS[spec.kind]
-            if spec.kind == "reply" and params.get("private"):
-                target = "author"
-            merged[key] = Action(kind=spec.kind, params=params, target=target, rules=[rule.qualified_id])
-    kinds = {kind for kind, _ in merged}
-    subsumed = {"hold", "flag_for_review"} if "remove" in kinds else {"flag_for_review"} if "hold" in kinds else set()
-    return [a for (kind, _), a in merged.items() if kind not in subsumed]
-
-
-def _candidates(policy_set: PolicySet, scan: _Scan) -> list[CompiledRule]:
+def _candidates(policy_set: PolicySet, scan: TextScan) -> list[CompiledRule]:
     indexes = set(policy_set.always_rules)
     for group in scan.groups:
         indexes.update(policy_set.rules_by_trigger.get(group, ()))
@@ -528,7 +350,7 @@ def evaluate(
 ) -> Decision:
     """The decision for `post`; never raises on any text."""
     text, body_start = post_text(post)
-    scan = _Scan(policy_set, text, _region(post))
+    scan = TextScan(policy_set, text, _region(post))
     quoted = _quoted_ranges(post, body_start)
 
     def own(span: Span) -> bool:
@@ -585,7 +407,7 @@ def is_crisis_prone(policy_set: PolicySet, post: Post) -> bool:
     telling quotes apart, so it costs about a scan; posts it picks go to the crisis queue.
     """
     text, _ = post_text(post)
-    scan = _Scan(policy_set, text, _region(post))
+    scan = TextScan(policy_set, text, _region(post))
     judge = _Judge(scan, post, datetime.min, None, lambda span: True, None)
     return any(
         rule.escalates and rule.mode == "enforce" and judge.rule(rule) is not None
