@@ -17,9 +17,19 @@ def _refusal(address: str, allow_private: bool) -> str | None:
     return None
 
 
+def _host(url: str) -> str | None:
+    """The URL's host, or None when it does not parse (e.g. `http://[::1`)."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return None
+
+
 def literal_refusal(url: str, *, allow_private: bool) -> str | None:
     """Why a URL naming an IP address may not be subscribed; None for host names."""
-    host = urlsplit(url).hostname or ""
+    host = _host(url)
+    if host is None:
+        return "the URL's host does not parse"
     try:
         return _refusal(host, allow_private)
     except ValueError:
@@ -29,7 +39,9 @@ def literal_refusal(url: str, *, allow_private: bool) -> str | None:
 def destination_refusal(url: str, *, allow_private: bool) -> str | None:
     """Why Haven will not send to this URL now (every address its host resolves to is
     checked), or None. A host that does not resolve is left to fail as a delivery."""
-    host = urlsplit(url).hostname or ""
+    host = _host(url)
+    if host is None:
+        return "the URL's host does not parse"
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):

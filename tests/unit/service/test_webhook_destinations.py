@@ -3,6 +3,8 @@ when the operator allows it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar.testing import TestClient
 
 from service.webhooks.destinations import destination_refusal, literal_refusal
@@ -25,13 +27,29 @@ def test_host_names_are_checked_only_when_delivering() -> None:
     assert literal_refusal("https://hooks.example.org/haven", allow_private=False) is None
 
 
-def test_subscribing_a_link_local_url_is_refused_with_422(client: TestClient) -> None:  # type: ignore[type-arg]
+def _subscribe(client: TestClient, url: str) -> Any:  # type: ignore[type-arg]
     store = client.app.state["services"].store
     secret, _ = store.create_api_key("group", ["admin"])
-    refused = client.post(
+    return client.post(
         "/v1/webhooks",
-        json={"url": "http://169.254.169.254/", "event_types": ["decision.created"]},
+        json={"url": url, "event_types": ["decision.created"]},
         headers={"authorization": f"Bearer {secret}"},
     )
+
+
+def test_subscribing_a_link_local_url_is_refused_with_422(client: TestClient) -> None:  # type: ignore[type-arg]
+    refused = _subscribe(client, "http://169.254.169.254/")
     assert refused.status_code == 422
+    assert refused.json()["pointer"] == "/url"
+
+
+def test_a_url_whose_host_does_not_parse_is_refused_not_raised() -> None:
+    for url in ("http://[::1/hook", "http://[not-an-address]/hook"):
+        assert literal_refusal(url, allow_private=True)
+        assert destination_refusal(url, allow_private=True)
+
+
+def test_subscribing_an_unparsable_url_is_refused_with_422(client: TestClient) -> None:  # type: ignore[type-arg]
+    refused = _subscribe(client, "http://[::1/hook")
+    assert refused.status_code == 422, refused.text
     assert refused.json()["pointer"] == "/url"
