@@ -1,8 +1,9 @@
 """Embedded mode: the queue, the worker and the webhook sender inside the API process.
 
 For trying Haven on one machine with no Redis: evaluation still happens off
-the request path, crisis posts first, but work waiting in memory is lost if
-the process dies. Production runs `CeleryWorkQueue` and `haven worker`.
+the request path, crisis posts first. Accepted posts are held in the database
+until decided and picked up again at the next start; webhook retries waiting
+in memory are not. Production runs `CeleryWorkQueue` and `haven worker`.
 """
 
 from __future__ import annotations
