@@ -147,7 +147,7 @@ class RedditActions:
             self._post("/api/report/", {"id": fullname, "reason": reason})
             return ActionResult("done", "reported", platform_ref=fullname)
         if kind == "reply" and not action.params.get("private"):
-            return self._public_reply(action, fullname)
+            return self._public_reply(decision, action, fullname)
         subreddit = self.subreddit(decision)
         if subreddit is None:
             return ActionResult("failed", "cannot tell the subreddit of this post")
@@ -167,20 +167,26 @@ class RedditActions:
         )
         return ActionResult("done", "modmail sent to the author", platform_ref=ref)
 
-    def _public_reply(self, action: Action, fullname: str) -> ActionResult:
+    def _public_reply(self, decision: Decision, action: Action, fullname: str) -> ActionResult:
         text = str(action.params.get("text") or "")
         if not text:
             return ActionResult("failed", "no text to reply with")
-        response = self._post("/api/comment/", {"thing_id": fullname, "text": text})
-        body = response.get("json", {}) if isinstance(response, dict) else {}
-        errors = body.get("errors") or []
-        if errors:
-            codes = ",".join(str(e[0]) for e in errors if isinstance(e, list) and e)
-            return ActionResult("failed", f"Reddit refused the reply: {codes}")
-        things = (body.get("data") or {}).get("things") or []
-        name = things[0]["data"].get("name") if things and isinstance(things[0].get("data"), dict) else None
+        # The reply is kept as soon as Reddit has it: when distinguishing it fails and the task
+        # retries, the retry distinguishes that reply instead of posting a second one.
+        posted_key = f"reddit:replied:{self._done_key(decision, action)}"
+        name = self.kv.get(posted_key)
         if not name:
-            return ActionResult("failed", "Reddit did not return the reply")
+            response = self._post("/api/comment/", {"thing_id": fullname, "text": text})
+            body = response.get("json", {}) if isinstance(response, dict) else {}
+            errors = body.get("errors") or []
+            if errors:
+                codes = ",".join(str(e[0]) for e in errors if isinstance(e, list) and e)
+                return ActionResult("failed", f"Reddit refused the reply: {codes}")
+            things = (body.get("data") or {}).get("things") or []
+            name = things[0]["data"].get("name") if things and isinstance(things[0].get("data"), dict) else None
+            if not name:
+                return ActionResult("failed", "Reddit did not return the reply")
+            self.kv.set(posted_key, str(name), ttl_seconds=DONE_TTL)
         self._post("/api/distinguish/", {"id": str(name), "how": "yes"})
         return ActionResult("done", "replied as a distinguished moderator comment", platform_ref=str(name))
 

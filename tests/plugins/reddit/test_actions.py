@@ -225,3 +225,22 @@ def test_logs_carry_ids_only(
         rendered = record.getMessage() + " " + repr(record.__dict__)
         for secret in (text, "goodbye everyone", "test-access-token", "test-password", "test-client-secret"):
             assert secret not in rendered
+
+
+def test_a_reply_whose_distinguish_failed_is_not_posted_again_on_retry(
+    reddit: Reddit, make_plugin: PluginFactory, host: RecordingHost, house_rules: PolicySet
+) -> None:
+    plugin = make_plugin(initial_backlog="0")
+    heated = judge(house_rules, poll_one(reddit, plugin, host, "shut up and listen"))
+    reply = next(a for a in heated.actions if a.kind == "reply")
+    reddit.inject("/api/distinguish/", 503, times=4)  # the client's own retries run out
+
+    first = plugin.execute(heated, reply)
+    assert (first.status, first.retryable) == ("failed", True)
+
+    again = plugin.execute(heated, reply)  # the task's retry
+
+    assert again.status == "done"
+    assert len(reddit.api_requests("/api/comment/")) == 1
+    assert [r.status for r in reddit.api_requests("/api/distinguish/")] == [503, 503, 503, 503, 200]
+    assert reddit.unmatched == []
