@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("haven.embedded")
 
 PURGE_EVERY_SECONDS = 3600.0
+# Pause before posts whose evaluation failed (database away) are tried again.
+RETRY_SECONDS = 1.0
 
 
 class InProcessWorkQueue:
@@ -121,28 +123,31 @@ class InProcessWorkQueue:
         if held:
             log.info("embedded.resumed", extra={"count": len(held)})
 
-    def _next_posts(self) -> tuple[list[Post], datetime] | None:
+    def _next_posts(self) -> tuple[str, list[Post], datetime] | None:
         with self._lock:
             while not self._stopping:
                 for name in QUEUES:  # crisis first
                     if self._queues[name]:
-                        return self._queues[name].popleft()
+                        return (name, *self._queues[name].popleft())
                 self._lock.wait()
             return None
 
     def _evaluate_loop(self) -> None:
         while (work := self._next_posts()) is not None:
-            posts, received_at = work
+            queue, posts, received_at = work
             ids = [p.decision_id() for p in posts]
             try:
                 decided = self._pipeline.decide(posts, received_at)
                 self._store.release_pending(ids)
             except Exception:
-                # Still held in the database: decided at the next start.
+                # As a Celery task would, tried again for as long as it takes; meanwhile the
+                # posts stay pending (GET answers so) and held in the database for a restart.
                 log.exception("embedded.evaluate_failed", extra={"count": len(posts)})
+                with self._lock:
+                    if not self._lock.wait_for(lambda: self._stopping, RETRY_SECONDS):
+                        self._queues[queue].append((posts, received_at))
                 continue
-            finally:
-                self.release(ids)
+            self.release(ids)
             for delivery_id, queue in decided.deliveries:
                 self.deliver([delivery_id], queue=queue)
             if decided.actions and self.dispatch is not None:

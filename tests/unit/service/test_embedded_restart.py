@@ -1,16 +1,19 @@
 """Embedded mode: posts accepted but not decided when the process stopped are decided
-after it starts again."""
+after it starts again, and posts whose evaluation failed are tried again meanwhile."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
+from service import embedded
 from service.app import create_app
 from service.config import Settings
-from service.services import build_services
+from service.services import Services, build_services
 from tests.unit.service.conftest import TEST_POLICIES
 
 
@@ -37,3 +40,32 @@ def test_posts_accepted_before_a_stop_are_decided_after_the_next_start(tmp_path:
         assert found["decision"]["verdict"] == "hold"
     assert restarted.store.pending_posts() == []
     restarted.store.dispose()
+
+
+def test_posts_whose_evaluation_fails_stay_pending_and_are_tried_again(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+    auth: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedded, "RETRY_SECONDS", 0.05)
+    pipeline = services.work._pipeline  # type: ignore[attr-defined]
+    decide = pipeline.decide
+    failures: list[int] = []
+
+    def database_away_twice(*args: Any, **kwargs: Any) -> Any:
+        if len(failures) < 2:
+            failures.append(1)
+            raise OSError("database away")
+        return decide(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "decide", database_away_twice)
+    post = {"platform": "f", "community": "group", "external_id": "1", "author": {"id": "a"}, "body": "you idiot"}
+    url = client.post("/v1/posts", json=post, headers=auth).json()["url"]
+    deadline = time.monotonic() + 10
+    while (found := client.get(url, headers=auth)).json().get("status") != "decided":
+        assert found.status_code == 200, found.text
+        assert time.monotonic() < deadline, found.text
+        time.sleep(0.02)
+    assert len(failures) == 2
+    assert services.store.pending_posts() == []
