@@ -32,6 +32,7 @@ from plugins.discourse.client import AdminClient, ApiResponse, RateLimited
 from plugins.discourse.config import DiscourseSettings
 from plugins.discourse.normalise import PostContext
 from service.domain import Action, Decision
+from service.plugins.ledger import action_key
 from service.plugins.protocol import ActionResult, KeyValue
 
 log = logging.getLogger("haven.plugins.discourse")
@@ -50,9 +51,8 @@ def context_key(external_id: str) -> str:
     return f"discourse:post:{external_id}"
 
 
-def done_key(decision_id: str, action: Action) -> str:
-    detail = action.params.get("template") or action.params.get("name") or ""
-    return f"discourse:done:{decision_id}:{action.kind}:{detail}"
+def done_key(decision: Decision, action: Action) -> str:
+    return f"discourse:done:{action_key(decision, action)}"
 
 
 class ActionFailed(Exception):
@@ -113,7 +113,7 @@ class ActionRunner:
             return ActionResult("unsupported", f"Discourse cannot carry out {action.kind}")
         if decision.mode == "shadow":
             return ActionResult("skipped", "shadow decision")
-        key = done_key(decision.id, action)
+        key = done_key(decision, action)
         previous = self.kv.get(key)
         if previous is not None:
             return ActionResult("done", "already done", platform_ref=json.loads(previous).get("ref"))
@@ -136,12 +136,12 @@ class ActionRunner:
         """Undo, for an overturned decision, what was done and can be undone; returns what was undone."""
         undone: list[str] = []
         for action in decision.actions:
-            if self.kv.get(done_key(decision.id, action)) is None:
+            if self.kv.get(done_key(decision, action)) is None:
                 continue
             try:
                 if self._undo_one(decision, action):
                     undone.append(action.kind)
-                    self.kv.delete(done_key(decision.id, action))
+                    self.kv.delete(done_key(decision, action))
             except (ActionFailed, RateLimited, httpx.HTTPError):
                 log.warning("discourse.undo.failed", extra={"decision": decision.id, "action": action.kind})
         return undone

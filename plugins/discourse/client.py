@@ -122,11 +122,9 @@ class AdminClient:
         limiter: RateLimiter,
         max_wait_seconds: float = 10.0,
         timeout_seconds: float = 10.0,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.limiter = limiter
         self.max_wait_seconds = max_wait_seconds
-        self._sleep = sleep
         self._http = httpx.Client(
             base_url=base_url,
             headers={"Api-Key": api_key, "Api-Username": api_username, "Accept": "application/json"},

@@ -21,6 +21,7 @@ from plugins.slack.normalise import (
 from plugins.slack.settings import SlackSettings
 from plugins.slack.web import SlackReply, SlackWeb
 from service.domain import Action, Decision
+from service.plugins.ledger import action_key
 from service.plugins.protocol import ActionResult, PeriodicTask, PluginHost
 
 log = logging.getLogger("haven.plugins.slack")
@@ -231,8 +232,7 @@ class SlackPlugin:
     # call, before Haven recorded it) does not send it twice.
 
     def _sent_key(self, decision: Decision, action: Action) -> str:
-        name = str(action.params.get("template") or action.params.get("name") or "")
-        return f"slack:sent:{decision.id}:{action.kind}:{name}"
+        return f"slack:sent:{action_key(decision, action)}"
 
     def _sent(self, decision: Decision, action: Action) -> ActionResult | None:
         ref = self.host.kv.get(self._sent_key(decision, action))

@@ -94,7 +94,6 @@ def test_a_long_retry_after_is_a_retryable_failure_without_waiting(
         settings.api_username,
         limiter=limiter,
         max_wait_seconds=5,
-        sleep=clock.sleep,
     )
     plugin = DiscoursePlugin(settings, host, client)
     try:
