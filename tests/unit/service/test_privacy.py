@@ -69,9 +69,18 @@ def test_log_lines_carry_allowed_ids_only() -> None:
     from service.logging import JsonFormatter
 
     record = logging.LogRecord("haven", logging.INFO, __file__, 1, "posts.accepted", None, None)
-    record.__dict__.update(communities=["g"], decision_id="d-1", body=PRIVATE, secret="whsec_x")
+    record.__dict__.update(
+        communities=["g"],
+        decision_id="d-1",
+        body=PRIVATE,
+        secret="whsec_x",
+        # Connection URLs carry passwords: no field of that name is written.
+        database="postgresql://haven:pw@db/haven",
+        broker="redis://:pw@redis:6379/0",
+    )
     line = json.loads(JsonFormatter().format(record))
     assert line["communities"] == ["g"]
     assert line["decision_id"] == "d-1"
     assert "body" not in line
     assert "secret" not in line
+    assert "pw@" not in json.dumps(line)
