@@ -85,8 +85,7 @@ def run_serve(args: argparse.Namespace) -> int:
     log = logging.getLogger("haven")
     if settings.embedded:
         print(
-            f"haven: running embedded: SQLite database "
-            f"{settings.database.url or settings.database.embedded_path}, evaluation in-process; "
+            f"haven: running embedded: {embedded_database(settings)}, evaluation in-process; "
             "set HAVEN_REDIS_URL and HAVEN_DATABASE_URL to run with Redis, Celery workers "
             "and PostgreSQL",
             file=sys.stderr,
@@ -104,6 +103,15 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     uvicorn.run(create_app(settings, services), host=host, port=port, log_config=None)
     return 0
+
+
+def embedded_database(settings: Settings) -> str:
+    """The database an embedded `haven serve` uses, as printed at start: never its password."""
+    if settings.database.url is None:
+        return f"SQLite database {settings.database.embedded_path}"
+    from sqlalchemy.engine import make_url
+
+    return "database " + make_url(settings.database.url).render_as_string(hide_password=True)
 
 
 def run_worker(args: argparse.Namespace) -> int:

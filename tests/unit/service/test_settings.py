@@ -65,3 +65,14 @@ def test_every_setting_is_documented_in_operations_md() -> None:
     for variable, _, description in documented_variables():
         assert description, f"{variable} has no docstring"
         assert f"`{variable}`" in text, f"{variable} is missing from docs/operations.md"
+
+
+def test_the_embedded_start_line_names_the_database_without_its_password(tmp_path: Path) -> None:
+    from service.cli.service_commands import embedded_database
+
+    default = Settings.from_env({"HAVEN_EMBEDDED_DB_PATH": str(tmp_path / "h.db")})
+    assert embedded_database(default) == f"SQLite database {tmp_path / 'h.db'}"
+    given = Settings.from_env({"HAVEN_DATABASE_URL": "postgresql://haven:s3cret@db:5432/haven"})
+    shown = embedded_database(given)
+    assert "s3cret" not in shown
+    assert "haven:***@db:5432/haven" in shown
