@@ -147,7 +147,9 @@ class SlackPlugin:
 
     def execute(self, decision: Decision, action: Action) -> ActionResult:
         if action.kind in ("escalate", "flag_for_review"):
-            return self._alert(decision, urgent=action.kind == "escalate")
+            # One alert serves both kinds, and whichever runs first posts it: it is urgent
+            # whenever the decision escalates, so a review flag cannot post it as routine.
+            return self._alert(decision, urgent=_urgent(decision))
         if action.kind == "remove":
             return self._remove(decision)
         if action.kind == "reply" and not action.params.get("private"):
@@ -278,14 +280,14 @@ class SlackPlugin:
         if alert is None:
             return
         channel, ts = split_message_id(alert)
-        blocks = alerts.alert_blocks(decision, urgent=decision.verdict == "escalate", permalink=None)
+        blocks = alerts.alert_blocks(decision, urgent=_urgent(decision), permalink=None)
         self.web.call(
             "chat.update",
             self.settings.bot_token,
             {
                 "channel": channel,
                 "ts": ts,
-                "text": f"{alerts.alert_text(decision, decision.verdict == 'escalate')}: {summary}",
+                "text": f"{alerts.alert_text(decision, _urgent(decision))}: {summary}",
                 "blocks": alerts.decided_blocks(blocks, summary),
             },
         )
@@ -317,6 +319,10 @@ class SlackPlugin:
 
     def close(self) -> None:
         self.web.close()
+
+
+def _urgent(decision: Decision) -> bool:
+    return decision.verdict == "escalate" or any(a.kind == "escalate" for a in decision.actions)
 
 
 def _failed(reply: SlackReply) -> ActionResult:

@@ -1,0 +1,62 @@
+"""The moderators' alert, posted by the plugin against the loopback Slack stand-in."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+from plugins.slack.normalise import post_from_message
+from plugins.slack.plugin import SlackPlugin
+from plugins.slack.settings import SlackSettings
+from service.domain import Action, Decision, Post
+from service.plugins.host import MemoryKeyValue
+from service.policy import evaluate, load_policy_set
+from tests.plugins.slack.conftest import CHANNEL, MODERATORS, message, slack_env
+from tests.plugins.slack.fake_slack import fake_slack
+
+REPO = Path(__file__).resolve().parents[3]
+CRISIS = "I'm going to end my life this weekend, I've written the notes already"
+
+
+class Host:
+    def __init__(self) -> None:
+        self.kv = MemoryKeyValue()
+
+    def ingest(self, posts: Sequence[Post], *, received_at: datetime | None = None) -> list[str]:
+        return [p.decision_id() for p in posts]
+
+    def decision(self, community: str, decision_id: str) -> Decision | None:
+        return None
+
+    def record_review(
+        self, community: str, decision_id: str, *, outcome: Literal["upheld", "overturned"], moderator: str, note: str
+    ) -> bool:
+        return False
+
+    def cancel_actions(self, community: str, platform: str, external_id: str) -> int:
+        return 0
+
+
+def test_a_review_flag_run_first_still_posts_the_crisis_alert() -> None:
+    community = f"slack-{uuid.uuid4().hex[:8]}"
+    post = post_from_message(message(CRISIS), channel=CHANNEL, community=community)
+    judged = evaluate(load_policy_set(REPO / "policies"), post, now=datetime.now(UTC), decision_id=post.decision_id())
+    assert judged.verdict == "escalate"
+    # Another rule of the same decision asked for a review: its task may run before the escalation's.
+    flag = Action(kind="flag_for_review")
+    decision = msgspec.structs.replace(judged, actions=[flag, *judged.actions])
+    escalate = next(a for a in decision.actions if a.kind == "escalate")
+    with fake_slack() as slack:
+        plugin = SlackPlugin(SlackSettings.from_env(slack_env(slack, community)), Host())
+        try:
+            assert plugin.execute(decision, flag).status == "done"
+            assert plugin.execute(decision, escalate).status == "done"
+        finally:
+            plugin.close()
+        (alert,) = slack.to("chat.postMessage", channel=MODERATORS)
+    assert alert.body["text"].startswith("Crisis")
