@@ -159,16 +159,21 @@ def touch_heartbeat(settings: Settings) -> None:
         log.warning("worker.heartbeat_failed")
 
 
+# A failure (database or Redis away, policies not loading) retries with backoff for as
+# long as it takes: an accepted post, or a webhook owed, is never dropped.
+_RETRY_UNTIL_DONE: dict[str, Any] = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": 1,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": None,
+}
+
+
 def _register_tasks(app: Celery) -> None:
-    # A failure (database or Redis away, policies not loading) retries with backoff for as
-    # long as it takes: an accepted post is never dropped.
     @app.task(  # type: ignore[untyped-decorator]
         name=EVALUATE,
-        autoretry_for=(Exception,),
-        retry_backoff=1,
-        retry_backoff_max=60,
-        retry_jitter=True,
-        max_retries=None,
+        **_RETRY_UNTIL_DONE,
         # Each app built here registers its own tasks; shared ones would be added to every app
         # a process builds, which Celery warns about (a warning is an error in the tests).
         shared=False,
@@ -186,7 +191,9 @@ def _register_tasks(app: Celery) -> None:
             app.send_task(PLATFORM_ACTION, args=[action_id], queue=queue)
         touch_heartbeat(worker.settings)
 
-    @app.task(name=DELIVER_WEBHOOK, bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
+    # A receiver that fails is retried on `attempt_delivery`'s own schedule; a failure of
+    # ours (database away) retries as evaluation does, or the delivery would stay pending unsent.
+    @app.task(name=DELIVER_WEBHOOK, bind=True, **_RETRY_UNTIL_DONE, shared=False)  # type: ignore[untyped-decorator]
     def deliver_webhook(self: Task[Any, Any], delivery_id: str) -> None:
         worker = runtime()
         hooks = worker.settings.webhooks
