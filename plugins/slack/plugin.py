@@ -248,7 +248,7 @@ class SlackPlugin:
         channel, ts = split_message_id(decision.post.external_id)
         if self.settings.admin_user_token is None:
             link = self._permalink(channel, ts) or f"<#{channel}> message {ts}"
-            self.web.call(
+            asked = self.web.call(
                 "chat.postMessage",
                 self.settings.bot_token,
                 {
@@ -257,6 +257,8 @@ class SlackPlugin:
                     f"by hand. Decision `{decision.id}`.",
                 },
             )
+            if not asked.ok:
+                return _failed(asked)
             return ActionResult("skipped", detail="no admin user token; moderators asked to remove by hand")
         reply = self.web.call("chat.delete", self.settings.admin_user_token, {"channel": channel, "ts": ts})
         if not reply.ok and reply.error != "message_not_found":

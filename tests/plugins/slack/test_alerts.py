@@ -1,4 +1,4 @@
-"""The moderators' alert, posted by the plugin against the loopback Slack stand-in."""
+"""What the plugin posts to the moderators, against the loopback Slack stand-in."""
 
 from __future__ import annotations
 
@@ -60,3 +60,24 @@ def test_a_review_flag_run_first_still_posts_the_crisis_alert() -> None:
             plugin.close()
         (alert,) = slack.to("chat.postMessage", channel=MODERATORS)
     assert alert.body["text"].startswith("Crisis")
+
+
+def test_a_rate_limited_request_to_remove_by_hand_is_retried_not_skipped() -> None:
+    community = f"slack-{uuid.uuid4().hex[:8]}"
+    post = post_from_message(message("cheap followers here"), channel=CHANNEL, community=community)
+    judged = evaluate(load_policy_set(REPO / "policies"), post, now=datetime.now(UTC), decision_id=post.decision_id())
+    remove = Action(kind="remove")
+    decision = msgspec.structs.replace(judged, mode="enforce", actions=[remove])
+    with fake_slack() as slack:
+        # No admin token: the moderators are asked to remove it, and Slack answers that with a 429.
+        plugin = SlackPlugin(SlackSettings.from_env(slack_env(slack, community, admin_token=False)), Host())
+        slack.limit("chat.postMessage", "", times=1, retry_after=7)
+        try:
+            first = plugin.execute(decision, remove)
+            again = plugin.execute(decision, remove)
+        finally:
+            plugin.close()
+        asked = slack.to("chat.postMessage", channel=MODERATORS)
+    assert (first.status, first.retryable, first.retry_after_seconds) == ("failed", True, 7.0)
+    assert again.status == "skipped"
+    assert [c.answer["ok"] for c in asked] == [False, True]
