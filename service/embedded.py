@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("haven.embedded")
 
 PURGE_EVERY_SECONDS = 3600.0
-# Pause before posts whose evaluation failed (database away) are tried again.
+# Pause before posts or a webhook whose processing failed (database away) are tried again.
 RETRY_SECONDS = 1.0
 
 
@@ -164,6 +164,7 @@ class InProcessWorkQueue:
                     if self._stopping:
                         return
                     _, delivery_id = heapq.heappop(self._deliveries)
+                retry_in: float | None = None
                 try:
                     result = attempt_delivery(
                         self._store,
@@ -172,13 +173,16 @@ class InProcessWorkQueue:
                         max_attempts=hooks.max_attempts,
                         allow_private=hooks.allow_private_networks,
                     )
+                    if result.outcome == "retry":
+                        retry_in = backoff_seconds(result.attempt, hooks.retry_base_seconds)
                 except Exception:
+                    # Our failure, not the receiver's (database away): tried again, or the
+                    # delivery would stay pending and never be sent.
                     log.exception("embedded.deliver_failed", extra={"delivery_id": delivery_id})
-                    continue
-                if result.outcome == "retry":
-                    due = time.monotonic() + backoff_seconds(result.attempt, hooks.retry_base_seconds)
+                    retry_in = RETRY_SECONDS
+                if retry_in is not None:
                     with self._lock:
-                        heapq.heappush(self._deliveries, (due, delivery_id))
+                        heapq.heappush(self._deliveries, (time.monotonic() + retry_in, delivery_id))
 
     def _purge_loop(self) -> None:
         while True:

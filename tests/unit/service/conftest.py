@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -11,6 +12,7 @@ from litestar.testing import TestClient
 from service.app import create_app
 from service.config import Settings
 from service.services import Services, build_services
+from service.webhooks.delivery import AttemptResult
 
 TEST_POLICIES = Path(__file__).resolve().parents[2] / "integration" / "policies"
 
@@ -49,3 +51,15 @@ def key(services: Services) -> str:
 @pytest.fixture
 def auth(key: str) -> dict[str, str]:
     return {"authorization": f"Bearer {key}"}
+
+
+def attempt_failing_once(calls: list[str]) -> Callable[..., AttemptResult]:
+    """A stand-in for `attempt_delivery` that raises once (database away), then delivers."""
+
+    def attempt(store: Any, http: Any, delivery_id: str, **_: Any) -> AttemptResult:
+        calls.append(delivery_id)
+        if len(calls) == 1:
+            raise OSError("database away")
+        return AttemptResult("delivered", 1)
+
+    return attempt

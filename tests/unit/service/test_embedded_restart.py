@@ -14,7 +14,7 @@ from service import embedded
 from service.app import create_app
 from service.config import Settings
 from service.services import Services, build_services
-from tests.unit.service.conftest import TEST_POLICIES
+from tests.unit.service.conftest import TEST_POLICIES, attempt_failing_once
 
 
 def test_posts_accepted_before_a_stop_are_decided_after_the_next_start(tmp_path: Path) -> None:
@@ -69,3 +69,20 @@ def test_posts_whose_evaluation_fails_stay_pending_and_are_tried_again(
         time.sleep(0.02)
     assert len(failures) == 2
     assert services.store.pending_posts() == []
+
+
+def test_a_webhook_whose_attempt_raises_is_tried_again(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedded, "RETRY_SECONDS", 0.05)
+    calls: list[str] = []
+
+    monkeypatch.setattr(embedded, "attempt_delivery", attempt_failing_once(calls))
+    services.work.deliver(["msg_1"], queue="default")
+    deadline = time.monotonic() + 10
+    while len(calls) < 2:
+        assert time.monotonic() < deadline, calls
+        time.sleep(0.02)
+    assert calls == ["msg_1", "msg_1"]

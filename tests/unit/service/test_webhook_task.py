@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
 from service import tasks
 from service.config import Settings
-from service.webhooks.delivery import AttemptResult
+from tests.unit.service.conftest import attempt_failing_once
 
 
 def test_a_delivery_whose_attempt_raises_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,13 +24,7 @@ def test_a_delivery_whose_attempt_raises_is_retried(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(tasks, "runtime", lambda: SimpleNamespace(settings=settings, store=None, http=None))
     calls: list[str] = []
 
-    def database_away_once(store: Any, client: Any, delivery_id: str, **_: Any) -> AttemptResult:
-        calls.append(delivery_id)
-        if len(calls) == 1:
-            raise OSError("database away")
-        return AttemptResult("delivered", 1)
-
-    monkeypatch.setattr(tasks, "attempt_delivery", database_away_once)
+    monkeypatch.setattr(tasks, "attempt_delivery", attempt_failing_once(calls))
     # Eager: a retry runs again at once, in this thread.
     result = app.tasks[tasks.DELIVER_WEBHOOK].apply(args=["msg_1"])
     assert result.successful(), result.traceback
