@@ -16,6 +16,7 @@ from plugins.discourse.normalise import (
     post_context,
     post_from_payload,
     topic_context,
+    topic_external_id,
     topic_from_payload,
 )
 from plugins.discourse.routes import webhook_route
@@ -26,6 +27,8 @@ log = logging.getLogger("haven.plugins.discourse")
 
 POST_EVENTS = frozenset({"post_created", "post_edited"})
 TOPIC_EVENTS = frozenset({"topic_created"})
+# A delete fires post_destroyed (and topic_destroyed for an opening post): they cancel what is pending.
+DESTROYED = {"post_destroyed": "post", "topic_destroyed": "topic"}
 SEEN_TTL = 7 * 86400  # Discourse's retries end after about 2.6 hours
 
 
@@ -61,6 +64,8 @@ class DiscoursePlugin:
         if host != self.settings.instance:
             log.warning("discourse.webhook.other_instance", extra={"event": event})
             return 200, {"status": "ignored", "reason": "instance is not the configured base URL"}
+        if event in DESTROYED and isinstance(payload.get(DESTROYED[event]), dict):
+            return self._receive_destroyed(payload[DESTROYED[event]], host, topic=DESTROYED[event] == "topic")
         if event in POST_EVENTS and isinstance(payload.get("post"), dict):
             return self._receive_post(payload["post"], host)
         if event in TOPIC_EVENTS and isinstance(payload.get("topic"), dict):
@@ -86,6 +91,16 @@ class DiscoursePlugin:
         )
         self.runner.remember(post.external_id, post_context(data))
         return self._ingest(post, host)
+
+    def _receive_destroyed(self, data: dict[str, Any], host: str, *, topic: bool) -> tuple[int, dict[str, Any]]:
+        if "id" not in data:
+            return 400, {"error": "no id"}
+        community = self.settings.communities.community_for(host, data.get("category_id"), data.get("category_slug"))
+        if community is None:
+            return 200, {"status": "ignored", "reason": "category is not mapped to a community"}
+        external_id = topic_external_id(data["id"]) if topic else str(data["id"])
+        cancelled = self.host.cancel_actions(community, PLATFORM, external_id)
+        return 200, {"status": "ignored", "reason": "deleted", "cancelled": cancelled}
 
     def _receive_topic(self, data: dict[str, Any], host: str) -> tuple[int, dict[str, Any]]:
         if "id" not in data:

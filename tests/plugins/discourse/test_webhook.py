@@ -166,6 +166,27 @@ def test_a_deleted_post_cancels_pending_actions(
     assert not host.posts
 
 
+@pytest.mark.parametrize(
+    ("event", "payload", "external_id"),
+    [
+        ("post_destroyed", post_payload(2202, CRISIS, deleted_at="2024-05-02T20:00:00.000Z"), "2202"),
+        ("topic_destroyed", topic_payload(2203, "goodbye everyone"), "topic-2203"),
+    ],
+)
+def test_a_destroyed_post_or_topic_cancels_pending_actions(
+    client: TestClient[Litestar],
+    host: EngineHost,
+    fake: FakeDiscourse,
+    event: str,
+    payload: dict[str, Any],
+    external_id: str,
+) -> None:
+    response = send(client, fake, payload, event)
+    assert response.status_code == 200
+    assert host.cancelled == [("chronic-pain", "discourse", external_id)]
+    assert not host.posts
+
+
 def test_an_event_from_another_instance_is_not_judged(client: TestClient[Litestar], host: EngineHost) -> None:
     body, headers = delivery(post_payload(2301, CRISIS), "post_created", instance="https://elsewhere.example.org")
     response = client.post(PATH, content=body, headers=headers)
