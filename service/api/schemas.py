@@ -9,10 +9,9 @@ import msgspec
 from msgspec import Meta
 
 from service.domain import Decision, Post
-from service.store.records import Review, ReviewOutcome
+from service.store.records import EventType, Review, ReviewOutcome
 
 MAX_BATCH = 100
-EventType = Literal["decision.created", "escalation.created", "review.recorded"]
 
 
 class Accepted(msgspec.Struct, kw_only=True):

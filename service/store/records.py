@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
 from service.domain import Decision
 
 Scope = Literal["ingest", "read", "review", "admin"]
-SCOPES: tuple[str, ...] = ("ingest", "read", "review", "admin")
+SCOPES: tuple[str, ...] = get_args(Scope)
 ReviewOutcome = Literal["upheld", "overturned"]
-EVENT_TYPES: tuple[str, ...] = ("decision.created", "escalation.created", "review.recorded")
+EventType = Literal["decision.created", "escalation.created", "review.recorded"]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 
 class ApiKey(msgspec.Struct, kw_only=True, frozen=True):
