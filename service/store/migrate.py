@@ -35,11 +35,3 @@ def is_current(engine: Engine) -> bool:
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
     return current == heads
-
-
-def autogenerate(engine: Engine, message: str) -> None:
-    """For developers: write a new revision from the models' differences."""
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.revision(config, message=message, autogenerate=True)
