@@ -156,8 +156,8 @@ def topic_external_id(topic_id: object) -> str:
 def post_from_payload(data: dict[str, Any], *, community: str, base_url: str, locale: str | None = None) -> Post:
     """A `post` object of a post_created / post_edited payload as a Haven Post.
 
-    The opening post of a topic (post_number 1) is a `post` carrying the topic's title;
-    replies are `comment`s.
+    The opening post of a topic (post_number 1) is a `post`, replies are `comment`s. Neither
+    carries the topic's title: topic_created judges that on its own.
     """
     raw = str(data.get("raw") or "")
     post_number = _int(data.get("post_number"))
