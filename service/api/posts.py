@@ -23,6 +23,7 @@ log = logging.getLogger("haven.api")
 
 # Longest identifiers the store keeps (see service/store/models.py).
 ID_LIMITS = {"platform": 100, "community": 200, "external_id": 500, "revision": 200}
+AUTHOR_ID_LIMIT = 500
 
 
 def decision_url(decision_id: str) -> str:
@@ -30,23 +31,22 @@ def decision_url(decision_id: str) -> str:
 
 
 def check_post(post: Post, max_text_chars: int, where: str = "") -> None:
-    for name, limit in ID_LIMITS.items():
-        value: str = getattr(post, name)
+    """`where` is the post's JSON pointer in a batch ("/posts/3"), empty for a single post."""
+    limits = [(f"/{name}", getattr(post, name), limit) for name, limit in ID_LIMITS.items()]
+    for pointer, value, limit in [*limits, ("/author/id", post.author.id, AUTHOR_ID_LIMIT)]:
         if not value or len(value) > limit:
             raise Problem(
                 422,
                 "invalid-post",
-                f"{where}{name} must be 1 to {limit} characters",
-                pointer=f"{where}/{name}",
+                f"{where}{pointer} must be 1 to {limit} characters",
+                pointer=where + pointer,
             )
-    if not post.author.id or len(post.author.id) > 500:
-        raise Problem(422, "invalid-post", f"{where}author.id must be 1 to 500 characters")
     for name in ("title", "body"):
         if len(getattr(post, name)) > max_text_chars:
             raise Problem(
                 422,
                 "text-too-long",
-                f"{where}{name} is longer than {max_text_chars} characters",
+                f"{where}/{name} is longer than {max_text_chars} characters",
                 pointer=f"{where}/{name}",
                 max_chars=max_text_chars,
             )

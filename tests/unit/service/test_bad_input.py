@@ -70,6 +70,18 @@ def test_over_long_text_is_refused_with_422_naming_the_field(
     assert body["pointer"] == "/body"
 
 
+def test_a_bad_identifier_is_refused_with_422_naming_the_field(
+    client: TestClient,
+    auth: dict[str, str],  # type: ignore[type-arg]
+) -> None:
+    body = problem(client.post("/v1/posts", json=a_post(author={"id": "a" * 501}), headers=auth), 422)
+    assert body["pointer"] == "/author/id"
+    batch = {"posts": [a_post("1"), a_post("", author={"id": "a"})]}
+    body = problem(client.post("/v1/posts/batch", json=batch, headers=auth), 422)
+    assert body["pointer"] == "/posts/1/external_id"
+    assert body["detail"].startswith("/posts/1/external_id ")
+
+
 def test_missing_key_is_401_and_unknown_key_is_401(client: TestClient) -> None:  # type: ignore[type-arg]
     assert "www-authenticate" in problem(client.post("/v1/posts", json=a_post()), 401) or True
     problem(client.post("/v1/posts", json=a_post(), headers={"authorization": "Bearer hvn_nope"}), 401)
