@@ -45,8 +45,6 @@ class RateLimiter:
         self.clock = clock
         self.sleep = sleep
         self.max_spacing = max_spacing
-        self.remaining: float | None = None
-        self.reset_at: float | None = None
         self.next_at: float = 0.0
 
     def delay(self) -> float:
@@ -67,10 +65,8 @@ class RateLimiter:
         if remaining is None or reset is None:
             return
         now = self.clock()
-        self.remaining = remaining
-        self.reset_at = now + reset
         if remaining <= 0:
-            self.next_at = self.reset_at
+            self.next_at = now + reset
         else:
             # Spread what is left over the rest of the window.
             self.next_at = now + min(self.max_spacing, max(0.0, reset / remaining - 1.0))
@@ -81,7 +77,5 @@ class RateLimiter:
         if reset is None:
             reset = _float(headers, "retry-after")
         seconds = default if reset is None or reset < 0 else reset
-        self.remaining = 0.0
-        self.reset_at = self.clock() + seconds
-        self.next_at = max(self.next_at, self.reset_at)
+        self.next_at = max(self.next_at, self.clock() + seconds)
         return seconds
