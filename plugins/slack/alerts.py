@@ -20,6 +20,11 @@ def parse_button_value(value: str) -> tuple[str, str] | None:
     return (community, decision_id) if sep and community and decision_id else None
 
 
+def escape(text: str) -> str:
+    """A member's words as plain mrkdwn: their `<!channel>` or `<url|label>` must not ping or link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def alert_text(decision: Decision, urgent: bool) -> str:
     what = "Crisis: a member may need help now" if urgent else "A message needs a moderator"
     return f"{what} ({', '.join(decision.categories) or decision.verdict})"
@@ -29,7 +34,7 @@ def alert_blocks(decision: Decision, *, urgent: bool, permalink: str | None) -> 
     lines = []
     for match in decision.matches:
         for evidence in match.evidence[:MAX_EVIDENCE]:
-            lines.append(f"• *{match.category}* ({match.severity}): “{evidence.text}”")
+            lines.append(f"• *{match.category}* ({match.severity}): “{escape(evidence.text)}”")
     where = f"<#{decision.post.external_id.partition(':')[0]}>"
     if permalink:
         where += f" · <{permalink}|open the message>"

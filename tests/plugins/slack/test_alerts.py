@@ -10,6 +10,7 @@ from typing import Literal
 
 import msgspec
 
+from plugins.slack import alerts
 from plugins.slack.normalise import post_from_message
 from plugins.slack.plugin import SlackPlugin
 from plugins.slack.settings import SlackSettings
@@ -81,3 +82,17 @@ def test_a_rate_limited_request_to_remove_by_hand_is_retried_not_skipped() -> No
     assert (first.status, first.retryable, first.retry_after_seconds) == ("failed", True, 7.0)
     assert again.status == "skipped"
     assert [c.answer["ok"] for c in asked] == [False, True]
+
+
+def test_a_members_words_in_the_alert_cannot_ping_or_link() -> None:
+    community = f"slack-{uuid.uuid4().hex[:8]}"
+    post = post_from_message(message(CRISIS), channel=CHANNEL, community=community)
+    judged = evaluate(load_policy_set(REPO / "policies"), post, now=datetime.now(UTC), decision_id=post.decision_id())
+    match = judged.matches[0]
+    evidence = msgspec.structs.replace(match.evidence[0], text="<!channel> <https://x.example|help> & more")
+    decision = msgspec.structs.replace(judged, matches=[msgspec.structs.replace(match, evidence=[evidence])])
+
+    section = alerts.alert_blocks(decision, urgent=True, permalink=None)[1]["text"]["text"]
+
+    assert "&lt;!channel&gt; &lt;https://x.example|help&gt; &amp; more" in section
+    assert "<!channel>" not in section
