@@ -69,6 +69,9 @@ def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime 
     received_at = received_at or datetime.now(UTC)
     ids = [p.decision_id() for p in posts]
     fresh = [True] * len(posts)
+    # Before any claim: a failure past a claim would leave the post a "duplicate" never queued.
+    policy_set = services.policies.current()
+    queues = [CRISIS_QUEUE if policy_set.is_crisis_prone(p) else DEFAULT_QUEUE for p in posts]
     by_community: dict[str, list[int]] = {}
     for index, one in enumerate(posts):
         by_community.setdefault(one.community, []).append(index)
@@ -84,8 +87,6 @@ def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime 
         _give_back(services, claimed_so_far)
         log.exception("posts.claim_failed", extra={"count": len(posts)})
         raise Problem(503, "queue-unavailable", "the queue is unavailable; nothing was accepted, retry later") from exc
-    policy_set = services.policies.current()
-    queues = [CRISIS_QUEUE if policy_set.is_crisis_prone(p) else DEFAULT_QUEUE for p in posts]
     by_queue: dict[str, list[Post]] = {}
     for one, new, queue in zip(posts, fresh, queues, strict=True):
         if new:

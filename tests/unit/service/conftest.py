@@ -53,6 +53,19 @@ def auth(key: str) -> dict[str, str]:
     return {"authorization": f"Bearer {key}"}
 
 
+def failing_first(times: int, then: Callable[..., Any], calls: list[Any]) -> Callable[..., Any]:
+    """`then`, except that the first `times` calls raise (the database away, an engine bug);
+    every call's arguments are appended to `calls`."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        if len(calls) <= times:
+            raise OSError("failing on purpose")
+        return then(*args, **kwargs)
+
+    return call
+
+
 def attempt_failing_once(calls: list[str]) -> Callable[..., AttemptResult]:
     """A stand-in for `attempt_delivery` that raises once (database away), then delivers."""
 

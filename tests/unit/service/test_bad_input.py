@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from service.services import Services
+from tests.unit.service.conftest import failing_first
 
 PROBLEM = "application/problem+json"
 
@@ -134,3 +136,17 @@ def test_openapi_documents_problem_answers(client: TestClient) -> None:  # type:
     create = client.get("/schema/openapi.json").json()["paths"]["/v1/posts"]["post"]
     assert {"202", "400", "401", "403", "413", "422", "503"} <= set(create["responses"])
     assert "application/problem+json" in create["responses"]["413"]["content"]
+
+
+def test_a_post_refused_by_an_internal_error_is_not_taken_for_a_repeat(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+    auth: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    policy_set = type(services.policies.current())
+    monkeypatch.setattr(policy_set, "is_crisis_prone", failing_first(1, policy_set.is_crisis_prone, []))
+    problem(client.post("/v1/posts", json=a_post(), headers=auth), 500)
+    again = client.post("/v1/posts", json=a_post(), headers=auth)
+    assert again.status_code == 202, again.text
+    assert again.json()["status"] == "queued"

@@ -14,7 +14,7 @@ from service import embedded
 from service.app import create_app
 from service.config import Settings
 from service.services import Services, build_services
-from tests.unit.service.conftest import TEST_POLICIES, attempt_failing_once
+from tests.unit.service.conftest import TEST_POLICIES, attempt_failing_once, failing_first
 
 
 def test_posts_accepted_before_a_stop_are_decided_after_the_next_start(tmp_path: Path) -> None:
@@ -50,16 +50,8 @@ def test_posts_whose_evaluation_fails_stay_pending_and_are_tried_again(
 ) -> None:
     monkeypatch.setattr(embedded, "RETRY_SECONDS", 0.05)
     pipeline = services.work._pipeline  # type: ignore[attr-defined]
-    decide = pipeline.decide
-    failures: list[int] = []
-
-    def database_away_twice(*args: Any, **kwargs: Any) -> Any:
-        if len(failures) < 2:
-            failures.append(1)
-            raise OSError("database away")
-        return decide(*args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "decide", database_away_twice)
+    calls: list[Any] = []
+    monkeypatch.setattr(pipeline, "decide", failing_first(2, pipeline.decide, calls))
     post = {"platform": "f", "community": "group", "external_id": "1", "author": {"id": "a"}, "body": "you idiot"}
     url = client.post("/v1/posts", json=post, headers=auth).json()["url"]
     deadline = time.monotonic() + 10
@@ -67,7 +59,7 @@ def test_posts_whose_evaluation_fails_stay_pending_and_are_tried_again(
         assert found.status_code == 200, found.text
         assert time.monotonic() < deadline, found.text
         time.sleep(0.02)
-    assert len(failures) == 2
+    assert len(calls) == 3
     assert services.store.pending_posts() == []
 
 
