@@ -96,6 +96,6 @@ def configure_logging(level: str = "INFO") -> None:
         framework = logging.getLogger(name)
         framework.handlers.clear()
         framework.propagate = True
-    # Access logs carry query strings; request ids are enough.
+    # Access lines carry paths and query strings (filters, cursors); the handlers log ids.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
