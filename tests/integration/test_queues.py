@@ -1,0 +1,42 @@
+"""The two queues on Redis: with both declared, as a worker declares them, a task sent to one
+queue waits in that queue only (crisis work is never copied behind the ordinary backlog)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+
+from service.config import Settings
+from service.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
+from service.tasks import EVALUATE, create_celery_app
+from tests.integration.harness import delete_keys, new_key_prefix
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("queue", QUEUES)
+def test_a_task_sent_to_one_queue_lands_in_that_queue_only(queue: str, redis_url: str, postgres_url: str) -> None:
+    prefix = new_key_prefix()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [k for k in os.environ if k.startswith("HAVEN_")]:
+            patch.delenv(name)
+        patch.setenv("HAVEN_REDIS_URL", redis_url)
+        patch.setenv("HAVEN_DATABASE_URL", postgres_url)
+        patch.setenv("HAVEN_REDIS_KEY_PREFIX", prefix)
+        app = create_celery_app(Settings.from_env())
+    client = redis.Redis.from_url(redis_url)
+    try:
+        # Declare every queue as a worker does at start (the bindings live in Redis), then,
+        # with no worker running, send one task and see where it waits.
+        with app.connection_for_write() as connection:
+            for declared in app.amqp.queues.values():
+                declared(connection.default_channel).declare()
+        app.send_task(EVALUATE, args=[[], "2026-01-01T00:00:00+00:00"], queue=queue)
+        waiting = {name: client.llen(prefix + name) for name in (CRISIS_QUEUE, DEFAULT_QUEUE)}
+        assert waiting == {name: int(name == queue) for name in (CRISIS_QUEUE, DEFAULT_QUEUE)}
+    finally:
+        app.close()
+        client.close()
+        delete_keys(redis_url, prefix)
