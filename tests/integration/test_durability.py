@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+import redis
 
 from service.store.sql import SqlStore
 from tests.integration.conftest import WorkerHandle
@@ -42,7 +43,16 @@ def test_posts_held_by_a_worker_killed_mid_task_are_decided_by_the_next(
     ids = [item["id"] for batch in batches for item in batch]
     doomed = start_worker(worker.env, worker.logs.with_name("doomed.log"), "--concurrency", "1")
     try:
-        wait_until(lambda: store.decided_ids(ids), timeout=120, interval=0.005)
+        # Killed once it has stored a task and holds the next one, recorded in Redis as
+        # unacknowledged: a worker dying mid-task. Not while a task is on its way from the
+        # queue to that record (kombu's Redis transport takes it off the list first and
+        # records it after); a worker killed then loses that task, as docs/operations.md says.
+        held = redis.Redis.from_url(worker.env["HAVEN_REDIS_URL"])
+        unacked = worker.env.get("HAVEN_REDIS_KEY_PREFIX", "") + "unacked"
+        try:
+            wait_until(lambda: store.decided_ids(ids) and held.hlen(unacked) > 0, timeout=120, interval=0.002)
+        finally:
+            held.close()
     finally:
         doomed.kill_all()
     assert len(store.decided_ids(ids)) < len(ids)
