@@ -10,6 +10,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 log = logging.getLogger("haven.api")
 
@@ -121,6 +122,21 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     return problem_response(request, 500, "an internal error occurred", slug="internal")
 
 
+def database_unavailable_handler(
+    request: Request[Any, Any, Any], exc: OperationalError | InterfaceError
+) -> Response[dict[str, Any]]:
+    # Connection refused, lost or timed out: the request may succeed later, so say so (503
+    # with Retry-After) rather than 500. The exception text can carry the URL; log its type.
+    log.error("api.database_unavailable", extra={"error": type(exc.orig).__name__})
+    return problem_response(
+        request,
+        503,
+        "the database is unavailable; try again shortly",
+        slug="unavailable",
+        headers={"retry-after": "5"},
+    )
+
+
 def undecodable_body_handler(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
     return problem_response(request, 400, f"the body is not valid UTF-8 (byte {exc.start})", slug="invalid-utf-8")
 
@@ -128,5 +144,7 @@ def undecodable_body_handler(request: Request[Any, Any, Any], exc: UnicodeDecode
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_exception_handler,
     UnicodeDecodeError: undecodable_body_handler,
+    OperationalError: database_unavailable_handler,
+    InterfaceError: database_unavailable_handler,
     Exception: internal_error_handler,
 }
