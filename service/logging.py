@@ -62,13 +62,19 @@ ALLOWED_FIELDS = frozenset(
 )
 
 
+# Loggers whose message arguments are ids, task names, addresses and counts. Other libraries interpolate
+# whatever they hold ("Could not restore message: %r" puts a whole task, post text and all,
+# into kombu's line), so theirs are written as the bare template, arguments left out.
+_OWN_LOGGERS = ("haven", "uvicorn", "alembic", "celery.beat", "celery.apps", "celery.worker.consumer")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": record.getMessage(),
+            "event": record.getMessage() if record.name.startswith(_OWN_LOGGERS) else str(record.msg),
         }
         for key in ALLOWED_FIELDS:
             if key in record.__dict__:

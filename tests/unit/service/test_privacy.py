@@ -84,3 +84,17 @@ def test_log_lines_carry_allowed_ids_only() -> None:
     assert "body" not in line
     assert "secret" not in line
     assert "pw@" not in json.dumps(line)
+
+
+def test_a_librarys_message_arguments_never_reach_the_log() -> None:
+    import logging
+
+    from service.logging import JsonFormatter
+
+    payload = {"body": {"posts": [{"body": PRIVATE}]}}
+    record = logging.LogRecord(
+        "kombu.transport.redis", logging.CRITICAL, __file__, 1, "Could not restore message: %r", (payload,), None
+    )
+    line = json.loads(JsonFormatter().format(record))
+    assert line["event"] == "Could not restore message: %r"
+    assert "neighbour" not in json.dumps(line)
