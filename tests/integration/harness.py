@@ -238,6 +238,20 @@ class WebhookReceiver:
 
 
 @contextmanager
+def serving(server: ThreadingHTTPServer) -> Iterator[None]:
+    """Run a loopback stand-in's HTTP server on a thread for the length of the block."""
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@contextmanager
 def webhook_receiver() -> Iterator[WebhookReceiver]:
     holder: list[WebhookReceiver] = []
 
@@ -255,16 +269,10 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
     receiver = WebhookReceiver(server)
     holder.append(receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def new_key_prefix() -> str:
