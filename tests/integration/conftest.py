@@ -20,7 +20,7 @@ from tests.integration.harness import (
     HavenProcess,
     WebhookReceiver,
     delete_keys,
-    haven_env,
+    full_mode_env,
     new_key_prefix,
     postgres_database,
     redis_url_for,
@@ -76,17 +76,7 @@ def service_env(
     redis_url: str, redis_key_prefix: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
     """The environment of this session's `haven` processes (full mode)."""
-    folder = tmp_path_factory.mktemp("haven")
-    return haven_env(
-        HAVEN_REDIS_URL=redis_url,
-        HAVEN_REDIS_KEY_PREFIX=redis_key_prefix,
-        HAVEN_DATABASE_URL=postgres_url,
-        HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
-        HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
-        # Short, so that tasks of a killed worker come back within the test; longer
-        # than any task the tests run.
-        HAVEN_VISIBILITY_TIMEOUT_SECONDS="5",
-    )
+    return full_mode_env(redis_url, redis_key_prefix, postgres_url, tmp_path_factory.mktemp("haven"))
 
 
 class WorkerHandle:

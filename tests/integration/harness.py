@@ -94,6 +94,23 @@ def haven_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def full_mode_env(
+    redis_url: str, key_prefix: str, database: str, folder: Path, *, visibility_seconds: int = 5, **overrides: str
+) -> dict[str, str]:
+    """The environment of `haven serve`/`haven worker` on Redis and PostgreSQL, with a heartbeat
+    file in `folder` and a short visibility timeout: a killed worker's tasks come back within
+    a test, yet later than any task the tests run."""
+    return haven_env(
+        HAVEN_REDIS_URL=redis_url,
+        HAVEN_REDIS_KEY_PREFIX=key_prefix,
+        HAVEN_DATABASE_URL=database,
+        HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
+        HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
+        HAVEN_VISIBILITY_TIMEOUT_SECONDS=str(visibility_seconds),
+        **overrides,
+    )
+
+
 def run_haven(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run([HAVEN, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
 

@@ -62,7 +62,7 @@ def haven(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Haven]:
     from tests.integration.harness import (
         REDIS_HOST,
         delete_keys,
-        haven_env,
+        full_mode_env,
         new_key_prefix,
         postgres_database,
         start_api,
@@ -81,16 +81,7 @@ def haven(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Haven]:
         discourse = plugin_env(
             fake.base_url, HAVEN_DISCOURSE_COMMUNITIES=f"{instance_host(fake.base_url)}/*={COMMUNITY}"
         )
-        env = haven_env(
-            HAVEN_REDIS_URL=redis_url,
-            HAVEN_REDIS_KEY_PREFIX=prefix,
-            HAVEN_DATABASE_URL=database,
-            HAVEN_POLICY_DIR=str(REPO / "policies"),
-            HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
-            HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
-            HAVEN_VISIBILITY_TIMEOUT_SECONDS="5",
-            **discourse,
-        )
+        env = full_mode_env(redis_url, prefix, database, folder, HAVEN_POLICY_DIR=str(REPO / "policies"), **discourse)
         worker = start_worker(env, folder / "worker.log")
         try:
             api, base = start_api(env, folder / "api.log")

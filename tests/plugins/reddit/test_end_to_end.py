@@ -85,7 +85,7 @@ def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[
     from tests.integration.harness import (
         REDIS_HOST,
         delete_keys,
-        haven_env,
+        full_mode_env,
         new_key_prefix,
         postgres_database,
         start_api,
@@ -103,14 +103,13 @@ def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[
         upgrade(store.engine)
         secret, _ = store.create_api_key(community, ["admin"])
         plugin = env_for(reddit, subreddits=f"{SUBREDDIT}={community}", initial_backlog="0")
-        env = haven_env(
-            HAVEN_REDIS_URL=redis_url,
-            HAVEN_REDIS_KEY_PREFIX=prefix,
-            HAVEN_DATABASE_URL=database,
+        env = full_mode_env(
+            redis_url,
+            prefix,
+            database,
+            folder,
+            visibility_seconds=30,
             HAVEN_POLICY_DIR=str(REPO / "policies"),
-            HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
-            HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
-            HAVEN_VISIBILITY_TIMEOUT_SECONDS="30",
             **plugin,
         )
         logs = [folder / "worker.log", folder / "api.log"]
@@ -119,7 +118,9 @@ def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[
             api_process, base = start_api(env, logs[1])
             try:
                 with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=10) as api:
-                    haven = Haven(reddit, env, api, RedisKeyValue(client, prefix), ActionLedger(store.engine), community, logs)
+                    haven = Haven(
+                        reddit, env, api, RedisKeyValue(client, prefix), ActionLedger(store.engine), community, logs
+                    )
                     yield haven
             finally:
                 api_process.stop()

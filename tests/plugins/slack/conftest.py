@@ -182,7 +182,7 @@ def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[
     from service.store.sql import SqlStore
     from tests.integration.harness import (
         REDIS_HOST,
-        haven_env,
+        full_mode_env,
         postgres_database,
         start_api,
         start_worker,
@@ -196,15 +196,9 @@ def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[
         store = SqlStore.from_url(database.replace("postgresql://", "postgresql+psycopg://"))
         upgrade(store.engine)
         secret, _ = store.create_api_key(community, ["admin"])
-        env = haven_env(
-            HAVEN_REDIS_URL=redis_url,
-            # Keys (queues too) of this run only, where the service supports a prefix.
-            HAVEN_REDIS_KEY_PREFIX=f"{community}:",
-            HAVEN_DATABASE_URL=database,
-            HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
-            HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
-            HAVEN_VISIBILITY_TIMEOUT_SECONDS="30",
-            **slack_env(slack, community),
+        # Keys (queues too) under a prefix of this run only.
+        env = full_mode_env(
+            redis_url, f"{community}:", database, folder, visibility_seconds=30, **slack_env(slack, community)
         )
         worker = start_worker(env, folder / "worker.log")
         try:
