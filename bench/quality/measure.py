@@ -175,14 +175,28 @@ def cssrs(items: list[Item], decisions: dict[str, Decision], misses: int) -> str
     ordered = [rows[k] for k in order if k in rows]
     pos = [rows[k] for k in ("attempt", "behavior", "ideation") if k in rows]
     neg = [rows[k] for k in ("supportive", "uninformative") if k in rows]
-    # `haven backtest` lists actions without their parameters, so the urgent
-    # tier is counted by its category: only crisis.imminent escalates urgently.
-    urgent = sum(1 for d in decisions.values() if fired(["crisis.imminent"])(d))
+    urgent = sum(1 for d in decisions.values() if any(urgently(a) for a in d.get("actions", [])))  # type: ignore[attr-defined]
     return (
         table("C-SSRS Reddit posts: share escalated", "escalated", ordered, misses)
         + f"\nEscalation of ideation/behavior/attempt against supportive/uninformative: {precision(pos, neg)}."
-        + f" Escalated at urgent priority (crisis.imminent): {urgent} posts.\n"
+        + f" Escalated at urgent priority: {urgent} posts. {triaged(decisions)}\n"
     )
+
+
+def urgently(action: object) -> bool:
+    return (
+        isinstance(action, dict)
+        and action.get("kind") == "escalate"
+        and action.get("params", {}).get("priority") == "urgent"
+    )
+
+
+def triaged(decisions: dict[str, Decision]) -> str:
+    """How the API's triage would have queued these posts, against what the worker escalated."""
+    queued = [d for d in decisions.values() if d.get("crisis_queue")]
+    both = sum(1 for d in queued if escalated(d))
+    share = len(queued) / max(len(decisions), 1)
+    return f"Sent to the crisis queue by triage: {share:.1%} ({len(queued)}, of which {both} escalated)."
 
 
 def _ids(items: list[Item], label: str) -> list[str]:
@@ -214,7 +228,7 @@ def counsel(items: list[Item], decisions: dict[str, Decision], misses: int) -> s
             any_match["therapist answers"].ids,
         ),
     ]
-    return table("Therapist answers (counsel-chat)", "share", rows, misses)
+    return table("Therapist answers (counsel-chat)", "share", rows, misses) + f"\n{triaged(decisions)}\n"
 
 
 def covid(items: list[Item], decisions: dict[str, Decision], misses: int) -> str:

@@ -164,10 +164,12 @@ def _backtest_post(item: BacktestPost) -> Post:
     )  # fmt: skip
 
 
-def _result_line(item_id: str | int, decision: Decision) -> bytes:
+def _result_line(item_id: str | int, decision: Decision, crisis_queue: bool) -> bytes:
     record = {
         "id": item_id,
         "verdict": decision.verdict,
+        # Where the API's triage would have queued the post (see PolicySet.is_crisis_prone).
+        "crisis_queue": crisis_queue,
         "categories": decision.categories,
         "matches": decision.matches,
         "shadow_matches": decision.shadow_matches,
@@ -215,7 +217,7 @@ def backtest_command(args: argparse.Namespace) -> int:
             categories.update(decision.categories)
             rules.update(f"{m.policy}/{m.rule}" for m in decision.matches)
             shadow_rules.update(f"{m.policy}/{m.rule}" for m in decision.shadow_matches)
-            out.write(_result_line(item.id, decision))
+            out.write(_result_line(item.id, decision, policy_set.is_crisis_prone(post)))
     total = sum(verdicts.values())
     print(f"{total} posts judged with policy set {policy_set.version}" + (f", {bad} lines skipped" if bad else ""),
           file=sys.stderr)  # fmt: skip

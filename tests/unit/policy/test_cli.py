@@ -96,6 +96,7 @@ def test_backtest_writes_one_decision_per_line_and_a_summary(
         (1, "escalate", ["crisis.suicide"]),
         ("b", "allow", []),
     ]
+    assert [d["crisis_queue"] for d in lines] == [True, False]
     reply = next(a for a in lines[0]["actions"] if a["kind"] == "reply")
     assert reply["params"] == {"template": "crisis-resources", "private": True}
     assert "posts.jsonl:3: skipped" in captured.err
