@@ -73,6 +73,7 @@ def test_coded_and_obfuscated_language_is_caught(policy_set: Callable[[str], Pol
 def test_whole_words_only(policy_set: Callable[[str], PolicySet]) -> None:
     rules = policy_set(CRISIS)
     assert fired(judge(rules, post("skills myselfie"))) == []
+    assert fired(judge(rules, post("skills, kill myself"))) == ["crisis/ideation"]
 
 
 def test_negation_window_suppresses_denials(policy_set: Callable[[str], PolicySet]) -> None:
@@ -360,6 +361,7 @@ def test_a_negation_between_the_parts_of_a_proximity_negates_it(policy_set: Call
 
 def test_same_sentence_proximity_stops_at_a_full_stop(policy_set: Callable[[str], PolicySet]) -> None:
     rules = policy_set(NEAR)
+    assert fired(judge(rules, post("my friend said I, suicidal thoughts and all"))) == ["misinformation/about-me"]
     assert fired(judge(rules, post("my friend said I. Suicidal thoughts are common"))) == []
 
 
