@@ -16,10 +16,11 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md LICENSE ./
 COPY service ./service
+COPY policies ./policies
 COPY plugins ./plugins
-RUN python -m pip wheel --wheel-dir /wheels .
+RUN python -m pip wheel --wheel-dir /wheels . plugins/slack plugins/discourse plugins/reddit
 
 # --- runtime ------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
@@ -37,7 +38,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/haven/bin:$PATH \
     HOME=/tmp \
     TMPDIR=/tmp \
-    HAVEN_POLICY_DIR=/app/policies \
     HAVEN_HOST=0.0.0.0 \
     HAVEN_PORT=8000 \
     HAVEN_WORKER_HEARTBEAT_FILE=/tmp/haven-worker.alive
@@ -46,10 +46,10 @@ RUN python -m venv "$VIRTUAL_ENV" \
     && useradd --system --uid "$HAVEN_UID" --gid haven --home-dir /tmp --no-create-home \
         --shell /usr/sbin/nologin haven
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install --no-index --find-links=/wheels haven \
+    pip install --no-index --find-links=/wheels haven haven-slack haven-discourse haven-reddit \
     && find "$VIRTUAL_ENV" -name '__pycache__' -prune -exec rm -rf {} +
-# The default policy pack; a ConfigMap mounted elsewhere replaces it (HAVEN_POLICY_DIR).
-COPY --chown=root:root policies /app/policies
+# The default policy pack ships inside the haven wheel; a ConfigMap mounted elsewhere
+# replaces it (HAVEN_POLICY_DIR).
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000 9101

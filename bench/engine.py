@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.domain import Author, Post  # noqa: E402
-from service.policy import PolicySet, evaluate, load_policy_set  # noqa: E402
+from haven.domain import Author, Post  # noqa: E402
+from haven.policy import PolicySet, evaluate, load_policy_set  # noqa: E402
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

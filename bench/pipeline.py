@@ -38,10 +38,11 @@ import redis
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from service.domain import Author, Post  # noqa: E402
-from service.policy import load_policy_set  # noqa: E402
-from service.store.migrate import upgrade  # noqa: E402
-from service.store.sql import SqlStore  # noqa: E402
+from haven.domain import Author, Post  # noqa: E402
+from haven.policy import load_policy_set  # noqa: E402
+from haven.store.migrate import upgrade  # noqa: E402
+from haven.store.sql import SqlStore  # noqa: E402
+
 from tests.integration.harness import (  # noqa: E402
     WebhookReceiver,
     delete_keys,

@@ -17,9 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from service.domain import Author, Decision, Post, Verdict
-from service.policy import evaluate, load_policy_set
+from haven.domain import Author, Decision, Post, Verdict
+from haven.policy import evaluate, load_policy_set
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"

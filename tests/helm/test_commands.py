@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from service.cli.main import build_parser
+from haven.cli.main import build_parser
 
 CASES_WITH_EVERY_COMMAND = ("defaults", "everything-on", "minimal")
-# Read by the plugins, not by service.config.
+# Read by the plugins, not by haven.config.
 PLUGIN_PREFIXES = ("HAVEN_SLACK_", "HAVEN_DISCOURSE_", "HAVEN_REDDIT_")
 
 
@@ -52,7 +51,7 @@ def test_the_cli_accepts_every_command_the_chart_runs(rendered: dict[str, Any], 
 
 
 def test_worker_queues_are_queues_the_service_knows(rendered: dict[str, Any]) -> None:
-    from service.queues import QUEUES
+    from haven.queues import QUEUES
 
     for _, argv in command_lines(rendered, "defaults"):
         if argv[0] == "worker":
@@ -82,7 +81,7 @@ def container_environment(rendered: dict[str, Any], case: str, deployment: str) 
 def test_the_service_accepts_the_settings_the_chart_gives(
     rendered: dict[str, Any], case: str, tmp_path: Any
 ) -> None:
-    from service.config import Settings, documented_variables
+    from haven.config import Settings, documented_variables
 
     known = {name for name, _, _ in documented_variables()}
     for deployment in ("rel-haven-api", "rel-haven-worker-crisis", "rel-haven-scheduler"):

@@ -90,10 +90,10 @@ def test_ignore_rules_behave_like_docker() -> None:
 def test_context_holds_only_what_the_image_needs(tmp_path: Path) -> None:
     kept = build_context(tmp_path)
     assert {p.split("/")[0] for p in kept} == {
-        "pyproject.toml", "README.md", "service", "plugins", "policies",
+        "pyproject.toml", "setup.py", "README.md", "LICENSE", "service", "plugins", "policies",
     }
     assert not [p for p in kept if "__pycache__" in p or p.endswith(".pyc")]
-    assert "service/cli/main.py" in kept
+    assert "service/haven/cli/main.py" in kept
 
 
 def test_every_copy_source_is_in_the_context() -> None:
@@ -135,8 +135,8 @@ def test_image_environment_fits_a_read_only_root() -> None:
     assert env["HOME"] == "/tmp"
     assert env["TMPDIR"] == "/tmp"
     assert env["HAVEN_WORKER_HEARTBEAT_FILE"].startswith("/tmp/")
-    copies = [a.split()[-1] for w, a in instructions() if w == "COPY" and "policies" in a]
-    assert env["HAVEN_POLICY_DIR"] in copies
+    # The default pack is package data inside the wheel, so nothing sets HAVEN_POLICY_DIR.
+    assert "HAVEN_POLICY_DIR" not in env
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     exposed = {int(p) for w, a in instructions() if w == "EXPOSE" for p in a.split()}
     assert exposed == {values["api"]["port"], values["worker"]["metricsPort"]}
@@ -158,12 +158,15 @@ def test_the_build_stage_wheel_carries_the_app(tmp_path: Path) -> None:
         entry_points = next(
             archive.read(n).decode() for n in names if n.endswith("entry_points.txt")
         )
-    assert "haven = service.cli.main:main" in entry_points
-    assert "[haven.plugins]" in entry_points
-    assert "service/store/migrations/env.py" in names
-    assert "service/store/migrations/script.py.mako" in names
-    assert any(n.startswith("service/store/migrations/versions/") for n in names)
-    assert "service/cli/main.py" in names
+    assert "haven = haven.cli.main:main" in entry_points
+    assert "haven/store/migrations/env.py" in names
+    assert "haven/store/migrations/script.py.mako" in names
+    assert any(n.startswith("haven/store/migrations/versions/") for n in names)
+    assert "haven/cli/main.py" in names
+    assert "haven/pack/crisis.yaml" in names
+    assert "haven/pack/templates/crisis-resources.md" in names
+    assert "haven/pack/resources/crisis-lines.yaml" in names
+    assert not [n for n in names if n.startswith(("service/", "plugins/"))]
 
 
 def test_image_version_label_follows_the_project_and_chart() -> None:

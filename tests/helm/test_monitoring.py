@@ -17,13 +17,13 @@ from tests.helm.conftest import CHART
 
 
 def _metric_names_defined_by_the_service() -> set[str]:
-    source = (CHART.parent.parent / "service" / "metrics.py").read_text()
+    source = (CHART.parent.parent / "service" / "haven" / "metrics.py").read_text()
     return set(re.findall(r'"(haven_[a-z_]+)"', source))
 
 
 def test_alerts_use_metrics_the_service_defines(rendered: dict[str, Any]) -> None:
     defined = _metric_names_defined_by_the_service()
-    assert defined, "service/metrics.py defines no haven_ metric"
+    assert defined, "service/haven/metrics.py defines no haven_ metric"
     alerts = rendered["everything-on"]["promql"]
     assert {a["alert"] for a in alerts} == {
         "HavenCrisisEscalationSlow",
@@ -64,7 +64,7 @@ def test_a_missing_crisis_worker_is_critical(rendered: dict[str, Any]) -> None:
 
 
 def test_alerts_read_the_labels_the_service_sets(rendered: dict[str, Any]) -> None:
-    source = (CHART.parent.parent / "service" / "metrics.py").read_text()
+    source = (CHART.parent.parent / "service" / "haven" / "metrics.py").read_text()
     alerts = {a["alert"]: a for a in rendered["everything-on"]["promql"]}
     crisis = alerts["HavenCrisisQueueBacklog"]["selectors"][0]
     assert ["queue", "Equal", "crisis"] in crisis["matchers"]

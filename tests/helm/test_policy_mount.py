@@ -13,8 +13,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from service.pipeline import LivePolicies
-from service.policy import load_policy_set
+from haven.pipeline import LivePolicies
+from haven.policy import load_policy_set
+
 from tests.helm.conftest import REPO_POLICIES
 from tests.helm.toolchain import REPO
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from haven.store.migrate import upgrade
+from haven.store.sql import SqlStore
 
-from service.store.migrate import upgrade
-from service.store.sql import SqlStore
 from tests.integration.harness import (
     HavenProcess,
     WebhookReceiver,

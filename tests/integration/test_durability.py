@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 import redis
+from haven.store.sql import SqlStore
 
-from service.store.sql import SqlStore
 from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import start_worker, wait_until
 from tests.integration.test_pipeline_end_to_end import HOSTILE, a_post

@@ -11,10 +11,10 @@ import httpx
 import psycopg
 import pytest
 import redis
+from haven.counters_redis import RedisCounterStore
+from haven.domain import Decision, PostRef
+from haven.store.sql import SqlStore, hash_key
 
-from service.counters_redis import RedisCounterStore
-from service.domain import Decision, PostRef
-from service.store.sql import SqlStore, hash_key
 from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import (
     TEST_POLICIES,

@@ -9,12 +9,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from haven.config import Settings
+from haven.plugins.dispatch import PLUGIN_PERIODIC
+from haven.queues import DEFAULT_QUEUE
+from haven.services import build_services
+from haven.tasks import create_celery_app
 
-from service.config import Settings
-from service.plugins.dispatch import PLUGIN_PERIODIC
-from service.queues import DEFAULT_QUEUE
-from service.services import build_services
-from service.tasks import create_celery_app
 from tests.integration.harness import HavenProcess, delete_keys, haven_env, new_key_prefix, run_haven, wait_until
 
 pytestmark = pytest.mark.integration

@@ -7,10 +7,10 @@ import os
 
 import pytest
 import redis
+from haven.config import Settings
+from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
+from haven.tasks import EVALUATE, create_celery_app
 
-from service.config import Settings
-from service.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
-from service.tasks import EVALUATE, create_celery_app
 from tests.integration.harness import delete_keys, new_key_prefix
 
 pytestmark = pytest.mark.integration

@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from haven.domain import Decision, Post
+from haven.policy import PolicySet, evaluate, load_policy_set
+from haven_discourse import DiscoursePlugin, create
+from haven_discourse.config import instance_host
 
-from plugins.discourse import DiscoursePlugin, create
-from plugins.discourse.config import instance_host
-from service.domain import Decision, Post
-from service.policy import PolicySet, evaluate, load_policy_set
 from tests.plugins.discourse.fake_discourse import API_KEY, API_USERNAME, FakeDiscourse, fake_discourse
 from tests.plugins.discourse.payloads import SECRET
 
 try:
-    from service.plugins.host import MemoryKeyValue
+    from haven.plugins.host import MemoryKeyValue
 except ImportError:  # the service's wiring is not there yet
     MemoryKeyValue = None  # type: ignore[assignment,misc]
 

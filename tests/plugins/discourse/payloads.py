@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from plugins.discourse.signature import sign
+from haven_discourse.signature import sign
 
 SECRET = "my_lovely_secret_for_web_hook"  # Discourse's own fabricator secret
 PUBLISHED_PING_SIGNATURE = "sha256=162f107f6b5022353274eb1a7197885cfd35744d8d08e5bcea025d309386b7d6"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from haven.domain import Action, Decision
+from haven.policy import PolicySet, load_policy_set
+from haven_discourse import DiscoursePlugin, create
 
-from plugins.discourse import DiscoursePlugin, create
-from service.domain import Action, Decision
-from service.policy import PolicySet, load_policy_set
 from tests.plugins.discourse.conftest import EngineHost, plugin_env
 from tests.plugins.discourse.fake_discourse import API_KEY, FakeDiscourse
 from tests.plugins.discourse.payloads import post_payload

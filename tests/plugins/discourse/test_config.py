@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from haven.plugins.protocol import PluginUnavailable
+from haven_discourse import create
+from haven_discourse.config import CommunityMap, DiscourseSettings
 
-from plugins.discourse import create
-from plugins.discourse.config import CommunityMap, DiscourseSettings
-from service.plugins.protocol import PluginUnavailable
 from tests.plugins.discourse.conftest import EngineHost, plugin_env
 
 BASE = "https://forum.example.org"

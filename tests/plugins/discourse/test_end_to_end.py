@@ -11,16 +11,16 @@ from typing import Any
 
 import httpx
 import pytest
+from haven_discourse.config import instance_host
+from haven_discourse.normalise import post_from_payload
 
-from plugins.discourse.config import instance_host
-from plugins.discourse.normalise import post_from_payload
 from tests.plugins.discourse.conftest import REPO, plugin_env
 from tests.plugins.discourse.fake_discourse import FakeDiscourse, fake_discourse
 from tests.plugins.discourse.payloads import delivery, post_payload
 
 WIRED = (
-    importlib.util.find_spec("service.plugins.host") is not None
-    and importlib.util.find_spec("service.plugins.dispatch") is not None
+    importlib.util.find_spec("haven.plugins.host") is not None
+    and importlib.util.find_spec("haven.plugins.dispatch") is not None
 )
 
 pytestmark = [
@@ -57,8 +57,9 @@ class Haven:
 
 @pytest.fixture(scope="module")
 def haven(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Haven]:
-    from service.store.migrate import upgrade
-    from service.store.sql import SqlStore
+    from haven.store.migrate import upgrade
+    from haven.store.sql import SqlStore
+
     from tests.integration.harness import (
         REDIS_HOST,
         delete_keys,

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from plugins.discourse.normalise import (
+from haven_discourse.normalise import (
     post_context,
     post_from_payload,
     quoted_ranges,
     quoted_usernames,
     topic_from_payload,
 )
+
 from tests.plugins.discourse.payloads import post_payload, topic_payload
 
 BASE = "https://forum.example.org"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from haven_discourse import DiscoursePlugin
+from haven_discourse.client import AdminClient, RateLimiter
+from haven_discourse.config import DiscourseSettings
 
-from plugins.discourse import DiscoursePlugin
-from plugins.discourse.client import AdminClient, RateLimiter
-from plugins.discourse.config import DiscourseSettings
 from tests.plugins.discourse.conftest import EngineHost, plugin_env
 from tests.plugins.discourse.fake_discourse import FakeDiscourse
 from tests.plugins.discourse.payloads import post_payload

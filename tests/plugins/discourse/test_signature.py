@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from haven_discourse.signature import sign, verify
 
-from plugins.discourse.signature import sign, verify
 from tests.plugins.discourse.payloads import PUBLISHED_PING_SIGNATURE, SECRET
 
 PING = b'{"ping":"OK"}'

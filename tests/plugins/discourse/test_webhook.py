@@ -8,11 +8,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from haven_discourse import DiscoursePlugin
+from haven_discourse.signature import sign
 from litestar import Litestar, Router
 from litestar.testing import TestClient
 
-from plugins.discourse import DiscoursePlugin
-from plugins.discourse.signature import sign
 from tests.plugins.discourse.conftest import EngineHost
 from tests.plugins.discourse.fake_discourse import FakeDiscourse
 from tests.plugins.discourse.payloads import SECRET, delivery, post_payload, topic_payload

@@ -10,11 +10,11 @@ from typing import Any, Literal
 
 import pytest
 import redis
+from haven.domain import Decision, Post
+from haven.plugins.host import RedisKeyValue
+from haven.plugins.protocol import KeyValue
+from haven_reddit import RedditPlugin, create
 
-from plugins.reddit import RedditPlugin, create
-from service.domain import Decision, Post
-from service.plugins.host import RedisKeyValue
-from service.plugins.protocol import KeyValue
 from tests.plugins.reddit.replay import (
     CLIENT_ID,
     CLIENT_SECRET,

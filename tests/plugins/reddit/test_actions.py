@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from haven.domain import Action, Decision, Post
+from haven.policy import PolicySet, evaluate, load_policy_set
+from haven_reddit import RedditPlugin
 
-from plugins.reddit import RedditPlugin
-from service.domain import Action, Decision, Post
-from service.policy import PolicySet, evaluate, load_policy_set
 from tests.plugins.reddit.conftest import PluginFactory, RecordingHost
 from tests.plugins.reddit.replay import SUBREDDIT, USERNAME, FakeClock, Reddit, clone
 

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from haven.domain import Author, Post
+from haven.plugins.host import RedisKeyValue
+from haven.plugins.ledger import ActionLedger
 
-from service.domain import Author, Post
-from service.plugins.host import RedisKeyValue
-from service.plugins.ledger import ActionLedger
 from tests.plugins.reddit.conftest import env_for
 from tests.plugins.reddit.replay import FIXTURES, USERNAME, Reddit, ReplayServers, clone
 
@@ -80,8 +80,9 @@ def decision_id_of(community: str, fullname: str, revision: str = "1") -> str:
 
 @pytest.fixture(scope="module")
 def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Haven]:
-    from service.store.migrate import upgrade
-    from service.store.sql import SqlStore
+    from haven.store.migrate import upgrade
+    from haven.store.sql import SqlStore
+
     from tests.integration.harness import (
         REDIS_HOST,
         delete_keys,

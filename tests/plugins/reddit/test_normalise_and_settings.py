@@ -8,11 +8,11 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
+from haven.domain import TextRange
+from haven.plugins.protocol import Plugin, PluginUnavailable
+from haven_reddit.normalise import normalise, quoted_ranges
+from haven_reddit.settings import load_settings, parse_communities
 
-from plugins.reddit.normalise import normalise, quoted_ranges
-from plugins.reddit.settings import load_settings, parse_communities
-from service.domain import TextRange
-from service.plugins.protocol import Plugin, PluginUnavailable
 from tests.plugins.reddit.conftest import PluginFactory, RecordingHost, env_for
 from tests.plugins.reddit.replay import SUBREDDIT, USERNAME, Reddit, recorded_listing
 
@@ -127,7 +127,7 @@ def test_the_configured_locale_picks_the_crisis_lines_of_crisis_replies(reddit: 
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from service.policy import evaluate, load_policy_set
+    from haven.policy import evaluate, load_policy_set
 
     assert load_settings(env_for(reddit)).locale is None
     settings = load_settings({**env_for(reddit), "HAVEN_REDDIT_LOCALE": "en-GB"})

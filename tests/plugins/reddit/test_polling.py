@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from plugins.reddit.poller import Stream
+from haven_reddit.poller import Stream
+
 from tests.plugins.reddit.conftest import PluginFactory, RecordingHost
 from tests.plugins.reddit.replay import (
     BASIC,

@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from haven.plugins.ledger import ActionLedger, PlatformAction
+from haven_slack.signature import sign
 from slack_sdk.signature import SignatureVerifier
 
-from plugins.slack.signature import sign
-from service.plugins.ledger import ActionLedger, PlatformAction
 from tests.plugins.slack.fake_slack import Call, FakeSlack, fake_slack
 
 REPO = Path(__file__).resolve().parents[3]
@@ -153,7 +153,7 @@ def message(text: str, *, user: str = "U0MEMBER", ts: str | None = None, **extra
 
 
 def decision_id_of(community: str, ts: str, revision: str = "1") -> str:
-    from service.domain import Author, Post
+    from haven.domain import Author, Post
 
     return Post(
         platform="slack", community=community, external_id=f"{CHANNEL}:{ts}", revision=revision, author=Author(id="x")
@@ -178,8 +178,9 @@ def slack_env(slack: FakeSlack, community: str, *, admin_token: bool = True, **o
 
 @pytest.fixture(scope="session")
 def haven(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Haven]:
-    from service.store.migrate import upgrade
-    from service.store.sql import SqlStore
+    from haven.store.migrate import upgrade
+    from haven.store.sql import SqlStore
+
     from tests.integration.harness import (
         REDIS_HOST,
         full_mode_env,

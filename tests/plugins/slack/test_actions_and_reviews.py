@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from haven.plugins.ledger import PlatformAction
 
-from service.plugins.ledger import PlatformAction
 from tests.integration.harness import wait_until
 from tests.plugins.slack.conftest import (
     ADMIN_TOKEN,

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Literal
 
 import msgspec
+from haven.domain import Action, Decision, Post
+from haven.plugins.host import MemoryKeyValue
+from haven.policy import evaluate, load_policy_set
+from haven_slack import alerts
+from haven_slack.normalise import post_from_message
+from haven_slack.plugin import SlackPlugin
+from haven_slack.settings import SlackSettings
 
-from plugins.slack import alerts
-from plugins.slack.normalise import post_from_message
-from plugins.slack.plugin import SlackPlugin
-from plugins.slack.settings import SlackSettings
-from service.domain import Action, Decision, Post
-from service.plugins.host import MemoryKeyValue
-from service.policy import evaluate, load_policy_set
 from tests.plugins.slack.conftest import CHANNEL, MODERATORS, message, slack_env
 from tests.plugins.slack.fake_slack import fake_slack
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from haven.plugins.ledger import ActionLedger
+from haven.store.sql import make_engine
 
-from service.plugins.ledger import ActionLedger
-from service.store.sql import make_engine
 from tests.integration.harness import haven_env, run_haven, start_api, wait_until
 from tests.plugins.slack.conftest import (
     BOT_TOKEN,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from haven.plugins.host import MemoryKeyValue
+from haven.plugins.protocol import PluginUnavailable
+from haven_slack import create
+from haven_slack.normalise import is_from_a_bot, post_from_message
+from haven_slack.settings import SlackSettings, parse_communities
+from haven_slack.signature import sign, verify
 from slack_sdk.signature import SignatureVerifier
-
-from plugins.slack import create
-from plugins.slack.normalise import is_from_a_bot, post_from_message
-from plugins.slack.settings import SlackSettings, parse_communities
-from plugins.slack.signature import sign, verify
-from service.plugins.host import MemoryKeyValue
-from service.plugins.protocol import PluginUnavailable
 
 # slack_sdk's own test vector (tests/slack_sdk/signature/test_signature_verifier.py).
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -17,17 +17,17 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from haven.config import Settings
+from haven.domain import Author, Decision, Post
+from haven.plugins.dispatch import MAX_ATTEMPTS, PluginRuntime
+from haven.plugins.ledger import ActionLedger, action_key
+from haven.policy.engine import evaluate
+from haven.services import Services, build_services
+from haven.store.migrate import upgrade
+from haven.store.sql import SqlStore
+from haven.webhooks.delivery import backoff_seconds
+from haven_slack.plugin import SlackPlugin
 
-from plugins.slack.plugin import SlackPlugin
-from service.config import Settings
-from service.domain import Author, Decision, Post
-from service.plugins.dispatch import MAX_ATTEMPTS, PluginRuntime
-from service.plugins.ledger import ActionLedger, action_key
-from service.policy.engine import evaluate
-from service.services import Services, build_services
-from service.store.migrate import upgrade
-from service.store.sql import SqlStore
-from service.webhooks.delivery import backoff_seconds
 from tests.integration.harness import (
     delete_keys,
     haven_env,

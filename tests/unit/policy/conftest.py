@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from service.domain import Author, Decision, Post, TextRange
-from service.policy import CounterStore, PolicySet, evaluate, load_policy_set
+from haven.domain import Author, Decision, Post, TextRange
+from haven.policy import CounterStore, PolicySet, evaluate, load_policy_set
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

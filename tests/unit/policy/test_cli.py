@@ -4,8 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from service.cli.main import main
+from haven.cli.main import main
 
 from .conftest import write_set
 
@@ -69,7 +68,7 @@ def test_output_cut_short_by_a_closed_pipe_is_not_an_error(tmp_path: Path) -> No
     root = write_set(tmp_path, {"c.yaml": GOOD})
     posts = tmp_path / "posts.jsonl"
     posts.write_text("".join(f'{{"id": {n}, "text": "I want to die"}}\n' for n in range(20000)))
-    command = [sys.executable, "-m", "service.cli.main", "backtest", str(root), str(posts)]
+    command = [sys.executable, "-m", "haven.cli.main", "backtest", str(root), str(posts)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as backtest:
         assert backtest.stdout is not None and backtest.stderr is not None
         backtest.stdout.readline()

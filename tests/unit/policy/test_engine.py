@@ -3,11 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from haven.domain import TextRange
+from haven.policy import InMemoryCounterStore, PolicySet
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from service.domain import TextRange
-from service.policy import InMemoryCounterStore, PolicySet
 
 from .conftest import NOW, fired, judge, post
 
@@ -306,7 +305,7 @@ def _all_rules() -> PolicySet:
     import tempfile
     from pathlib import Path
 
-    from service.policy import load_policy_set
+    from haven.policy import load_policy_set
 
     from .conftest import write_set
 

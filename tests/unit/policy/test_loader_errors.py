@@ -3,8 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from service.policy import PolicyLoadError, load_policy_set
+from haven.policy import PolicyLoadError, load_policy_set
 
 from .conftest import write_set
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
+from haven.policy.normalise import fold_phrase, normalise
 from hypothesis import given
 from hypothesis import strategies as st
-
-from service.policy.normalise import fold_phrase, normalise
 
 
 def test_plain_ascii_is_lower_cased_with_identity_offsets() -> None:

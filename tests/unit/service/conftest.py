@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from haven.app import create_app
+from haven.config import Settings
+from haven.services import Services, build_services
+from haven.webhooks.delivery import AttemptResult
 from litestar.testing import TestClient
-
-from service.app import create_app
-from service.config import Settings
-from service.services import Services, build_services
-from service.webhooks.delivery import AttemptResult
 
 TEST_POLICIES = Path(__file__).resolve().parents[2] / "integration" / "policies"
 

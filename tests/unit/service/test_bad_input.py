@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from haven.services import Services
 from litestar.testing import TestClient
 
-from service.services import Services
 from tests.unit.service.conftest import failing_first
 
 PROBLEM = "application/problem+json"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from haven.app import create_app
+from haven.config import Settings
+from haven.services import build_services
 from litestar.testing import TestClient
 
-from service.app import create_app
-from service.config import Settings
-from service.services import build_services
 from tests.unit.service.conftest import TEST_POLICIES
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from haven import embedded
+from haven.app import create_app
+from haven.config import Settings
+from haven.services import Services, build_services
 from litestar.testing import TestClient
 
-from service import embedded
-from service.app import create_app
-from service.config import Settings
-from service.services import Services, build_services
 from tests.unit.service.conftest import TEST_POLICIES, attempt_failing_once, failing_first
 
 

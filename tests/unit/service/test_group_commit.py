@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from service.domain import Author, Post
-from service.tasks import GroupCommit
+from haven.domain import Author, Post
+from haven.tasks import GroupCommit
 
 
 def a_post(n: int) -> Post:

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from haven.domain import Author, Post
+from haven.pipeline import LivePolicies, Pipeline
+from haven.policy import InMemoryCounterStore
+from haven.store.migrate import upgrade
+from haven.store.sql import SqlStore
 
-from service.domain import Author, Post
-from service.pipeline import LivePolicies, Pipeline
-from service.policy import InMemoryCounterStore
-from service.store.migrate import upgrade
-from service.store.sql import SqlStore
 from tests.unit.service.conftest import TEST_POLICIES
 
 

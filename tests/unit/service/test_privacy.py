@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from haven.app import create_app
+from haven.config import Settings
+from haven.services import build_services
+from haven.store.models import DecisionRow
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from service.app import create_app
-from service.config import Settings
-from service.services import build_services
-from service.store.models import DecisionRow
 from tests.unit.service.conftest import TEST_POLICIES
 
 PRIVATE = "my neighbour Jo has the same diagnosis and shut up you idiot"
@@ -66,7 +66,7 @@ def test_post_text_is_kept_only_when_the_operator_enables_it(
 def test_log_lines_carry_allowed_ids_only() -> None:
     import logging
 
-    from service.logging import JsonFormatter
+    from haven.logging import JsonFormatter
 
     record = logging.LogRecord("haven", logging.INFO, __file__, 1, "posts.accepted", None, None)
     record.__dict__.update(
@@ -89,7 +89,7 @@ def test_log_lines_carry_allowed_ids_only() -> None:
 def test_a_librarys_message_arguments_never_reach_the_log() -> None:
     import logging
 
-    from service.logging import JsonFormatter
+    from haven.logging import JsonFormatter
 
     payload = {"body": {"posts": [{"body": PRIVATE}]}}
     record = logging.LogRecord(

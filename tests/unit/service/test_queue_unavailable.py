@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from haven.app import create_app
+from haven.config import Settings
+from haven.services import build_services
+from haven.store.migrate import upgrade
 from litestar.testing import TestClient
 
-from service.app import create_app
-from service.config import Settings
-from service.services import build_services
-from service.store.migrate import upgrade
 from tests.unit.service.conftest import TEST_POLICIES
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from service.config import Settings, SettingsError, documented_variables
+from haven.config import Settings, SettingsError, documented_variables
 
 OPERATIONS = Path(__file__).resolve().parents[3] / "docs" / "operations.md"
 
@@ -68,7 +67,7 @@ def test_every_setting_is_documented_in_operations_md() -> None:
 
 
 def test_the_embedded_start_line_names_the_database_without_its_password(tmp_path: Path) -> None:
-    from service.cli.service_commands import embedded_database
+    from haven.cli.service_commands import embedded_database
 
     default = Settings.from_env({"HAVEN_EMBEDDED_DB_PATH": str(tmp_path / "h.db")})
     assert embedded_database(default) == f"SQLite database {tmp_path / 'h.db'}"

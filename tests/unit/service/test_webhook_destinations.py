@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from haven.webhooks.destinations import destination_refusal, literal_refusal
 from litestar.testing import TestClient
-
-from service.webhooks.destinations import destination_refusal, literal_refusal
 
 
 def test_the_metadata_address_is_refused_whatever_the_setting() -> None:

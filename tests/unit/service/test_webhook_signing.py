@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from haven.store.sql import new_webhook_secret
+from haven.webhooks import backoff_seconds, signed_headers
 from standardwebhooks import Webhook, WebhookVerificationError
-
-from service.store.sql import new_webhook_secret
-from service.webhooks import backoff_seconds, signed_headers
 
 
 def test_signature_verifies_with_standardwebhooks() -> None:

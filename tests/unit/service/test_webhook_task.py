@@ -6,9 +6,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from haven import tasks
+from haven.config import Settings
 
-from service import tasks
-from service.config import Settings
 from tests.unit.service.conftest import attempt_failing_once
 
 

@@ -1,8 +1,0 @@
-"""Haven's Reddit adapter: polls subreddits, hands posts and comments to Haven, acts as a moderator.
-
-See docs/plugins.md, section "Reddit".
-"""
-
-from plugins.reddit.plugin import RedditPlugin, create
-
-__all__ = ["RedditPlugin", "create"]

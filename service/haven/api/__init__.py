@@ -1,0 +1,21 @@
+"""The HTTP API: one Litestar controller module per resource."""
+
+from litestar.types import ControllerRouterHandler
+
+from haven.api.decisions import DecisionController
+from haven.api.health import healthz, metrics_endpoint, readyz
+from haven.api.posts import PostController
+from haven.api.reviews import ReviewController
+from haven.api.webhooks import WebhookController
+
+ROUTES: list[ControllerRouterHandler] = [
+    PostController,
+    DecisionController,
+    ReviewController,
+    WebhookController,
+    healthz,
+    readyz,
+    metrics_endpoint,
+]
+
+__all__ = ["ROUTES"]

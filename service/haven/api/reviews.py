@@ -1,0 +1,45 @@
+"""POST /v1/decisions/{id}/review: a moderator upholds or overturns a decision."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
+
+from haven.api.auth import requires
+from haven.api.problems import Problem, problem_responses
+from haven.api.schemas import ReviewIn
+from haven.pipeline import record_review
+from haven.services import Services
+from haven.store.records import ApiKey, Review
+
+
+class ReviewController(Controller):
+    path = "/v1/decisions/{decision_id:str}/review"
+    tags = ["reviews"]  # noqa: RUF012
+    guards = [requires("review")]  # noqa: RUF012
+
+    @post(
+        "/",
+        responses=problem_responses(400, 401, 403, 404),
+        status_code=201,
+        sync_to_thread=True,
+        summary="Record a moderator's review",
+    )
+    def create(
+        self, decision_id: FromPath[str], data: JSONBody[ReviewIn], request: Request[ApiKey, str, State]
+    ) -> Review:
+        services: Services = request.app.state.services
+        review = record_review(
+            services.store,
+            services.work,
+            request.user.community,
+            decision_id,
+            outcome=data.outcome,
+            moderator=data.moderator,
+            note=data.note,
+        )
+        if review is None:
+            raise Problem(404, "not-found", "no decision with this id in your community")
+        services.review_recorded(request.user.community, decision_id, data.outcome, data.moderator)
+        return review

@@ -1,0 +1,79 @@
+"""What the HTTP API reads and writes, apart from the endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from haven.domain import Decision, Post
+from haven.store.records import EventType, Review, ReviewOutcome
+
+MAX_BATCH = 100
+
+
+class Accepted(msgspec.Struct, kw_only=True):
+    """A post taken in: its decision's id and where to read it."""
+
+    id: str
+    url: str
+    status: Literal["queued", "duplicate"]
+    queue: Literal["crisis", "default"] | None = None
+
+
+class PostBatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    posts: Annotated[list[Post], Meta(min_length=1, max_length=MAX_BATCH)]
+
+
+class BatchAccepted(msgspec.Struct, kw_only=True):
+    items: list[Accepted]
+
+
+class DecisionResource(msgspec.Struct, kw_only=True):
+    """A decision, or `pending` while its post waits in the queue."""
+
+    id: str
+    url: str
+    status: Literal["pending", "decided"]
+    decision: Decision | None = None
+    reviews: list[Review] = msgspec.field(default_factory=list)
+
+
+class DecisionList(msgspec.Struct, kw_only=True):
+    items: list[Decision]
+    next_cursor: str | None = None
+
+
+class ReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    outcome: ReviewOutcome
+    moderator: Annotated[str, Meta(min_length=1, max_length=200)]
+    note: Annotated[str, Meta(max_length=5000)] = ""
+
+
+class SubscriptionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    url: Annotated[str, Meta(max_length=2000, pattern=r"^https?://[^\s]+$")]
+    event_types: Annotated[list[EventType], Meta(min_length=1)]
+
+
+class SubscriptionOut(msgspec.Struct, kw_only=True):
+    id: str
+    url: str
+    event_types: list[str]
+    created_at: datetime
+
+
+class SubscriptionCreated(SubscriptionOut, kw_only=True):
+    """The subscription and its signing secret, shown this once."""
+
+    secret: str
+
+
+class Status(msgspec.Struct, kw_only=True, omit_defaults=True):
+    status: str
+    mode: Literal["embedded", "full"] | None = None
+    policy_version: str | None = None
+    # Installed plugins that are off (name -> why, e.g. a missing HAVEN_SLACK_* variable).
+    plugins_off: dict[str, str] | None = None
+    plugins_on: list[str] | None = None

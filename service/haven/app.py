@@ -1,0 +1,53 @@
+"""The one place that builds the Litestar app."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from haven.api import ROUTES
+from haven.api.auth import PUBLIC_PATHS, ApiKeyAuthentication, KeyCache
+from haven.api.problems import EXCEPTION_HANDLERS
+from haven.config import Settings
+from haven.services import Services, build_services
+
+PLUGINS_PATH = "/v1/plugins"
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Litestar:
+    """The API. Given no services, builds them from `settings` (or the environment)."""
+    if services is None:
+        services = build_services(settings or Settings.from_env())
+    # Each active plugin's routes under /v1/plugins/<name>/; they verify the platform's own
+    # signatures, so API keys are not asked of them.
+    plugin_routers = [
+        Router(path=f"{PLUGINS_PATH}/{name}", route_handlers=list(plugin.routes()))
+        for name, plugin in sorted(services.plugins.active.items())
+    ]
+    return Litestar(
+        route_handlers=[*ROUTES, *plugin_routers],
+        state=State({"services": services, "keys": KeyCache(services.store)}),
+        middleware=[
+            DefineMiddleware(ApiKeyAuthentication, exclude=[f"^{p}" for p in [*PUBLIC_PATHS, PLUGINS_PATH + "/"]])
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=services.settings.server.max_body_bytes,
+        on_startup=[services.start],
+        on_shutdown=[services.close],
+        openapi_config=OpenAPIConfig(
+            title="Haven",
+            version=version("haven"),
+            description="Moderation as a service for online support communities.",
+            components=Components(
+                security_schemes={"apiKey": SecurityScheme(type="http", scheme="bearer", description="API key")}
+            ),
+            security=[{"apiKey": []}],
+        ),
+        logging_config=None,
+        debug=False,
+    )

@@ -1,0 +1,52 @@
+"""Entry point of the `haven` command: each command module adds its own subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+
+class CommandModule(Protocol):
+    def register(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
+
+
+# Each module defines `register(commands)` and sets `handler` defaults on its parsers.
+COMMAND_MODULES: tuple[str, ...] = (
+    "haven.cli.policy_commands",
+    "haven.cli.service_commands",
+    "haven.cli.key_commands",
+    "haven.cli.plugin_commands",
+)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="haven", description="Moderation for support communities")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module: CommandModule = importlib.import_module(name)
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except BrokenPipeError:
+        # `haven backtest … | head`: the reader has all it wanted. Point stdout at nothing so
+        # that Python's exit flush does not complain a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""`haven policy check|test|explain` and `haven backtest`: the policy author's tools."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import msgspec
+
+from haven.domain import Author, Decision, Post
+from haven.policy import (
+    InMemoryCounterStore,
+    PolicyLoadError,
+    PolicySet,
+    evaluate,
+    load_policy_set,
+)
+from haven.policy.examples import EXAMPLE_TIME, run_examples
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    policy = commands.add_parser("policy", help="check, test and explain a policy folder")
+    actions = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+
+    check = actions.add_parser("check", help="load and validate; exit 1 with every error")
+    check.add_argument("directory", type=Path)
+    check.set_defaults(handler=check_command)
+
+    test = actions.add_parser("test", help="run every rule's inline examples; exit 1 on any failure")
+    test.add_argument("directory", type=Path)
+    test.set_defaults(handler=test_command)
+
+    explain = actions.add_parser("explain", help="which rules fire on a text, why, with the evidence")
+    explain.add_argument("directory", type=Path)
+    explain.add_argument("text", help="the post's body ('-' reads standard input)")
+    explain.add_argument("--title", default="")
+    explain.add_argument("--locale", default=None)
+    explain.add_argument("--kind", default="post", choices=["post", "comment", "message"])
+    explain.add_argument("--json", action="store_true", help="print the decision as JSON")
+    explain.set_defaults(handler=explain_command)
+
+    backtest = commands.add_parser(
+        "backtest", help="judge past posts (JSON lines); decisions to stdout, summary to stderr"
+    )
+    backtest.add_argument("directory", type=Path)
+    backtest.add_argument("posts", type=Path, help="JSON lines file ('-' for standard input)")
+    backtest.set_defaults(handler=backtest_command)
+
+
+def _load(directory: Path, out: TextIO) -> PolicySet | None:
+    try:
+        return load_policy_set(directory)
+    except PolicyLoadError as exc:
+        for error in exc.errors:
+            print(error, file=out)
+        print(f"{len(exc.errors)} error(s) in {directory}", file=out)
+        return None
+
+
+def check_command(args: argparse.Namespace) -> int:
+    policy_set = _load(args.directory, sys.stderr)
+    if policy_set is None:
+        return 1
+    print(
+        f"{args.directory}: {len(policy_set.policies)} policies, {len(policy_set.rules)} rules, "
+        f"version {policy_set.version}"
+    )
+    return 0
+
+
+def test_command(args: argparse.Namespace) -> int:
+    policy_set = _load(args.directory, sys.stderr)
+    if policy_set is None:
+        return 1
+    count, failures = run_examples(policy_set)
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    print(f"{count - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    out, last = [], 0
+    for start, end in sorted(set(spans)):
+        if start < last:
+            continue
+        out.extend([text[last:start], "[[", text[start:end], "]]"])
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def explain_command(args: argparse.Namespace) -> int:
+    policy_set = _load(args.directory, sys.stderr)
+    if policy_set is None:
+        return 1
+    body = sys.stdin.read() if args.text == "-" else args.text
+    post = Post(
+        platform="cli", community="cli", external_id="explain", kind=args.kind,
+        author=Author(id="cli"), title=args.title, body=body, locale=args.locale,
+    )  # fmt: skip
+    trace: list[str] = []
+    decision = evaluate(policy_set, post, now=EXAMPLE_TIME, trace=trace)
+    if args.json:
+        sys.stdout.write(msgspec.json.encode(decision).decode() + "\n")
+        return 0
+    print(f"verdict: {decision.verdict}   (policy set {decision.policy_version})")
+    for label, matches in (("fired", decision.matches), ("shadow", decision.shadow_matches),
+                           ("in quotes, not the author's", decision.quoted_matches)):  # fmt: skip
+        for match in matches:
+            rule = policy_set.rule(f"{match.policy}/{match.rule}")
+            where = f"{rule.file}:{rule.line}" if rule else ""
+            print(f"\n{label}: {match.policy}/{match.rule}  [{match.category}, {match.severity}, "
+                  f"{match.verdict}]  {where}")  # fmt: skip
+            if match.description:
+                print(f"  {match.description}")
+            for field in ("title", "body"):
+                spans = [(e.start, e.end) for e in match.evidence if e.field == field]
+                if spans:
+                    source = post.title if field == "title" else post.body
+                    print(f"  {field}: {_highlight(source, spans)}")
+            for evidence in match.evidence:
+                print(f"    - {evidence.text!r} by {evidence.matcher}")
+    if trace:
+        print("\nnot fired, and why:")
+        for note in trace:
+            print(f"  {note}")
+    if decision.actions:
+        print("\nactions:")
+        for action in decision.actions:
+            params = {k: v for k, v in action.params.items() if k != "text"}
+            print(f"  {action.kind} → {action.target} {params or ''}  (from {', '.join(action.rules)})")
+    return 0
+
+
+class BacktestPost(msgspec.Struct, kw_only=True):
+    id: str | int
+    text: str | None = None
+    title: str = ""
+    body: str | None = None
+    author: str | dict[str, Any] | None = None
+    platform: str = "backtest"
+    kind: str = "post"
+    community: str = "backtest"
+    locale: str | None = None
+    created_at: datetime | None = None
+
+
+def _backtest_post(item: BacktestPost) -> Post:
+    if isinstance(item.author, dict):
+        author = msgspec.convert(item.author, Author)
+    else:
+        author = Author(id=item.author or f"author-of-{item.id}")
+    kind = item.kind if item.kind in ("post", "comment", "message") else "post"
+    return Post(
+        platform=item.platform, community=item.community, external_id=str(item.id),
+        kind=kind, author=author, title=item.title,  # type: ignore[arg-type]
+        body=item.text if item.text is not None else (item.body or ""),
+        locale=item.locale, created_at=item.created_at,
+    )  # fmt: skip
+
+
+def _result_line(item_id: str | int, decision: Decision, crisis_queue: bool) -> bytes:
+    record = {
+        "id": item_id,
+        "verdict": decision.verdict,
+        # Where the API's triage would have queued the post (see PolicySet.is_crisis_prone).
+        "crisis_queue": crisis_queue,
+        "categories": decision.categories,
+        "matches": decision.matches,
+        "shadow_matches": decision.shadow_matches,
+        "actions": [
+            {
+                "kind": a.kind,
+                "target": a.target,
+                "rules": a.rules,
+                # The rendered reply text is long and the same for every post; its template names it.
+                "params": {k: v for k, v in a.params.items() if k != "text"},
+            }
+            for a in decision.actions
+        ],
+    }
+    return msgspec.json.encode(record) + b"\n"
+
+
+def backtest_command(args: argparse.Namespace) -> int:
+    policy_set = _load(args.directory, sys.stderr)
+    if policy_set is None:
+        return 1
+    source = sys.stdin.buffer if str(args.posts) == "-" else args.posts.open("rb")
+    decoder = msgspec.json.Decoder(BacktestPost)
+    counters = InMemoryCounterStore()
+    verdicts: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
+    shadow_rules: Counter[str] = Counter()
+    bad = 0
+    out = sys.stdout.buffer
+    with source:
+        for number, line in enumerate(source, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = decoder.decode(line)
+            except msgspec.DecodeError as exc:
+                print(f"{args.posts}:{number}: skipped: {exc}", file=sys.stderr)
+                bad += 1
+                continue
+            post = _backtest_post(item)
+            now = post.created_at or datetime.now(UTC)
+            decision = evaluate(policy_set, post, now=now, counters=counters)
+            verdicts[decision.verdict] += 1
+            categories.update(decision.categories)
+            rules.update(f"{m.policy}/{m.rule}" for m in decision.matches)
+            shadow_rules.update(f"{m.policy}/{m.rule}" for m in decision.shadow_matches)
+            out.write(_result_line(item.id, decision, policy_set.is_crisis_prone(post)))
+    total = sum(verdicts.values())
+    print(f"{total} posts judged with policy set {policy_set.version}" + (f", {bad} lines skipped" if bad else ""),
+          file=sys.stderr)  # fmt: skip
+    for title, counts in (("verdict", verdicts), ("category", categories), ("rule", rules),
+                          ("shadow rule", shadow_rules)):  # fmt: skip
+        if counts:
+            print(f"by {title}:", file=sys.stderr)
+            for name, n in counts.most_common():
+                print(f"  {name:<48} {n:>7}  {n / max(total, 1):6.1%}", file=sys.stderr)
+    return 1 if bad and not total else 0

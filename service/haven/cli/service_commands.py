@@ -1,0 +1,235 @@
+"""`haven serve`, `haven worker`, `haven scheduler`, `haven migrate`, `haven health worker|scheduler`.
+
+Imports stay inside the handlers: `haven worker` must set up multiprocess
+metrics before anything imports prometheus_client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from haven.cli.settings_loading import check_policies, check_schema, load_settings
+from haven.queues import DEFAULT_QUEUE, QUEUES
+
+if TYPE_CHECKING:
+    from haven.config import Settings
+
+DEFAULT_THREADS = 4
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="run the HTTP API (embedded without Redis)")
+    serve.add_argument("--host", help="address to listen on (default: HAVEN_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: HAVEN_PORT, 8000)")
+    serve.set_defaults(handler=run_serve)
+
+    worker = commands.add_parser("worker", help="run a Celery worker that evaluates posts")
+    worker.add_argument(
+        "--queues",
+        default=",".join(QUEUES),
+        help="comma-separated queues to consume, crisis first (default: crisis,default)",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help=f"tasks at once: threads or processes (default: {DEFAULT_THREADS} threads, or one process per CPU)",
+    )
+    worker.add_argument(
+        "--pool",
+        choices=("threads", "prefork", "solo"),
+        default="threads",
+        help="threads in one process (default: the work mostly waits on the database and Redis), "
+        "or prefork processes (hard time limits, more memory)",
+    )
+    worker.set_defaults(handler=run_worker)
+
+    scheduler = commands.add_parser("scheduler", help="run Celery beat: retention purge and more")
+    scheduler.set_defaults(handler=run_scheduler)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(handler=run_migrate)
+
+    health = commands.add_parser("health", help="liveness checks for probes")
+    checks = health.add_subparsers(dest="check", required=True, metavar="CHECK")
+    worker_check = checks.add_parser("worker", help="exit 0 if the worker's heartbeat is fresh")
+    worker_check.add_argument("--max-age", type=float, default=60.0, help="seconds (default 60)")
+    worker_check.set_defaults(handler=run_health_heartbeat, process="worker")
+    scheduler_check = checks.add_parser("scheduler", help="exit 0 if the scheduler's heartbeat is fresh")
+    scheduler_check.add_argument("--max-age", type=float, default=60.0, help="seconds (default 60)")
+    scheduler_check.set_defaults(handler=run_health_heartbeat, process="scheduler")
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from haven.app import create_app
+    from haven.logging import configure_logging
+    from haven.services import build_services
+
+    settings = load_settings()
+    check_policies(settings)
+    if not settings.embedded:
+        check_schema(settings)
+    configure_logging(settings.log.level)
+    host = args.host or settings.server.host
+    port = args.port if args.port is not None else settings.server.port
+    log = logging.getLogger("haven")
+    if settings.embedded:
+        print(
+            f"haven: running embedded: {embedded_database(settings)}, evaluation in-process; "
+            "set HAVEN_REDIS_URL and HAVEN_DATABASE_URL to run with Redis, Celery workers "
+            "and PostgreSQL",
+            file=sys.stderr,
+        )
+    services = build_services(settings)
+    log.info(
+        "haven.starting",
+        extra={
+            "mode": services.mode,
+            "host": host,
+            "port": port,
+            "policy_dir": str(settings.policy.directory),
+            "policy_version": services.policies.current().version,
+        },
+    )
+    uvicorn.run(create_app(settings, services), host=host, port=port, log_config=None)
+    return 0
+
+
+def embedded_database(settings: Settings) -> str:
+    """The database an embedded `haven serve` uses, as printed at start: never its password."""
+    if settings.database.url is None:
+        return f"SQLite database {settings.database.embedded_path}"
+    from sqlalchemy.engine import make_url
+
+    return "database " + make_url(settings.database.url).render_as_string(hide_password=True)
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if settings.embedded:
+        return _needs_redis("worker", "without it, `haven serve` evaluates in-process")
+    check_policies(settings)
+    check_schema(settings)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="haven-metrics-"))
+    from haven.logging import configure_logging
+    from haven.tasks import create_celery_app
+
+    configure_logging(settings.log.level)
+    # A line per task received and succeeded says nothing the decision logs do not.
+    for chatty in ("celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLevelName(settings.log.level)))
+    app = create_celery_app(settings)
+    queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+    unknown = sorted(set(queues) - set(QUEUES))
+    if unknown:
+        print(f"haven: unknown queue(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+
+    _start_heartbeat(settings)
+    if settings.worker.metrics_port:
+        _serve_worker_metrics(settings.worker.metrics_port)
+    argv = [
+        "worker",
+        f"--queues={','.join(queues)}",
+        f"--loglevel={settings.log.level}",
+        f"--hostname=haven-{socket.gethostname()}-{os.getpid()}@%h",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    concurrency = args.concurrency or (DEFAULT_THREADS if args.pool == "threads" else None)
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    argv.append(f"--pool={args.pool}")
+    app.worker_main(argv)
+    return 0
+
+
+def _needs_redis(command: str, why: str) -> int:
+    print(
+        f"haven: configuration error: HAVEN_REDIS_URL: `haven {command}` needs Redis ({why})",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _serve_worker_metrics(port: int) -> None:
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    start_http_server(port, registry=registry)
+
+
+def _start_heartbeat(settings: Settings) -> None:
+    """Touch the heartbeat file while this process lives; `haven health` reads its age, so
+    Kubernetes liveness needs neither `celery inspect ping` nor a broker round trip."""
+    from haven.tasks import touch_heartbeat
+
+    def beat() -> None:
+        while True:
+            touch_heartbeat(settings)
+            time.sleep(settings.worker.heartbeat_seconds)
+
+    threading.Thread(target=beat, name="haven-heartbeat", daemon=True).start()
+
+
+def run_scheduler(args: argparse.Namespace) -> int:
+    from haven.logging import configure_logging
+    from haven.services import build_services
+    from haven.tasks import PURGE, create_celery_app
+
+    settings = load_settings()
+    if settings.embedded:
+        return _needs_redis("scheduler", "embedded mode purges inside `haven serve`")
+    configure_logging(settings.log.level)
+    # The active plugins' periodic tasks (pollers) join the beat schedule.
+    services = build_services(settings)
+    schedule = services.platform.schedule() if services.platform is not None else {}
+    services.close()
+    app = create_celery_app(settings, schedule=schedule)
+    _start_heartbeat(settings)
+    # Retention is enforced at start too, not only an hour after it.
+    app.send_task(PURGE, queue=DEFAULT_QUEUE)
+    schedule_file = os.path.join(tempfile.gettempdir(), f"haven-beat-{os.getpid()}")
+    beat: Any = app.Beat(loglevel=settings.log.level, schedule=schedule_file)
+    beat.run()
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from haven.store.migrate import upgrade
+    from haven.store.sql import make_engine
+
+    settings = load_settings()
+    engine = make_engine(settings.database.effective_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    print("haven: database schema is up to date", file=sys.stderr)
+    return 0
+
+
+def run_health_heartbeat(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    path = settings.worker.heartbeat_file
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        print(f"haven: no {args.process} heartbeat at {path}", file=sys.stderr)
+        return 1
+    if age > args.max_age:
+        print(f"haven: {args.process} heartbeat is {age:.0f}s old (limit {args.max_age:.0f}s)", file=sys.stderr)
+        return 1
+    return 0

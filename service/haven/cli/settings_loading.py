@@ -1,0 +1,57 @@
+"""Reading the settings for a command, with the bad variable named on failure."""
+
+from __future__ import annotations
+
+import sys
+
+from haven.config import Settings, SettingsError
+
+EXIT_CONFIG = 2
+
+
+class ConfigurationFailed(SystemExit):
+    pass
+
+
+def check_policies(settings: Settings) -> None:
+    """Exit with status 2 and every problem listed when the policy folder does not load."""
+    from haven.policy import PolicyLoadError, load_policy_set
+
+    try:
+        load_policy_set(settings.policy.directory)
+    except PolicyLoadError as exc:
+        print(
+            f"haven: the policies in HAVEN_POLICY_DIR={settings.policy.directory} do not load:\n{exc}",
+            file=sys.stderr,
+        )
+        raise ConfigurationFailed(EXIT_CONFIG) from exc
+
+
+def check_schema(settings: Settings) -> None:
+    """Exit with status 2 when the database is not migrated (full mode migrates by command)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from haven.store.migrate import is_current
+    from haven.store.sql import make_engine
+
+    engine = make_engine(settings.database.effective_url)
+    try:
+        current = is_current(engine)
+    except SQLAlchemyError as exc:
+        print(f"haven: configuration error: HAVEN_DATABASE_URL: cannot reach the database ({type(exc).__name__})",
+              file=sys.stderr)  # fmt: skip
+        raise ConfigurationFailed(EXIT_CONFIG) from exc
+    finally:
+        engine.dispose()
+    if not current:
+        print("haven: the database schema is not up to date: run `haven migrate` first", file=sys.stderr)
+        raise ConfigurationFailed(EXIT_CONFIG)
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; exits with status 2 naming the bad variable."""
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        print(f"haven: configuration error: {exc}", file=sys.stderr)
+        raise ConfigurationFailed(EXIT_CONFIG) from exc

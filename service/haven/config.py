@@ -1,0 +1,263 @@
+"""Haven's settings: one object, read from `HAVEN_*` environment variables.
+
+Each group is a frozen dataclass; each field's docstring is what
+docs/operations.md says about its variable. `Settings.from_env()` validates
+everything at start and raises `SettingsError` naming the bad variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+
+def _default_policy_dir() -> Path:
+    """The default pack: the package `haven.pack`, which setup.py maps onto the checkout's
+    policies/ folder and installs as package data, so one lookup serves both."""
+    spec = importlib.util.find_spec("haven.pack")
+    if spec is None or spec.origin is None:
+        raise ImportError("haven.pack, the default policy pack, is not installed: reinstall haven")
+    return Path(spec.origin).parent
+
+
+DEFAULT_POLICY_DIR = _default_policy_dir()
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """A `HAVEN_*` variable holds a value Haven cannot use."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(f"{variable}: {message}")
+        self.variable = variable
+        self.message = message
+
+
+def _meta(var: str, **checks: Any) -> dict[str, Any]:
+    """A field's metadata: the environment variable it is read from and its checks."""
+    return {"env": var, **checks}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerSettings:
+    host: str = field(default="127.0.0.1", metadata=_meta("HAVEN_HOST"))
+    """Address `haven serve` listens on."""
+    port: int = field(default=8000, metadata=_meta("HAVEN_PORT", min=1, max=65535))
+    """TCP port `haven serve` listens on."""
+    max_body_bytes: int = field(default=1_048_576, metadata=_meta("HAVEN_MAX_BODY_BYTES", min=1024))
+    """Largest request body accepted; larger ones get 413."""
+    max_text_chars: int = field(default=40_000, metadata=_meta("HAVEN_MAX_TEXT_CHARS", min=1))
+    """Longest post title or body accepted, in characters; longer ones get 422."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueSettings:
+    redis_url: str | None = field(default=None, metadata=_meta("HAVEN_REDIS_URL", scheme=("redis", "rediss")))
+    """Redis for the Celery broker, dedupe keys and counters. Unset: embedded mode."""
+    visibility_timeout_seconds: int = field(default=600, metadata=_meta("HAVEN_VISIBILITY_TIMEOUT_SECONDS", min=1))
+    """Seconds before a task held by a worker that died is handed to another; above any task."""
+    key_prefix: str = field(default="", metadata=_meta("HAVEN_REDIS_KEY_PREFIX"))
+    """Prefix of every Redis key Haven writes (queues too), to share one Redis database."""
+    group_ms: float = field(default=20.0, metadata=_meta("HAVEN_INGEST_GROUP_MS", min=0, max=1000))
+    """Ordinary posts accepted within this many ms go to the queue as one task (0: one each)."""
+    dedupe_ttl_seconds: int = field(default=86400, metadata=_meta("HAVEN_DEDUPE_TTL_SECONDS", min=60))
+    """How long a post's identity is remembered for deduplication."""
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url is None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseSettings:
+    url: str | None = field(
+        default=None,
+        metadata=_meta("HAVEN_DATABASE_URL", scheme=("postgresql", "postgresql+psycopg", "sqlite")),
+    )
+    """SQLAlchemy URL of the database (PostgreSQL in production). Unset: embedded SQLite."""
+    embedded_path: Path = field(default=Path("haven.db"), metadata=_meta("HAVEN_EMBEDDED_DB_PATH"))
+    """SQLite file used when HAVEN_DATABASE_URL is unset."""
+
+    @property
+    def effective_url(self) -> str:
+        if self.url is None:
+            return f"sqlite:///{self.embedded_path}"
+        if self.url.startswith("postgresql://"):
+            return "postgresql+psycopg://" + self.url.removeprefix("postgresql://")
+        return self.url
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicySettings:
+    directory: Path = field(default=DEFAULT_POLICY_DIR, metadata=_meta("HAVEN_POLICY_DIR", is_dir=True))
+    """Folder of policy YAML files; reloaded when its files change."""
+    reload_seconds: float = field(default=1.0, metadata=_meta("HAVEN_POLICY_RELOAD_SECONDS", min=0))
+    """How often a process looks for changed policy files (0: on every use)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrivacySettings:
+    store_post_text: bool = field(default=False, metadata=_meta("HAVEN_STORE_POST_TEXT"))
+    """Keep each post's title and body with its decision (default: evidence snippets only)."""
+    retention_days: int = field(default=90, metadata=_meta("HAVEN_RETENTION_DAYS", min=1))
+    """Decisions, reviews and webhook deliveries older than this are purged."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookSettings:
+    max_attempts: int = field(default=12, metadata=_meta("HAVEN_WEBHOOK_MAX_ATTEMPTS", min=1, max=50))
+    """Delivery attempts per event and subscriber before it is marked failed."""
+    retry_base_seconds: float = field(default=5.0, metadata=_meta("HAVEN_WEBHOOK_RETRY_BASE_SECONDS", min=0))
+    """First retry delay; each later one is 3× longer, at most half the visibility timeout."""
+    allow_private_networks: bool = field(default=True, metadata=_meta("HAVEN_WEBHOOK_ALLOW_PRIVATE_NETWORKS"))
+    """Allow webhook URLs on loopback and private networks (link-local ones never are)."""
+    timeout_seconds: float = field(default=10.0, metadata=_meta("HAVEN_WEBHOOK_TIMEOUT_SECONDS", min=0.1))
+    """How long one delivery attempt waits for the receiver."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerSettings:
+    heartbeat_file: Path = field(
+        default=Path("/tmp/haven-worker.alive"),  # noqa: S108
+        metadata=_meta("HAVEN_WORKER_HEARTBEAT_FILE"),
+    )
+    """File a worker touches while it lives; `haven health worker` checks its age."""
+    heartbeat_seconds: float = field(default=10.0, metadata=_meta("HAVEN_WORKER_HEARTBEAT_SECONDS", min=0.1))
+    """How often a worker touches its heartbeat file."""
+    metrics_port: int = field(default=9101, metadata=_meta("HAVEN_WORKER_METRICS_PORT", min=0, max=65535))
+    """Port where `haven worker` serves its Prometheus metrics (0: none)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogSettings:
+    level: str = field(default="INFO", metadata=_meta("HAVEN_LOG_LEVEL", choices=LOG_LEVELS))
+    """Least severe log level written (JSON lines on stderr)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    server: ServerSettings
+    queue: QueueSettings
+    database: DatabaseSettings
+    policy: PolicySettings
+    privacy: PrivacySettings
+    webhooks: WebhookSettings
+    worker: WorkerSettings
+    log: LogSettings
+
+    @property
+    def embedded(self) -> bool:
+        return self.queue.embedded
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        groups = {f.name: _read_group(f.type, env) for f in dataclasses.fields(cls)}
+        settings = cls(**groups)
+        if settings.queue.redis_url is not None and settings.database.url is None:
+            raise SettingsError(
+                "HAVEN_DATABASE_URL",
+                "must be set when HAVEN_REDIS_URL is (workers and API share one database)",
+            )
+        return settings
+
+
+GROUPS: tuple[type[Any], ...] = (
+    ServerSettings,
+    QueueSettings,
+    DatabaseSettings,
+    PolicySettings,
+    PrivacySettings,
+    WebhookSettings,
+    WorkerSettings,
+    LogSettings,
+)
+_GROUP_BY_NAME = {g.__name__: g for g in GROUPS}
+
+
+def _read_group(type_name: Any, env: Mapping[str, str]) -> Any:
+    group = _GROUP_BY_NAME[type_name] if isinstance(type_name, str) else type_name
+    values = {}
+    for f in dataclasses.fields(group):
+        var = f.metadata["env"]
+        raw = env.get(var)
+        if raw is None or raw == "":
+            continue
+        values[f.name] = _parse(var, raw.strip(), f.default, f.metadata)
+    return group(**values)
+
+
+def _parse(var: str, raw: str, default: Any, meta: Mapping[str, Any]) -> Any:
+    kind: type[Any] = type(default) if default is not None else str
+    value: Any
+    if kind is bool:
+        value = _parse_bool(var, raw)
+    elif kind in (int, float):
+        value = _convert(var, raw, kind, f"must be a number, not {raw!r}")
+        low, high = meta.get("min"), meta.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise SettingsError(var, f"must be between {low} and {high}, not {raw}")
+    elif isinstance(default, Path):
+        value = Path(raw).expanduser()
+        if meta.get("is_dir") and not value.is_dir():
+            raise SettingsError(var, f"{raw} is not a folder")
+    else:
+        value = raw
+        if "choices" in meta:
+            value = raw.upper()
+            if value not in meta["choices"]:
+                raise SettingsError(var, f"must be one of {', '.join(meta['choices'])}")
+        if "scheme" in meta and raw.split("://", 1)[0] not in meta["scheme"]:
+            raise SettingsError(var, f"must be a URL starting {' or '.join(s + '://' for s in meta['scheme'])}")
+    return value
+
+
+def _convert(var: str, raw: str, kind: Callable[[str], T], message: str) -> T:
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SettingsError(var, message) from None
+
+
+def _parse_bool(var: str, raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(var, f"must be true or false, not {raw!r}")
+
+
+def documented_variables() -> list[tuple[str, str, str]]:
+    """(variable, default, description) of every setting, for docs and `--help`."""
+    import ast
+    import inspect
+
+    rows = []
+    for group in GROUPS:
+        docs: dict[str, str] = {}
+        body = ast.parse(inspect.getsource(group)).body[0]
+        assert isinstance(body, ast.ClassDef)
+        previous: str | None = None
+        for node in body.body:
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                previous = node.target.id
+            elif (
+                previous
+                and isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                docs[previous] = node.value.value
+                previous = None
+        for f in dataclasses.fields(group):
+            default = "" if f.default is None else str(f.default)
+            rows.append((f.metadata["env"], default, docs.get(f.name, "")))
+    return rows

@@ -1,0 +1,102 @@
+"""The engine's `CounterStore` on Redis: one sorted set per (community, author).
+
+Members are `category<US>post-key`, scored by time, so recording the same post
+twice changes nothing and a window is one ZRANGEBYSCORE.
+
+A worker evaluates posts in batches: `batch()` reads the sets of all the
+batch's authors in one round trip, answers `count()` from memory (seeing what
+earlier posts of the batch recorded), and writes the batch's records in one
+pipeline at the end, instead of a round trip per counter and per post.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import redis
+
+from haven.policy.counters import category_in
+
+_SEPARATOR = "\x1f"
+
+
+class _Batch:
+    def __init__(self, entries: dict[str, dict[str, float]], writes: redis.client.Pipeline) -> None:
+        self.entries = entries
+        self.writes = writes
+
+
+class RedisCounterStore:
+    def __init__(self, client: redis.Redis, *, prefix: str = "haven:counter", keep_seconds: int = 90 * 86400) -> None:
+        self._redis = client
+        self._prefix = prefix
+        self._keep = keep_seconds
+        self._local = threading.local()
+
+    def _key(self, community: str, author_id: str) -> str:
+        return f"{self._prefix}:{len(community)}:{community}:{author_id}"
+
+    @contextmanager
+    def batch(self, authors: Iterable[tuple[str, str]]) -> Iterator[None]:
+        """Serve the given (community, author) pairs from one read; write once at the end."""
+        keys = sorted({self._key(community, author) for community, author in authors})
+        oldest = time.time() - self._keep
+        read = self._redis.pipeline(transaction=False)
+        for key in keys:
+            read.zrangebyscore(key, oldest, "+inf", withscores=True)
+        entries = {
+            key: {raw.decode(): score for raw, score in found} for key, found in zip(keys, read.execute(), strict=True)
+        }
+        self._local.batch = _Batch(entries, self._redis.pipeline(transaction=False))
+        try:
+            yield
+            self._local.batch.writes.execute()
+        finally:
+            self._local.batch = None
+
+    def _current(self) -> _Batch | None:
+        batch: _Batch | None = getattr(self._local, "batch", None)
+        return batch
+
+    def count(
+        self,
+        community: str,
+        author_id: str,
+        category_prefix: str,
+        since: datetime,
+        *,
+        exclude_member: str | None = None,
+    ) -> int:
+        key = self._key(community, author_id)
+        batch = self._current()
+        if batch is not None and key in batch.entries:
+            cutoff = since.timestamp()
+            raws = [raw for raw, at in batch.entries[key].items() if at >= cutoff]
+        else:
+            found: list[bytes] = self._redis.zrangebyscore(key, since.timestamp(), "+inf")  # type: ignore[assignment]
+            raws = [raw.decode() for raw in found]
+        total = 0
+        for raw in raws:
+            category, _, member = raw.partition(_SEPARATOR)
+            if member != exclude_member and category_in(category, category_prefix):
+                total += 1
+        return total
+
+    def record(self, community: str, author_id: str, category: str, member: str, at: datetime) -> None:
+        key = self._key(community, author_id)
+        entry = f"{category}{_SEPARATOR}{member}"
+        batch = self._current()
+        if batch is not None:
+            batch.entries.setdefault(key, {}).setdefault(entry, at.timestamp())
+            pipe = batch.writes
+        else:
+            pipe = self._redis.pipeline(transaction=False)
+        pipe.zadd(key, {entry: at.timestamp()}, nx=True)
+        pipe.zremrangebyscore(key, "-inf", at.timestamp() - self._keep)
+        pipe.expire(key, self._keep)
+        if batch is None:
+            pipe.execute()

@@ -1,0 +1,200 @@
+"""Embedded mode: the queue, the worker and the webhook sender inside the API process.
+
+For trying Haven on one machine with no Redis: evaluation still happens off
+the request path, crisis posts first. Accepted posts are held in the database
+until decided and picked up again at the next start; webhook retries waiting
+in memory are not. Production runs `CeleryWorkQueue` and `haven worker`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import httpx
+
+from haven.config import Settings
+from haven.domain import Post
+from haven.pipeline import Pipeline
+from haven.queues import QUEUES
+from haven.store.repository import Store
+from haven.webhooks.delivery import attempt_delivery, backoff_seconds
+
+if TYPE_CHECKING:
+    from haven.plugins.dispatch import PlatformDispatch
+
+log = logging.getLogger("haven.embedded")
+
+PURGE_EVERY_SECONDS = 3600.0
+# Pause before posts or a webhook whose processing failed (database away) are tried again.
+RETRY_SECONDS = 1.0
+
+
+class InProcessWorkQueue:
+    def __init__(self, pipeline: Pipeline, store: Store, settings: Settings) -> None:
+        self._pipeline = pipeline
+        self._store = store
+        self._settings = settings
+        self._lock = threading.Condition()
+        self._queues: dict[str, deque[tuple[list[Post], datetime]]] = {q: deque() for q in QUEUES}
+        self._pending: dict[str, str] = {}
+        self._deliveries: list[tuple[float, str]] = []
+        self._stopping = False
+        self._threads: list[threading.Thread] = []
+        # Carries out platform actions of new decisions; set once the plugins are loaded.
+        self.dispatch: PlatformDispatch | None = None
+
+    # The API's side
+
+    def claim(self, community: str, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
+        decided = self._store.decided_ids(decision_ids)
+        with self._lock:
+            fresh = []
+            for decision_id in decision_ids:
+                new = decision_id not in self._pending and decision_id not in decided
+                if new:
+                    self._pending[decision_id] = community
+                fresh.append(new)
+            return fresh
+
+    def release(self, decision_ids: Sequence[str]) -> None:
+        with self._lock:
+            for decision_id in decision_ids:
+                self._pending.pop(decision_id, None)
+
+    def is_pending(self, community: str, decision_id: str) -> bool:
+        with self._lock:
+            return self._pending.get(decision_id) == community
+
+    def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None:
+        # Written down before the 202, so a restart picks up what a crash left undecided.
+        self._store.hold_pending([(post, received_at, queue) for post in posts])
+        with self._lock:
+            self._queues[queue].append((list(posts), received_at))
+            self._lock.notify_all()
+
+    def deliver(self, delivery_ids: Sequence[str], *, queue: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for delivery_id in delivery_ids:
+                heapq.heappush(self._deliveries, (now, delivery_id))
+            self._lock.notify_all()
+
+    def depths(self) -> dict[str, int]:
+        with self._lock:
+            return {name: len(items) for name, items in self._queues.items()}
+
+    def ping(self) -> None:
+        return None
+
+    # The worker's side
+
+    def start(self) -> None:
+        self._resume()
+        for target, name in (
+            (self._evaluate_loop, "haven-evaluate"),
+            (self._deliver_loop, "haven-deliver"),
+            (self._purge_loop, "haven-purge"),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self, timeout: float = 5.0) -> None:
+        with self._lock:
+            self._stopping = True
+            self._lock.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _resume(self) -> None:
+        """Queue again the posts accepted before a restart and not decided then."""
+        held = self._store.pending_posts()
+        with self._lock:
+            for post, received_at, queue in held:
+                self._pending[post.decision_id()] = post.community
+                self._queues[queue if queue in self._queues else QUEUES[-1]].append(([post], received_at))
+        if held:
+            log.info("embedded.resumed", extra={"count": len(held)})
+
+    def _next_posts(self) -> tuple[str, list[Post], datetime] | None:
+        with self._lock:
+            while not self._stopping:
+                for name in QUEUES:  # crisis first
+                    if self._queues[name]:
+                        return (name, *self._queues[name].popleft())
+                self._lock.wait()
+            return None
+
+    def _evaluate_loop(self) -> None:
+        while (work := self._next_posts()) is not None:
+            queue, posts, received_at = work
+            ids = [p.decision_id() for p in posts]
+            try:
+                decided = self._pipeline.decide(posts, received_at)
+                self._store.release_pending(ids)
+            except Exception:
+                # As a Celery task would, tried again for as long as it takes; meanwhile the
+                # posts stay pending (GET answers so) and held in the database for a restart.
+                log.exception("embedded.evaluate_failed", extra={"count": len(posts)})
+                with self._lock:
+                    if not self._lock.wait_for(lambda: self._stopping, RETRY_SECONDS):
+                        self._queues[queue].append((posts, received_at))
+                continue
+            self.release(ids)
+            for delivery_id, queue in decided.deliveries:
+                self.deliver([delivery_id], queue=queue)
+            if decided.actions and self.dispatch is not None:
+                self.dispatch.act(decided.actions)
+
+    def _deliver_loop(self) -> None:
+        hooks = self._settings.webhooks
+        with httpx.Client(timeout=hooks.timeout_seconds) as client:
+            while True:
+                with self._lock:
+                    while not self._stopping and (not self._deliveries or self._deliveries[0][0] > time.monotonic()):
+                        wait = self._deliveries[0][0] - time.monotonic() if self._deliveries else None
+                        self._lock.wait(wait)
+                    if self._stopping:
+                        return
+                    _, delivery_id = heapq.heappop(self._deliveries)
+                retry_in: float | None = None
+                try:
+                    result = attempt_delivery(
+                        self._store,
+                        client,
+                        delivery_id,
+                        max_attempts=hooks.max_attempts,
+                        allow_private=hooks.allow_private_networks,
+                    )
+                    if result.outcome == "retry":
+                        retry_in = backoff_seconds(result.attempt, hooks.retry_base_seconds)
+                except Exception:
+                    # Our failure, not the receiver's (database away): tried again, or the
+                    # delivery would stay pending and never be sent.
+                    log.exception("embedded.deliver_failed", extra={"delivery_id": delivery_id})
+                    retry_in = RETRY_SECONDS
+                if retry_in is not None:
+                    with self._lock:
+                        heapq.heappush(self._deliveries, (time.monotonic() + retry_in, delivery_id))
+
+    def _purge_loop(self) -> None:
+        while True:
+            before = datetime.now(UTC) - timedelta(days=self._settings.privacy.retention_days)
+            try:
+                counts = self._store.purge(before)
+                log.info("retention.purged", extra={"count": counts.decisions + counts.deliveries})
+            except Exception:
+                log.exception("embedded.purge_failed")
+            with self._lock:
+                if self._lock.wait_for(lambda: self._stopping, PURGE_EVERY_SECONDS):
+                    return
+
+
+__all__ = ["InProcessWorkQueue"]

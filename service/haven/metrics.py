@@ -1,0 +1,92 @@
+"""Prometheus metrics, all named `haven_*`.
+
+The API serves them at /metrics. `haven worker` runs several processes, so it
+sets PROMETHEUS_MULTIPROC_DIR before this module is imported and serves the
+merged values of all its processes on HAVEN_WORKER_METRICS_PORT.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client import multiprocess as _multiprocess
+
+from haven.domain import Decision
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+POSTS_RECEIVED = Counter(
+    "haven_posts_received_total",
+    "Posts accepted by the API (outcome: queued or duplicate), by queue.",
+    ["queue", "outcome"],
+)
+DECISIONS = Counter("haven_decisions_total", "Decisions made, by verdict and mode.", ["verdict", "mode"])
+RULE_MATCHES = Counter(
+    "haven_rule_matches_total",
+    "Rule matches in decisions, by policy, rule, category and mode (enforce or shadow).",
+    ["policy", "rule", "category", "mode"],
+)
+REVIEWS = Counter(
+    "haven_reviews_total",
+    "Moderators' reviews of decisions, by outcome (upheld or overturned) and by each enforced "
+    "rule the decision matched: the overturned share of a rule is how often it misfires.",
+    ["outcome", "policy", "rule"],
+)
+EVALUATION_SECONDS = Histogram(
+    "haven_evaluation_seconds", "Time the engine spent on one post.", buckets=LATENCY_BUCKETS
+)
+INGEST_TO_DECISION = Histogram(
+    "haven_ingest_to_decision_seconds",
+    "From the API accepting a post to its decision being stored.",
+    buckets=LATENCY_BUCKETS,
+)
+INGEST_TO_ESCALATION_DELIVERED = Histogram(
+    "haven_ingest_to_escalation_delivered_seconds",
+    "From the API accepting a post to its escalation webhook being delivered.",
+    buckets=LATENCY_BUCKETS,
+)
+WEBHOOK_DELIVERIES = Counter(
+    "haven_webhook_deliveries_total",
+    "Webhook delivery attempts, by event type and outcome (delivered, retry, failed).",
+    ["event_type", "outcome"],
+)
+QUEUE_DEPTH = Gauge(
+    "haven_queue_depth",
+    "Tasks waiting in each queue, read when metrics are scraped.",
+    ["queue"],
+    multiprocess_mode="livemax",
+)
+
+
+def observe_decision(decision: Decision) -> None:
+    DECISIONS.labels(verdict=decision.verdict, mode=decision.mode).inc()
+    for match in (*decision.matches, *decision.shadow_matches):
+        RULE_MATCHES.labels(policy=match.policy, rule=match.rule, category=match.category, mode=match.mode).inc()
+    if decision.timings.evaluation_ms is not None:
+        EVALUATION_SECONDS.observe(decision.timings.evaluation_ms / 1000)
+    received, decided = decision.timings.received_at, decision.timings.decided_at
+    if received is not None and decided is not None:
+        INGEST_TO_DECISION.observe(max((decided - received).total_seconds(), 0.0))
+
+
+def observe_review(decision: Decision, outcome: str) -> None:
+    for match in decision.matches:
+        REVIEWS.labels(outcome=outcome, policy=match.policy, rule=match.rule).inc()
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics text and its content type, merged across processes when multiprocess."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        _multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,250 @@
+"""From accepted posts to stored decisions and pending webhook deliveries.
+
+The same code runs in a Celery worker and in the embedded runner: it loads
+the live policy set, evaluates each post with the engine, stores decisions
+and the deliveries they raise in one transaction, and counts them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from haven import metrics
+from haven.domain import Decision, Post
+from haven.policy import CounterStore, PolicyLoadError, PolicySet, evaluate, load_policy_set
+from haven.policy.loader import policy_files
+from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
+from haven.store.records import Review, Subscription
+from haven.store.repository import Store
+from haven.webhooks.events import decision_events, deliveries_for, review_event
+
+log = logging.getLogger("haven.pipeline")
+
+# A new or deleted webhook subscription takes effect in the workers within this time.
+SUBSCRIBERS_TTL_SECONDS = 1.0
+
+
+class WorkQueue(Protocol):
+    """Where the API hands accepted work: Celery on Redis, or the embedded runner."""
+
+    def claim(self, community: str, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
+        """Remember each post's identity; True where it is new (not a repeat)."""
+        ...
+
+    def release(self, decision_ids: Sequence[str]) -> None:
+        """Forget identities claimed for work that could not be enqueued."""
+        ...
+
+    def is_pending(self, community: str, decision_id: str) -> bool:
+        """Accepted for this community and not decided yet (or decided very recently)."""
+        ...
+
+    def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None: ...
+
+    def deliver(self, delivery_ids: Sequence[str], *, queue: str) -> None: ...
+
+    def depths(self) -> dict[str, int]: ...
+
+    def ping(self) -> None: ...
+
+    def start(self) -> None:
+        """Begin working (the embedded runner's threads); a no-op for Celery."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    entries = []
+    for path in policy_files(directory):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
+class LivePolicies:
+    """The current policy set of a folder, reloaded when its files change.
+
+    A change is noticed within `reload_seconds`. A change that does not load
+    (a YAML error) is logged and the last good set stays in force.
+    """
+
+    def __init__(self, directory: Path, reload_seconds: float = 1.0) -> None:
+        self.directory = directory
+        self._interval = reload_seconds
+        self._lock = threading.Lock()
+        self._fingerprint = _fingerprint(directory)
+        self._current = load_policy_set(directory)
+        self._checked = time.monotonic()
+
+    def current(self) -> PolicySet:
+        now = time.monotonic()
+        if now - self._checked < self._interval:
+            return self._current
+        with self._lock:
+            self._checked = now
+            fingerprint = _fingerprint(self.directory)
+            if fingerprint != self._fingerprint:
+                self._fingerprint = fingerprint
+                try:
+                    fresh = load_policy_set(self.directory)
+                except PolicyLoadError as exc:
+                    log.error(
+                        "policy.reload_failed",
+                        extra={"policy_dir": str(self.directory), "count": len(exc.errors)},
+                    )
+                else:
+                    if fresh.version != self._current.version:
+                        log.info("policy.reloaded", extra={"policy_version": fresh.version})
+                    self._current = fresh
+        return self._current
+
+
+@dataclass(frozen=True)
+class Decided:
+    decisions: list[Decision]
+    # (delivery id, queue) of deliveries still to send.
+    deliveries: list[tuple[str, str]]
+    # (action id, queue) of platform actions still to carry out (see service/plugins/dispatch.py).
+    actions: list[tuple[str, str]] = field(default_factory=list)
+
+
+class ActionPlanner(Protocol):
+    def plan(self, decisions: Sequence[Decision]) -> list[tuple[str, str]]:
+        """Record the platform actions of stored decisions; (action id, queue) of those pending."""
+        ...
+
+
+def queue_for_event(event_type: str) -> str:
+    return CRISIS_QUEUE if event_type == "escalation.created" else DEFAULT_QUEUE
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        policies: LivePolicies,
+        counters: CounterStore | None,
+        *,
+        store_post_text: bool = False,
+        actions: ActionPlanner | None = None,
+    ) -> None:
+        self.store = store
+        self.policies = policies
+        self.counters = counters
+        self.store_post_text = store_post_text
+        self._subscribers: dict[str, tuple[float, list[Subscription]]] = {}
+        self.actions = actions
+
+    def _subscriptions(self, community: str) -> list[Subscription]:
+        """A community's webhook subscribers, read at most once a second per process."""
+        now = time.monotonic()
+        cached = self._subscribers.get(community)
+        if cached is None or now - cached[0] > SUBSCRIBERS_TTL_SECONDS:
+            cached = (now, self.store.list_subscriptions(community))
+            self._subscribers[community] = cached
+        return cached[1]
+
+    def _counter_batch(self, posts: Sequence[Post]) -> AbstractContextManager[None]:
+        """One read and one write of the counters for a whole batch, where the store can."""
+        batch = getattr(self.counters, "batch", None)
+        if batch is None:
+            return nullcontext()
+        return cast(AbstractContextManager[None], batch((p.community, p.author.id) for p in posts))
+
+    def decide(self, posts: Sequence[Post], received_at: datetime | Sequence[datetime]) -> Decided:
+        """Evaluate and store the posts not decided yet. Safe to run again on the same posts.
+
+        `received_at` is when the API accepted them: one time for all, or one per post.
+        """
+        times = [received_at] * len(posts) if isinstance(received_at, datetime) else list(received_at)
+        accepted_at = {p.decision_id(): at for p, at in zip(posts, times, strict=True)}
+        # Decided by an earlier run of this task that died before sending what they raise:
+        # their deliveries and actions still pending are handed out again.
+        earlier = self.store.get_decisions(list(accepted_at))
+        done = {d.id for d in earlier}
+        todo = [p for p in posts if p.decision_id() not in done]
+        decisions: list[tuple[Decision, dict[str, Any] | None]] = []
+        with self._counter_batch(todo) if todo else nullcontext():
+            policy_set = self.policies.current()
+            for post in todo:
+                started = time.perf_counter()
+                now = datetime.now(UTC)
+                decision = evaluate(policy_set, post, now=now, counters=self.counters, decision_id=post.decision_id())
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                decision.timings.evaluation_ms = decision.timings.evaluation_ms or elapsed_ms
+                decision.timings.received_at = accepted_at[decision.id]
+                decision.timings.decided_at = datetime.now(UTC)
+                text = {"title": post.title, "body": post.body} if self.store_post_text else None
+                decisions.append((decision, text))
+        new_deliveries = []
+        for decision in [d for d, _ in decisions] + earlier:
+            events = decision_events(decision)
+            if not events:
+                continue
+            new_deliveries += deliveries_for(
+                self._subscriptions(decision.post.community),
+                events,
+                event_key=decision.id,
+                ingested_at=accepted_at[decision.id],
+            )
+        pending = set(self.store.record_decisions(decisions, new_deliveries))
+        for decision, _ in decisions:
+            metrics.observe_decision(decision)
+            log.info(
+                "decision.stored",
+                extra={
+                    "decision_id": decision.id,
+                    "community": decision.post.community,
+                    "verdict": decision.verdict,
+                    "categories": decision.categories,
+                    "policy_version": decision.policy_version,
+                },
+            )
+        stored = [d for d, _ in decisions]
+        return Decided(
+            decisions=stored,
+            deliveries=[(d.id, queue_for_event(d.event_type)) for d in new_deliveries if d.id in pending],
+            actions=self.actions.plan(stored + earlier) if self.actions is not None else [],
+        )
+
+
+def record_review(
+    store: Store,
+    work: WorkQueue,
+    community: str,
+    decision_id: str,
+    *,
+    outcome: str,
+    moderator: str,
+    note: str,
+) -> Review | None:
+    """Store a moderator's review and send review.recorded to the community's subscribers."""
+    review = store.add_review(community, decision_id, outcome, moderator, note)
+    if review is None:
+        return None
+    stored = store.get_decision(community, decision_id)
+    if stored is not None:
+        metrics.observe_review(stored.decision, outcome)
+    deliveries = deliveries_for(
+        store.list_subscriptions(community), [review_event(review, community)], event_key=review.id
+    )
+    pending = store.add_deliveries(deliveries)
+    if pending:
+        work.deliver(pending, queue=DEFAULT_QUEUE)
+    log.info(
+        "review.recorded",
+        extra={"review_id": review.id, "decision_id": decision_id, "outcome": outcome},
+    )
+    return review

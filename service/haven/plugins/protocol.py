@@ -1,0 +1,114 @@
+"""What a platform adapter is to Haven, and what Haven offers it.
+
+A plugin is an ordinary package registered in the entry-point group
+`haven.plugins`; the entry point names a factory `create(env, host) -> Plugin`.
+Haven never imports a plugin by name: it finds them all through that group,
+so a third party's adapter installs the same way as ours. See docs/plugins.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from haven.domain import Action, Decision, Post
+
+
+class PluginUnavailable(Exception):
+    """Raised by a factory whose configuration is missing or wrong; the plugin stays off.
+
+    The message names the missing setting (never its value).
+    """
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What happened when a plugin carried out one neutral action on its platform."""
+
+    status: Literal["done", "unsupported", "failed", "skipped"]
+    detail: str = ""
+    # The platform's id of what the action created (a message, a flag), for undoing it later.
+    platform_ref: str | None = None
+    # Transient failures are retried by the task with backoff; permanent ones are recorded.
+    retryable: bool = False
+    # A platform's own wait before the next attempt (e.g. Slack's 429 Retry-After); at least this long.
+    retry_after_seconds: float | None = None
+
+
+class KeyValue(Protocol):
+    """Small durable state for a plugin (cursors, seen event ids): Redis in the service."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str, *, ttl_seconds: int | None = None) -> None: ...
+
+    def add(self, key: str, value: str, *, ttl_seconds: int | None = None) -> bool:
+        """Set only if absent; True when this call set it (first sight of an event id)."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class PluginHost(Protocol):
+    """Haven's side of the protocol, handed to every plugin factory."""
+
+    kv: KeyValue
+
+    def ingest(self, posts: Sequence[Post], *, received_at: datetime | None = None) -> list[str]:
+        """Deduplicate and enqueue posts exactly as POST /v1/posts does; returns their decision ids."""
+        ...
+
+    def decision(self, community: str, decision_id: str) -> Decision | None: ...
+
+    def record_review(
+        self, community: str, decision_id: str, *, outcome: Literal["upheld", "overturned"], moderator: str, note: str
+    ) -> bool:
+        """Store a moderator's review (and emit review.recorded); False when the decision is unknown."""
+        ...
+
+    def cancel_actions(self, community: str, platform: str, external_id: str) -> int:
+        """Cancel platform actions not yet carried out for a post (it was deleted); returns how many."""
+        ...
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """Work a plugin needs done on a schedule (a poller); run by `haven scheduler`."""
+
+    every_seconds: float
+    run: Callable[[], None]
+
+
+@runtime_checkable
+class Plugin(Protocol):
+    name: str
+    """The entry-point name and URL segment: routes mount under /v1/plugins/<name>/."""
+
+    supported_actions: frozenset[str]
+    """Neutral action kinds this platform can carry out; others are recorded as unsupported."""
+
+    def routes(self) -> Sequence[Any]:
+        """Litestar route handlers or controllers (inbound webhooks, interactions)."""
+        ...
+
+    def execute(self, decision: Decision, action: Action) -> ActionResult:
+        """Carry out one action on the platform. Runs in a worker task, possibly twice: be idempotent."""
+        ...
+
+    def review_recorded(self, decision: Decision, outcome: str, moderator: str) -> None:
+        """A moderator confirmed or overturned a decision: undo what can be undone on overturn."""
+        ...
+
+    def periodic_tasks(self) -> Mapping[str, PeriodicTask]: ...
+
+    def register_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        """Add subcommands under `haven plugins <name> ...` (e.g. `haven plugins reddit poll`)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+PluginFactory = Callable[[Mapping[str, str], PluginHost], Plugin]

@@ -1,0 +1,37 @@
+"""The actions of every enforced match, merged into what a plugin carries out."""
+
+from __future__ import annotations
+
+from haven.domain import SEVERITY_RANK, Action, Match, Post
+from haven.policy.compiler import CompiledRule, PolicySet
+from haven.policy.schema import ACTION_TARGETS
+
+_PRIORITY = {"normal": 0, "high": 1, "urgent": 2}
+
+
+def merge_actions(policy_set: PolicySet, post: Post, matched: list[tuple[CompiledRule, Match]]) -> list[Action]:
+    """One action per kind (and template or label), strongest first; see the language reference."""
+    ordered = sorted(matched, key=lambda pair: (-SEVERITY_RANK[pair[0].severity], pair[0].index))
+    merged: dict[tuple[str, str], Action] = {}
+    for rule, _ in ordered:
+        for spec in rule.actions:
+            params = dict(spec.params)
+            key = (spec.kind, str(params.get("template") or params.get("name") or ""))
+            existing = merged.get(key)
+            if existing is not None:
+                existing.rules.append(rule.qualified_id)
+                if spec.kind == "escalate" and _PRIORITY[params["priority"]] > _PRIORITY[existing.params["priority"]]:
+                    existing.params["priority"] = params["priority"]
+                continue
+            if "template" in params:
+                params["text"] = policy_set.templates.render(
+                    params["template"], post.locale,
+                    guideline=rule.description or rule.category, community=post.community,
+                )  # fmt: skip
+            target = ACTION_TARGETS[spec.kind]
+            if spec.kind == "reply" and params.get("private"):
+                target = "author"
+            merged[key] = Action(kind=spec.kind, params=params, target=target, rules=[rule.qualified_id])
+    kinds = {kind for kind, _ in merged}
+    subsumed = {"hold", "flag_for_review"} if "remove" in kinds else {"flag_for_review"} if "hold" in kinds else set()
+    return [a for (kind, _), a in merged.items() if kind not in subsumed]

@@ -1,0 +1,415 @@
+"""Judges one post against a compiled policy set.
+
+Pure and deterministic: the same post, policy set and counter history give
+the same decision. The only I/O is through the `CounterStore` passed in.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from haven.domain import (
+    Decision,
+    Evidence,
+    Field,
+    Match,
+    Post,
+    PostRef,
+    Verdict,
+)
+from haven.policy.actions import merge_actions
+from haven.policy.compiler import (
+    Combinator,
+    CompiledRule,
+    CounterLeaf,
+    DomainsLeaf,
+    NearLeaf,
+    Negation,
+    Node,
+    PhraseLeaf,
+    PiiLeaf,
+    PolicySet,
+    RegexLeaf,
+    ScoreLeaf,
+    ThirdPartyLeaf,
+)
+from haven.policy.counters import CounterStore
+from haven.policy.pii import url_host
+from haven.policy.scan import Span, TextScan
+from haven.policy.schema import WhenSpec
+from haven.policy.templates import locale_parts
+
+Hit = tuple[int, int, str]  # start, end (folded text), matcher label
+SNIPPET_LIMIT = 280
+_SENTENCE_BREAK = re.compile(r"[.!?;]")
+
+
+class _Judge:
+    """Evaluates rules over one scan, with a filter that keeps the hits of one voice."""
+
+    def __init__(
+        self,
+        scan: TextScan,
+        post: Post,
+        now: datetime,
+        counters: CounterStore | None,
+        keep: Callable[[Span], bool],
+        trace: list[str] | None,
+    ) -> None:
+        self.scan = scan
+        self.post = post
+        self.now = now
+        self.counters = counters
+        self.keep = keep
+        self.trace = trace
+        self._rule: CompiledRule | None = None
+
+    def note(self, message: str) -> None:
+        if self.trace is not None and self._rule is not None:
+            self.trace.append(f"{self._rule.qualified_id}: {message}")
+
+    def negated(self, span: Span, negations: tuple[Negation, ...]) -> bool:
+        text = self.scan.norm.text
+        start, end = span
+        for negation in negations:
+            hits = self.scan.groups.get(negation.group)
+            if not hits:
+                continue
+            # Hits are sorted by start: only the nearest negations either side can be in reach.
+            index = bisect.bisect_left(hits, (start, start))
+            nearby: list[tuple[Span, Span]] = []
+            if negation.before:
+                nearby += [(hit, (hit[1], start)) for hit in hits[max(0, index - 3) : index] if hit[1] <= start]
+            if negation.after:
+                later = bisect.bisect_left(hits, (end, end))
+                nearby += [(hit, (end, hit[0])) for hit in hits[later : later + 3]]
+            for (n_start, n_end), gap in nearby:
+                if self.scan.words_between(*gap) > negation.within:
+                    continue
+                if _SENTENCE_BREAK.search(text, gap[0], gap[1]):
+                    continue
+                self.note(f"'{text[n_start:n_end]}' negates '{text[start:end]}'")
+                return True
+        return False
+
+    def text_hits(self, spans: list[Span], label: str, negations: tuple[Negation, ...]) -> list[Hit]:
+        return [
+            (s, e, label) for s, e in spans if self.keep((s, e)) and not (negations and self.negated((s, e), negations))
+        ]
+
+    def near(self, leaf: NearLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
+        firsts = self.scan.groups.get(leaf.first, ())
+        seconds = self.scan.groups.get(leaf.second, ())
+        if not firsts or not seconds:
+            return []
+        # Word indexes make "within N words" arithmetic, and sorted starts let each first
+        # hit look only at the second hits in reach, so dense posts stay linear-ish.
+        text = self.scan.norm.text
+        word_index = self.scan.word_index
+        second_starts = [word_index(s) for s, _ in seconds]
+        pairs: set[tuple[Span, Span]] = set()  # (earlier hit, later hit)
+        for a in firsts:
+            a_start, a_end = a
+            after = word_index(a_end)
+            lo = bisect.bisect_left(seconds, (a_end, a_end))
+            for b, b_word in zip(seconds[lo:], second_starts[lo:], strict=True):
+                if b_word - after > leaf.within:
+                    break
+                pairs.add((a, b))
+            if leaf.ordered:
+                continue
+            before = word_index(a_start)
+            reach = leaf.within + self.scan.policy_set.longest_phrase_words
+            for index in range(bisect.bisect_left(seconds, (a_start, a_start)) - 1, -1, -1):
+                b = seconds[index]
+                if before - second_starts[index] > reach:
+                    break
+                if b[1] <= a_start and before - word_index(b[1]) <= leaf.within:
+                    pairs.add((b, a))
+        spans: set[Span] = set()
+        for earlier, later in sorted(pairs):
+            if leaf.same_sentence and _SENTENCE_BREAK.search(text, earlier[1], later[0]):
+                continue
+            span = (earlier[0], later[1])
+            if not self.keep(span):
+                continue
+            # A negation before either part negates the pair: in "I'm not suicidal" the "not"
+            # stands between the parts, before the second.
+            if negations and (self.negated(earlier, negations) or self.negated(later, negations)):
+                continue
+            spans.add(span)
+        return [(s, e, leaf.label) for s, e in sorted(spans)]
+
+    def third_party(self, leaf: ThirdPartyLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
+        words = self.scan.words
+        text = self.scan.norm.text
+        spans = []
+        for d_start, d_end in self.scan.groups.get(leaf.details, ()):
+            first = bisect.bisect_left(self.scan._word_starts, d_start)
+            window = words[max(0, first - leaf.within - 1) : first + leaf.within + 4]
+            for w_start, w_end in window:
+                if d_start <= w_start < d_end:
+                    continue
+                # @handles and u/handles are split by the word pattern; look one char back.
+                head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
+                head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
+                if self.scan.is_name_at((head, w_end)):
+                    spans.append((min(head, d_start), max(w_end, d_end)))
+                    break
+        return self.text_hits(spans, leaf.label, negations)
+
+    def score(self, leaf: ScoreLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
+        """Each distinct phrase found adds its term's weight once; negated ones add nothing."""
+        text = self.scan.norm.text
+        total = 0
+        hits: list[Hit] = []
+        for group, weight in leaf.terms:
+            kept = self.text_hits(self.scan.groups.get(group, []), leaf.label, negations)
+            total += weight * len({text[s:e] for s, e, _ in kept})
+            hits.extend(kept)
+        if total >= leaf.at_least:
+            return hits
+        if hits:
+            self.note(f"score {total} below {leaf.at_least}")
+        return []
+
+    def leaf(self, node: Node, negations: tuple[Negation, ...]) -> list[Hit] | None:
+        scan = self.scan
+        hits: list[Hit]
+        if isinstance(node, PhraseLeaf):
+            hits = self.text_hits(scan.groups.get(node.group, []), node.label, negations)
+        elif isinstance(node, RegexLeaf):
+            spans = [s for group in node.groups for s in scan.groups.get(group, ())]
+            hits = self.text_hits(spans, node.label, negations)
+        elif isinstance(node, NearLeaf):
+            hits = self.near(node, negations)
+        elif isinstance(node, ThirdPartyLeaf):
+            hits = self.third_party(node, negations)
+        elif isinstance(node, ScoreLeaf):
+            hits = self.score(node, negations)
+        elif isinstance(node, PiiLeaf):
+            spans = [s for kind in node.kinds for s in scan.pii(kind)]
+            hits = [(s, e, node.label) for s, e in spans if self.keep((s, e))]
+        elif isinstance(node, DomainsLeaf):
+            hits = []
+            for s, e in scan.pii("url"):
+                host = url_host(scan.norm.text[s:e])
+                if any(host == d or host.endswith("." + d) for d in node.domains) and self.keep((s, e)):
+                    hits.append((s, e, node.label))
+        elif isinstance(node, CounterLeaf):
+            return self.counter(node)
+        else:
+            raise TypeError(node)
+        return hits or None
+
+    def counter(self, leaf: CounterLeaf) -> list[Hit] | None:
+        if self.counters is None:
+            return None
+        since = self.now - timedelta(seconds=leaf.seconds)
+        seen = self.counters.count(
+            self.post.community, self.post.author.id, leaf.category, since, exclude_member=self.post.key
+        )
+        if seen >= leaf.at_least:
+            self.note(f"author has {seen} earlier '{leaf.category}' decisions in the window")
+            return []
+        return None
+
+    def node(self, node: Node, negations: tuple[Negation, ...]) -> list[Hit] | None:
+        """The node's evidence when it holds (possibly empty), None when it does not."""
+        if not isinstance(node, Combinator):
+            return self.leaf(node, negations)
+        if node.op == "none":
+            for child in node.children:
+                if self.node(child, negations) is not None:
+                    return None
+            return []
+        found: list[Hit] = []
+        held = False
+        for child in node.children:
+            result = self.node(child, negations)
+            if result is None:
+                if node.op == "all":
+                    return None
+                continue
+            held = True
+            found.extend(result)
+        return found if held else None
+
+    def rule(self, rule: CompiledRule) -> list[Hit] | None:
+        self._rule = rule
+        if rule.when is not None and not _conditions_hold(rule.when, self.post, self.now):
+            return None
+        evidence = self.node(rule.match, rule.negations)
+        if evidence is None:
+            return None
+        for veto in rule.vetoes:
+            if self.node(veto, ()) is not None:
+                self.note("an 'unless' exception applies")
+                return None
+        return evidence
+
+
+def _conditions_hold(when: WhenSpec, post: Post, now: datetime) -> bool:
+    author = post.author
+    if when.platform is not None and post.platform not in when.platform:
+        return False
+    if when.kind is not None and post.kind not in when.kind:
+        return False
+    if when.community is not None and post.community not in when.community:
+        return False
+    if when.locale is not None:
+        locale = (post.locale or "").replace("_", "-").lower()
+        if not any(
+            locale == want.lower() or (want.endswith("*") and locale.startswith(want[:-1].lower()))
+            for want in when.locale
+        ):
+            return False
+    if when.author_is_moderator is not None and (author.is_moderator or author.is_staff) != when.author_is_moderator:
+        return False
+    if when.account_age_days is not None:
+        if author.created_at is None:
+            return False
+        created = author.created_at if author.created_at.tzinfo else author.created_at.replace(tzinfo=now.tzinfo)
+        if not when.account_age_days.holds((now - created).total_seconds() / 86400):
+            return False
+    return when.trust_level is None or (author.trust_level is not None and when.trust_level.holds(author.trust_level))
+
+
+def post_text(post: Post) -> tuple[str, int]:
+    """The text the engine reads (title, blank line, body) and where the body starts in it."""
+    if post.title:
+        return f"{post.title}\n\n{post.body}", len(post.title) + 2
+    return post.body, 0
+
+
+def _quoted_ranges(post: Post, body_start: int) -> list[Span]:
+    return [
+        (r.start + (body_start if r.field == "body" else 0), r.end + (body_start if r.field == "body" else 0))
+        for r in post.quoted
+    ]
+
+
+class _Evidence:
+    def __init__(self, post: Post, scan: TextScan, body_start: int) -> None:
+        self.post = post
+        self.scan = scan
+        self.body_start = body_start
+
+    def of(self, hits: list[Hit]) -> list[Evidence]:
+        result: list[Evidence] = []
+        seen: set[tuple[int, int]] = set()
+        for start, end, label in sorted(hits):
+            o_start, o_end = self.scan.norm.original_span(start, end)
+            if (o_start, o_end) in seen:
+                continue
+            seen.add((o_start, o_end))
+            field: Field
+            if self.post.title and o_start < len(self.post.title):
+                field, base, limit = "title", 0, len(self.post.title)
+            else:
+                field, base, limit = "body", self.body_start, len(self.post.body)
+            f_start = max(0, o_start - base)
+            f_end = min(limit, max(f_start, o_end - base))
+            source = self.post.title if field == "title" else self.post.body
+            snippet = source[f_start:f_end][:SNIPPET_LIMIT]
+            result.append(Evidence(field=field, start=f_start, end=f_end, text=snippet, matcher=label))
+        return result
+
+
+def _match(rule: CompiledRule, evidence: list[Evidence], mode: str) -> Match:
+    return Match(
+        policy=rule.policy, rule=rule.id, category=rule.category, severity=rule.severity,
+        mode=rule.mode if mode == "enforce" else "shadow", verdict=rule.verdict.label,
+        evidence=evidence, description=rule.description,
+    )  # fmt: skip
+
+
+def _candidates(policy_set: PolicySet, scan: TextScan) -> list[CompiledRule]:
+    indexes = set(policy_set.always_rules)
+    for group in scan.groups:
+        indexes.update(policy_set.rules_by_trigger.get(group, ()))
+    return [policy_set.rules[i] for i in sorted(indexes)]
+
+
+def _region(post: Post) -> str:
+    _, region = locale_parts(post.locale)
+    return region or "US"
+
+
+def evaluate(
+    policy_set: PolicySet,
+    post: Post,
+    *,
+    now: datetime,
+    counters: CounterStore | None = None,
+    decision_id: str | None = None,
+    trace: list[str] | None = None,
+) -> Decision:
+    """The decision for `post`; never raises on any text."""
+    text, body_start = post_text(post)
+    scan = TextScan(policy_set, text, _region(post))
+    quoted = _quoted_ranges(post, body_start)
+
+    def own(span: Span) -> bool:
+        o_start, o_end = scan.norm.original_span(*span)
+        return not any(q_start <= o_start and o_end <= q_end for q_start, q_end in quoted)
+
+    evidence = _Evidence(post, scan, body_start)
+    candidates = _candidates(policy_set, scan)
+    judge = _Judge(scan, post, now, counters, own, trace)
+    enforced: list[tuple[CompiledRule, Match]] = []
+    shadow: list[Match] = []
+    for rule in candidates:
+        hits = judge.rule(rule)
+        if hits is None:
+            continue
+        match = _match(rule, evidence.of(hits), "enforce")
+        if rule.mode == "shadow":
+            shadow.append(match)
+        else:
+            enforced.append((rule, match))
+
+    quoted_matches: list[Match] = []
+    if quoted:
+        quoting = _Judge(scan, post, now, None, lambda span: not own(span), None)
+        own_rules = {rule.index for rule, _ in enforced}
+        for rule in candidates:
+            if rule.index in own_rules or rule.mode == "shadow":
+                continue
+            hits = quoting.rule(rule)
+            if hits:
+                quoted_matches.append(_match(rule, evidence.of(hits), "enforce"))
+
+    verdict = max((Verdict.parse(m.verdict) for _, m in enforced), default=Verdict.ALLOW)
+    if counters is not None:
+        for rule, _ in enforced:
+            counters.record(post.community, post.author.id, rule.category, post.key, now)
+    return Decision(
+        id=decision_id or post.decision_id(),
+        post=PostRef.of(post),
+        policy_version=policy_set.version,
+        verdict=verdict.label,
+        mode="shadow" if shadow and not enforced else "enforce",
+        matches=[m for _, m in enforced],
+        shadow_matches=shadow,
+        quoted_matches=quoted_matches,
+        actions=merge_actions(policy_set, post, enforced),
+    )
+
+
+def is_crisis_prone(policy_set: PolicySet, post: Post) -> bool:
+    """Triage for the request path: would an enforced escalating rule fire on this post?
+
+    Only the escalating rules with a hit are tried, without counter history and without
+    telling quotes apart, so it costs about a scan; posts it picks go to the crisis queue.
+    """
+    text, _ = post_text(post)
+    scan = TextScan(policy_set, text, _region(post))
+    judge = _Judge(scan, post, datetime.min, None, lambda span: True, None)
+    return any(
+        rule.escalates and rule.mode == "enforce" and judge.rule(rule) is not None
+        for rule in _candidates(policy_set, scan)
+    )

@@ -1,0 +1,68 @@
+"""Runs the inline examples of every rule: what `haven policy test` checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from haven.domain import Author, Post
+from haven.policy.compiler import CompiledRule, PolicySet
+from haven.policy.counters import InMemoryCounterStore
+from haven.policy.engine import evaluate
+from haven.policy.schema import ExampleSpec
+
+# Examples are judged at a fixed instant so that a run is repeatable.
+EXAMPLE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ExampleFailure:
+    rule: CompiledRule
+    expected_match: bool
+    text: str
+    fired: list[str]
+
+    def __str__(self) -> str:
+        want = "should match" if self.expected_match else "should not match"
+        others = ", ".join(self.fired) or "nothing"
+        return (
+            f"{self.rule.file}:{self.rule.line}: rule '{self.rule.qualified_id}' {want}: "
+            f"{self.text!r} (fired: {others})"
+        )
+
+
+def example_post(example: str | ExampleSpec, index: int) -> tuple[Post, InMemoryCounterStore]:
+    spec = ExampleSpec(text=example) if isinstance(example, str) else example
+    created = EXAMPLE_TIME - timedelta(days=spec.account_age_days) if spec.account_age_days is not None else None
+    author = Author(
+        id="example-author", created_at=created, trust_level=spec.trust_level,
+        is_moderator=spec.author_is_moderator,
+    )  # fmt: skip
+    post = Post(
+        platform=spec.platform, community=spec.community, external_id=f"example-{index}",
+        kind=spec.kind, author=author, title=spec.title,
+        body=spec.text if spec.text is not None else (spec.body or ""), locale=spec.locale,
+    )  # fmt: skip
+    counters = InMemoryCounterStore()
+    for category, count in spec.history.items():
+        for n in range(count):
+            at = EXAMPLE_TIME - timedelta(minutes=n + 1)
+            counters.record(post.community, author.id, category, f"history-{n}", at)
+    return post, counters
+
+
+def run_examples(policy_set: PolicySet) -> tuple[int, list[ExampleFailure]]:
+    """How many examples ran, and the ones that did not behave as declared."""
+    failures: list[ExampleFailure] = []
+    count = 0
+    for rule in policy_set.rules:
+        cases = [(e, True) for e in rule.examples.match] + [(e, False) for e in rule.examples.no_match]
+        for example, expected in cases:
+            count += 1
+            post, counters = example_post(example, count)
+            decision = evaluate(policy_set, post, now=EXAMPLE_TIME, counters=counters)
+            fired = [f"{m.policy}/{m.rule}" for m in [*decision.matches, *decision.shadow_matches]]
+            if (rule.qualified_id in fired) != expected:
+                text = post.body if not post.title else f"{post.title} / {post.body}"
+                failures.append(ExampleFailure(rule, expected, text, fired))
+    return count, failures

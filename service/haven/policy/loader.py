@@ -1,0 +1,479 @@
+"""Reads a policy folder into checked specs, collecting every problem with its position."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import re2
+
+from haven.policy import schema
+from haven.policy.errors import PolicyError
+from haven.policy.yamlsource import DocPath, SourceMap, read_yaml
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_CATEGORY = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
+_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+_DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_MSGSPEC_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_MSGSPEC_PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+_UNKNOWN_FIELD = re.compile(r"Object contains unknown field `([^`]*)`")
+_MISSING_FIELD = re.compile(r"Object missing required field `([^`]*)`")
+_INVALID_ENUM = re.compile(r"Invalid enum value '([^']*)'")
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "severity": ("low", "medium", "high", "critical"),
+    "mode": ("enforce", "shadow"),
+    "verdict": ("allow", "nudge", "review", "hold", "remove", "escalate"),
+    "kind": ("post", "comment", "message"),
+    "priority": ("urgent", "high", "normal"),
+    "fold": ("leetspeak", "homoglyphs"),
+    "pii": schema.PII_KINDS,
+    "what": ("evidence", "pii"),
+}
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+_KNOWN_KEYS = sorted(
+    set(schema.LEAF_KINDS)
+    | set(schema.COMBINATORS)
+    | set(schema.ACTION_PARAMS)
+    | {f for s in (schema.RuleHeader, schema.PolicyHeader, schema.WhenSpec) for f in s.__struct_fields__}
+    | {f for s in (schema.NearParams, schema.NegationParams, schema.ExampleSpec) for f in s.__struct_fields__}
+    | {"fold", "to"}
+)  # fmt: skip
+
+
+def parse_duration(text: str) -> int | None:
+    found = _DURATION.match(text.strip())
+    return int(found.group(1)) * _DURATION_SECONDS[found.group(2)] if found else None
+
+
+def compile_regex(pattern: str) -> re2._Regexp:
+    """RE2 only: a pattern that would need backtracking raises re2.error."""
+    return re2.compile(pattern, options=_RE2_OPTIONS)
+
+
+@dataclass
+class PolicyFolder:
+    """Everything read from a policy folder, checked but not yet compiled."""
+
+    root: Path
+    policies: list[schema.PolicySpec] = field(default_factory=list)
+    templates: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> locale -> text
+    crisis_lines: dict[str, list[schema.CrisisLine]] = field(default_factory=dict)
+    version: str = ""
+    errors: list[PolicyError] = field(default_factory=list)
+    sources: dict[str, SourceMap] = field(default_factory=dict)
+
+
+def _did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.7)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+class _FileChecker:
+    """Checks one policy file; errors accumulate instead of stopping at the first."""
+
+    def __init__(self, source: SourceMap, errors: list[PolicyError]) -> None:
+        self.source = source
+        self.errors = errors
+
+    def fail(self, path: DocPath, message: str, hint: str | None = None, *, key: bool = False) -> None:
+        self.errors.append(self.source.error(path, message, hint, key=key))
+
+    def convert(self, value: Any, target: type[Any], path: DocPath) -> Any:
+        try:
+            return msgspec.convert(value, target)
+        except msgspec.ValidationError as exc:
+            self._report(exc, path)
+            return None
+
+    def _report(self, exc: msgspec.ValidationError, base: DocPath) -> None:
+        found = _MSGSPEC_AT.match(str(exc))
+        message = found.group("message") if found else str(exc)
+        suffix = (found.group("path") if found else None) or ""
+        path: DocPath = base + tuple(name if name else int(index) for name, index in _MSGSPEC_PART.findall(suffix))
+        unknown = _UNKNOWN_FIELD.match(message)
+        if unknown:
+            name = unknown.group(1)
+            self.fail((*path, name), f"unknown key '{name}'", _did_you_mean(name, _KNOWN_KEYS), key=True)
+            return
+        missing = _MISSING_FIELD.match(message)
+        if missing:
+            self.fail(path, f"missing required key '{missing.group(1)}'")
+            return
+        invalid = _INVALID_ENUM.match(message)
+        named = next((part for part in reversed(path) if isinstance(part, str)), "")
+        if invalid and named in _CHOICES:
+            choices = ", ".join(f"'{c}'" for c in _CHOICES[named])
+            self.fail(path, f"expected one of {choices}, got '{invalid.group(1)}'",
+                      _did_you_mean(invalid.group(1), _CHOICES[named]))  # fmt: skip
+            return
+        message = message.replace("Expected", "expected").replace("`", "'")
+        self.fail(path, message)
+
+    # --- matchers ---------------------------------------------------------
+
+    def matcher(self, value: Any, path: DocPath) -> schema.MatcherSpec | None:
+        expected = ", ".join([*schema.LEAF_KINDS, *schema.COMBINATORS])
+        if not isinstance(value, dict):
+            hint = "wrap a list of matchers in 'any:' or 'all:'" if isinstance(value, list) else None
+            self.fail(path, f"expected a matcher (a mapping with one of {expected})", hint)
+            return None
+        combinators = [k for k in value if k in schema.COMBINATORS]
+        leaves = [k for k in value if k in schema.LEAF_KINDS]
+        if combinators:
+            op = combinators[0]
+            if len(value) != 1:
+                other = next(k for k in value if k != op)
+                self.fail((*path, other), f"'{op}' must stand alone in its mapping", key=True)
+                return None
+            children = value[op]
+            if not isinstance(children, list) or not children:
+                self.fail((*path, op), f"'{op}' takes a non-empty list of matchers")
+                return None
+            parsed = [self.matcher(child, (*path, op, i)) for i, child in enumerate(children)]
+            if any(p is None for p in parsed):
+                return None
+            return schema.CombinatorSpec(op=op, children=[p for p in parsed if p is not None])
+        if len(leaves) != 1:
+            unknown = [k for k in value if k not in schema.LEAF_KINDS and k != "fold"]
+            if unknown:
+                name = unknown[0]
+                hint = _did_you_mean(name, [*schema.LEAF_KINDS, *schema.COMBINATORS])
+                self.fail((*path, name), f"unknown key '{name}' in matcher; expected one of {expected}", hint, key=True)
+            elif leaves:
+                self.fail(path, f"a matcher has exactly one kind, found {', '.join(leaves)}",
+                          "put them under 'any:' or 'all:'")  # fmt: skip
+            else:
+                self.fail(path, f"expected a matcher (a mapping with one of {expected})")
+            return None
+        kind = leaves[0]
+        spec = self.convert(value, schema.LEAF_KINDS[kind], path)
+        if spec is None:
+            return None
+        return self._check_leaf(spec, path)  # type: ignore[no-any-return]
+
+    def _check_leaf(self, spec: Any, path: DocPath) -> Any:
+        ok = True
+        if isinstance(spec, schema.PhrasesSpec):
+            ok = self._phrases(spec.phrases, (*path, "phrases"))
+        elif isinstance(spec, schema.RegexSpec):
+            patterns = [spec.regex] if isinstance(spec.regex, str) else spec.regex
+            for i, pattern in enumerate(patterns):
+                where = (*path, "regex") if isinstance(spec.regex, str) else (*path, "regex", i)
+                ok = self._regex(pattern, where) and ok
+            ok = ok and bool(patterns)
+        elif isinstance(spec, schema.NearSpec):
+            ok = self._phrases(spec.near.phrases, (*path, "near", "phrases"))
+            ok = self._phrases(spec.near.to, (*path, "near", "to")) and ok
+            ok = self._window(spec.near.within, (*path, "near", "within")) and ok
+        elif isinstance(spec, schema.ThirdPartySpec):
+            ok = self._phrases(spec.third_party.details, (*path, "third_party", "details"))
+            ok = self._window(spec.third_party.within, (*path, "third_party", "within")) and ok
+        elif isinstance(spec, schema.ScoreSpec):
+            score = spec.score
+            if not score.terms:
+                self.fail((*path, "score", "terms"), "a score needs at least one term")
+                ok = False
+            for i, term in enumerate(score.terms):
+                ok = self._phrases(term.phrases, (*path, "score", "terms", i, "phrases")) and ok
+                if term.weight < 1:
+                    self.fail((*path, "score", "terms", i, "weight"), "weights are whole numbers of 1 or more")
+                    ok = False
+            if score.at_least < 1:
+                self.fail((*path, "score", "at_least"), "at_least must be 1 or more")
+                ok = False
+        elif isinstance(spec, schema.CounterSpec):
+            if parse_duration(spec.counter.within) is None:
+                self.fail((*path, "counter", "within"),
+                          f"'{spec.counter.within}' is not a duration", "write e.g. 30m, 24h or 7d")  # fmt: skip
+                ok = False
+            if not _CATEGORY.match(spec.counter.category):
+                self.fail((*path, "counter", "category"), "a category is dotted lower case, e.g. community.hostility")
+                ok = False
+            if spec.counter.at_least < 1:
+                self.fail((*path, "counter", "at_least"), "at_least must be 1 or more")
+                ok = False
+        elif isinstance(spec, schema.PiiSpec | schema.DomainsSpec):
+            items = spec.pii if isinstance(spec, schema.PiiSpec) else spec.domains
+            if not items:
+                self.fail(path, "the list is empty")
+                ok = False
+        return spec if ok else None
+
+    def _phrases(self, phrases: list[str], path: DocPath) -> bool:
+        if not phrases:
+            self.fail(path, "the list of phrases is empty")
+            return False
+        ok = True
+        for i, phrase in enumerate(phrases):
+            if not phrase.strip().rstrip("*").strip():
+                self.fail((*path, i), "an empty phrase matches nothing")
+                ok = False
+        return ok
+
+    def _window(self, within: int, path: DocPath) -> bool:
+        if within < 0 or within > 50:
+            self.fail(path, "'within' counts words and must be between 0 and 50")
+            return False
+        return True
+
+    def _regex(self, pattern: str, path: DocPath) -> bool:
+        try:
+            compile_regex(pattern)
+        except re2.error as exc:
+            detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+            self.fail(path, f"regex {pattern!r} has no linear-time guarantee: {detail}",
+                      "back-references, look-ahead/behind and possessive quantifiers need "
+                      "backtracking; rewrite without them (RE2 syntax)")  # fmt: skip
+            return False
+        return True
+
+    # --- rules --------------------------------------------------------------
+
+    def unless(self, value: Any, path: DocPath) -> tuple[list[schema.NegationParams], list[schema.MatcherSpec]] | None:
+        if value is None:
+            return [], []
+        if not isinstance(value, list):
+            self.fail(path, "'unless' takes a list of exceptions")
+            return None
+        negations: list[schema.NegationParams] = []
+        vetoes: list[schema.MatcherSpec] = []
+        ok = True
+        for i, entry in enumerate(value):
+            where = (*path, i)
+            is_negation = (
+                isinstance(entry, dict)
+                and set(entry) == {"near"}
+                and isinstance(entry["near"], dict)
+                and "to" not in entry["near"]
+            )
+            if is_negation:
+                negation = self.convert(entry, schema.NegationSpec, where)
+                if negation is None or not self._phrases(negation.near.phrases, (*where, "near", "phrases")):
+                    ok = False
+                    continue
+                ok = self._window(negation.near.within, (*where, "near", "within")) and ok
+                negations.append(negation.near)
+            else:
+                veto = self.matcher(entry, where)
+                if veto is None:
+                    ok = False
+                else:
+                    vetoes.append(veto)
+        return (negations, vetoes) if ok else None
+
+    def actions(self, value: Any, path: DocPath, templates: set[str]) -> list[schema.ActionSpec] | None:
+        if not isinstance(value, list):
+            self.fail(path, "'actions' takes a list, e.g. [flag_for_review] (use [] for none)")
+            return None
+        kinds = ", ".join(schema.ACTION_PARAMS)
+        parsed: list[schema.ActionSpec] = []
+        ok = True
+        for i, entry in enumerate(value):
+            where = (*path, i)
+            if isinstance(entry, str):
+                kind, params = entry, None
+            elif isinstance(entry, dict) and len(entry) == 1:
+                kind, params = next(iter(entry.items()))
+                where_params: DocPath = (*where, kind)
+            else:
+                self.fail(where, f"an action is a kind name or a one-key mapping; kinds: {kinds}")
+                ok = False
+                continue
+            if kind not in schema.ACTION_PARAMS:
+                self.fail(where if isinstance(entry, str) else (*where, kind),
+                          f"unknown action kind '{kind}'; expected one of {kinds}",
+                          _did_you_mean(kind, tuple(schema.ACTION_PARAMS)), key=not isinstance(entry, str))  # fmt: skip
+                ok = False
+                continue
+            where_params = where if isinstance(entry, str) else (*where, kind)
+            converted = self.convert(params or {}, schema.ACTION_PARAMS[kind], where_params)
+            if converted is None:
+                ok = False
+                continue
+            template = getattr(converted, "template", None)
+            if template is not None and template not in templates:
+                known = ", ".join(sorted(templates)) or "none"
+                self.fail((*where_params, "template"), f"unknown template '{template}' (known: {known})",
+                          _did_you_mean(template, sorted(templates)))  # fmt: skip
+                ok = False
+                continue
+            parsed.append(schema.ActionSpec(kind=kind, params=msgspec.to_builtins(converted)))
+        return parsed if ok else None
+
+    def rule(self, value: Any, path: DocPath, templates: set[str]) -> schema.RuleSpec | None:
+        if not isinstance(value, dict):
+            self.fail(path, "a rule is a mapping with id, category, severity, match and actions")
+            return None
+        header = self.convert(value, schema.RuleHeader, path)
+        if header is None:
+            return None
+        ok = True
+        if not _ID.match(header.id):
+            self.fail((*path, "id"), f"rule id '{header.id}' must be lower case letters, digits and dashes")
+            ok = False
+        if not _CATEGORY.match(header.category):
+            self.fail(
+                (*path, "category"),
+                f"category '{header.category}' must be dotted lower case, e.g. crisis.suicide",
+            )
+            ok = False
+        if header.match is None:
+            self.fail(path, "missing required key 'match'")
+            ok = False
+            match = None
+        else:
+            match = self.matcher(header.match, (*path, "match"))
+        exceptions = self.unless(header.unless, (*path, "unless"))
+        if header.actions is None:
+            self.fail(path, "missing required key 'actions' (use [] for a rule that only reports)")
+            actions = None
+        else:
+            actions = self.actions(header.actions, (*path, "actions"), templates)
+        if not ok or match is None or exceptions is None or actions is None:
+            return None
+        line, _ = self.source.value_at(path)
+        return schema.RuleSpec(
+            header=header, match=match, negations=exceptions[0], vetoes=exceptions[1],
+            actions=actions, line=line,
+        )  # fmt: skip
+
+    def policy(self, value: Any, templates: set[str]) -> schema.PolicySpec | None:
+        if not isinstance(value, dict):
+            self.fail((), "a policy file holds one mapping with id, description, mode and rules")
+            return None
+        header = self.convert(value, schema.PolicyHeader, ())
+        if header is None:
+            # Still check the rules, so that one bad top-level key hides nothing else.
+            raw_rules = value.get("rules")
+            for i, raw in enumerate(raw_rules if isinstance(raw_rules, list) else []):
+                self.rule(raw, ("rules", i), templates)
+            return None
+        ok = True
+        if not _ID.match(header.id):
+            self.fail(("id",), f"policy id '{header.id}' must be lower case letters, digits and dashes")
+            ok = False
+        if not header.rules:
+            self.fail(("rules",), "a policy needs at least one rule")
+            ok = False
+        rules: list[schema.RuleSpec] = []
+        seen: dict[str, int] = {}
+        for i, raw in enumerate(header.rules):
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
+            if isinstance(raw_id, str) and raw_id in seen:
+                self.fail(("rules", i, "id"), f"duplicate rule id '{raw_id}' (first at line {seen[raw_id]})")
+                ok = False
+            elif isinstance(raw_id, str):
+                seen[raw_id] = self.source.value_at(("rules", i, "id"))[0]
+            rule = self.rule(raw, ("rules", i), templates)
+            if rule is None:
+                ok = False
+                continue
+            rules.append(rule)
+        if not ok:
+            return None
+        return schema.PolicySpec(
+            id=header.id, description=header.description, mode=header.mode, rules=rules,
+            file=str(self.source.file),
+        )  # fmt: skip
+
+
+def _read_templates(root: Path, folder: PolicyFolder) -> None:
+    directory = root / "templates"
+    if not directory.is_dir():
+        return
+    for file in sorted(directory.glob("*.md")):
+        name, _, locale = file.stem.partition(".")
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            folder.errors.append(PolicyError(file, 1, 1, f"cannot read the template: {exc}"))
+            continue
+        folder.templates.setdefault(name, {})[locale or "default"] = text.strip() + "\n"
+    for name, variants in folder.templates.items():
+        if "default" not in variants:
+            some = directory / f"{name}.{next(iter(variants))}.md"
+            folder.errors.append(
+                PolicyError(some, 1, 1, f"template '{name}' has locale variants but no {name}.md to fall back on")
+            )
+
+
+def _read_crisis_lines(root: Path, folder: PolicyFolder) -> None:
+    file = root / "resources" / "crisis-lines.yaml"
+    if not file.exists():
+        return
+    value, source, errors = read_yaml(file)
+    folder.errors.extend(errors)
+    if value is None:
+        return
+    checker = _FileChecker(source, folder.errors)
+    if not isinstance(value, dict):
+        checker.fail((), "crisis lines are a mapping from region code (US, GB, …, default) to a list of lines")
+        return
+    for region, lines in value.items():
+        converted = checker.convert(lines, list[schema.CrisisLine], (region,))
+        if converted is not None:
+            folder.crisis_lines[region.upper() if region != "default" else region] = converted
+    if folder.crisis_lines and "default" not in folder.crisis_lines:
+        checker.fail((), "crisis lines need a 'default' entry for posts from other regions")
+
+
+def policy_files(root: Path) -> list[Path]:
+    """Every file of a policy folder, following symbolic links (a Kubernetes ConfigMap mount is
+    links into a hidden `..data` folder) and skipping hidden entries."""
+    found: list[Path] = []
+    for directory, subdirectories, files in os.walk(root, followlinks=True):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+        found.extend(Path(directory) / name for name in files if not name.startswith("."))
+    return sorted(found)
+
+
+def folder_version(root: Path) -> str:
+    digest = hashlib.sha256()
+    for file in policy_files(root):
+        if file.suffix not in (".yaml", ".yml", ".md"):
+            continue
+        digest.update(str(file.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(file.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def read_policy_folder(root: Path) -> PolicyFolder:
+    folder = PolicyFolder(root=root)
+    if not root.is_dir():
+        folder.errors.append(PolicyError(root, 1, 1, "not a folder of policy files"))
+        return folder
+    _read_templates(root, folder)
+    _read_crisis_lines(root, folder)
+    files = sorted([*root.glob("*.yaml"), *root.glob("*.yml")])
+    if not files:
+        folder.errors.append(PolicyError(root, 1, 1, "no policy files (*.yaml) in this folder"))
+    seen: dict[str, Path] = {}
+    for file in files:
+        value, source, errors = read_yaml(file)
+        folder.errors.extend(errors)
+        folder.sources[str(file)] = source
+        if value is None:
+            continue
+        checker = _FileChecker(source, folder.errors)
+        policy = checker.policy(value, set(folder.templates))
+        if policy is None:
+            continue
+        if policy.id in seen:
+            checker.fail(("id",), f"duplicate policy id '{policy.id}' (also in {seen[policy.id]})")
+            continue
+        seen[policy.id] = file
+        folder.policies.append(policy)
+    folder.version = folder_version(root)
+    return folder

@@ -1,0 +1,161 @@
+"""One post's text, folded once and searched once: every phrase hit, pattern hit and
+personal-data span that the rules of a policy set ask about."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from haven.policy.compiler import PolicySet
+from haven.policy.normalise import NormalisedText, normalise, word_view
+from haven.policy.pii import DETECTORS
+
+Span = tuple[int, int]
+_MAX_HITS_PER_PATTERN = 20
+_WORD = re.compile(r"\w+(?:'\w+)*")
+_LEET_CHARACTER = re.compile(r"[013457@$|+!]")
+
+
+def _has_leet_in_a_word(text: str) -> bool:
+    """A digit or symbol touching a letter, as in "k1ll" or "d!e" ("!" only before one)."""
+    for found in _LEET_CHARACTER.finditer(text):
+        at = found.start()
+        if at + 1 < len(text) and text[at + 1].isalpha():
+            return True
+        if at > 0 and text[at - 1].isalpha() and found.group() != "!":
+            return True
+    return False
+
+
+# Capitalised words that are not someone's name.
+_NOT_NAMES = frozenset(
+    (  # noqa: SIM905 -- a word list reads better as prose
+        "i i'm i've i'd i'll im ive mom mum dad god jesus lord monday tuesday wednesday thursday "
+        "friday saturday sunday january february march april may june july august september "
+        "october november december english reddit discourse slack facebook instagram aa na "
+        "dr doctor my the a an and but so he she they we you it this that what when why how "
+        "ok okay thanks hi hey hello"
+    ).split()
+)
+
+
+class TextScan:
+    """Everything found in one text: folded once, searched once, shared by every rule."""
+
+    def __init__(self, policy_set: PolicySet, text: str, region: str) -> None:
+        self.policy_set = policy_set
+        self.norm: NormalisedText = normalise(text)
+        self.region = region
+        self.groups: dict[int, list[Span]] = {}
+        self._words: list[Span] | None = None
+        self._word_starts: list[int] = []
+        self._pii: dict[str, list[Span]] = {}
+        self._search_phrases()
+        self._search_patterns()
+
+    @staticmethod
+    def _collect(automaton: Any, view: str, found: dict[int, list[Span]]) -> None:
+        """Hits of whole words and phrases, in folded-text offsets (the view is padded by one)."""
+        if automaton is None:
+            return
+        size = len(view)
+        for end_index, (length, whole, prefixed) in automaton.iter(view):
+            start = end_index - length + 1  # the key's leading space; the phrase starts one later
+            if whole:
+                span = (start, end_index - 1)
+                for group in whole:
+                    if group in found:
+                        found[group].append(span)
+                    else:
+                        found[group] = [span]
+            if prefixed:
+                end = end_index + 1
+                while end < size and view[end] != " ":
+                    end += 1
+                for group in prefixed:
+                    found.setdefault(group, []).append((start, end - 1))
+
+    def _search_phrases(self) -> None:
+        automata = self.policy_set.automata
+        found: dict[int, list[Span]] = {}
+        self._collect(automata.compiled_plain, word_view(self.norm.text), found)
+        # Leetspeak puts digits and symbols inside words ("k1ll", "d!e"); a text without any
+        # gives the leet pass nothing the plain pass has not found.
+        if automata.compiled_leet is not None and _has_leet_in_a_word(self.norm.text):
+            self._collect(automata.compiled_leet, word_view(self.norm.leet), found)
+            unordered: Iterable[int] = found
+        else:
+            unordered = self.policy_set.overlapping_groups.intersection(found)
+        for group in unordered:
+            spans = found[group]
+            if len(spans) > 1:
+                # Hits arrive by end; overlapping phrases and the leet pass can repeat or reorder.
+                spans[:] = sorted(set(spans))
+        self.groups = found
+
+    def _search_patterns(self) -> None:
+        if not self.policy_set.regex_sets:
+            return
+        # RE2 works on UTF-8: encode once, rather than once per set and pattern inside the
+        # wrapper. Byte offsets are character offsets when the text is ASCII; otherwise the
+        # few spans found are mapped back.
+        text = self.norm.text
+        data = text.encode("utf-8", "surrogatepass")
+        is_ascii = len(data) == len(text)
+        sets = self.policy_set.regex_sets
+        matched = [groups[i] for pattern_set, groups in sets for i in pattern_set.Match(data) or ()]
+        for group in matched:
+            spans = []
+            for found in self.policy_set.regex_patterns[group].finditer(data):
+                start, end = found.start(), found.end()
+                if end > start:
+                    if not is_ascii:
+                        start = len(data[:start].decode("utf-8", "ignore"))
+                        end = len(data[:end].decode("utf-8", "ignore"))
+                    spans.append((start, end))
+                if len(spans) >= _MAX_HITS_PER_PATTERN:
+                    break
+            if spans:
+                self.groups[group] = spans
+
+    @property
+    def words(self) -> list[Span]:
+        if self._words is None:
+            self._words = [m.span() for m in _WORD.finditer(self.norm.text)]
+            self._word_starts = [s for s, _ in self._words]
+        return self._words
+
+    def word_index(self, position: int) -> int:
+        """How many words start before `position`."""
+        if self._words is None:
+            _ = self.words
+        return bisect.bisect_left(self._word_starts, position)
+
+    def words_between(self, left: int, right: int) -> int:
+        """How many words start at or after `left` and before `right`."""
+        if right <= left:
+            return 0
+        if self._words is None:
+            _ = self.words
+        return bisect.bisect_left(self._word_starts, right) - bisect.bisect_left(self._word_starts, left)
+
+    def pii(self, kind: str) -> list[Span]:
+        if kind not in self._pii:
+            self._pii[kind] = DETECTORS[kind](self.norm.text, self.region)
+        return self._pii[kind]
+
+    def is_name_at(self, span: Span) -> bool:
+        start, end = span
+        token = self.norm.text[start:end]
+        if token.startswith(("@", "u/")):
+            return True
+        if token in _NOT_NAMES or not token.replace("'", "").isalpha():
+            return False
+        original = self.norm.original
+        orig_start, _ = self.norm.original_span(start, end)
+        if orig_start >= len(original) or not original[orig_start].isupper():
+            return False
+        before = original[:orig_start].rstrip()
+        return bool(before) and before[-1] not in ".!?:\n\"'"

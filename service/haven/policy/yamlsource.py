@@ -1,0 +1,103 @@
+"""YAML read into plain values, remembering where each value and key was written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from haven.policy.errors import PolicyError
+
+PathPart = str | int
+DocPath = tuple[PathPart, ...]
+
+
+@dataclass
+class SourceMap:
+    """Line and column (1-based) of every value, and of every mapping key, in one file."""
+
+    file: Path
+    values: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+
+    def value_at(self, path: DocPath) -> tuple[int, int]:
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.values:
+                return self.values[path[:end]]
+        return (1, 1)
+
+    def key_at(self, path: DocPath) -> tuple[int, int]:
+        return self.keys.get(path) or self.value_at(path)
+
+    def error(self, path: DocPath, message: str, hint: str | None = None, *, key: bool = False) -> PolicyError:
+        line, column = self.key_at(path) if key else self.value_at(path)
+        return PolicyError(self.file, line, column, message, hint)
+
+
+def _position(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Reader:
+    def __init__(self, source: SourceMap) -> None:
+        self.source = source
+        self.errors: list[PolicyError] = []
+        self._scalars = yaml.constructor.SafeConstructor()
+
+    def read(self, node: yaml.Node, path: DocPath) -> Any:
+        self.source.values[path] = _position(node)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = self._scalars.construct_object(key_node)
+                if not isinstance(key, str):
+                    line, column = _position(key_node)
+                    self.errors.append(
+                        PolicyError(
+                            self.source.file, line, column,
+                            f"key {key!r} is not a string",
+                            "quote it: YAML reads yes/no/on/off as booleans",
+                        )
+                    )  # fmt: skip
+                    continue
+                if key in result:
+                    line, column = _position(key_node)
+                    first = self.source.keys[(*path, key)]
+                    self.errors.append(
+                        PolicyError(
+                            self.source.file, line, column,
+                            f"duplicate key '{key}' (first at line {first[0]})",
+                        )
+                    )  # fmt: skip
+                    continue
+                self.source.keys[(*path, key)] = _position(key_node)
+                result[key] = self.read(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.read(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalars.construct_object(node)
+
+
+def read_yaml(file: Path) -> tuple[Any, SourceMap, list[PolicyError]]:
+    """The document's value, where its parts are, and any syntax errors."""
+    source = SourceMap(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, source, [PolicyError(file, 1, 1, f"cannot read the file: {exc}")]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        return None, source, [PolicyError(file, line, column, f"YAML syntax: {problem}")]
+    except yaml.YAMLError as exc:
+        return None, source, [PolicyError(file, 1, 1, f"YAML syntax: {exc}")]
+    if node is None:
+        return None, source, [PolicyError(file, 1, 1, "the file is empty; expected a policy")]
+    reader = _Reader(source)
+    value = reader.read(node, ())
+    return value, source, reader.errors

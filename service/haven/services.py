@@ -1,0 +1,81 @@
+"""Everything the API process uses, built once from the settings."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from haven.config import Settings
+from haven.pipeline import LivePolicies, WorkQueue
+from haven.plugins.host import start_plugins
+from haven.plugins.registry import Plugins
+from haven.store.migrate import upgrade
+from haven.store.sql import SqlStore
+
+if TYPE_CHECKING:
+    from haven.plugins.dispatch import PlatformDispatch, PluginRuntime
+
+log = logging.getLogger("haven")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: SqlStore
+    policies: LivePolicies
+    work: WorkQueue
+    # The platform adapters: loaded at start by `start_plugins`, off ones reported on /readyz.
+    plugins: Plugins = field(default_factory=Plugins)
+    platform: PluginRuntime | None = None
+    dispatch: PlatformDispatch | None = None
+
+    def review_recorded(self, community: str, decision_id: str, outcome: str, moderator: str) -> None:
+        """Tell the post's plugin (in a task) that a moderator reviewed a decision."""
+        if self.dispatch is not None and self.plugins.active:
+            self.dispatch.reviewed(community, decision_id, outcome, moderator)
+
+    @property
+    def mode(self) -> Literal["embedded", "full"]:
+        return "embedded" if self.settings.embedded else "full"
+
+    def start(self) -> None:
+        self.work.start()
+
+    def close(self) -> None:
+        if self.dispatch is not None:
+            self.dispatch.close()
+        self.plugins.close()
+        self.work.close()
+        self.store.dispose()
+
+
+def build_services(settings: Settings) -> Services:
+    """Embedded (no HAVEN_REDIS_URL): SQLite or the given database, migrated at start,
+    evaluation in-process. Full: Redis and Celery workers, migrations by `haven migrate`."""
+    store = SqlStore.from_url(settings.database.effective_url)
+    policies = LivePolicies(settings.policy.directory, settings.policy.reload_seconds)
+    if settings.embedded:
+        from haven.embedded import InProcessWorkQueue
+        from haven.pipeline import Pipeline
+        from haven.policy import InMemoryCounterStore
+
+        upgrade(store.engine)
+        pipeline = Pipeline(
+            store,
+            policies,
+            InMemoryCounterStore(),
+            store_post_text=settings.privacy.store_post_text,
+        )
+        embedded = InProcessWorkQueue(pipeline, store, settings)
+        services = Services(settings, store, policies, embedded)
+        pipeline.actions = start_plugins(services, os.environ)
+        embedded.dispatch = services.dispatch
+        return services
+    from haven.tasks import CeleryWorkQueue
+
+    work = CeleryWorkQueue.from_settings(settings)
+    services = Services(settings, store, policies, work)
+    start_plugins(services, os.environ)
+    return services

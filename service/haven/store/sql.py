@@ -1,0 +1,508 @@
+"""`Store` on SQLAlchemy 2: PostgreSQL in production, a SQLite file when embedded."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import msgspec
+from sqlalchemy import Engine, Table, and_, create_engine, delete, event, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from haven.domain import Decision, Post
+from haven.store.models import (
+    ApiKeyRow,
+    AttemptRow,
+    DecisionCategoryRow,
+    DecisionRow,
+    DeliveryRow,
+    PendingPostRow,
+    ReviewRow,
+    SubscriptionRow,
+)
+from haven.store.records import (
+    ApiKey,
+    Attempt,
+    DecisionPage,
+    Delivery,
+    DeliveryReport,
+    NewDelivery,
+    PurgeCounts,
+    Review,
+    StoredDecision,
+    Subscription,
+)
+
+KEY_PREFIX = "hvn_"
+_DECISIONS = cast(Table, DecisionRow.__table__)
+_CATEGORIES = cast(Table, DecisionCategoryRow.__table__)
+_DELIVERIES = cast(Table, DeliveryRow.__table__)
+_PENDING = cast(Table, PendingPostRow.__table__)
+
+
+def hash_key(secret: str) -> str:
+    # Keys are 32 random bytes: a plain digest is enough, no slow hash needed.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    # No pre-ping: it costs a round trip per checkout; a dead connection fails the task,
+    # which retries, and connections are recycled before servers drop idle ones.
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=300)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _encode_cursor(decided_at: datetime, decision_id: str) -> str:
+    raw = f"{decided_at.isoformat()}|{decision_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Raises ValueError for a cursor Haven did not hand out."""
+    padded = cursor + "=" * (-len(cursor) % 4)
+    try:
+        at, decision_id = base64.urlsafe_b64decode(padded).decode().split("|", 1)
+        return datetime.fromisoformat(at), decision_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("not a cursor from this API") from exc
+
+
+def _subscription(row: SubscriptionRow) -> Subscription:
+    return Subscription(
+        id=row.id,
+        community=row.community,
+        url=row.url,
+        event_types=tuple(row.event_types),
+        secret=row.secret,
+        created_at=row.created_at,
+    )
+
+
+def _review(row: ReviewRow) -> Review:
+    return Review(
+        id=row.id,
+        decision_id=row.decision_id,
+        outcome=row.outcome,  # type: ignore[arg-type]
+        moderator=row.moderator,
+        note=row.note,
+        created_at=row.created_at,
+    )
+
+
+class SqlStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Single-statement reads on the hot path: no BEGIN/COMMIT round trips.
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    @classmethod
+    def from_url(cls, url: str) -> SqlStore:
+        return cls(make_engine(url))
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # API keys
+
+    def create_api_key(self, community: str, scopes: Sequence[str]) -> tuple[str, ApiKey]:
+        secret = KEY_PREFIX + secrets.token_urlsafe(32)
+        row = ApiKeyRow(
+            id=str(uuid.uuid4()),
+            community=community,
+            prefix=secret[:12],
+            key_hash=hash_key(secret),
+            scopes=sorted(set(scopes)),
+            created_at=_now(),
+            revoked_at=None,
+        )
+        with self._session() as session:
+            session.add(row)
+        return secret, ApiKey(id=row.id, community=community, prefix=row.prefix, scopes=tuple(row.scopes))
+
+    def find_api_key(self, secret: str) -> ApiKey | None:
+        with self._session() as session:
+            row = session.scalar(
+                select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(secret), ApiKeyRow.revoked_at.is_(None))
+            )
+            if row is None:
+                return None
+            return ApiKey(id=row.id, community=row.community, prefix=row.prefix, scopes=tuple(row.scopes))
+
+    def revoke_api_key(self, prefix: str) -> int:
+        with self._session() as session:
+            result = session.execute(
+                update(ApiKeyRow)
+                .where(ApiKeyRow.prefix == prefix[: len(KEY_PREFIX) + 8], ApiKeyRow.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # Decisions
+
+    def record_decisions(
+        self,
+        decisions: Sequence[tuple[Decision, dict[str, Any] | None]],
+        deliveries: Sequence[NewDelivery],
+    ) -> list[str]:
+        if not decisions and not deliveries:
+            return []
+        with self._session() as session:
+            if decisions:
+                # executemany with one cached statement: SQLAlchemy batches the rows.
+                session.execute(
+                    self._insert(_DECISIONS).on_conflict_do_nothing(index_elements=["id"]),
+                    [self._decision_values(d, text) for d, text in decisions],
+                )
+                categories = [{"decision_id": d.id, "category": c} for d, _ in decisions for c in d.categories]
+                if categories:
+                    session.execute(self._insert(_CATEGORIES).on_conflict_do_nothing(), categories)
+            return self._add_deliveries(session, deliveries)
+
+    @staticmethod
+    def _decision_values(decision: Decision, post_text: dict[str, Any] | None) -> dict[str, Any]:
+        timings = decision.timings
+        decided_at = timings.decided_at or _now()
+        return {
+            "id": decision.id,
+            "community": decision.post.community,
+            "platform": decision.post.platform,
+            "external_id": decision.post.external_id,
+            "revision": decision.post.revision,
+            "author_id": decision.post.author_id,
+            "verdict": decision.verdict,
+            "mode": decision.mode,
+            "policy_version": decision.policy_version,
+            "body": msgspec.to_builtins(decision),
+            "post_text": post_text,
+            "received_at": timings.received_at or decided_at,
+            "decided_at": decided_at,
+        }
+
+    def decided_ids(self, ids: Sequence[str]) -> set[str]:
+        if not ids:
+            return set()
+        with self._reads.connect() as connection:
+            return set(connection.scalars(select(DecisionRow.id).where(DecisionRow.id.in_(ids))))
+
+    def get_decisions(self, decision_ids: Sequence[str]) -> list[Decision]:
+        if not decision_ids:
+            return []
+        with self._reads.connect() as connection:
+            bodies = connection.scalars(select(DecisionRow.body).where(DecisionRow.id.in_(decision_ids)))
+            return [msgspec.convert(body, Decision) for body in bodies]
+
+    def get_decision(self, community: str, decision_id: str) -> StoredDecision | None:
+        with self._session() as session:
+            row = session.scalar(
+                select(DecisionRow).where(DecisionRow.id == decision_id, DecisionRow.community == community)
+            )
+            if row is None:
+                return None
+            reviews = session.scalars(
+                select(ReviewRow).where(ReviewRow.decision_id == decision_id).order_by(ReviewRow.created_at)
+            )
+            return StoredDecision(
+                decision=msgspec.convert(row.body, Decision),
+                reviews=[_review(r) for r in reviews],
+            )
+
+    def list_decisions(
+        self,
+        community: str,
+        *,
+        verdict: str | None = None,
+        category: str | None = None,
+        since: datetime | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> DecisionPage:
+        query = select(DecisionRow.body, DecisionRow.decided_at, DecisionRow.id).where(
+            DecisionRow.community == community
+        )
+        if verdict is not None:
+            query = query.where(DecisionRow.verdict == verdict)
+        if since is not None:
+            query = query.where(DecisionRow.decided_at >= since)
+        if category is not None:
+            matching = select(DecisionCategoryRow.decision_id).where(
+                or_(
+                    DecisionCategoryRow.category == category,
+                    DecisionCategoryRow.category.startswith(category + ".", autoescape=True),
+                )
+            )
+            query = query.where(DecisionRow.id.in_(matching))
+        if cursor is not None:
+            at, last_id = decode_cursor(cursor)
+            query = query.where(
+                or_(
+                    DecisionRow.decided_at < at,
+                    and_(DecisionRow.decided_at == at, DecisionRow.id < last_id),
+                )
+            )
+        query = query.order_by(DecisionRow.decided_at.desc(), DecisionRow.id.desc()).limit(limit + 1)
+        with self._session() as session:
+            rows = session.execute(query).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return DecisionPage(
+            items=[msgspec.convert(r.body, Decision) for r in rows],
+            next_cursor=_encode_cursor(rows[-1].decided_at, rows[-1].id) if more else None,
+        )
+
+    # Pending posts of the embedded runner
+
+    def hold_pending(self, items: Sequence[tuple[Post, datetime, str]]) -> None:
+        if not items:
+            return
+        rows = [
+            {"decision_id": post.decision_id(), "queue": queue, "post": msgspec.to_builtins(post), "received_at": at}
+            for post, at, queue in items
+        ]
+        with self._session() as session:
+            session.execute(self._insert(_PENDING).on_conflict_do_nothing(index_elements=["decision_id"]), rows)
+
+    def release_pending(self, decision_ids: Sequence[str]) -> None:
+        if decision_ids:
+            with self._session() as session:
+                session.execute(delete(PendingPostRow).where(PendingPostRow.decision_id.in_(decision_ids)))
+
+    def pending_posts(self) -> list[tuple[Post, datetime, str]]:
+        with self._session() as session:
+            rows = session.scalars(select(PendingPostRow).order_by(PendingPostRow.received_at))
+            return [(msgspec.convert(r.post, Post), r.received_at, r.queue) for r in rows]
+
+    # Reviews
+
+    def add_review(self, community: str, decision_id: str, outcome: str, moderator: str, note: str) -> Review | None:
+        with self._session() as session:
+            exists = session.scalar(
+                select(DecisionRow.id).where(DecisionRow.id == decision_id, DecisionRow.community == community)
+            )
+            if exists is None:
+                return None
+            row = ReviewRow(
+                id=str(uuid.uuid4()),
+                decision_id=decision_id,
+                community=community,
+                outcome=outcome,
+                moderator=moderator,
+                note=note,
+                created_at=_now(),
+            )
+            session.add(row)
+        return _review(row)
+
+    # Webhooks
+
+    def create_subscription(self, community: str, url: str, event_types: Sequence[str]) -> Subscription:
+        row = SubscriptionRow(
+            id=str(uuid.uuid4()),
+            community=community,
+            url=url,
+            event_types=list(dict.fromkeys(event_types)),
+            secret=new_webhook_secret(),
+            created_at=_now(),
+            deleted_at=None,
+        )
+        with self._session() as session:
+            session.add(row)
+        return _subscription(row)
+
+    def list_subscriptions(self, community: str) -> list[Subscription]:
+        with Session(self._reads) as session:
+            rows = session.scalars(
+                select(SubscriptionRow)
+                .where(SubscriptionRow.community == community, SubscriptionRow.deleted_at.is_(None))
+                .order_by(SubscriptionRow.created_at)
+            )
+            return [_subscription(r) for r in rows]
+
+    def get_subscription(self, community: str, subscription_id: str) -> Subscription | None:
+        return next((s for s in self.list_subscriptions(community) if s.id == subscription_id), None)
+
+    def delete_subscription(self, community: str, subscription_id: str) -> bool:
+        with self._session() as session:
+            result = session.execute(
+                update(SubscriptionRow)
+                .where(
+                    SubscriptionRow.id == subscription_id,
+                    SubscriptionRow.community == community,
+                    SubscriptionRow.deleted_at.is_(None),
+                )
+                .values(deleted_at=_now())
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def add_deliveries(self, deliveries: Sequence[NewDelivery]) -> list[str]:
+        with self._session() as session:
+            return self._add_deliveries(session, deliveries)
+
+    def _add_deliveries(self, session: Session, deliveries: Sequence[NewDelivery]) -> list[str]:
+        if not deliveries:
+            return []
+        now = _now()
+        session.execute(
+            self._insert(_DELIVERIES).on_conflict_do_nothing(index_elements=["id"]),
+            [
+                {
+                    **msgspec.structs.asdict(d),
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                    "delivered_at": None,
+                }
+                for d in deliveries
+            ],
+        )
+        ids = [d.id for d in deliveries]
+        return list(
+            session.scalars(select(DeliveryRow.id).where(DeliveryRow.id.in_(ids), DeliveryRow.status == "pending"))
+        )
+
+    def get_delivery(self, delivery_id: str) -> Delivery | None:
+        with self._session() as session:
+            found = session.execute(
+                select(DeliveryRow, SubscriptionRow)
+                .join(SubscriptionRow, SubscriptionRow.id == DeliveryRow.subscription_id)
+                .where(DeliveryRow.id == delivery_id, SubscriptionRow.deleted_at.is_(None))
+            ).first()
+            if found is None:
+                return None
+            row, subscription = found
+            return Delivery(
+                id=row.id,
+                subscription=_subscription(subscription),
+                event_type=row.event_type,
+                payload=row.payload,
+                status=row.status,
+                attempts=row.attempts,
+                ingested_at=row.ingested_at,
+                created_at=row.created_at,
+            )
+
+    def record_attempt(
+        self,
+        delivery_id: str,
+        *,
+        attempt: int,
+        outcome: str,
+        status_code: int | None,
+        error: str | None,
+        duration_ms: float,
+        final: bool,
+    ) -> None:
+        now = _now()
+        values: dict[str, Any] = {"attempts": attempt}
+        if final:
+            values["status"] = outcome
+            if outcome == "delivered":
+                values["delivered_at"] = now
+        with self._session() as session:
+            session.add(
+                AttemptRow(
+                    delivery_id=delivery_id,
+                    attempt=attempt,
+                    at=now,
+                    outcome=outcome,
+                    status_code=status_code,
+                    error=error[:500] if error else None,
+                    duration_ms=duration_ms,
+                )
+            )
+            session.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
+
+    def delivery_attempts(self, delivery_id: str) -> list[Attempt]:
+        with self._session() as session:
+            return self._attempts(session, [delivery_id])[delivery_id]
+
+    @staticmethod
+    def _attempts(session: Session, delivery_ids: list[str]) -> dict[str, list[Attempt]]:
+        attempts: dict[str, list[Attempt]] = {i: [] for i in delivery_ids}
+        rows = session.scalars(
+            select(AttemptRow)
+            .where(AttemptRow.delivery_id.in_(delivery_ids))
+            .order_by(AttemptRow.attempt, AttemptRow.id)
+        )
+        for row in rows:
+            attempts[row.delivery_id].append(
+                Attempt(
+                    attempt=row.attempt, at=row.at, outcome=row.outcome, status_code=row.status_code, error=row.error
+                )
+            )
+        return attempts
+
+    def recent_deliveries(self, community: str, subscription_id: str, limit: int = 50) -> list[DeliveryReport]:
+        with self._session() as session:
+            deliveries = list(
+                session.scalars(
+                    select(DeliveryRow)
+                    .where(DeliveryRow.community == community, DeliveryRow.subscription_id == subscription_id)
+                    .order_by(DeliveryRow.created_at.desc(), DeliveryRow.id)
+                    .limit(limit)
+                )
+            )
+            attempts = self._attempts(session, [d.id for d in deliveries])
+            return [
+                DeliveryReport(
+                    id=d.id,
+                    event_type=d.event_type,
+                    status=d.status,
+                    created_at=d.created_at,
+                    delivered_at=d.delivered_at,
+                    attempts=attempts[d.id],
+                )
+                for d in deliveries
+            ]
+
+    # Retention
+
+    def purge(self, before: datetime) -> PurgeCounts:
+        with self._session() as session:
+            old = select(DeliveryRow.id).where(DeliveryRow.created_at < before)
+            session.execute(delete(AttemptRow).where(AttemptRow.delivery_id.in_(old)))
+            deliveries = session.execute(delete(DeliveryRow).where(DeliveryRow.created_at < before))
+            old_decisions = select(DecisionRow.id).where(DecisionRow.decided_at < before)
+            session.execute(delete(ReviewRow).where(ReviewRow.decision_id.in_(old_decisions)))
+            session.execute(delete(DecisionCategoryRow).where(DecisionCategoryRow.decision_id.in_(old_decisions)))
+            decisions = session.execute(delete(DecisionRow).where(DecisionRow.decided_at < before))
+            return PurgeCounts(
+                decisions=decisions.rowcount,  # type: ignore[attr-defined]
+                deliveries=deliveries.rowcount,  # type: ignore[attr-defined]
+            )

@@ -1,0 +1,360 @@
+"""The one Celery app factory, its tasks, and the API's side of the queue.
+
+Delivery guarantees: tasks are acknowledged only after they finish
+(`task_acks_late`), handed back when a worker process dies
+(`task_reject_on_worker_lost`), fetched one at a time (prefetch 1), and Redis
+re-delivers any unacknowledged task after a visibility timeout longer than
+any task may run. Every task is idempotent by key, so a re-delivery is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import msgspec
+import redis
+from celery import Celery, Task
+from celery.signals import worker_process_init
+from kombu.entity import Queue
+
+from haven.config import Settings
+from haven.counters_redis import RedisCounterStore
+from haven.domain import Post
+from haven.pipeline import Pipeline
+from haven.plugins.dispatch import PLATFORM_ACTION, PluginRuntime, register_plugin_tasks
+from haven.queues import DEFAULT_QUEUE, QUEUES
+from haven.services import Services, build_services
+from haven.store.sql import SqlStore
+from haven.webhooks.delivery import attempt_delivery, backoff_seconds
+
+log = logging.getLogger("haven.tasks")
+
+EVALUATE = "haven.evaluate"
+DELIVER_WEBHOOK = "haven.deliver_webhook"
+PURGE = "haven.purge"
+DEDUPE_PREFIX = "haven:post:"
+GROUP_LIMIT = 100
+
+_POSTS = msgspec.json.Decoder(list[Post])
+_ENCODE = msgspec.json.Encoder()
+
+
+def create_celery_app(settings: Settings, *, schedule: dict[str, dict[str, Any]] | None = None) -> Celery:
+    """The Celery app of workers, beat and the API's producer.
+
+    `schedule` adds periodic tasks (plugins contribute theirs) to the retention purge.
+    """
+    if settings.queue.redis_url is None:
+        raise ValueError("Celery needs HAVEN_REDIS_URL")
+    app = Celery("haven", broker=settings.queue.redis_url, set_as_current=False)
+    visibility = settings.queue.visibility_timeout_seconds
+    task_limit = max(visibility // 2, 1)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options={
+            "visibility_timeout": visibility,
+            # Sweep for tasks of dead workers a tenth of the timeout apart (1 to 10 s).
+            "unacked_restore_interval": min(max(visibility // 10, 1), 10),
+            "unacked_restore_throttle": 1,
+            # Poll the queues in sorted order, so `crisis` always before `default`: strict
+            # priority, whatever the set order of the consumer's queues or the key prefix.
+            "queue_order_strategy": "sorted",
+            **({"global_keyprefix": settings.queue.key_prefix} if settings.queue.key_prefix else {}),
+        },
+        broker_connection_retry_on_startup=True,
+        task_time_limit=task_limit,
+        task_soft_time_limit=task_limit * 0.9,
+        task_ignore_result=True,
+        task_store_errors_even_if_ignored=False,
+        task_serializer="json",
+        accept_content=["json"],
+        task_default_queue=DEFAULT_QUEUE,
+        task_queues=[Queue(name) for name in QUEUES],  # type: ignore[no-untyped-call]
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        worker_send_task_events=False,
+        worker_enable_remote_control=False,
+        enable_utc=True,
+        beat_schedule={
+            "retention-purge": {"task": PURGE, "schedule": 3600.0, "options": {"queue": "default"}},
+            **(schedule or {}),
+        },
+    )
+    _register_tasks(app)
+    return app
+
+
+@dataclass
+class WorkerRuntime:
+    """What a worker process builds once, after it is forked."""
+
+    settings: Settings
+    store: SqlStore
+    pipeline: Pipeline
+    http: httpx.Client
+    # The plugins, their host and the platform-action ledger, built as in the API.
+    services: Services
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkerRuntime:
+        services = build_services(settings)
+        store = services.store
+        assert settings.queue.redis_url is not None
+        counters = RedisCounterStore(
+            redis.Redis.from_url(settings.queue.redis_url),
+            prefix=settings.queue.key_prefix + "haven:counter",
+        )
+        pipeline = Pipeline(
+            store,
+            services.policies,
+            counters,
+            store_post_text=settings.privacy.store_post_text,
+            actions=services.platform,
+        )
+        http = httpx.Client(timeout=settings.webhooks.timeout_seconds, follow_redirects=False)
+        return cls(settings, store, pipeline, http, services)
+
+
+_runtime: WorkerRuntime | None = None
+_runtime_lock = threading.Lock()
+
+
+def runtime() -> WorkerRuntime:
+    global _runtime  # noqa: PLW0603 - one per worker process, built lazily after fork
+    if _runtime is None:
+        with _runtime_lock:
+            if _runtime is None:
+                _runtime = WorkerRuntime.from_settings(Settings.from_env())
+    return _runtime
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _build_runtime_at_start(**_: Any) -> None:
+    """Build the runtime (policies, plugins) as the process starts, not inside the first task's time limit."""
+    try:
+        runtime()
+    except Exception:
+        log.exception("worker.runtime_failed")  # the first task tries again
+
+
+def plugin_runtime() -> PluginRuntime:
+    platform = runtime().services.platform
+    assert platform is not None, "build_services starts the plugins"
+    return platform
+
+
+def touch_heartbeat(settings: Settings) -> None:
+    path = settings.worker.heartbeat_file
+    try:
+        path.touch()
+    except OSError:
+        log.warning("worker.heartbeat_failed")
+
+
+# A failure (database or Redis away, policies not loading) retries with backoff for as
+# long as it takes: an accepted post, or a webhook owed, is never dropped.
+_RETRY_UNTIL_DONE: dict[str, Any] = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": 1,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": None,
+}
+
+
+def _register_tasks(app: Celery) -> None:
+    @app.task(  # type: ignore[untyped-decorator]
+        name=EVALUATE,
+        **_RETRY_UNTIL_DONE,
+        # Each app built here registers its own tasks; shared ones would be added to every app
+        # a process builds, which Celery warns about (a warning is an error in the tests).
+        shared=False,
+    )
+    def evaluate_posts(posts_json: str, received_at: str | list[str]) -> None:
+        worker = runtime()
+        posts = _POSTS.decode(posts_json)
+        if isinstance(received_at, str):
+            decided = worker.pipeline.decide(posts, datetime.fromisoformat(received_at))
+        else:
+            decided = worker.pipeline.decide(posts, [datetime.fromisoformat(at) for at in received_at])
+        for delivery_id, queue in decided.deliveries:
+            app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
+        for action_id, queue in decided.actions:
+            app.send_task(PLATFORM_ACTION, args=[action_id], queue=queue)
+        touch_heartbeat(worker.settings)
+
+    # A receiver that fails is retried on `attempt_delivery`'s own schedule; a failure of
+    # ours (database away) retries as evaluation does, or the delivery would stay pending unsent.
+    @app.task(name=DELIVER_WEBHOOK, bind=True, **_RETRY_UNTIL_DONE, shared=False)  # type: ignore[untyped-decorator]
+    def deliver_webhook(self: Task[Any, Any], delivery_id: str) -> None:
+        worker = runtime()
+        hooks = worker.settings.webhooks
+        result = attempt_delivery(
+            worker.store,
+            worker.http,
+            delivery_id,
+            max_attempts=hooks.max_attempts,
+            allow_private=hooks.allow_private_networks,
+        )
+        touch_heartbeat(worker.settings)
+        if result.outcome == "retry":
+            # A retry waits inside a worker, unacknowledged: keep it well under the visibility
+            # timeout, or Redis would hand the same delivery to a second worker meanwhile.
+            cap = worker.settings.queue.visibility_timeout_seconds / 2
+            raise self.retry(countdown=backoff_seconds(result.attempt, hooks.retry_base_seconds, cap))
+
+    register_plugin_tasks(app, plugin_runtime)
+
+    @app.task(name=PURGE, shared=False)  # type: ignore[untyped-decorator]
+    def purge() -> None:
+        worker = runtime()
+        before = datetime.now(UTC) - timedelta(days=worker.settings.privacy.retention_days)
+        counts = worker.store.purge(before)
+        log.info("retention.purged", extra={"deleted": msgspec.to_builtins(counts)})
+
+
+class _Group:
+    def __init__(self) -> None:
+        self.posts: list[Post] = []
+        self.times: list[datetime] = []
+        self.full = threading.Event()
+        self.sent = threading.Event()
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Ordinary posts from concurrent requests, gathered for up to `window` seconds, go to
+    the queue as one task: workers pay a task's fixed cost once per group, not per post.
+
+    Each request still returns only once its own posts are in Redis (or with the error
+    that kept them out), so a 202 always means queued.
+    """
+
+    def __init__(self, send: Callable[[list[Post], list[datetime]], None], *, window: float, limit: int = 100) -> None:
+        self._send = send
+        self._window = window
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._open: _Group | None = None
+
+    def submit(self, posts: Sequence[Post], received_at: datetime) -> None:
+        with self._lock:
+            group = self._open
+            leader = group is None
+            if group is None:
+                group = self._open = _Group()
+            group.posts.extend(posts)
+            group.times.extend([received_at] * len(posts))
+            if len(group.posts) >= self._limit:
+                self._open = None
+                group.full.set()
+        if leader:
+            group.full.wait(self._window)
+            with self._lock:
+                if self._open is group:
+                    self._open = None
+            try:
+                self._send(group.posts, group.times)
+            except BaseException as exc:
+                group.error = exc
+            finally:
+                group.sent.set()
+        else:
+            group.sent.wait()
+        if group.error is not None:
+            raise group.error
+
+
+class CeleryWorkQueue:
+    """The API's side: dedupe keys in Redis, tasks sent to the crisis or default queue."""
+
+    def __init__(
+        self,
+        app: Celery,
+        client: redis.Redis,
+        *,
+        dedupe_ttl_seconds: int,
+        key_prefix: str = "",
+        group_seconds: float = 0.0,
+    ) -> None:
+        self._app = app
+        self._redis = client
+        self._ttl = dedupe_ttl_seconds
+        self._prefix = key_prefix
+        self._dedupe = key_prefix + DEDUPE_PREFIX
+        self._group = (
+            GroupCommit(self._send_grouped, window=group_seconds, limit=GROUP_LIMIT) if group_seconds > 0 else None
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CeleryWorkQueue:
+        assert settings.queue.redis_url is not None
+        return cls(
+            create_celery_app(settings),
+            redis.Redis.from_url(settings.queue.redis_url),
+            dedupe_ttl_seconds=settings.queue.dedupe_ttl_seconds,
+            key_prefix=settings.queue.key_prefix,
+            group_seconds=settings.queue.group_ms / 1000,
+        )
+
+    def claim(self, community: str, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
+        pipe = self._redis.pipeline(transaction=False)
+        for decision_id in decision_ids:
+            pipe.set(self._dedupe + decision_id, community, nx=True, ex=self._ttl)
+        return [bool(ok) for ok in pipe.execute()]
+
+    def release(self, decision_ids: Sequence[str]) -> None:
+        if decision_ids:
+            self._redis.delete(*(self._dedupe + i for i in decision_ids))
+
+    def is_pending(self, community: str, decision_id: str) -> bool:
+        owner = self._redis.get(self._dedupe + decision_id)
+        if isinstance(owner, bytes):
+            return owner.decode() == community
+        return owner == community
+
+    def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None:
+        # Crisis-prone posts and large batches go at once; ordinary trickles are grouped.
+        if queue == DEFAULT_QUEUE and self._group is not None and len(posts) < GROUP_LIMIT // 2:
+            self._group.submit(posts, received_at)
+            return
+        payload = _ENCODE.encode(list(posts)).decode()
+        self._app.send_task(EVALUATE, args=[payload, received_at.isoformat()], queue=queue)
+
+    def _send_grouped(self, posts: list[Post], times: list[datetime]) -> None:
+        payload = _ENCODE.encode(posts).decode()
+        self._app.send_task(EVALUATE, args=[payload, [t.isoformat() for t in times]], queue=DEFAULT_QUEUE)
+
+    def deliver(self, delivery_ids: Sequence[str], *, queue: str) -> None:
+        for delivery_id in delivery_ids:
+            self._app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
+
+    def send(self, task: str, args: list[Any], queue: str) -> None:
+        """Send any task by name (the plugins' platform actions and reviews)."""
+        self._app.send_task(task, args=args, queue=queue)
+
+    def depths(self) -> dict[str, int]:
+        pipe = self._redis.pipeline(transaction=False)
+        for name in QUEUES:
+            pipe.llen(self._prefix + name)
+        return dict(zip(QUEUES, (int(n) for n in pipe.execute()), strict=True))
+
+    def ping(self) -> None:
+        self._redis.ping()
+
+    def start(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+__all__ = ["CeleryWorkQueue", "GroupCommit", "create_celery_app", "runtime"]

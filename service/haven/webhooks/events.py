@@ -1,0 +1,60 @@
+"""Which events a decision or review raises, and one delivery of each per subscriber."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from haven.domain import Decision, Verdict, WebhookEvent
+from haven.store.records import NewDelivery, Review, Subscription
+
+_DELIVERY_NAMESPACE = uuid.UUID("0b6f4c39-5b1e-4f5e-8d2a-3f6f0e7d1c55")
+
+
+def decision_events(decision: Decision) -> list[tuple[str, dict[str, Any]]]:
+    """decision.created for every decision that is not allow; escalation.created for escalations."""
+    if decision.verdict == Verdict.ALLOW.label:
+        return []
+    data = msgspec.to_builtins(decision)
+    events = [("decision.created", data)]
+    if decision.verdict == Verdict.ESCALATE.label:
+        events.append(("escalation.created", data))
+    return events
+
+
+def review_event(review: Review, community: str) -> tuple[str, dict[str, Any]]:
+    return "review.recorded", {**msgspec.to_builtins(review), "community": community}
+
+
+def deliveries_for(
+    subscriptions: Iterable[Subscription],
+    events: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    event_key: str,
+    ingested_at: datetime | None = None,
+    now: datetime | None = None,
+) -> list[NewDelivery]:
+    """One delivery per (subscriber, event); the id derives from both, so re-runs dedupe."""
+    timestamp = now or datetime.now(UTC)
+    deliveries = []
+    for subscription in subscriptions:
+        for event_type, data in events:
+            if event_type not in subscription.event_types:
+                continue
+            name = f"{subscription.id}/{event_type}/{event_key}"
+            body = WebhookEvent(type=event_type, timestamp=timestamp, data=data)
+            deliveries.append(
+                NewDelivery(
+                    id="msg_" + uuid.uuid5(_DELIVERY_NAMESPACE, name).hex,
+                    subscription_id=subscription.id,
+                    community=subscription.community,
+                    event_type=event_type,
+                    payload=msgspec.json.encode(body).decode(),
+                    ingested_at=ingested_at,
+                )
+            )
+    return deliveries
