@@ -136,6 +136,30 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ModerationSettings:
+    public_url: str = field(default="", metadata=_meta("HAVEN_PUBLIC_URL", scheme=("http", "https")))
+    """Haven's address as moderators reach it, for the links in alerts (unset: links relative to Haven)."""
+    ack_seconds: float = field(default=600.0, metadata=_meta("HAVEN_ESCALATION_ACK_SECONDS", min=0.1))
+    """An escalation not acknowledged within this many seconds is sent again as escalation.reminder."""
+    reminders: int = field(default=3, metadata=_meta("HAVEN_ESCALATION_REMINDERS", min=0, max=20))
+    """Reminders of an unacknowledged escalation before escalation.unacknowledged goes to the on-call list."""
+    reminder_growth: float = field(default=2.0, metadata=_meta("HAVEN_ESCALATION_REMINDER_GROWTH", min=1, max=10))
+    """Each wait between reminders is this many times the one before (the first is HAVEN_ESCALATION_ACK_SECONDS)."""
+    sweep_seconds: float = field(default=5.0, metadata=_meta("HAVEN_ESCALATION_SWEEP_SECONDS", min=0.1, max=600))
+    """How often the scheduler (embedded: the API process) looks for reminders that are due."""
+    claim_seconds: int = field(default=900, metadata=_meta("HAVEN_QUEUE_CLAIM_SECONDS", min=10))
+    """How long a moderator's claim on a queue item lasts unless they review or acknowledge it first."""
+    crisis_in_row: int = field(default=3, metadata=_meta("HAVEN_QUEUE_CRISIS_IN_ROW", min=0))
+    """Crisis items one moderator claims in a row before the queue puts other work first for them (0: no cap)."""
+    blur_evidence: bool = field(default=True, metadata=_meta("HAVEN_QUEUE_BLUR_EVIDENCE"))
+    """The queue leaves evidence text out until a moderator claims (opens) the item."""
+
+    def link(self, path: str) -> str:
+        """An absolute link when HAVEN_PUBLIC_URL is set, else the path itself."""
+        return self.public_url.rstrip("/") + path
+
+
+@dataclass(frozen=True, kw_only=True)
 class LogSettings:
     level: str = field(default="INFO", metadata=_meta("HAVEN_LOG_LEVEL", choices=LOG_LEVELS))
     """Least severe log level written (JSON lines on stderr)."""
@@ -150,6 +174,7 @@ class Settings:
     privacy: PrivacySettings
     webhooks: WebhookSettings
     worker: WorkerSettings
+    moderation: ModerationSettings
     log: LogSettings
 
     @property
@@ -177,6 +202,7 @@ GROUPS: tuple[type[Any], ...] = (
     PrivacySettings,
     WebhookSettings,
     WorkerSettings,
+    ModerationSettings,
     LogSettings,
 )
 _GROUP_BY_NAME = {g.__name__: g for g in GROUPS}

@@ -22,7 +22,7 @@ import httpx
 from haven.config import Settings
 from haven.domain import Post
 from haven.pipeline import Pipeline
-from haven.queues import QUEUES
+from haven.queues import CRISIS_QUEUE, QUEUES
 from haven.store.repository import Store
 from haven.webhooks.delivery import attempt_delivery, backoff_seconds
 
@@ -101,6 +101,7 @@ class InProcessWorkQueue:
             (self._evaluate_loop, "haven-evaluate"),
             (self._deliver_loop, "haven-deliver"),
             (self._purge_loop, "haven-purge"),
+            (self._sweep_loop, "haven-escalations"),
         ):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -183,6 +184,24 @@ class InProcessWorkQueue:
                 if retry_in is not None:
                     with self._lock:
                         heapq.heappush(self._deliveries, (time.monotonic() + retry_in, delivery_id))
+
+    def _sweep_loop(self) -> None:
+        """Escalations' reminders, as `haven scheduler` sends them in full mode."""
+        loop = self._pipeline.loop
+        if loop is None:
+            return
+        while True:
+            try:
+                swept = loop.sweep(self._store)
+                self.deliver(swept.deliveries, queue=CRISIS_QUEUE)
+                if self.dispatch is not None:
+                    for reminder in swept.reminders:
+                        self.dispatch.remind(reminder.community, reminder.decision_id, reminder.number, reminder.final)
+            except Exception:
+                log.exception("embedded.sweep_failed")
+            with self._lock:
+                if self._lock.wait_for(lambda: self._stopping, self._settings.moderation.sweep_seconds):
+                    return
 
     def _purge_loop(self) -> None:
         while True:

@@ -59,6 +59,16 @@ WEBHOOK_DELIVERIES = Counter(
     "Webhook delivery attempts, by event type and outcome (delivered, retry, failed).",
     ["event_type", "outcome"],
 )
+ESCALATION_ACK_SECONDS = Histogram(
+    "haven_escalation_ack_seconds",
+    "From an escalation's decision to a moderator acknowledging it.",
+    buckets=(10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0, 21600.0),
+)
+OPEN_ESCALATIONS = Gauge(
+    "haven_escalations_open",
+    "Escalations no moderator has acknowledged yet, read from the database when metrics are scraped.",
+    multiprocess_mode="livemax",
+)
 QUEUE_DEPTH = Gauge(
     "haven_queue_depth",
     "Tasks waiting in each queue, read when metrics are scraped.",

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from haven import metrics
 from haven.domain import Decision, Post
@@ -25,6 +25,9 @@ from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
 from haven.store.records import Review, Subscription
 from haven.store.repository import Store
 from haven.webhooks.events import decision_events, deliveries_for, review_event
+
+if TYPE_CHECKING:
+    from haven.moderation.loop import ModeratorLoop
 
 log = logging.getLogger("haven.pipeline")
 
@@ -127,7 +130,7 @@ class ActionPlanner(Protocol):
 
 
 def queue_for_event(event_type: str) -> str:
-    return CRISIS_QUEUE if event_type == "escalation.created" else DEFAULT_QUEUE
+    return CRISIS_QUEUE if event_type.startswith("escalation.") else DEFAULT_QUEUE
 
 
 class Pipeline:
@@ -139,8 +142,11 @@ class Pipeline:
         *,
         store_post_text: bool = False,
         actions: ActionPlanner | None = None,
+        loop: ModeratorLoop | None = None,
     ) -> None:
         self.store = store
+        # Queues what needs a person and starts escalations' acknowledgement timers.
+        self.loop = loop
         self.policies = policies
         self.counters = counters
         self.store_post_text = store_post_text
@@ -190,7 +196,7 @@ class Pipeline:
                 decisions.append((decision, text))
         new_deliveries = []
         for decision in [d for d, _ in decisions] + earlier:
-            events = decision_events(decision)
+            events = decision_events(decision, self.loop.links(decision.id) if self.loop is not None else None)
             if not events:
                 continue
             new_deliveries += deliveries_for(
@@ -200,6 +206,8 @@ class Pipeline:
                 ingested_at=accepted_at[decision.id],
             )
         pending = set(self.store.record_decisions(decisions, new_deliveries))
+        if self.loop is not None:
+            self.loop.track([d for d, _ in decisions] + earlier)
         for decision, _ in decisions:
             metrics.observe_decision(decision)
             log.info(
@@ -229,11 +237,17 @@ def record_review(
     outcome: str,
     moderator: str,
     note: str,
+    loop: ModeratorLoop | None = None,
 ) -> Review | None:
-    """Store a moderator's review and send review.recorded to the community's subscribers."""
+    """Store a moderator's review and send review.recorded to the community's subscribers; the
+    decision leaves the review queue, and an open escalation counts as acknowledged."""
     review = store.add_review(community, decision_id, outcome, moderator, note)
     if review is None:
         return None
+    if loop is not None:
+        acknowledged = loop.reviewed(store, community, decision_id, moderator)
+        if acknowledged:
+            work.deliver(acknowledged, queue=CRISIS_QUEUE)
     stored = store.get_decision(community, decision_id)
     if stored is not None:
         metrics.observe_review(stored.decision, outcome)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from haven.config import Settings
+from haven.moderation.loop import ModeratorLoop
 from haven.pipeline import LivePolicies, WorkQueue
 from haven.plugins.host import start_plugins
 from haven.plugins.registry import Plugins
@@ -26,6 +27,8 @@ class Services:
     store: SqlStore
     policies: LivePolicies
     work: WorkQueue
+    # The review queue and the escalations' acknowledgement timers.
+    loop: ModeratorLoop
     # The platform adapters: loaded at start by `start_plugins`, off ones reported on /readyz.
     plugins: Plugins = field(default_factory=Plugins)
     platform: PluginRuntime | None = None
@@ -55,6 +58,7 @@ def build_services(settings: Settings) -> Services:
     """Embedded (no HAVEN_REDIS_URL): SQLite or the given database, migrated at start,
     evaluation in-process. Full: Redis and Celery workers, migrations by `haven migrate`."""
     store = SqlStore.from_url(settings.database.effective_url)
+    loop = ModeratorLoop.on(store.engine, settings.moderation)
     policies = LivePolicies(settings.policy.directory, settings.policy.reload_seconds)
     if settings.embedded:
         from haven.embedded import InProcessWorkQueue
@@ -67,15 +71,16 @@ def build_services(settings: Settings) -> Services:
             policies,
             InMemoryCounterStore(),
             store_post_text=settings.privacy.store_post_text,
+            loop=loop,
         )
         embedded = InProcessWorkQueue(pipeline, store, settings)
-        services = Services(settings, store, policies, embedded)
+        services = Services(settings, store, policies, embedded, loop)
         pipeline.actions = start_plugins(services, os.environ)
         embedded.dispatch = services.dispatch
         return services
     from haven.tasks import CeleryWorkQueue
 
     work = CeleryWorkQueue.from_settings(settings)
-    services = Services(settings, store, policies, work)
+    services = Services(settings, store, policies, work, loop)
     start_plugins(services, os.environ)
     return services

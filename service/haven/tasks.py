@@ -27,8 +27,8 @@ from haven.config import Settings
 from haven.counters_redis import RedisCounterStore
 from haven.domain import Post
 from haven.pipeline import Pipeline
-from haven.plugins.dispatch import PLATFORM_ACTION, PluginRuntime, register_plugin_tasks
-from haven.queues import DEFAULT_QUEUE, QUEUES
+from haven.plugins.dispatch import PLATFORM_ACTION, PLUGIN_REMIND, PluginRuntime, register_plugin_tasks
+from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 from haven.services import Services, build_services
 from haven.store.sql import SqlStore
 from haven.webhooks.delivery import attempt_delivery, backoff_seconds
@@ -38,6 +38,7 @@ log = logging.getLogger("haven.tasks")
 EVALUATE = "haven.evaluate"
 DELIVER_WEBHOOK = "haven.deliver_webhook"
 PURGE = "haven.purge"
+ESCALATION_SWEEP = "haven.escalation_sweep"
 DEDUPE_PREFIX = "haven:post:"
 GROUP_LIMIT = 100
 
@@ -85,6 +86,13 @@ def create_celery_app(settings: Settings, *, schedule: dict[str, dict[str, Any]]
         enable_utc=True,
         beat_schedule={
             "retention-purge": {"task": PURGE, "schedule": 3600.0, "options": {"queue": "default"}},
+            # Escalations' reminders: the timers are rows in the database, this only looks at them.
+            # A sweep not taken within its own period is dropped (the next one does its work).
+            "escalation-sweep": {
+                "task": ESCALATION_SWEEP,
+                "schedule": settings.moderation.sweep_seconds,
+                "options": {"queue": CRISIS_QUEUE, "expires": settings.moderation.sweep_seconds},
+            },
             **(schedule or {}),
         },
     )
@@ -118,6 +126,7 @@ class WorkerRuntime:
             counters,
             store_post_text=settings.privacy.store_post_text,
             actions=services.platform,
+            loop=services.loop,
         )
         http = httpx.Client(timeout=settings.webhooks.timeout_seconds, follow_redirects=False)
         return cls(settings, store, pipeline, http, services)
@@ -212,6 +221,16 @@ def _register_tasks(app: Celery) -> None:
             raise self.retry(countdown=backoff_seconds(result.attempt, hooks.retry_base_seconds, cap))
 
     register_plugin_tasks(app, plugin_runtime)
+
+    @app.task(name=ESCALATION_SWEEP, **_RETRY_UNTIL_DONE, shared=False)  # type: ignore[untyped-decorator]
+    def escalation_sweep() -> None:
+        worker = runtime()
+        swept = worker.services.loop.sweep(worker.store)
+        for delivery_id in swept.deliveries:
+            app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=CRISIS_QUEUE)
+        for reminder in swept.reminders:
+            args = [reminder.community, reminder.decision_id, reminder.number, reminder.final]
+            app.send_task(PLUGIN_REMIND, args=args, queue=CRISIS_QUEUE)
 
     @app.task(name=PURGE, shared=False)  # type: ignore[untyped-decorator]
     def purge() -> None:

@@ -51,6 +51,11 @@ def context_key(external_id: str) -> str:
     return f"discourse:post:{external_id}"
 
 
+def alert_key(decision: Decision) -> str:
+    """The topic id of the moderators' alert message of a decision."""
+    return f"discourse:alert:{decision.id}"
+
+
 def done_key(decision: Decision, action: Action) -> str:
     return f"discourse:done:{action_key(decision, action)}"
 
@@ -261,7 +266,25 @@ class ActionRunner:
             who = ", ".join(f"@{u}" for u in context.quoted_users) or "another member"
             lines.append(f"- Also quoted (not the author's own words, from {who}): {quoted}")
         title = f"[Haven] {priority.capitalize()}: {categories}"
-        return self._private_message(self.settings.moderators_group, title, "\n".join(lines))
+        done = self._private_message(self.settings.moderators_group, title, "\n".join(lines))
+        if done.ref is not None:
+            self.kv.set(alert_key(decision), done.ref.removeprefix("topic:"), ttl_seconds=DONE_TTL)
+        return done
+
+    def remind(self, decision: Decision, number: int, final: bool) -> None:
+        """A reply in the moderators' alert message (a new message when there is none)."""
+        if final:
+            raw = f"Nobody has acknowledged this escalation after {number} reminders: the on-call list has been told."
+        else:
+            raw = f"Reminder {number}: nobody has acknowledged this escalation yet (decision {decision.id})."
+        topic = self.kv.get(alert_key(decision))
+        try:
+            if topic is not None:
+                _check(self.client.request("POST", "/posts.json", {"topic_id": int(topic), "raw": raw}), "reminder")
+            else:
+                self._private_message(self.settings.moderators_group, f"[Haven] Reminder {number}", raw)
+        except (ActionFailed, RateLimited, httpx.HTTPError):
+            log.warning("discourse.reminder.failed", extra={"decision": decision.id})
 
     def _label(self, decision: Decision, action: Action, context: PostContext) -> Done:
         if context.topic_id is None:

@@ -151,6 +151,9 @@ class DiscoursePlugin:
             undone = self.runner.undo(decision)
             log.info("discourse.review.undone", extra={"decision": decision.id, "undone": undone})
 
+    def escalation_reminder(self, decision: Decision, number: int, final: bool) -> None:
+        self.runner.remind(decision, number, final)
+
     def periodic_tasks(self) -> Mapping[str, PeriodicTask]:
         return {}
 

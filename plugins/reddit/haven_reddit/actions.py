@@ -42,6 +42,11 @@ REPORT_REASON_LIMIT = 100
 SUBJECT_LIMIT = 100
 
 
+def alert_key(decision_id: str) -> str:
+    """The modmail conversation id of a decision's moderators' alert."""
+    return f"reddit:alert:{decision_id}"
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -155,6 +160,8 @@ class RedditActions:
         if kind == "escalate":
             subject, body = escalation_message(decision, action, subreddit)
             ref = self._modmail(subreddit, self.settings.username, subject, body, author_hidden=False)
+            if ref is not None:
+                self.kv.set(alert_key(decision.id), ref, ttl_seconds=DONE_TTL)
             return ActionResult("done", "moderators alerted by modmail", platform_ref=ref)
         # private reply or notify_author: modmail from the subreddit to the author
         text = str(action.params.get("text") or action.params.get("message") or "")
@@ -190,6 +197,20 @@ class RedditActions:
             self.kv.set(posted_key, str(name), ttl_seconds=DONE_TTL)
         self._post("/api/distinguish/", {"id": str(name), "how": "yes"})
         return ActionResult("done", "replied as a distinguished moderator comment", platform_ref=str(name))
+
+    def remind(self, decision: Decision, number: int, final: bool) -> None:
+        """A reply in the alert's modmail conversation, which brings it back to the top of modmail."""
+        conversation = self.kv.get(alert_key(decision.id))
+        if conversation is None:
+            return
+        if final:
+            body = f"Nobody has acknowledged this escalation after {number} reminders: the on-call list has been told."
+        else:
+            body = f"Reminder {number}: nobody has acknowledged this escalation yet. Reply `!haven ack` to stop these."
+        try:
+            self._post(f"/api/mod/conversations/{conversation}", {"body": body, "isAuthorHidden": "False"})
+        except (RateLimited, RedditError):
+            log.warning("reddit.reminder_failed", extra={"decision": decision.id})
 
     # ------------------------------------------------------------------- review
     def approve_overturned(self, decision: Decision) -> ActionResult:

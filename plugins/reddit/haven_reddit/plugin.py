@@ -57,6 +57,9 @@ class RedditPlugin:
         if outcome == "overturned":
             self.actions.approve_overturned(decision)
 
+    def escalation_reminder(self, decision: Decision, number: int, final: bool) -> None:
+        self.actions.remind(decision, number, final)
+
     def periodic_tasks(self) -> Mapping[str, PeriodicTask]:
         def poll() -> None:
             self.poller.poll_once()

@@ -81,3 +81,12 @@ def decided_blocks(blocks: list[dict[str, Any]], summary: str) -> list[dict[str,
     """The alert once decided: the buttons replaced by who decided what."""
     kept = [b for b in blocks if b.get("type") != "actions"]
     return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": summary}]}]
+
+
+def reminder_text(decision: Decision, number: int, final: bool) -> str:
+    if final:
+        return (
+            f"Nobody has acknowledged this crisis alert after {number} reminders: the on-call list has been told. "
+            f"Decision `{decision.id}`."
+        )
+    return f"Reminder {number}: nobody has acknowledged this crisis alert yet. Decision `{decision.id}`."

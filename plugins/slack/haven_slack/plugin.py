@@ -305,6 +305,19 @@ class SlackPlugin:
             if done.ok or done.error == "message_not_found":
                 self.host.kv.delete(f"slack:reply:{decision.id}")
 
+    def escalation_reminder(self, decision: Decision, number: int, final: bool) -> None:
+        """Said again in the alert's thread, with the channel told, so it is seen anew."""
+        alert = self.host.kv.get(f"slack:alert:{decision.id}")
+        payload: dict[str, Any] = {
+            "channel": self.settings.moderator_channel,
+            "text": alerts.reminder_text(decision, number, final),
+        }
+        if alert is not None:
+            payload["thread_ts"] = split_message_id(alert)[1]
+            payload["reply_broadcast"] = True
+        reply = self.web.call("chat.postMessage", self.settings.bot_token, payload)
+        log.info("slack.reminder", extra={"decision_id": decision.id, "count": number, "ok": reply.ok})
+
     def periodic_tasks(self) -> Mapping[str, PeriodicTask]:
         return {}
 

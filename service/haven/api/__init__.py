@@ -3,8 +3,10 @@
 from litestar.types import ControllerRouterHandler
 
 from haven.api.decisions import DecisionController
+from haven.api.escalations import AcknowledgeController
 from haven.api.health import healthz, metrics_endpoint, readyz
 from haven.api.posts import PostController
+from haven.api.queue import QueueController
 from haven.api.reviews import ReviewController
 from haven.api.webhooks import WebhookController
 
@@ -12,6 +14,8 @@ ROUTES: list[ControllerRouterHandler] = [
     PostController,
     DecisionController,
     ReviewController,
+    AcknowledgeController,
+    QueueController,
     WebhookController,
     healthz,
     readyz,

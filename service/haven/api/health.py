@@ -49,5 +49,9 @@ def metrics_endpoint(request: Request[None, None, State]) -> Response[bytes]:
             metrics.QUEUE_DEPTH.labels(queue=queue).set(depth)
     except Exception:
         log.warning("metrics.queue_depth_unavailable")
+    try:
+        metrics.OPEN_ESCALATIONS.set(services.loop.escalations.open_count())
+    except Exception:
+        log.warning("metrics.open_escalations_unavailable")
     body, content_type = metrics.exposition()
     return Response(body, media_type=content_type)

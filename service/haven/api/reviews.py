@@ -38,6 +38,7 @@ class ReviewController(Controller):
             outcome=data.outcome,
             moderator=data.moderator,
             note=data.note,
+            loop=services.loop,
         )
         if review is None:
             raise Problem(404, "not-found", "no decision with this id in your community")

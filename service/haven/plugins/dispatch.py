@@ -24,7 +24,7 @@ from haven.domain import Decision
 from haven.plugins.ledger import ActionLedger, action_key
 from haven.plugins.protocol import ActionResult
 from haven.plugins.registry import Plugins
-from haven.queues import DEFAULT_QUEUE
+from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
 from haven.store.repository import Store
 from haven.webhooks.delivery import backoff_seconds
 
@@ -33,6 +33,7 @@ log = logging.getLogger("haven.plugins")
 PLATFORM_ACTION = "haven.platform_action"
 PLUGIN_REVIEW = "haven.plugin_review"
 PLUGIN_PERIODIC = "haven.plugin_periodic"
+PLUGIN_REMIND = "haven.plugin_remind"
 MAX_ATTEMPTS = 8
 
 
@@ -105,6 +106,15 @@ class PluginRuntime:
         if plugin is not None:
             plugin.review_recorded(stored.decision, outcome, moderator)
 
+    def run_reminder(self, community: str, decision_id: str, number: int, final: bool) -> None:
+        """Re-send an unacknowledged escalation to the moderators on the post's platform."""
+        stored = self.store.get_decision(community, decision_id)
+        if stored is None:
+            return
+        plugin = self.plugins.for_platform(stored.decision.post.platform)
+        if plugin is not None:
+            plugin.escalation_reminder(stored.decision, number, final)
+
     def run_periodic(self, plugin_name: str, task_name: str) -> None:
         plugin = self.plugins.active.get(plugin_name)
         task = plugin.periodic_tasks().get(task_name) if plugin is not None else None
@@ -136,6 +146,8 @@ class PlatformDispatch(Protocol):
 
     def reviewed(self, community: str, decision_id: str, outcome: str, moderator: str) -> None: ...
 
+    def remind(self, community: str, decision_id: str, number: int, final: bool) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -149,6 +161,9 @@ class CeleryDispatch:
 
     def reviewed(self, community: str, decision_id: str, outcome: str, moderator: str) -> None:
         self._send(PLUGIN_REVIEW, [community, decision_id, outcome, moderator], DEFAULT_QUEUE)
+
+    def remind(self, community: str, decision_id: str, number: int, final: bool) -> None:
+        self._send(PLUGIN_REMIND, [community, decision_id, number, final], CRISIS_QUEUE)
 
     def close(self) -> None:
         return None
@@ -164,6 +179,10 @@ def register_plugin_tasks(app: Celery, runtime: Callable[[], PluginRuntime]) -> 
     @app.task(name=PLUGIN_REVIEW, shared=False)  # type: ignore[untyped-decorator]
     def plugin_review(community: str, decision_id: str, outcome: str, moderator: str) -> None:
         runtime().run_review(community, decision_id, outcome, moderator)
+
+    @app.task(name=PLUGIN_REMIND, shared=False)  # type: ignore[untyped-decorator]
+    def plugin_remind(community: str, decision_id: str, number: int, final: bool) -> None:
+        runtime().run_reminder(community, decision_id, number, final)
 
     @app.task(name=PLUGIN_PERIODIC, shared=False)  # type: ignore[untyped-decorator]
     def plugin_periodic(plugin: str, task: str) -> None:
@@ -211,6 +230,9 @@ class InProcessDispatch:
 
     def reviewed(self, community: str, decision_id: str, outcome: str, moderator: str) -> None:
         self._push(time.monotonic(), lambda: self._runtime.run_review(community, decision_id, outcome, moderator))
+
+    def remind(self, community: str, decision_id: str, number: int, final: bool) -> None:
+        self._push(time.monotonic(), lambda: self._runtime.run_reminder(community, decision_id, number, final))
 
     def _loop(self) -> None:
         while True:

@@ -113,11 +113,28 @@ class ServiceHost:
 
         services = self._services
         review = record_review(
-            services.store, services.work, community, decision_id, outcome=outcome, moderator=moderator, note=note
+            services.store,
+            services.work,
+            community,
+            decision_id,
+            outcome=outcome,
+            moderator=moderator,
+            note=note,
+            loop=services.loop,
         )
         if review is None:
             return False
         services.review_recorded(community, decision_id, outcome, moderator)
+        return True
+
+    def acknowledge(self, community: str, decision_id: str, *, moderator: str) -> bool:
+        from haven.api.escalations import acknowledge
+        from haven.moderation.loop import NotAnEscalation
+
+        try:
+            acknowledge(self._services, community, decision_id, moderator)
+        except (LookupError, NotAnEscalation):
+            return False
         return True
 
     def cancel_actions(self, community: str, platform: str, external_id: str) -> int:

@@ -6,19 +6,17 @@ so planning the same decision twice, or running its task twice, changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, update
 
 from haven.domain import Action, Decision
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
 from haven.store.models import PlatformActionAttemptRow, PlatformActionRow
+from haven.store.transactions import Transactions
 
 FINAL = frozenset({"done", "unsupported", "failed", "skipped", "cancelled"})
 
@@ -54,16 +52,7 @@ def _record(row: PlatformActionRow) -> PlatformAction:
     )
 
 
-class ActionLedger:
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
-
+class ActionLedger(Transactions):
     def plan(self, decisions: Sequence[Decision]) -> list[tuple[str, str]]:
         """Record each action of the decisions (idempotently); returns (id, queue) of those still pending.
 

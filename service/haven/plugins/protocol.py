@@ -69,6 +69,11 @@ class PluginHost(Protocol):
         """Store a moderator's review (and emit review.recorded); False when the decision is unknown."""
         ...
 
+    def acknowledge(self, community: str, decision_id: str, *, moderator: str) -> bool:
+        """Record that a moderator saw an escalation (reminders stop; escalation.acknowledged is
+        sent); False when the decision is unknown or did not escalate."""
+        ...
+
     def cancel_actions(self, community: str, platform: str, external_id: str) -> int:
         """Cancel platform actions not yet carried out for a post (it was deleted); returns how many."""
         ...
@@ -100,6 +105,11 @@ class Plugin(Protocol):
 
     def review_recorded(self, decision: Decision, outcome: str, moderator: str) -> None:
         """A moderator confirmed or overturned a decision: undo what can be undone on overturn."""
+        ...
+
+    def escalation_reminder(self, decision: Decision, number: int, final: bool) -> None:
+        """Nobody acknowledged this escalation yet: say so again to the platform's moderators
+        (`number` counts reminders; `final`: the last one, the on-call list is told now)."""
         ...
 
     def periodic_tasks(self) -> Mapping[str, PeriodicTask]: ...

@@ -181,3 +181,50 @@ class PendingPostRow(Base):
     queue: Mapped[str] = mapped_column(String(20))
     post: Mapped[dict[str, Any]]
     received_at: Mapped[datetime]
+
+
+class EscalationRow(Base):
+    """An escalation waiting for a moderator's acknowledgement, and its reminder timer.
+
+    The timer lives here, not in a process, so a restart of the scheduler (or, embedded,
+    of the API) picks it up where it was."""
+
+    __tablename__ = "escalations"
+
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True)
+    community: Mapped[str] = mapped_column(String(200), index=True)
+    opened_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # When the next reminder (after the last one: escalation.unacknowledged) is due; None once
+    # acknowledged or once the on-call list was told.
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    unacknowledged_at: Mapped[datetime | None]
+
+
+class QueueItemRow(Base):
+    """A decision waiting for a person, and who has claimed it until when."""
+
+    __tablename__ = "queue_items"
+    __table_args__ = (Index("ix_queue_items_open", "community", "reviewed_at"),)
+
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True)
+    community: Mapped[str] = mapped_column(String(200))
+    crisis: Mapped[bool]
+    # SEVERITY_RANK of the most severe enforced match: 3 critical … 0 low.
+    severity: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime]
+    reviewed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None]
+
+
+class ModeratorStreakRow(Base):
+    """How many crisis items in a row a moderator has claimed (exposure to crisis content)."""
+
+    __tablename__ = "moderator_streaks"
+
+    community: Mapped[str] = mapped_column(String(200), primary_key=True)
+    moderator: Mapped[str] = mapped_column(String(200), primary_key=True)
+    crisis_in_row: Mapped[int] = mapped_column(Integer, default=0)

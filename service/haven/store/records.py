@@ -12,7 +12,14 @@ from haven.domain import Decision
 Scope = Literal["ingest", "read", "review", "admin"]
 SCOPES: tuple[str, ...] = get_args(Scope)
 ReviewOutcome = Literal["upheld", "overturned"]
-EventType = Literal["decision.created", "escalation.created", "review.recorded"]
+EventType = Literal[
+    "decision.created",
+    "escalation.created",
+    "escalation.acknowledged",
+    "escalation.reminder",
+    "escalation.unacknowledged",
+    "review.recorded",
+]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 

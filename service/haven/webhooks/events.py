@@ -15,11 +15,15 @@ from haven.store.records import NewDelivery, Review, Subscription
 _DELIVERY_NAMESPACE = uuid.UUID("0b6f4c39-5b1e-4f5e-8d2a-3f6f0e7d1c55")
 
 
-def decision_events(decision: Decision) -> list[tuple[str, dict[str, Any]]]:
-    """decision.created for every decision that is not allow; escalation.created for escalations."""
+def decision_events(decision: Decision, links: dict[str, str] | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """decision.created for every decision that is not allow; escalation.created for escalations.
+
+    `links` (review, acknowledge, console) go into the data beside the decision's own fields."""
     if decision.verdict == Verdict.ALLOW.label:
         return []
     data = msgspec.to_builtins(decision)
+    if links:
+        data["links"] = links
     events = [("decision.created", data)]
     if decision.verdict == Verdict.ESCALATE.label:
         events.append(("escalation.created", data))
@@ -28,6 +32,12 @@ def decision_events(decision: Decision) -> list[tuple[str, dict[str, Any]]]:
 
 def review_event(review: Review, community: str) -> tuple[str, dict[str, Any]]:
     return "review.recorded", {**msgspec.to_builtins(review), "community": community}
+
+
+def escalation_event(event_type: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """escalation.acknowledged, .reminder or .unacknowledged: the escalation's state (and for a
+    reminder the decision and its links)."""
+    return event_type, msgspec.to_builtins(data)
 
 
 def deliveries_for(

@@ -1,0 +1,77 @@
+"""POST /v1/decisions/{id}/acknowledge: a moderator has seen an escalation; reminders stop."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
+from msgspec import Meta
+
+from haven.api.auth import requires
+from haven.api.problems import Problem, problem_responses
+from haven.moderation.loop import NotAnEscalation
+from haven.queues import CRISIS_QUEUE
+from haven.services import Services
+from haven.store.escalations import Escalation
+from haven.store.records import ApiKey
+
+
+class AcknowledgeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    moderator: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class Acknowledgement(msgspec.Struct, kw_only=True):
+    decision_id: str
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    reminders_sent: int
+
+
+def acknowledgement(escalation: Escalation) -> Acknowledgement:
+    return Acknowledgement(
+        decision_id=escalation.decision_id,
+        opened_at=escalation.opened_at,
+        acknowledged_at=escalation.acknowledged_at,
+        acknowledged_by=escalation.acknowledged_by,
+        reminders_sent=escalation.reminders_sent,
+    )
+
+
+def acknowledge(services: Services, community: str, decision_id: str, moderator: str) -> Escalation:
+    """The one acknowledgement path: the API, the console and the plugins' host."""
+    escalation, pending = services.loop.acknowledge(services.store, community, decision_id, moderator)
+    if pending:
+        services.work.deliver(pending, queue=CRISIS_QUEUE)
+    return escalation
+
+
+class AcknowledgeController(Controller):
+    path = "/v1/decisions/{decision_id:str}/acknowledge"
+    tags = ["escalations"]  # noqa: RUF012
+    guards = [requires("review")]  # noqa: RUF012
+
+    @post(
+        "/",
+        responses=problem_responses(400, 401, 403, 404, 409),
+        status_code=200,
+        sync_to_thread=True,
+        summary="Acknowledge an escalation: reminders stop (the first acknowledgement counts)",
+    )
+    def create(
+        self, decision_id: FromPath[str], data: JSONBody[AcknowledgeIn], request: Request[ApiKey, str, State]
+    ) -> Acknowledgement:
+        services: Services = request.app.state.services
+        try:
+            escalation = acknowledge(services, request.user.community, decision_id, data.moderator)
+        except NotAnEscalation:
+            raise Problem(
+                409, "not-an-escalation", "this decision did not escalate: there is nothing to acknowledge"
+            ) from None
+        except LookupError:
+            raise Problem(404, "not-found", "no decision with this id in your community") from None
+        return acknowledgement(escalation)

@@ -1,0 +1,134 @@
+"""Escalations and their acknowledgement timers, kept in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import func, select, update
+
+from haven.store.models import EscalationRow
+from haven.store.transactions import Transactions
+
+
+class Escalation(msgspec.Struct, kw_only=True, frozen=True):
+    decision_id: str
+    community: str
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    reminders_sent: int
+    next_due_at: datetime | None
+    unacknowledged_at: datetime | None
+
+
+class NewEscalation(msgspec.Struct, kw_only=True, frozen=True):
+    decision_id: str
+    community: str
+    opened_at: datetime
+    first_due_at: datetime
+
+
+def _record(row: EscalationRow) -> Escalation:
+    return Escalation(
+        decision_id=row.decision_id,
+        community=row.community,
+        opened_at=row.opened_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        reminders_sent=row.reminders_sent,
+        next_due_at=row.next_due_at,
+        unacknowledged_at=row.unacknowledged_at,
+    )
+
+
+class EscalationLedger(Transactions):
+    def open(self, escalations: Sequence[NewEscalation]) -> None:
+        """Start the timers; idempotent (a re-run task leaves a running timer alone)."""
+        if not escalations:
+            return
+        values = [
+            {
+                "decision_id": e.decision_id,
+                "community": e.community,
+                "opened_at": e.opened_at,
+                "acknowledged_at": None,
+                "acknowledged_by": None,
+                "reminders_sent": 0,
+                "next_due_at": e.first_due_at,
+                "unacknowledged_at": None,
+            }
+            for e in escalations
+        ]
+        with self._session() as session:
+            session.execute(self._insert(EscalationRow).values(values).on_conflict_do_nothing())
+
+    def get(self, community: str, decision_id: str) -> Escalation | None:
+        with self._session() as session:
+            row = session.get(EscalationRow, decision_id)
+            return None if row is None or row.community != community else _record(row)
+
+    def of(self, decision_ids: Sequence[str]) -> dict[str, Escalation]:
+        """The escalations among these decisions, by decision id."""
+        if not decision_ids:
+            return {}
+        with self._session() as session:
+            rows = session.scalars(select(EscalationRow).where(EscalationRow.decision_id.in_(decision_ids)))
+            return {r.decision_id: _record(r) for r in rows}
+
+    def acknowledge(self, community: str, decision_id: str, moderator: str, now: datetime) -> tuple[Escalation, bool]:
+        """Record the first acknowledgement and stop the timer; (the escalation, whether this call did it).
+
+        The row is locked, so an acknowledgement and a reminder being decided never both win."""
+        with self._session() as session:
+            row = session.get(EscalationRow, decision_id, with_for_update=True)
+            if row is None or row.community != community:
+                raise LookupError(decision_id)
+            if row.acknowledged_at is not None:
+                return _record(row), False
+            row.acknowledged_at = now
+            row.acknowledged_by = moderator
+            row.next_due_at = None
+            return _record(row), True
+
+    def due(self, now: datetime, limit: int = 100) -> list[Escalation]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(EscalationRow)
+                .where(EscalationRow.next_due_at <= now, EscalationRow.acknowledged_at.is_(None))
+                .order_by(EscalationRow.next_due_at)
+                .limit(limit)
+            )
+            return [_record(r) for r in rows]
+
+    def advance(self, seen: Escalation, *, next_due_at: datetime | None, unacknowledged_at: datetime | None) -> bool:
+        """Count one more reminder (or the on-call notice) if nothing changed since `seen` was read.
+
+        False when a moderator acknowledged it meanwhile, or another sweep already counted it:
+        then the caller sends nothing."""
+        values: dict[str, object] = {"reminders_sent": seen.reminders_sent, "next_due_at": next_due_at}
+        if unacknowledged_at is not None:
+            values["unacknowledged_at"] = unacknowledged_at
+        else:
+            values["reminders_sent"] = seen.reminders_sent + 1
+        with self._session() as session:
+            result = session.execute(
+                update(EscalationRow)
+                .where(
+                    EscalationRow.decision_id == seen.decision_id,
+                    EscalationRow.acknowledged_at.is_(None),
+                    EscalationRow.reminders_sent == seen.reminders_sent,
+                    EscalationRow.next_due_at == seen.next_due_at,
+                )
+                .values(**values)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def open_count(self) -> int:
+        """Escalations no moderator has acknowledged yet, every community."""
+        with self._session() as session:
+            count = session.scalar(
+                select(func.count()).select_from(EscalationRow).where(EscalationRow.acknowledged_at.is_(None))
+            )
+            return int(count or 0)
