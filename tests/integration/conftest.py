@@ -75,8 +75,17 @@ def store(postgres_url: str) -> Iterator[SqlStore]:
 def service_env(
     redis_url: str, redis_key_prefix: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
-    """The environment of this session's `haven` processes (full mode)."""
-    return full_mode_env(redis_url, redis_key_prefix, postgres_url, tmp_path_factory.mktemp("haven"))
+    """The environment of this session's `haven` processes (full mode). Escalations are reminded
+    within seconds, not minutes, whenever a test runs `haven scheduler`."""
+    return full_mode_env(
+        redis_url,
+        redis_key_prefix,
+        postgres_url,
+        tmp_path_factory.mktemp("haven"),
+        HAVEN_ESCALATION_ACK_SECONDS="1.5",
+        HAVEN_ESCALATION_REMINDERS="2",
+        HAVEN_ESCALATION_SWEEP_SECONDS="0.3",
+    )
 
 
 class WorkerHandle:

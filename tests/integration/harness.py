@@ -173,6 +173,16 @@ def start_worker(env: dict[str, str], log_path: Path, *extra: str) -> HavenProce
     return worker
 
 
+def start_scheduler(env: dict[str, str], log_path: Path) -> HavenProcess:
+    scheduler = HavenProcess(("scheduler",), env, log_path).start()
+    try:
+        wait_until(lambda: "beat: Starting" in scheduler.logs(), timeout=90)
+    except AssertionError:
+        scheduler.kill_all()
+        raise
+    return scheduler
+
+
 def start_api(env: dict[str, str], log_path: Path) -> tuple[HavenProcess, str]:
     port = free_port()
     api = HavenProcess(("serve", "--port", str(port)), env, log_path).start()

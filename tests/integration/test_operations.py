@@ -18,12 +18,12 @@ from haven.store.sql import SqlStore, hash_key
 from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import (
     TEST_POLICIES,
-    HavenProcess,
     WebhookReceiver,
     free_port,
     haven_env,
     run_haven,
     start_api,
+    start_scheduler,
     start_worker,
     wait_until,
 )
@@ -198,9 +198,8 @@ def test_scheduler_runs_beat_and_purges_at_start(
 ) -> None:
     assert run_haven("scheduler", env=haven_env()).returncode == 2
     purges_before = worker.process.logs().count("retention.purged")
-    scheduler = HavenProcess(("scheduler",), service_env, tmp_path / "beat.log").start()
+    scheduler = start_scheduler(service_env, tmp_path / "beat.log")
     try:
-        wait_until(lambda: "beat: Starting" in scheduler.logs())
         wait_until(lambda: worker.process.logs().count("retention.purged") > purges_before)
         assert scheduler.process is not None and scheduler.process.poll() is None
     finally:
