@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -22,24 +21,6 @@ from haven.store.records import ApiKey
 
 class AcknowledgeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     moderator: Annotated[str, Meta(min_length=1, max_length=200)]
-
-
-class Acknowledgement(msgspec.Struct, kw_only=True):
-    decision_id: str
-    opened_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    reminders_sent: int
-
-
-def acknowledgement(escalation: Escalation) -> Acknowledgement:
-    return Acknowledgement(
-        decision_id=escalation.decision_id,
-        opened_at=escalation.opened_at,
-        acknowledged_at=escalation.acknowledged_at,
-        acknowledged_by=escalation.acknowledged_by,
-        reminders_sent=escalation.reminders_sent,
-    )
 
 
 def acknowledge(services: Services, community: str, decision_id: str, moderator: str) -> Escalation:
@@ -64,7 +45,7 @@ class AcknowledgeController(Controller):
     )
     def create(
         self, decision_id: FromPath[str], data: JSONBody[AcknowledgeIn], request: Request[ApiKey, str, State]
-    ) -> Acknowledgement:
+    ) -> Escalation:
         services: Services = request.app.state.services
         try:
             escalation = acknowledge(services, request.user.community, decision_id, data.moderator)
@@ -74,4 +55,4 @@ class AcknowledgeController(Controller):
             ) from None
         except LookupError:
             raise Problem(404, "not-found", "no decision with this id in your community") from None
-        return acknowledgement(escalation)
+        return escalation
