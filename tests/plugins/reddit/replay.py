@@ -1,4 +1,9 @@
-"""A Reddit stand-in on loopback built from PRAW's recorded exchanges (../shared/fixtures/reddit/).
+"""A Reddit stand-in on loopback built from the project's recorded exchanges (recordings/).
+
+The exchanges are written for this project from the documented API shapes
+(recordings/write.py, the Reddit section of the contract sheet), so the suite
+needs nothing outside the repository; `test_praw_shapes.py` adds a comparison
+with PRAW's real recordings when `../shared/fixtures/reddit/` is there.
 
 Two real HTTP servers (auth host and API host, as on Reddit) answer only
 requests that match a recorded one: same method, same path (the subreddit in
@@ -11,10 +16,7 @@ headers. Listings are served from the recorded items with Reddit's
 cursor item, or restart the client; `test_replay_fidelity` checks that with
 everything published the answers equal the recorded pages.
 
-Placeholders in the cassettes are replaced by the test's own values. Two
-exchanges are not in the recordings and say so in their `Recorded.name`:
-`/api/distinguish/` (from the contract sheet) and `/r/{sub}/about/edited/`
-(synthesised from the recorded listing request and recorded t1/t3 items).
+Placeholders in the cassettes are replaced by the test's own values.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "reddit"
+# The project's own exchanges (recordings/write.py builds them from the documented API shapes).
+RECORDINGS = Path(__file__).resolve().parent / "recordings"
 
 SUBREDDIT = "havensupport"
 USERNAME = "haven_test_bot"
@@ -53,16 +56,11 @@ PLACEHOLDERS = {
 }
 
 CASSETTES = (
-    "TestSubredditListings.test_new.json",
-    "TestSubredditStreams.test_comments__with_continue_after_id.json",
-    "TestSubredditModerationStreams.test_modqueue.json",
-    "TestSubmissionModeration.test_remove.json",
-    "TestCommentModeration.test_remove.json",
-    "TestCommentModeration.test_approve.json",
-    "TestSubmission.test_report.json",
-    "TestSubmission.test_reply.json",
-    "TestSubmissionModeration.test_lock.json",
-    "TestSubredditModmail.test_create.json",
+    "listing_new.json",
+    "listing_comments.json",
+    "listing_modqueue.json",
+    "listing_edited.json",
+    "moderation.json",
 )
 
 _FULLNAME = re.compile(r"^t[13]_[a-z0-9]+$")
@@ -119,62 +117,33 @@ def load_recordings() -> list[Recorded]:
 
 @functools.cache
 def _load_recordings() -> tuple[Recorded, ...]:
+    return tuple(exchange for name in CASSETTES for exchange in read_cassette(RECORDINGS / name))
+
+
+def read_cassette(path: Path) -> list[Recorded]:
+    """The exchanges of one betamax cassette, placeholders replaced, paths as templates."""
     recorded: list[Recorded] = []
-    for name in CASSETTES:
-        cassette = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-        for interaction in cassette["interactions"]:
-            request, response = interaction["request"], interaction["response"]
-            url = urlsplit(_sub(request["uri"]))
-            recorded.append(
-                Recorded(
-                    name=name,
-                    host="auth" if url.netloc == "www.reddit.com" else "api",
-                    method=request["method"],
-                    path=template_path(url.path),
-                    query={k: v[0] for k, v in parse_qs(url.query).items()},
-                    form={k: v[0] for k, v in parse_qs(_sub(_body(request.get("body")))).items()},
-                    status=int(response["status"]["code"]),
-                    headers={
-                        k.lower(): v[0] for k, v in response["headers"].items() if k.lower().startswith("x-ratelimit")
-                    },
-                    body=_sub(_body(response.get("body"))),
-                )
+    name = path.name
+    cassette = json.loads(path.read_text(encoding="utf-8"))
+    for interaction in cassette["interactions"]:
+        request, response = interaction["request"], interaction["response"]
+        url = urlsplit(_sub(request["uri"]))
+        recorded.append(
+            Recorded(
+                name=name,
+                host="auth" if url.netloc == "www.reddit.com" else "api",
+                method=request["method"],
+                path=template_path(url.path),
+                query={k: v[0] for k, v in parse_qs(url.query).items()},
+                form={k: v[0] for k, v in parse_qs(_sub(_body(request.get("body")))).items()},
+                status=int(response["status"]["code"]),
+                headers={
+                    k.lower(): v[0] for k, v in response["headers"].items() if k.lower().startswith("x-ratelimit")
+                },
+                body=_sub(_body(response.get("body"))),
             )
-    recorded.extend(SYNTHESISED)
-    return tuple(recorded)
-
-
-# PRAW's TestCommentModeration.test_distinguish.json is not among the shared fixtures: this one
-# exchange comes from the contract sheet (section 1: `/api/distinguish/`, `id&how=yes`), and says so.
-DISTINGUISH = Recorded(
-    name="contracts.md#distinguish (not recorded)",
-    host="api",
-    method="POST",
-    path="/api/distinguish/",
-    query={"raw_json": "1"},
-    form={"api_type": "json", "id": "t1_x", "how": "yes"},
-    status=200,
-    headers={"x-ratelimit-remaining": "590.0", "x-ratelimit-reset": "300", "x-ratelimit-used": "10"},
-    body='{"json": {"errors": []}}',
-)
-
-
-# No cassette polls `/r/{sub}/about/edited/` (the contract sheet lists it among the moderation
-# listings, with the same parameters as the others). The exchange is synthesised from recorded
-# shapes: the request as the recorded `/comments/` poll, rate-limit headers continuing that
-# recording's, and a Listing whose children are recorded t1/t3 items with `edited` set (see `edited_copy`).
-EDITED = Recorded(
-    name="contracts.md#ingest about/edited (not recorded: synthesised from recorded t1/t3 shapes)",
-    host="api",
-    method="GET",
-    path="/r/{sub}/about/edited/",
-    query={"limit": "100", "raw_json": "1"},
-    form={},
-    status=200,
-    headers={"x-ratelimit-remaining": "597.0", "x-ratelimit-reset": "521", "x-ratelimit-used": "3"},
-    body="",  # served from the "edited" feed
-)
-SYNTHESISED = (DISTINGUISH, EDITED)
+        )
+    return recorded
 
 
 def recorded_listing(cassette: str, index: int) -> dict[str, Any]:
@@ -385,13 +354,13 @@ def _rebrand(child: dict[str, Any], subreddit: str) -> dict[str, Any]:
 
 
 def seed_feeds(state: Reddit, subreddit: str = SUBREDDIT) -> None:
-    comments_page_1 = recorded_listing("TestSubredditStreams.test_comments__with_continue_after_id.json", 0)
-    comments_page_2 = recorded_listing("TestSubredditStreams.test_comments__with_continue_after_id.json", 1)
+    comments_page_1 = recorded_listing("listing_comments.json", 0)
+    comments_page_2 = recorded_listing("listing_comments.json", 1)
     names = {c["data"]["name"] for c in comments_page_1["data"]["children"]}
     newer = [c for c in comments_page_2["data"]["children"] if c["data"]["name"] not in names]
     comments = newer + comments_page_1["data"]["children"]
-    new = recorded_listing("TestSubredditListings.test_new.json", 0)["data"]["children"]
-    modqueue = recorded_listing("TestSubredditModerationStreams.test_modqueue.json", 0)["data"]["children"]
+    new = recorded_listing("listing_new.json", 0)["data"]["children"]
+    modqueue = recorded_listing("listing_modqueue.json", 0)["data"]["children"]
     sub = subreddit.lower()
     state.feeds[(sub, "comments")] = Feed([_rebrand(c, subreddit) for c in comments])
     state.feeds[(sub, "new")] = Feed([_rebrand(c, subreddit) for c in new])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -126,7 +127,9 @@ def test_remove_report_reply_lock_match_the_recordings(
     assert reply.form["text"].startswith("Please keep it kind in peer-support.")
     (distinguish,) = reddit.api_requests("/api/distinguish/")
     assert distinguish.form["how"] == "yes"
-    assert distinguish.form["id"] == "t1_d162ara"  # the recorded reply's own fullname
+    recorded_reply = json.loads(next(r for r in reddit.recordings if r.path == "/api/comment/").body)
+    # the fullname Reddit gave the reply, read from the answer to /api/comment/
+    assert distinguish.form["id"] == recorded_reply["json"]["data"]["things"][0]["data"]["name"]
 
 
 def test_actions_run_twice_do_not_repeat_on_reddit(

@@ -20,12 +20,9 @@ from haven.plugins.host import RedisKeyValue
 from haven.plugins.ledger import ActionLedger
 
 from tests.plugins.reddit.conftest import env_for
-from tests.plugins.reddit.replay import FIXTURES, USERNAME, Reddit, ReplayServers, clone
+from tests.plugins.reddit.replay import USERNAME, Reddit, ReplayServers, clone
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"the recorded Reddit exchanges are not at {FIXTURES}"),
-]
+pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[3]
 # Redis databases 3 and 4, one per xdist worker (the first is HAVEN_TEST_REDDIT_REDIS_DB): apart from

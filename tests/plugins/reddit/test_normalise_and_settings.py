@@ -16,12 +16,12 @@ from haven_reddit.settings import load_settings, parse_communities
 from tests.plugins.reddit.conftest import PluginFactory, RecordingHost, env_for
 from tests.plugins.reddit.replay import SUBREDDIT, USERNAME, Reddit, recorded_listing
 
-COMMENTS = "TestSubredditStreams.test_comments__with_continue_after_id.json"
-NEW = "TestSubredditListings.test_new.json"
+COMMENTS = "listing_comments.json"
+NEW = "listing_new.json"
 
 
 def community_of(sub: str) -> str | None:
-    return {"askreddit": "ask", SUBREDDIT: "peer-support"}.get(sub.lower())
+    return {"chronicpain": "pain", SUBREDDIT: "peer-support"}.get(sub.lower())
 
 
 def first(cassette: str) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def test_a_recorded_link_becomes_a_post() -> None:
     data = child["data"]
     post = normalise(child, community_of)
     assert post is not None
-    assert (post.kind, post.community, post.title) == ("post", "ask", data["title"])
+    assert (post.kind, post.community, post.title) == ("post", "peer-support", data["title"])
     assert post.thread_id == post.external_id == data["name"]
     assert post.parent_id is None
 
