@@ -4,9 +4,11 @@
 # Runs as uid 10001 with a read-only root filesystem; HOME and all scratch files live in
 # /tmp, which Kubernetes mounts as an emptyDir (see helm/haven).
 
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+# An exact Python release on an exact Debian release: rebuilding next month gives the same
+# interpreter. (Pin the digest too, `python:…@sha256:…`, where your registry policy asks for it.)
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 
-# --- build: wheels for Haven and every dependency ----------------------------------------
+# --- build: wheels for Haven and every locked dependency ---------------------------------
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -16,11 +18,16 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# The lock first: its layer (every dependency, hash-checked) is reused until the lock changes.
+COPY requirements/service.lock ./requirements/service.lock
+RUN python -m pip wheel --require-hashes --wheel-dir /wheels -r requirements/service.lock \
+    && python -m pip install --no-index --find-links=/wheels setuptools
 COPY pyproject.toml setup.py README.md LICENSE ./
 COPY service ./service
 COPY policies ./policies
 COPY plugins ./plugins
-RUN python -m pip wheel --wheel-dir /wheels . plugins/slack plugins/discourse plugins/reddit
+RUN python -m pip wheel --no-deps --no-build-isolation --wheel-dir /wheels \
+    . plugins/slack plugins/discourse plugins/reddit
 
 # --- runtime ------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
@@ -45,6 +52,7 @@ RUN python -m venv "$VIRTUAL_ENV" \
     && groupadd --system --gid "$HAVEN_UID" haven \
     && useradd --system --uid "$HAVEN_UID" --gid haven --home-dir /tmp --no-create-home \
         --shell /usr/sbin/nologin haven
+# Only the locked versions are in /wheels, and nothing else is reachable (--no-index).
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --find-links=/wheels haven haven-slack haven-discourse haven-reddit \
     && find "$VIRTUAL_ENV" -name '__pycache__' -prune -exec rm -rf {} +

@@ -90,8 +90,9 @@ def test_ignore_rules_behave_like_docker() -> None:
 def test_context_holds_only_what_the_image_needs(tmp_path: Path) -> None:
     kept = build_context(tmp_path)
     assert {p.split("/")[0] for p in kept} == {
-        "pyproject.toml", "setup.py", "README.md", "LICENSE", "service", "plugins", "policies",
+        "pyproject.toml", "setup.py", "README.md", "LICENSE", "requirements", "service", "plugins", "policies",
     }
+    assert "requirements/service.lock" in kept
     assert not [p for p in kept if "__pycache__" in p or p.endswith(".pyc")]
     assert "service/haven/cli/main.py" in kept
 
@@ -115,7 +116,8 @@ def test_dockerfile_is_multi_stage_slim_and_non_root() -> None:
     for line in froms:
         image = line.split()[0]
         image = args.get(image.strip("${}"), image)
-        assert image.startswith("python:3.11-slim"), image
+        # An exact release (python:3.11.N-slim-<debian>), never a moving tag.
+        assert re.fullmatch(r"python:3\.11\.\d+-slim-[a-z]+(@sha256:[0-9a-f]{64})?", image), image
     final_stage = max(i for i, (w, _) in enumerate(steps) if w == "FROM")
     users = [a for w, a in steps[final_stage:] if w == "USER"]
     assert users, "the final stage sets USER"
