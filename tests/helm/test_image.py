@@ -178,3 +178,11 @@ def test_image_version_label_follows_the_project_and_chart() -> None:
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     args = dict(a.split("=", 1) for w, a in instructions() if w == "ARG" and "=" in a)
     assert args["HAVEN_VERSION"] == project == chart["appVersion"]
+
+
+def test_chart_says_where_the_project_lives() -> None:
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    for key in ("home", "icon"):
+        assert chart[key].startswith("https://"), key
+    assert chart["sources"] and all(s.startswith("https://") for s in chart["sources"])
+    assert chart["maintainers"] and all(m["name"] and (m.get("email") or m.get("url")) for m in chart["maintainers"])
