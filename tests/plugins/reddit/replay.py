@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.plugins.reddit.recordings.write import listing
+
 # The project's own exchanges (recordings/write.py builds them from the documented API shapes).
 RECORDINGS = Path(__file__).resolve().parent / "recordings"
 
@@ -301,18 +303,7 @@ class Reddit:
             stream = next((name for name in ("modqueue", "edited", "comments") if f"/{name}/" in path), "new")
             feed = self.feeds.get((sub, stream))
             children = feed.page(query.get("before"), int(query["limit"])) if feed else []
-            listing = {
-                "kind": "Listing",
-                "data": {
-                    "after": children[-1]["data"]["name"] if children else None,
-                    "before": None,
-                    "dist": len(children),
-                    "modhash": "",
-                    "geo_filter": "",
-                    "children": children,
-                },
-            }
-            return rec.status, rec.headers, json.dumps(listing).encode()
+            return rec.status, rec.headers, json.dumps(listing(children)).encode()
         return rec.status, rec.headers, rec.body.encode()
 
 

@@ -191,6 +191,7 @@ def moderator_view(child: dict[str, Any], *, reports: int, filtered: bool) -> di
 
 
 def listing(children: list[dict[str, Any]]) -> dict[str, Any]:
+    """A Listing envelope around `children` (the replay server serves its pages with it too)."""
     return {
         "kind": "Listing",
         "data": {
