@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 import msgspec
 
+from haven.cli.progress import Progress
 from haven.domain import Author, Decision, Post
 from haven.policy import (
     InMemoryCounterStore,
@@ -188,10 +189,16 @@ def _result_line(item_id: str | int, decision: Decision, crisis_queue: bool) -> 
 
 
 def backtest_command(args: argparse.Namespace) -> int:
+    from_stdin = str(args.posts) == "-"
+    if not from_stdin and not args.posts.is_file():
+        print(f"haven backtest: {args.posts}: no such file", file=sys.stderr)
+        return 1
     policy_set = _load(args.directory, sys.stderr)
     if policy_set is None:
         return 1
-    source = sys.stdin.buffer if str(args.posts) == "-" else args.posts.open("rb")
+    source = sys.stdin.buffer if from_stdin else args.posts.open("rb")
+    progress = Progress(sys.stderr, None if from_stdin else args.posts.stat().st_size)
+    read = 0
     decoder = msgspec.json.Decoder(BacktestPost)
     counters = InMemoryCounterStore()
     verdicts: Counter[str] = Counter()
@@ -202,6 +209,8 @@ def backtest_command(args: argparse.Namespace) -> int:
     out = sys.stdout.buffer
     with source:
         for number, line in enumerate(source, start=1):
+            read += len(line)
+            progress.update(number, read)
             if not line.strip():
                 continue
             try:
@@ -218,6 +227,7 @@ def backtest_command(args: argparse.Namespace) -> int:
             rules.update(f"{m.policy}/{m.rule}" for m in decision.matches)
             shadow_rules.update(f"{m.policy}/{m.rule}" for m in decision.shadow_matches)
             out.write(_result_line(item.id, decision, policy_set.is_crisis_prone(post)))
+    progress.close()
     total = sum(verdicts.values())
     print(f"{total} posts judged with policy set {policy_set.version}" + (f", {bad} lines skipped" if bad else ""),
           file=sys.stderr)  # fmt: skip

@@ -19,7 +19,7 @@ import re2
 from haven.domain import ACTION_KINDS, Mode, Post, Severity, Verdict
 from haven.policy import schema
 from haven.policy.errors import PolicyError, PolicyLoadError
-from haven.policy.loader import PolicyFolder, compile_regex, parse_duration, read_policy_folder
+from haven.policy.loader import PolicyFolder, compile_regex, parse_duration, read_policy_folder, regex_options
 from haven.policy.normalise import fold_phrase
 from haven.policy.templates import Templates
 
@@ -35,6 +35,7 @@ class PhraseLeaf:
 @dataclass(frozen=True, slots=True)
 class RegexLeaf:
     groups: tuple[int, ...]
+    patterns: tuple[str, ...]  # the author's pattern of each group, to name the one that matched
     label: str
 
 
@@ -140,6 +141,8 @@ class PhraseAutomata:
     # group -> (words, open-ended) of its phrases: tells which groups' hits can overlap.
     shapes: dict[int, set[tuple[int, bool]]] = field(default_factory=dict)
     shortest: dict[int, int] = field(default_factory=dict)
+    # group -> (folded, leet-folded, as written, open-ended) of each phrase: names the one that matched.
+    names: dict[int, list[tuple[str, str, str, bool]]] = field(default_factory=dict)
     compiled_plain: ahocorasick.Automaton | None = None
     compiled_leet: ahocorasick.Automaton | None = None
 
@@ -153,8 +156,20 @@ class PhraseAutomata:
         self.plain.setdefault(f" {folded}{tail}", []).append((group, prefix))
         self.shortest[group] = min(self.shortest.get(group, len(folded)), len(folded))
         self.shapes.setdefault(group, set()).add((len(folded.split()), prefix))
+        self.names.setdefault(group, []).append((folded, fold_phrase(text, leet=True), phrase.strip(), prefix))
         if leet:
             self.leet.setdefault(f" {fold_phrase(text, leet=True)}{tail}", []).append((group, prefix))
+
+    def phrase_named(self, group: int, matched: str, matched_leet: str) -> str:
+        """The phrase as the author wrote it that a hit of `group` is; `matched` is the hit's
+        folded words (and `matched_leet` the same read as leetspeak)."""
+        names = self.names.get(group, [])
+        for plain in (True, False):
+            for folded, leet_folded, written, prefix in names:
+                want, got = (folded, matched) if plain else (leet_folded, matched_leet)
+                if got == want or (prefix and got.startswith(want)):
+                    return written
+        return names[0][2] if names else ""
 
     @staticmethod
     def _build(entries: dict[str, list[tuple[int, bool]]]) -> ahocorasick.Automaton | None:
@@ -226,8 +241,7 @@ class _Compiler:
         if isinstance(spec, schema.CombinatorSpec):
             return Combinator(spec.op, tuple(self.node(child) for child in spec.children))
         if isinstance(spec, schema.PhrasesSpec):
-            label = "phrases: " + ", ".join(spec.phrases[:3]) + ("…" if len(spec.phrases) > 3 else "")
-            return PhraseLeaf(self.group(spec.phrases, list(spec.fold)), label)
+            return PhraseLeaf(self.group(spec.phrases, list(spec.fold)), "phrases")
         if isinstance(spec, schema.RegexSpec):
             patterns = [spec.regex] if isinstance(spec.regex, str) else spec.regex
             groups = []
@@ -236,13 +250,13 @@ class _Compiler:
                 self.next_group += 1
                 self.regex_sources.append((group, pattern))
                 groups.append(group)
-            return RegexLeaf(tuple(groups), "regex: " + patterns[0])
+            return RegexLeaf(tuple(groups), tuple(patterns), "regex")
         if isinstance(spec, schema.NearSpec):
             near = spec.near
             fold = list(near.fold)
             return NearLeaf(
                 self.group(near.phrases, fold), self.group(near.to, fold), near.within,
-                near.ordered, near.same_sentence, f"near: {near.phrases[0]} … {near.to[0]}",
+                near.ordered, near.same_sentence, "near",
             )  # fmt: skip
         if isinstance(spec, schema.PiiSpec):
             self.pii_kinds.update(spec.pii)
@@ -254,11 +268,11 @@ class _Compiler:
         if isinstance(spec, schema.ThirdPartySpec):
             third = spec.third_party
             group = self.group(third.details, list(third.fold))
-            return ThirdPartyLeaf(group, third.within, "third party: " + third.details[0])
+            return ThirdPartyLeaf(group, third.within, "third party")
         if isinstance(spec, schema.ScoreSpec):
             score = spec.score
             terms = tuple((self.group(t.phrases, list(score.fold)), t.weight) for t in score.terms)
-            return ScoreLeaf(terms, score.at_least, f"score ≥ {score.at_least}: {score.terms[0].phrases[0]}…")
+            return ScoreLeaf(terms, score.at_least, f"score ≥ {score.at_least}")
         seconds = parse_duration(spec.counter.within)
         assert seconds is not None  # the loader rejected bad durations
         return CounterLeaf(
@@ -314,8 +328,7 @@ def _pattern_sets(sources: list[tuple[int, str]], root: Path) -> list[tuple[re2.
     sets: list[tuple[re2.Set, list[int]]] = []
     for first in range(0, len(sources), PATTERNS_PER_SET):
         chunk = sources[first : first + PATTERNS_PER_SET]
-        options = re2.Options()
-        options.log_errors = False
+        options = regex_options()
         options.max_mem = PATTERN_SET_MEMORY
         pattern_set = re2.Set.SearchSet(options)
         for _, source in chunk:

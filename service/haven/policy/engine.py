@@ -45,6 +45,7 @@ from haven.policy.templates import locale_parts
 Hit = tuple[int, int, str]  # start, end (folded text), matcher label
 SNIPPET_LIMIT = 280
 _SENTENCE_BREAK = re.compile(r"[.!?;]")
+_FIRST_PERSON_POSSESSIVES = frozenset(("my", "our"))
 
 
 class _Judge:
@@ -95,10 +96,17 @@ class _Judge:
                 return True
         return False
 
-    def text_hits(self, spans: list[Span], label: str, negations: tuple[Negation, ...]) -> list[Hit]:
+    def text_hits(self, spans: list[Span], label: Callable[[Span], str], negations: tuple[Negation, ...]) -> list[Hit]:
+        """The spans kept (own voice, not negated), each named by `label`: the phrase or
+        pattern that matched there, so evidence says what the author's text actually hit."""
         return [
-            (s, e, label) for s, e in spans if self.keep((s, e)) and not (negations and self.negated((s, e), negations))
+            (s, e, label((s, e)))
+            for s, e in spans
+            if self.keep((s, e)) and not (negations and self.negated((s, e), negations))
         ]
+
+    def named(self, kind: str, group: int) -> Callable[[Span], str]:
+        return lambda span: f"{kind}: {self.scan.phrase(group, span)}"
 
     def near(self, leaf: NearLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
         firsts = self.scan.groups.get(leaf.first, ())
@@ -110,7 +118,7 @@ class _Judge:
         text = self.scan.norm.text
         word_index = self.scan.word_index
         second_starts = [word_index(s) for s, _ in seconds]
-        pairs: set[tuple[Span, Span]] = set()  # (earlier hit, later hit)
+        pairs: set[tuple[Span, Span, bool]] = set()  # (earlier hit, later hit, earlier is of `phrases`)
         for a in firsts:
             a_start, a_end = a
             after = word_index(a_end)
@@ -118,7 +126,7 @@ class _Judge:
             for b, b_word in zip(seconds[lo:], second_starts[lo:], strict=True):
                 if b_word - after > leaf.within:
                     break
-                pairs.add((a, b))
+                pairs.add((a, b, True))
             if leaf.ordered:
                 continue
             before = word_index(a_start)
@@ -128,9 +136,10 @@ class _Judge:
                 if before - second_starts[index] > reach:
                     break
                 if b[1] <= a_start and before - word_index(b[1]) <= leaf.within:
-                    pairs.add((b, a))
-        spans: set[Span] = set()
-        for earlier, later in sorted(pairs):
+                    pairs.add((b, a, False))
+        spans: dict[Span, str] = {}
+        phrase = self.scan.phrase
+        for earlier, later, in_order in sorted(pairs):
             if leaf.same_sentence and _SENTENCE_BREAK.search(text, earlier[1], later[0]):
                 continue
             span = (earlier[0], later[1])
@@ -140,15 +149,21 @@ class _Judge:
             # stands between the parts, before the second.
             if negations and (self.negated(earlier, negations) or self.negated(later, negations)):
                 continue
-            spans.add(span)
-        return [(s, e, leaf.label) for s, e in sorted(spans)]
+            if span not in spans:
+                first, second = (earlier, later) if in_order else (later, earlier)
+                spans[span] = f"near: {phrase(leaf.first, first)} … {phrase(leaf.second, second)}"
+        return [(s, e, label) for (s, e), label in sorted(spans.items())]
 
     def third_party(self, leaf: ThirdPartyLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
         words = self.scan.words
         text = self.scan.norm.text
-        spans = []
+        spans: list[Span] = []
+        details: dict[Span, Span] = {}  # evidence span -> the detail phrase's hit inside it
         for d_start, d_end in self.scan.groups.get(leaf.details, ()):
             first = bisect.bisect_left(self.scan._word_starts, d_start)
+            if first > 0 and text[slice(*words[first - 1])] in _FIRST_PERSON_POSSESSIVES:
+                # "my real name is Sam": the author's own detail, not someone else's.
+                continue
             window = words[max(0, first - leaf.within - 1) : first + leaf.within + 4]
             for w_start, w_end in window:
                 if d_start <= w_start < d_end:
@@ -157,9 +172,13 @@ class _Judge:
                 head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
                 head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
                 if self.scan.is_name_at((head, w_end)):
-                    spans.append((min(head, d_start), max(w_end, d_end)))
+                    span = (min(head, d_start), max(w_end, d_end))
+                    spans.append(span)
+                    details[span] = (d_start, d_end)
                     break
-        return self.text_hits(spans, leaf.label, negations)
+        return self.text_hits(
+            spans, lambda span: f"third party: {self.scan.phrase(leaf.details, details[span])}", negations
+        )
 
     def score(self, leaf: ScoreLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
         """Each distinct phrase found adds its term's weight once; negated ones add nothing."""
@@ -167,7 +186,7 @@ class _Judge:
         total = 0
         hits: list[Hit] = []
         for group, weight in leaf.terms:
-            kept = self.text_hits(self.scan.groups.get(group, []), leaf.label, negations)
+            kept = self.text_hits(self.scan.groups.get(group, []), self.named(leaf.label, group), negations)
             total += weight * len({text[s:e] for s, e, _ in kept})
             hits.extend(kept)
         if total >= leaf.at_least:
@@ -180,10 +199,14 @@ class _Judge:
         scan = self.scan
         hits: list[Hit]
         if isinstance(node, PhraseLeaf):
-            hits = self.text_hits(scan.groups.get(node.group, []), node.label, negations)
+            hits = self.text_hits(scan.groups.get(node.group, []), self.named(node.label, node.group), negations)
         elif isinstance(node, RegexLeaf):
-            spans = [s for group in node.groups for s in scan.groups.get(group, ())]
-            hits = self.text_hits(spans, node.label, negations)
+            hits = []
+            for group, pattern in zip(node.groups, node.patterns, strict=True):
+                found = scan.groups.get(group)
+                if found:
+                    name = f"{node.label}: {pattern}"
+                    hits += self.text_hits(found, lambda _, name=name: name, negations)  # type: ignore[misc]
         elif isinstance(node, NearLeaf):
             hits = self.near(node, negations)
         elif isinstance(node, ThirdPartyLeaf):

@@ -26,6 +26,17 @@ _MSGSPEC_PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `([^`]*)`")
 _MISSING_FIELD = re.compile(r"Object missing required field `([^`]*)`")
 _INVALID_ENUM = re.compile(r"Invalid enum value '([^']*)'")
+_WRONG_TYPE = re.compile(r"Expected `([a-z]+)")
+# What each expected type asks of the author, and an example of it.
+_TYPE_WORDS: dict[str, tuple[str, str]] = {
+    "int": ("a whole number", "6"),
+    "float": ("a number", "2.5"),
+    "bool": ("true or false", "true"),
+    "str": ("text", '"some text"'),
+    "array": ("a list", "[first, second]"),
+    "object": ("a mapping", "{key: value}"),
+}
+_COMPARISONS = tuple(schema.Comparison.__struct_fields__)
 _CHOICES: dict[str, tuple[str, ...]] = {
     "severity": ("low", "medium", "high", "critical"),
     "mode": ("enforce", "shadow"),
@@ -37,8 +48,17 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "what": ("evidence", "pii"),
 }
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False
+
+def regex_options() -> re2.Options:
+    """Patterns run over lower-cased text, so they match without regard to case: an author's
+    "Pain Olympics" would otherwise never match."""
+    options = re2.Options()
+    options.log_errors = False
+    options.case_sensitive = False
+    return options
+
+
+_RE2_OPTIONS = regex_options()
 
 _KNOWN_KEYS = sorted(
     set(schema.LEAF_KINDS)
@@ -73,6 +93,15 @@ class PolicyFolder:
     sources: dict[str, SourceMap] = field(default_factory=dict)
 
 
+def _value_at(value: Any, path: DocPath) -> Any:
+    for part in path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return value
+    return value
+
+
 def _did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str | None:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.7)
     return f"did you mean '{close[0]}'?" if close else None
@@ -92,15 +121,23 @@ class _FileChecker:
         try:
             return msgspec.convert(value, target)
         except msgspec.ValidationError as exc:
-            self._report(exc, path)
+            self._report(exc, path, value)
             return None
 
-    def _report(self, exc: msgspec.ValidationError, base: DocPath) -> None:
+    def _report(self, exc: msgspec.ValidationError, base: DocPath, value: Any) -> None:
         found = _MSGSPEC_AT.match(str(exc))
         message = found.group("message") if found else str(exc)
         suffix = (found.group("path") if found else None) or ""
-        path: DocPath = base + tuple(name if name else int(index) for name, index in _MSGSPEC_PART.findall(suffix))
+        inner = tuple(name if name else int(index) for name, index in _MSGSPEC_PART.findall(suffix))
+        path: DocPath = base + inner
         unknown = _UNKNOWN_FIELD.match(message)
+        parent = next((part for part in reversed(path) if isinstance(part, str)), "")
+        if unknown and parent in ("account_age_days", "trust_level"):
+            name = unknown.group(1)
+            allowed = ", ".join(_COMPARISONS)
+            self.fail((*path, name), f"unknown comparison '{name}' in '{parent}'; the comparisons are {allowed}",
+                      f"e.g. {parent}: {{lt: 2}} (less than), {{gte: 30}} (at least)", key=True)  # fmt: skip
+            return
         if unknown:
             name = unknown.group(1)
             self.fail((*path, name), f"unknown key '{name}'", _did_you_mean(name, _KNOWN_KEYS), key=True)
@@ -115,6 +152,12 @@ class _FileChecker:
             choices = ", ".join(f"'{c}'" for c in _CHOICES[named])
             self.fail(path, f"expected one of {choices}, got '{invalid.group(1)}'",
                       _did_you_mean(invalid.group(1), _CHOICES[named]))  # fmt: skip
+            return
+        wrong = _WRONG_TYPE.match(message)
+        if wrong and named and wrong.group(1) in _TYPE_WORDS:
+            words, example = _TYPE_WORDS[wrong.group(1)]
+            given = _value_at(value, inner)
+            self.fail(path, f"'{named}' takes {words}, got {given!r}", f"write e.g. {named}: {example}")
             return
         message = message.replace("Expected", "expected").replace("`", "'")
         self.fail(path, message)
@@ -449,6 +492,26 @@ def folder_version(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+# Subfolders the loader reads: templates/, resources/crisis-lines.yaml, and community layers.
+LAYERS_FOLDER = "communities"
+
+
+def _report_stray_files(root: Path, errors: list[PolicyError]) -> None:
+    """A policy file the loader would not read is an error, never silently ignored."""
+    for file in policy_files(root):
+        if file.suffix not in (".yaml", ".yml") or file.parent == root:
+            continue
+        relative = file.relative_to(root)
+        if relative.parts[0] == LAYERS_FOLDER or relative == Path("resources", "crisis-lines.yaml"):
+            continue
+        errors.append(
+            PolicyError(
+                file, 1, 1, f"'{relative}' is in a subfolder, so it is not loaded",
+                f"move it to the top of {root}, or to {LAYERS_FOLDER}/<community>/ to apply to one community",
+            )
+        )  # fmt: skip
+
+
 def read_policy_folder(root: Path) -> PolicyFolder:
     folder = PolicyFolder(root=root)
     if not root.is_dir():
@@ -457,6 +520,7 @@ def read_policy_folder(root: Path) -> PolicyFolder:
     _read_templates(root, folder)
     _read_crisis_lines(root, folder)
     files = sorted([*root.glob("*.yaml"), *root.glob("*.yml")])
+    _report_stray_files(root, folder.errors)
     if not files:
         folder.errors.append(PolicyError(root, 1, 1, "no policy files (*.yaml) in this folder"))
     seen: dict[str, Path] = {}

@@ -141,6 +141,13 @@ class TextScan:
             _ = self.words
         return bisect.bisect_left(self._word_starts, right) - bisect.bisect_left(self._word_starts, left)
 
+    def phrase(self, group: int, span: Span) -> str:
+        """The phrase of `group`, as its author wrote it, that the hit at `span` is."""
+        start, end = span
+        matched = " ".join(word_view(self.norm.text[start:end]).split())
+        matched_leet = " ".join(word_view(self.norm.leet[start:end]).split())
+        return self.policy_set.automata.phrase_named(group, matched, matched_leet)
+
     def pii(self, kind: str) -> list[Span]:
         if kind not in self._pii:
             self._pii[kind] = DETECTORS[kind](self.norm.text, self.region)

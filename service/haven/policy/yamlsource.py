@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,33 @@ class _Reader:
         return self._scalars.construct_object(node)
 
 
+_KEY_ON_LINE = re.compile(r"^\s*(?:-\s+)?([^\s:#'\"][^:#]*?)\s*:(?:\s|$)")
+
+
+def syntax_error(file: Path, text: str, line: int, column: int, problem: str) -> PolicyError:
+    """PyYAML's complaint put in a policy author's terms: which key, and how to fix it."""
+    lines = text.splitlines()
+    found = _KEY_ON_LINE.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    key = f"'{found.group(1)}'" if found else "this line"
+    message, hint = f"YAML syntax: {problem}", None
+    if "expected <block end>" in problem or "did not find expected key" in problem:
+        message = f"YAML syntax: {key} is not indented like the keys around it"
+        hint = "line up the keys of one mapping in the same column, with spaces"
+    elif "mapping values are not allowed" in problem:
+        message = f"YAML syntax: {key} is indented under a value that cannot hold keys"
+        hint = "indent it like the keys beside it, or quote a value that contains ': '"
+    elif "\\t" in problem:
+        message = "YAML syntax: a tab indents this line"
+        hint = "indent with spaces; YAML does not allow tabs"
+    elif "could not find expected ':'" in problem:
+        message = f"YAML syntax: {key} is missing the ':' after it"
+        hint = "write 'key: value', with a space after the colon"
+    elif "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        message = f"YAML syntax: a '{{' or '[' is not closed ({problem})"
+        hint = "close every { and [ on the line that opens it, or use indented lines instead"
+    return PolicyError(file, line, column, message, hint)
+
+
 def read_yaml(file: Path) -> tuple[Any, SourceMap, list[PolicyError]]:
     """The document's value, where its parts are, and any syntax errors."""
     source = SourceMap(file)
@@ -92,8 +120,7 @@ def read_yaml(file: Path) -> tuple[Any, SourceMap, list[PolicyError]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        return None, source, [PolicyError(file, line, column, f"YAML syntax: {problem}")]
+        return None, source, [syntax_error(file, text, line, column, exc.problem or exc.context or "invalid YAML")]
     except yaml.YAMLError as exc:
         return None, source, [PolicyError(file, 1, 1, f"YAML syntax: {exc}")]
     if node is None:
