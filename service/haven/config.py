@@ -25,6 +25,22 @@ def _default_policy_dir() -> Path:
     return Path(spec.origin).parent
 
 
+def user_data_folder(env: Mapping[str, str]) -> Path:
+    """Haven's per-user data folder where the XDG Base Directory spec puts application data:
+    $XDG_DATA_HOME/haven, or ~/.local/share/haven when that is unset or not absolute (as the
+    spec says). Never the working directory: `haven keys create` and `haven serve` started
+    from different folders must open the same embedded database."""
+    configured = env.get("XDG_DATA_HOME", "")
+    if configured and Path(configured).is_absolute():
+        return Path(configured) / "haven"
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    return home / ".local" / "share" / "haven"
+
+
+def _default_embedded_db(env: Mapping[str, str]) -> Path:
+    return user_data_folder(env) / "haven.db"
+
+
 DEFAULT_POLICY_DIR = _default_policy_dir()
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -82,8 +98,11 @@ class DatabaseSettings:
         metadata=_meta("HAVEN_DATABASE_URL", scheme=("postgresql", "postgresql+psycopg", "sqlite")),
     )
     """SQLAlchemy URL of the database (PostgreSQL in production). Unset: embedded SQLite."""
-    embedded_path: Path = field(default=Path("haven.db"), metadata=_meta("HAVEN_EMBEDDED_DB_PATH"))
-    """SQLite file used when HAVEN_DATABASE_URL is unset."""
+    embedded_path: Path = field(
+        default=_default_embedded_db(os.environ),
+        metadata=_meta("HAVEN_EMBEDDED_DB_PATH", default_from=_default_embedded_db),
+    )
+    """SQLite file used when HAVEN_DATABASE_URL is unset; its folder is created on first use."""
 
     @property
     def effective_url(self) -> str:
@@ -215,6 +234,8 @@ def _read_group(type_name: Any, env: Mapping[str, str]) -> Any:
         var = f.metadata["env"]
         raw = env.get(var)
         if raw is None or raw == "":
+            if "default_from" in f.metadata:  # a default that depends on the environment read
+                values[f.name] = f.metadata["default_from"](env)
             continue
         values[f.name] = _parse(var, raw.strip(), f.default, f.metadata)
     return group(**values)

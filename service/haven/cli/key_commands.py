@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from haven.cli.service_commands import embedded_database
 from haven.cli.settings_loading import load_settings
 from haven.store.records import SCOPES
 
@@ -44,7 +45,7 @@ def run_create(args: argparse.Namespace) -> int:
     print(secret)
     print(
         f"haven: key {key.prefix}… for community {key.community!r} with scopes "
-        f"{', '.join(key.scopes)}; it is shown only this once",
+        f"{', '.join(key.scopes)} in the {embedded_database(settings)}; it is shown only this once",
         file=sys.stderr,
     )
     return 0

@@ -106,7 +106,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def embedded_database(settings: Settings) -> str:
-    """The database an embedded `haven serve` uses, as printed at start: never its password."""
+    """The database `haven serve` and `haven keys` use, as they print it: never its password."""
     if settings.database.url is None:
         return f"SQLite database {settings.database.embedded_path}"
     from sqlalchemy.engine import make_url

@@ -11,9 +11,9 @@ OPERATIONS = Path(__file__).resolve().parents[3] / "docs" / "operations.md"
 
 
 def test_nothing_configured_means_embedded_with_a_sqlite_file() -> None:
-    settings = Settings.from_env({})
+    settings = Settings.from_env({"HOME": "/home/someone"})
     assert settings.embedded
-    assert settings.database.effective_url == "sqlite:///haven.db"
+    assert settings.database.effective_url == "sqlite:////home/someone/.local/share/haven/haven.db"
     assert settings.server.host == "127.0.0.1"
     assert settings.server.port == 8000
     assert settings.privacy.store_post_text is False
@@ -75,3 +75,29 @@ def test_the_embedded_start_line_names_the_database_without_its_password(tmp_pat
     shown = embedded_database(given)
     assert "s3cret" not in shown
     assert "haven:***@db:5432/haven" in shown
+
+
+def test_the_embedded_database_lives_in_the_per_user_data_folder(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert Settings.from_env({"HOME": str(home)}).database.embedded_path == home / ".local/share/haven/haven.db"
+    data = tmp_path / "data"
+    given = Settings.from_env({"HOME": str(home), "XDG_DATA_HOME": str(data)})
+    assert given.database.embedded_path == data / "haven" / "haven.db"
+    # The XDG spec: a relative XDG_DATA_HOME is invalid and ignored.
+    relative = Settings.from_env({"HOME": str(home), "XDG_DATA_HOME": "data"})
+    assert relative.database.embedded_path == home / ".local/share/haven/haven.db"
+    chosen = Settings.from_env({"HOME": str(home), "HAVEN_EMBEDDED_DB_PATH": str(tmp_path / "h.db")})
+    assert chosen.database.embedded_path == tmp_path / "h.db"
+
+
+def test_the_embedded_database_folder_is_created_on_first_use(tmp_path: Path) -> None:
+    from haven.store.migrate import upgrade
+    from haven.store.sql import SqlStore
+
+    settings = Settings.from_env({"XDG_DATA_HOME": str(tmp_path / "not-yet")})
+    store = SqlStore.from_url(settings.database.effective_url)
+    try:
+        upgrade(store.engine)
+    finally:
+        store.dispose()
+    assert (tmp_path / "not-yet" / "haven" / "haven.db").is_file()
