@@ -123,11 +123,14 @@ class HavenProcess:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    executable: str = HAVEN  # another installation's `haven` (the packaging checks)
+    cwd: Path | None = None
 
     def start(self) -> HavenProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [HAVEN, *self.args],
+            [self.executable, *self.args],
+            cwd=self.cwd,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -183,9 +186,11 @@ def start_scheduler(env: dict[str, str], log_path: Path) -> HavenProcess:
     return scheduler
 
 
-def start_api(env: dict[str, str], log_path: Path) -> tuple[HavenProcess, str]:
+def start_api(
+    env: dict[str, str], log_path: Path, *, executable: str = HAVEN, cwd: Path | None = None
+) -> tuple[HavenProcess, str]:
     port = free_port()
-    api = HavenProcess(("serve", "--port", str(port)), env, log_path).start()
+    api = HavenProcess(("serve", "--port", str(port)), env, log_path, executable=executable, cwd=cwd).start()
     base = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
