@@ -33,7 +33,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         route_handlers=[*ROUTES, *plugin_routers],
         state=State({"services": services, "keys": KeyCache(services.store)}),
         middleware=[
-            DefineMiddleware(ApiKeyAuthentication, exclude=[f"^{p}" for p in [*PUBLIC_PATHS, PLUGINS_PATH + "/"]])
+            # Every method is authenticated, OPTIONS and HEAD too (Litestar skips them by
+            # default): the routes' scope guards need the key, and no browser calls Haven.
+            DefineMiddleware(
+                ApiKeyAuthentication,
+                exclude=[f"^{p}" for p in [*PUBLIC_PATHS, PLUGINS_PATH + "/"]],
+                exclude_http_methods=[],
+            )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=services.settings.server.max_body_bytes,

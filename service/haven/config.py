@@ -85,6 +85,14 @@ class QueueSettings:
     """Ordinary posts accepted within this many ms go to the queue as one task (0: one each)."""
     dedupe_ttl_seconds: int = field(default=86400, metadata=_meta("HAVEN_DEDUPE_TTL_SECONDS", min=60))
     """How long a post's identity is remembered for deduplication."""
+    task_max_attempts: int = field(default=6, metadata=_meta("HAVEN_TASK_MAX_ATTEMPTS", min=1, max=50))
+    """Attempts at deciding one post before it is parked (GET /v1/posts/parked)."""
+    task_retry_base_seconds: float = field(default=1.0, metadata=_meta("HAVEN_TASK_RETRY_BASE_SECONDS", min=0))
+    """First wait before a post whose evaluation failed is tried again; each later one is 3× longer."""
+    sweep_after_seconds: float = field(default=300.0, metadata=_meta("HAVEN_SWEEP_AFTER_SECONDS", min=0.1))
+    """A post or webhook delivery still undone this long after it was due is queued again."""
+    sweep_every_seconds: float = field(default=10.0, metadata=_meta("HAVEN_SWEEP_EVERY_SECONDS", min=0.1))
+    """How often the scheduler (or the embedded runner) looks for such overdue work."""
 
     @property
     def embedded(self) -> bool:
@@ -135,8 +143,8 @@ class WebhookSettings:
     """Delivery attempts per event and subscriber before it is marked failed."""
     retry_base_seconds: float = field(default=5.0, metadata=_meta("HAVEN_WEBHOOK_RETRY_BASE_SECONDS", min=0))
     """First retry delay; each later one is 3× longer, at most half the visibility timeout."""
-    allow_private_networks: bool = field(default=True, metadata=_meta("HAVEN_WEBHOOK_ALLOW_PRIVATE_NETWORKS"))
-    """Allow webhook URLs on loopback and private networks (link-local ones never are)."""
+    allow_private_networks: bool = field(default=False, metadata=_meta("HAVEN_WEBHOOK_ALLOW_PRIVATE_NETWORKS"))
+    """Allow webhook URLs on loopback and private networks (cloud metadata addresses never are)."""
     timeout_seconds: float = field(default=10.0, metadata=_meta("HAVEN_WEBHOOK_TIMEOUT_SECONDS", min=0.1))
     """How long one delivery attempt waits for the receiver."""
 
@@ -152,6 +160,8 @@ class WorkerSettings:
     """How often a worker touches its heartbeat file."""
     metrics_port: int = field(default=9101, metadata=_meta("HAVEN_WORKER_METRICS_PORT", min=0, max=65535))
     """Port where `haven worker` serves its Prometheus metrics (0: none)."""
+    metrics_host: str = field(default="127.0.0.1", metadata=_meta("HAVEN_WORKER_METRICS_HOST"))
+    """Address where `haven worker` serves its metrics (0.0.0.0 to let Prometheus in from outside)."""
 
 
 @dataclass(frozen=True, kw_only=True)

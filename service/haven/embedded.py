@@ -21,6 +21,7 @@ import httpx
 
 from haven.config import Settings
 from haven.domain import Post
+from haven.parking import failure_reason, give_up
 from haven.pipeline import Pipeline
 from haven.queues import CRISIS_QUEUE, QUEUES
 from haven.store.repository import Store
@@ -42,7 +43,9 @@ class InProcessWorkQueue:
         self._store = store
         self._settings = settings
         self._lock = threading.Condition()
-        self._queues: dict[str, deque[tuple[list[Post], datetime]]] = {q: deque() for q in QUEUES}
+        # (posts, received at, attempt): a failed group is split, a failed post tried again
+        # up to HAVEN_TASK_MAX_ATTEMPTS times, then parked.
+        self._queues: dict[str, deque[tuple[list[Post], datetime, int]]] = {q: deque() for q in QUEUES}
         self._pending: dict[str, str] = {}
         self._deliveries: list[tuple[float, str]] = []
         self._stopping = False
@@ -73,10 +76,16 @@ class InProcessWorkQueue:
             return self._pending.get(decision_id) == community
 
     def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None:
-        # Written down before the 202, so a restart picks up what a crash left undecided.
-        self._store.hold_pending([(post, received_at, queue) for post in posts])
+        # The API held them in the database first, so a restart picks up what a crash left undecided.
         with self._lock:
-            self._queues[queue].append((list(posts), received_at))
+            self._queues[queue].append((list(posts), received_at, 1))
+            self._lock.notify_all()
+
+    def resubmit(self, items: Sequence[tuple[Post, datetime, str]]) -> None:
+        with self._lock:
+            for post, received_at, queue in items:
+                self._pending[post.decision_id()] = post.community
+                self._queues[queue if queue in self._queues else QUEUES[-1]].append(([post], received_at, 1))
             self._lock.notify_all()
 
     def deliver(self, delivery_ids: Sequence[str], *, queue: str) -> None:
@@ -117,14 +126,18 @@ class InProcessWorkQueue:
     def _resume(self) -> None:
         """Queue again the posts accepted before a restart and not decided then."""
         held = self._store.pending_posts()
+        self.resubmit(held)
+        # Webhook retries waiting in memory died with the process; their next attempt time did not.
+        now = datetime.now(UTC)
+        owed = self._store.overdue_deliveries(now + timedelta(days=365), now)
         with self._lock:
-            for post, received_at, queue in held:
-                self._pending[post.decision_id()] = post.community
-                self._queues[queue if queue in self._queues else QUEUES[-1]].append(([post], received_at))
-        if held:
-            log.info("embedded.resumed", extra={"count": len(held)})
+            for delivery_id, _ in owed:
+                heapq.heappush(self._deliveries, (time.monotonic(), delivery_id))
+            self._lock.notify_all()
+        if held or owed:
+            log.info("embedded.resumed", extra={"count": len(held), "deliveries": len(owed)})
 
-    def _next_posts(self) -> tuple[str, list[Post], datetime] | None:
+    def _next_posts(self) -> tuple[str, list[Post], datetime, int] | None:
         with self._lock:
             while not self._stopping:
                 for name in QUEUES:  # crisis first
@@ -134,19 +147,28 @@ class InProcessWorkQueue:
             return None
 
     def _evaluate_loop(self) -> None:
+        queue_settings = self._settings.queue
         while (work := self._next_posts()) is not None:
-            queue, posts, received_at = work
+            queue, posts, received_at, attempt = work
             ids = [p.decision_id() for p in posts]
             try:
                 decided = self._pipeline.decide(posts, received_at)
-                self._store.release_pending(ids)
-            except Exception:
-                # As a Celery task would, tried again for as long as it takes; meanwhile the
-                # posts stay pending (GET answers so) and held in the database for a restart.
-                log.exception("embedded.evaluate_failed", extra={"count": len(posts)})
+            except Exception as exc:
+                # As a Celery task does: a group splits, a post is tried again with backoff a
+                # bounded number of times and then parked; meanwhile it stays held.
+                log.warning("embedded.evaluate_failed", extra={"decision_ids": ids, "reason": failure_reason(exc)})
+                if len(posts) > 1:
+                    retry = [([p], received_at, 1) for p in posts]
+                elif attempt < queue_settings.task_max_attempts:
+                    retry = [(posts, received_at, attempt + 1)]
+                else:
+                    give_up(self._store, posts[0], exc, attempt)
+                    self.release(ids)
+                    continue
+                pause = min(backoff_seconds(attempt, queue_settings.task_retry_base_seconds), RETRY_SECONDS * 60)
                 with self._lock:
-                    if not self._lock.wait_for(lambda: self._stopping, RETRY_SECONDS):
-                        self._queues[queue].append((posts, received_at))
+                    if not self._lock.wait_for(lambda: self._stopping, pause if len(posts) == 1 else 0):
+                        self._queues[queue].extend(retry)
                 continue
             self.release(ids)
             for delivery_id, queue in decided.deliveries:
@@ -173,9 +195,10 @@ class InProcessWorkQueue:
                         delivery_id,
                         max_attempts=hooks.max_attempts,
                         allow_private=hooks.allow_private_networks,
+                        retry_base_seconds=hooks.retry_base_seconds,
                     )
                     if result.outcome == "retry":
-                        retry_in = backoff_seconds(result.attempt, hooks.retry_base_seconds)
+                        retry_in = result.retry_in
                 except Exception:
                     # Our failure, not the receiver's (database away): tried again, or the
                     # delivery would stay pending and never be sent.

@@ -69,6 +69,16 @@ OPEN_ESCALATIONS = Gauge(
     "Escalations no moderator has acknowledged yet, read from the database when metrics are scraped.",
     multiprocess_mode="livemax",
 )
+POSTS_PARKED = Counter(
+    "haven_posts_parked_total",
+    "Posts whose every evaluation attempt failed, parked until an operator retries them (GET /v1/posts/parked).",
+)
+SWEPT = Counter(
+    "haven_swept_total",
+    "Work found overdue in the database and queued again (kind: post or delivery): "
+    "its task was lost (a worker killed, Redis restarted) or is late.",
+    ["kind"],
+)
 QUEUE_DEPTH = Gauge(
     "haven_queue_depth",
     "Tasks waiting in each queue, read when metrics are scraped.",

@@ -52,6 +52,10 @@ class WorkQueue(Protocol):
 
     def submit(self, posts: Sequence[Post], *, received_at: datetime, queue: str) -> None: ...
 
+    def resubmit(self, items: Sequence[tuple[Post, datetime, str]]) -> None:
+        """Queue again (post, received at, queue) held in the store: swept or retried by an operator."""
+        ...
+
     def deliver(self, delivery_ids: Sequence[str], *, queue: str) -> None: ...
 
     def depths(self) -> dict[str, int]: ...
@@ -205,7 +209,7 @@ class Pipeline:
                 event_key=decision.id,
                 ingested_at=accepted_at[decision.id],
             )
-        pending = set(self.store.record_decisions(decisions, new_deliveries))
+        pending = set(self.store.record_decisions(decisions, new_deliveries, settled=list(accepted_at)))
         if self.loop is not None:
             self.loop.track([d for d, _ in decisions] + earlier)
         for decision, _ in decisions:

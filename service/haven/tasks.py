@@ -26,6 +26,7 @@ from kombu.entity import Queue
 from haven.config import Settings
 from haven.counters_redis import RedisCounterStore
 from haven.domain import Post
+from haven.parking import failure_reason, give_up
 from haven.pipeline import Pipeline
 from haven.plugins.dispatch import PLATFORM_ACTION, PLUGIN_REMIND, PluginRuntime, register_plugin_tasks
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
@@ -65,6 +66,10 @@ def create_celery_app(settings: Settings, *, schedule: dict[str, dict[str, Any]]
             # Sweep for tasks of dead workers a tenth of the timeout apart (1 to 10 s).
             "unacked_restore_interval": min(max(visibility // 10, 1), 10),
             "unacked_restore_throttle": 1,
+            # The mutex a worker takes while it restores those tasks expires this soon: a worker
+            # killed while holding it (kombu's default is 300 s) then delays the others by
+            # seconds, not minutes.
+            "unacked_mutex_expire": min(max(visibility // 10, 1), 10),
             # Poll the queues in sorted order, so `crisis` always before `default`: strict
             # priority, whatever the set order of the consumer's queues or the key prefix.
             "queue_order_strategy": "sorted",
@@ -96,7 +101,7 @@ def create_celery_app(settings: Settings, *, schedule: dict[str, dict[str, Any]]
             **(schedule or {}),
         },
     )
-    _register_tasks(app)
+    _register_tasks(app, settings)
     return app
 
 
@@ -168,41 +173,68 @@ def touch_heartbeat(settings: Settings) -> None:
         log.warning("worker.heartbeat_failed")
 
 
-# A failure (database or Redis away, policies not loading) retries with backoff for as
-# long as it takes: an accepted post, or a webhook owed, is never dropped.
-_RETRY_UNTIL_DONE: dict[str, Any] = {
-    "autoretry_for": (Exception,),
-    "retry_backoff": 1,
-    "retry_backoff_max": 60,
-    "retry_jitter": True,
-    "max_retries": None,
-}
+# A failure of ours around a webhook (database or Redis away) is retried a bounded number of
+# times; the delivery stays pending in the database with its next attempt time, so the
+# sweeper sends it again if every retry fails.
+def _bounded_retries(settings: Settings) -> dict[str, Any]:
+    return {
+        "autoretry_for": (Exception,),
+        "retry_backoff": 1,
+        "retry_backoff_max": 60,
+        "retry_jitter": True,
+        "max_retries": settings.queue.task_max_attempts,
+    }
 
 
-def _register_tasks(app: Celery) -> None:
-    @app.task(  # type: ignore[untyped-decorator]
-        name=EVALUATE,
-        **_RETRY_UNTIL_DONE,
-        # Each app built here registers its own tasks; shared ones would be added to every app
-        # a process builds, which Celery warns about (a warning is an error in the tests).
-        shared=False,
-    )
-    def evaluate_posts(posts_json: str, received_at: str | list[str]) -> None:
+def _received_times(received_at: str | list[str], count: int) -> list[datetime]:
+    if isinstance(received_at, str):
+        return [datetime.fromisoformat(received_at)] * count
+    return [datetime.fromisoformat(at) for at in received_at]
+
+
+def _register_tasks(app: Celery, settings: Settings) -> None:
+    # Each app built here registers its own tasks (shared=False); shared ones would be added to
+    # every app a process builds, which Celery warns about (a warning is an error in the tests).
+    @app.task(name=EVALUATE, bind=True, shared=False)  # type: ignore[untyped-decorator]
+    def evaluate_posts(self: Task[Any, Any], posts_json: str, received_at: str | list[str]) -> None:
         worker = runtime()
         posts = _POSTS.decode(posts_json)
-        if isinstance(received_at, str):
-            decided = worker.pipeline.decide(posts, datetime.fromisoformat(received_at))
-        else:
-            decided = worker.pipeline.decide(posts, [datetime.fromisoformat(at) for at in received_at])
+        times = _received_times(received_at, len(posts))
+        try:
+            decided = worker.pipeline.decide(posts, times)
+        except Exception as exc:
+            _evaluation_failed(self, worker, posts, times, exc)
+            return
         for delivery_id, queue in decided.deliveries:
             app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
         for action_id, queue in decided.actions:
             app.send_task(PLATFORM_ACTION, args=[action_id], queue=queue)
         touch_heartbeat(worker.settings)
 
-    # A receiver that fails is retried on `attempt_delivery`'s own schedule; a failure of
-    # ours (database away) retries as evaluation does, or the delivery would stay pending unsent.
-    @app.task(name=DELIVER_WEBHOOK, bind=True, **_RETRY_UNTIL_DONE, shared=False)  # type: ignore[untyped-decorator]
+    def _evaluation_failed(
+        task: Task[Any, Any], worker: WorkerRuntime, posts: list[Post], times: list[datetime], exc: Exception
+    ) -> None:
+        queue = (task.request.delivery_info or {}).get("routing_key") or DEFAULT_QUEUE
+        if len(posts) > 1:
+            # One post's failure must not hold the others of its group: each goes on alone.
+            log.warning(
+                "evaluate.split",
+                extra={"decision_ids": [p.decision_id() for p in posts], "reason": failure_reason(exc)},
+            )
+            for post, at in zip(posts, times, strict=True):
+                app.send_task(EVALUATE, args=[_ENCODE.encode([post]).decode(), [at.isoformat()]], queue=queue)
+            return
+        attempt = task.request.retries + 1
+        queue_settings = worker.settings.queue
+        if attempt < queue_settings.task_max_attempts:
+            # The retry waits in the worker, unacknowledged: well under the visibility timeout.
+            cap = queue_settings.visibility_timeout_seconds / 2
+            delay = backoff_seconds(attempt, queue_settings.task_retry_base_seconds, cap)
+            raise task.retry(countdown=delay, max_retries=None) from exc
+        give_up(worker.store, posts[0], exc, attempt)
+
+    # A receiver that fails is retried on `attempt_delivery`'s own schedule, stored with it.
+    @app.task(name=DELIVER_WEBHOOK, bind=True, **_bounded_retries(settings), shared=False)  # type: ignore[untyped-decorator]
     def deliver_webhook(self: Task[Any, Any], delivery_id: str) -> None:
         worker = runtime()
         hooks = worker.settings.webhooks
@@ -212,13 +244,14 @@ def _register_tasks(app: Celery) -> None:
             delivery_id,
             max_attempts=hooks.max_attempts,
             allow_private=hooks.allow_private_networks,
+            retry_base_seconds=hooks.retry_base_seconds,
+            # A retry waits inside a worker, unacknowledged: keep it well under the visibility
+            # timeout, or Redis would hand the same delivery to a second worker meanwhile.
+            retry_cap_seconds=worker.settings.queue.visibility_timeout_seconds / 2,
         )
         touch_heartbeat(worker.settings)
         if result.outcome == "retry":
-            # A retry waits inside a worker, unacknowledged: keep it well under the visibility
-            # timeout, or Redis would hand the same delivery to a second worker meanwhile.
-            cap = worker.settings.queue.visibility_timeout_seconds / 2
-            raise self.retry(countdown=backoff_seconds(result.attempt, hooks.retry_base_seconds, cap))
+            raise self.retry(countdown=result.retry_in, max_retries=None)
 
     register_plugin_tasks(app, plugin_runtime)
 
@@ -347,6 +380,16 @@ class CeleryWorkQueue:
             return
         payload = _ENCODE.encode(list(posts)).decode()
         self._app.send_task(EVALUATE, args=[payload, received_at.isoformat()], queue=queue)
+
+    def resubmit(self, items: Sequence[tuple[Post, datetime, str]]) -> None:
+        by_queue: dict[str, list[tuple[Post, datetime]]] = {}
+        for post, at, queue in items:
+            by_queue.setdefault(queue if queue in QUEUES else DEFAULT_QUEUE, []).append((post, at))
+        for queue, held in by_queue.items():
+            for start in range(0, len(held), GROUP_LIMIT):
+                chunk = held[start : start + GROUP_LIMIT]
+                payload = _ENCODE.encode([p for p, _ in chunk]).decode()
+                self._app.send_task(EVALUATE, args=[payload, [at.isoformat() for _, at in chunk]], queue=queue)
 
     def _send_grouped(self, posts: list[Post], times: list[datetime]) -> None:
         payload = _ENCODE.encode(posts).decode()

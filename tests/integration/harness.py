@@ -88,6 +88,10 @@ def haven_env(**overrides: str) -> dict[str, str]:
         HAVEN_WORKER_METRICS_PORT="0",
         HAVEN_WEBHOOK_RETRY_BASE_SECONDS="0.2",
         HAVEN_WEBHOOK_TIMEOUT_SECONDS="5",
+        # The tests' receivers and platform stand-ins listen on loopback, which Haven refuses
+        # by default; an operator allows it the same way for in-cluster receivers.
+        HAVEN_WEBHOOK_ALLOW_PRIVATE_NETWORKS="true",
+        HAVEN_TASK_RETRY_BASE_SECONDS="0.2",
         HAVEN_LOG_LEVEL="INFO",
     )
     env.update(overrides)
@@ -107,6 +111,12 @@ def full_mode_env(
         HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
         HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
         HAVEN_VISIBILITY_TIMEOUT_SECONDS=str(visibility_seconds),
+        # A post failing every attempt is parked within a second or two; work overdue by
+        # 3 s is queued again by the sweeper when a test runs `haven scheduler`.
+        HAVEN_TASK_MAX_ATTEMPTS="3",
+        HAVEN_WEBHOOK_MAX_ATTEMPTS="4",
+        HAVEN_SWEEP_AFTER_SECONDS="3",
+        HAVEN_SWEEP_EVERY_SECONDS="0.5",
         **overrides,
     )
 
@@ -177,6 +187,7 @@ def start_worker(env: dict[str, str], log_path: Path, *extra: str) -> HavenProce
 
 
 def start_scheduler(env: dict[str, str], log_path: Path) -> HavenProcess:
+    """`haven scheduler`: beat and the sweeper that queues overdue work again."""
     scheduler = HavenProcess(("scheduler",), env, log_path).start()
     try:
         wait_until(lambda: "beat: Starting" in scheduler.logs(), timeout=90)

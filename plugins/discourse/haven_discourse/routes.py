@@ -35,7 +35,7 @@ def parse_body(body: bytes, content_type: str) -> dict[str, Any] | None:
             data = json.loads(values[0])
         else:
             data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

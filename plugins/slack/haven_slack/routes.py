@@ -40,7 +40,7 @@ def slack_routes(plugin: SlackPlugin) -> list[HTTPRouteHandler]:
             return Response(INVALID, status_code=401)
         try:
             envelope = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return Response({"error": "not JSON"}, status_code=400)
         if not isinstance(envelope, dict):
             return Response({"error": "not an object"}, status_code=400)

@@ -18,6 +18,10 @@ def verify(secret: str, timestamp: str | None, signature: str | None, body: byte
     """True when the request is Slack's: the signature matches and the timestamp is fresh."""
     if not secret or not timestamp or not signature:
         return False
+    # Seconds since 1970 fit in 11 digits for millennia; a longer header is not Slack's
+    # (and 400 digits would overflow the float comparison below).
+    if len(timestamp) > 12:
+        return False
     try:
         stamp = int(timestamp)
     except ValueError:

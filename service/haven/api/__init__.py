@@ -5,6 +5,7 @@ from litestar.types import ControllerRouterHandler
 from haven.api.decisions import DecisionController
 from haven.api.escalations import AcknowledgeController
 from haven.api.health import healthz, metrics_endpoint, readyz
+from haven.api.parked import ParkedPostController
 from haven.api.posts import PostController
 from haven.api.queue import QueueController
 from haven.api.reviews import ReviewController
@@ -12,6 +13,7 @@ from haven.api.webhooks import WebhookController
 
 ROUTES: list[ControllerRouterHandler] = [
     PostController,
+    ParkedPostController,
     DecisionController,
     ReviewController,
     AcknowledgeController,

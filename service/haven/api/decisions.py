@@ -41,6 +41,11 @@ class DecisionController(Controller):
                 decision=stored.decision,
                 reviews=stored.reviews,
             )
+        held = services.store.held_posts([decision_id]).get(decision_id)
+        if held is not None and held.community == request.user.community:
+            if held.status == "parked":
+                return DecisionResource(id=decision_id, url=url, status="failed", reason=held.reason)
+            return DecisionResource(id=decision_id, url=url, status="pending")
         if services.work.is_pending(request.user.community, decision_id):
             return DecisionResource(id=decision_id, url=url, status="pending")
         raise Problem(404, "not-found", "no decision with this id in your community")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import re
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import msgspec
 from litestar import Controller, Request, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
@@ -30,8 +33,38 @@ def decision_url(decision_id: str) -> str:
     return f"/v1/decisions/{decision_id}"
 
 
+# What PostgreSQL cannot keep in text or JSON: NUL, and UTF-16 surrogates standing alone
+# (no UTF-8 encodes them). Refused at the door, or the post would fail in every worker.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:
+    """(JSON pointer, text) of every string inside a post's builtins."""
+    if isinstance(value, str):
+        yield pointer, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{pointer}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{pointer}/{index}")
+
+
+def check_storable(post: Post, where: str = "") -> None:
+    for pointer, text in _strings(msgspec.to_builtins(post), where):
+        found = _UNSTORABLE.search(text)
+        if found is not None:
+            raise Problem(
+                422,
+                "unstorable-text",
+                f"{pointer} holds U+{ord(found.group()):04X} at character {found.start()}, which cannot be stored",
+                pointer=pointer,
+            )
+
+
 def check_post(post: Post, max_text_chars: int, where: str = "") -> None:
     """`where` is the post's JSON pointer in a batch ("/posts/3"), empty for a single post."""
+    check_storable(post, where)
     limits = [(f"/{name}", getattr(post, name), limit) for name, limit in ID_LIMITS.items()]
     for pointer, value, limit in [*limits, ("/author/id", post.author.id, AUTHOR_ID_LIMIT)]:
         if not value or len(value) > limit:
@@ -87,6 +120,18 @@ def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime 
         _give_back(services, claimed_so_far)
         log.exception("posts.claim_failed", extra={"count": len(posts)})
         raise Problem(503, "queue-unavailable", "the queue is unavailable; nothing was accepted, retry later") from exc
+    due_at = received_at + timedelta(seconds=services.settings.queue.sweep_after_seconds)
+    try:
+        _requeue_lost_repeats(services, ids, fresh, received_at)
+        # Held in the database before the 202 and until decided: whatever becomes of the
+        # task, the sweeper finds the post and queues it again.
+        services.store.hold_pending(
+            [(one, received_at, queue) for one, new, queue in zip(posts, fresh, queues, strict=True) if new],
+            due_at=due_at,
+        )
+    except Exception:
+        _give_back(services, claimed_so_far)
+        raise
     by_queue: dict[str, list[Post]] = {}
     for one, new, queue in zip(posts, fresh, queues, strict=True):
         if new:
@@ -114,6 +159,25 @@ def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime 
         extra={"communities": sorted(by_community), "decision_ids": ids, "count": len(ids)},
     )
     return accepted
+
+
+def _requeue_lost_repeats(services: Services, ids: Sequence[str], fresh: list[bool], received_at: datetime) -> None:
+    """A repeat is a duplicate while its post is decided, or held and not overdue; one that
+    is neither (its task lost, or the API stopped between claiming and holding it) is
+    queued again, not answered duplicate."""
+    repeats = [i for i, new in enumerate(fresh) if not new]
+    if not repeats:
+        return
+    repeat_ids = [ids[i] for i in repeats]
+    decided = services.store.decided_ids(repeat_ids)
+    held = services.store.held_posts([i for i in repeat_ids if i not in decided])
+    for index in repeats:
+        decision_id = ids[index]
+        if decision_id in decided:
+            continue
+        found = held.get(decision_id)
+        if found is None or (found.status == "pending" and found.due_at is not None and found.due_at <= received_at):
+            fresh[index] = True
 
 
 def _give_back(services: Services, decision_ids: list[str]) -> None:

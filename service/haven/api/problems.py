@@ -10,6 +10,9 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 log = logging.getLogger("haven.api")
@@ -139,14 +142,35 @@ def database_unavailable_handler(
     )
 
 
+def redis_unavailable_handler(request: Request[Any, Any, Any], exc: RedisError) -> Response[dict[str, Any]]:
+    # Redis away (a plugin's event dedupe, the queue): retryable, like the database.
+    log.error("api.redis_unavailable", extra={"error": type(exc).__name__})
+    return problem_response(
+        request,
+        503,
+        "the queue is unavailable; try again shortly",
+        slug="unavailable",
+        headers={"retry-after": "5"},
+    )
+
+
 def undecodable_body_handler(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
     return problem_response(request, 400, f"the body is not valid UTF-8 (byte {exc.start})", slug="invalid-utf-8")
 
 
+def too_deep_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
+    # msgspec (and json) recurse once per level of nesting: a body of a million brackets
+    # exhausts the stack while decoding, before any handler sees it.
+    return problem_response(request, 400, "the JSON is nested too deeply", slug="nested-too-deep")
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    RecursionError: too_deep_handler,
     HTTPException: http_exception_handler,
     UnicodeDecodeError: undecodable_body_handler,
     OperationalError: database_unavailable_handler,
     InterfaceError: database_unavailable_handler,
+    RedisConnectionError: redis_unavailable_handler,
+    RedisTimeoutError: redis_unavailable_handler,
     Exception: internal_error_handler,
 }

@@ -9,7 +9,7 @@ import msgspec
 from msgspec import Meta
 
 from haven.domain import Decision, Post
-from haven.store.records import EventType, Review, ReviewOutcome
+from haven.store.records import EventType, HeldPost, Review, ReviewOutcome
 
 MAX_BATCH = 100
 
@@ -32,13 +32,21 @@ class BatchAccepted(msgspec.Struct, kw_only=True):
 
 
 class DecisionResource(msgspec.Struct, kw_only=True):
-    """A decision, or `pending` while its post waits in the queue."""
+    """A decision, `pending` while its post waits in the queue, or `failed` while it is
+    parked after every attempt at it failed (`reason` says why)."""
 
     id: str
     url: str
-    status: Literal["pending", "decided"]
+    status: Literal["pending", "decided", "failed"]
     decision: Decision | None = None
     reviews: list[Review] = msgspec.field(default_factory=list)
+    reason: str | None = None
+
+
+class ParkedList(msgspec.Struct, kw_only=True):
+    """Posts of the key's community parked after every attempt failed, oldest first."""
+
+    items: list[HeldPost]
 
 
 class DecisionList(msgspec.Struct, kw_only=True):

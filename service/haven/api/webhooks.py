@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from haven.api.auth import requires
 from haven.api.problems import Problem, problem_responses
 from haven.api.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionOut
+from haven.pipeline import queue_for_event
 from haven.services import Services
 from haven.store.records import ApiKey, DeliveryReport, Subscription
 from haven.webhooks.destinations import literal_refusal
@@ -80,6 +81,23 @@ class WebhookController(Controller):
         if services.store.get_subscription(request.user.community, subscription_id) is None:
             raise Problem(404, "not-found", "no such subscription in your community")
         return services.store.recent_deliveries(request.user.community, subscription_id, limit)
+
+    @post(
+        "/{subscription_id:str}/deliveries/{delivery_id:str}/retry",
+        responses=problem_responses(401, 403, 404),
+        status_code=202,
+        sync_to_thread=True,
+        summary="Send a failed delivery again, with a new round of attempts",
+    )
+    def retry_delivery(
+        self, subscription_id: FromPath[str], delivery_id: FromPath[str], request: Request[ApiKey, str, State]
+    ) -> None:
+        services: Services = request.app.state.services
+        event_type = services.store.retry_delivery(request.user.community, subscription_id, delivery_id)
+        if event_type is None:
+            raise Problem(404, "not-found", "no failed delivery with this id for this subscription")
+        # Pending again, its attempt due now: if this send is lost the sweeper sends it.
+        services.work.deliver([delivery_id], queue=queue_for_event(event_type))
 
     @delete(
         "/{subscription_id:str}", responses=problem_responses(401, 403, 404), sync_to_thread=True, summary="Unsubscribe"

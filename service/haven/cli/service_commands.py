@@ -137,7 +137,7 @@ def run_worker(args: argparse.Namespace) -> int:
 
     _start_heartbeat(settings)
     if settings.worker.metrics_port:
-        _serve_worker_metrics(settings.worker.metrics_port)
+        _serve_worker_metrics(settings.worker.metrics_host, settings.worker.metrics_port)
     argv = [
         "worker",
         f"--queues={','.join(queues)}",
@@ -162,13 +162,13 @@ def _needs_redis(command: str, why: str) -> int:
     return 2
 
 
-def _serve_worker_metrics(port: int) -> None:
+def _serve_worker_metrics(host: str, port: int) -> None:
     from prometheus_client import CollectorRegistry, start_http_server
     from prometheus_client.multiprocess import MultiProcessCollector
 
     registry = CollectorRegistry()
     MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    start_http_server(port, registry=registry)
+    start_http_server(port, addr=host, registry=registry)
 
 
 def _start_heartbeat(settings: Settings) -> None:
@@ -187,6 +187,7 @@ def _start_heartbeat(settings: Settings) -> None:
 def run_scheduler(args: argparse.Namespace) -> int:
     from haven.logging import configure_logging
     from haven.services import build_services
+    from haven.sweeper import Sweeper
     from haven.tasks import PURGE, create_celery_app
 
     settings = load_settings()
@@ -196,7 +197,10 @@ def run_scheduler(args: argparse.Namespace) -> int:
     # The active plugins' periodic tasks (pollers) join the beat schedule.
     services = build_services(settings)
     schedule = services.platform.schedule() if services.platform is not None else {}
-    services.close()
+    # The sweeper runs here, beside beat, not as a task: it must work when the queues do not.
+    Sweeper(services.store, services.work, after_seconds=settings.queue.sweep_after_seconds).run_every(
+        settings.queue.sweep_every_seconds, threading.Event()
+    )
     app = create_celery_app(settings, schedule=schedule)
     _start_heartbeat(settings)
     # Retention is enforced at start too, not only an hour after it.

@@ -125,6 +125,9 @@ class DeliveryRow(Base):
     ingested_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(index=True)
     delivered_at: Mapped[datetime | None]
+    # When the next attempt is due, kept here so that the sweeper sends it whatever became
+    # of the task that scheduled it; None once delivered or failed.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class AttemptRow(Base):
@@ -172,15 +175,24 @@ class PlatformActionAttemptRow(Base):
 
 
 class PendingPostRow(Base):
-    """A post the embedded runner accepted and has not decided yet (its text included);
-    deleted once decided, so a restart picks up what a crash left undone."""
+    """A post accepted and not decided yet (its text included), written before the API
+    answers 202 and deleted in the transaction that stores its decision: whatever happens
+    to its task, the sweeper (or an embedded restart) finds it here and queues it again."""
 
     __tablename__ = "pending_posts"
 
     decision_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    community: Mapped[str] = mapped_column(String(200), default="")
     queue: Mapped[str] = mapped_column(String(20))
     post: Mapped[dict[str, Any]]
     received_at: Mapped[datetime]
+    # pending, or parked: every attempt failed and it waits for an operator's retry.
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Why it is parked: an exception's type, never the post's text.
+    reason: Mapped[str | None] = mapped_column(String(500))
+    # Past this, a pending post is taken for lost and queued again by the sweeper.
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class EscalationRow(Base):

@@ -99,6 +99,22 @@ class NewDelivery(msgspec.Struct, kw_only=True, frozen=True):
     ingested_at: datetime | None
 
 
+class HeldPost(msgspec.Struct, kw_only=True, frozen=True):
+    """An accepted post not decided yet, as an operator sees it: ids only, never its text."""
+
+    id: str
+    community: str
+    platform: str
+    external_id: str
+    revision: str
+    queue: str
+    received_at: datetime
+    status: Literal["pending", "parked"]
+    attempts: int
+    reason: str | None
+    due_at: datetime | None
+
+
 class PurgeCounts(msgspec.Struct, kw_only=True):
     decisions: int
     deliveries: int

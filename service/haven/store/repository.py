@@ -13,6 +13,7 @@ from haven.store.records import (
     DecisionPage,
     Delivery,
     DeliveryReport,
+    HeldPost,
     NewDelivery,
     PurgeCounts,
     Review,
@@ -41,8 +42,11 @@ class Store(Protocol):
         self,
         decisions: Sequence[tuple[Decision, dict[str, Any] | None]],
         deliveries: Sequence[NewDelivery],
+        *,
+        settled: Sequence[str] = (),
     ) -> list[str]:
-        """Store decisions (with post text when given) and their webhook deliveries at once.
+        """Store decisions (with post text when given) and their webhook deliveries at once,
+        and stop holding the posts `settled` (decided now or before) in the same transaction.
 
         Idempotent: what already exists is left alone. Returns the ids of the given
         deliveries that are still pending, so a re-run task sends what a dead one did not.
@@ -68,15 +72,32 @@ class Store(Protocol):
         limit: int = 50,
     ) -> DecisionPage: ...
 
-    # Posts the embedded runner holds in memory, kept here until decided
-    def hold_pending(self, items: Sequence[tuple[Post, datetime, str]]) -> None:
-        """Keep (post, received at, queue) until `release_pending`; idempotent."""
+    # Posts accepted and not decided yet: held from before the 202 until their decision is stored
+    def hold_pending(self, items: Sequence[tuple[Post, datetime, str]], *, due_at: datetime | None = None) -> None:
+        """Keep (post, received at, queue) until decided; past `due_at` it is taken for lost
+        and queued again. Idempotent (holding a post again only moves its deadline)."""
         ...
 
     def release_pending(self, decision_ids: Sequence[str]) -> None: ...
 
     def pending_posts(self) -> list[tuple[Post, datetime, str]]:
-        """What was held and not released, oldest first (to pick up after a restart)."""
+        """What is held and not parked, oldest first (to pick up after a restart)."""
+        ...
+
+    def held_posts(self, decision_ids: Sequence[str]) -> dict[str, HeldPost]: ...
+
+    def overdue_posts(self, now: datetime, next_due: datetime, limit: int = 1000) -> list[tuple[Post, datetime, str]]:
+        """Held posts past their deadline, each given `next_due` as its new one."""
+        ...
+
+    def park_post(self, decision_id: str, *, reason: str, attempts: int) -> bool:
+        """Stop trying a post until an operator retries it; False when it is not held."""
+        ...
+
+    def parked_posts(self, community: str, limit: int = 100) -> list[HeldPost]: ...
+
+    def unpark_post(self, community: str, decision_id: str, due_at: datetime) -> tuple[Post, datetime, str] | None:
+        """A parked post of this community held as pending again (to queue it again)."""
         ...
 
     # Reviews
@@ -109,8 +130,18 @@ class Store(Protocol):
         error: str | None,
         duration_ms: float,
         final: bool,
+        next_attempt_at: datetime | None = None,
     ) -> None:
-        """Every attempt is kept; `final` sets the delivery's status from `outcome`."""
+        """Every attempt is kept; `final` sets the delivery's status from `outcome`, else the
+        next attempt is due at `next_attempt_at`."""
+        ...
+
+    def overdue_deliveries(self, now: datetime, next_due: datetime, limit: int = 1000) -> list[tuple[str, str]]:
+        """(id, event type) of pending deliveries due at or before `now`, each due again at `next_due`."""
+        ...
+
+    def retry_delivery(self, community: str, subscription_id: str, delivery_id: str) -> str | None:
+        """A failed delivery pending again for a new round of attempts; its event type, or None."""
         ...
 
     def delivery_attempts(self, delivery_id: str) -> list[Attempt]: ...

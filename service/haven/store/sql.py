@@ -10,13 +10,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import msgspec
 from sqlalchemy import Engine, Table, and_, create_engine, delete, event, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from haven.domain import Decision, Post
 from haven.store.models import (
@@ -35,6 +35,7 @@ from haven.store.records import (
     DecisionPage,
     Delivery,
     DeliveryReport,
+    HeldPost,
     NewDelivery,
     PurgeCounts,
     Review,
@@ -107,6 +108,50 @@ def _subscription(row: SubscriptionRow) -> Subscription:
         event_types=tuple(row.event_types),
         secret=row.secret,
         created_at=row.created_at,
+    )
+
+
+_Owed = TypeVar("_Owed", PendingPostRow, DeliveryRow)
+
+
+def _take_overdue(
+    session: Session,
+    model: type[_Owed],
+    due: InstrumentedAttribute[datetime | None],
+    now: datetime,
+    next_due: datetime,
+    limit: int,
+) -> list[_Owed]:
+    """Pending rows due at or before `now`, oldest first, each given `next_due`; rows another
+    sweeper holds locked are skipped, so two never take the same work."""
+    rows = list(
+        session.scalars(
+            select(model)
+            .where(model.status == "pending", due <= now)
+            .order_by(due)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for row in rows:
+        setattr(row, due.key, next_due)
+    return rows
+
+
+def _held(row: PendingPostRow) -> HeldPost:
+    post = row.post
+    return HeldPost(
+        id=row.decision_id,
+        community=row.community,
+        platform=str(post.get("platform", "")),
+        external_id=str(post.get("external_id", "")),
+        revision=str(post.get("revision", "1")),
+        queue=row.queue,
+        received_at=row.received_at,
+        status="parked" if row.status == "parked" else "pending",
+        attempts=row.attempts,
+        reason=row.reason,
+        due_at=row.due_at,
     )
 
 
@@ -186,10 +231,15 @@ class SqlStore:
         self,
         decisions: Sequence[tuple[Decision, dict[str, Any] | None]],
         deliveries: Sequence[NewDelivery],
+        *,
+        settled: Sequence[str] = (),
     ) -> list[str]:
-        if not decisions and not deliveries:
+        if not decisions and not deliveries and not settled:
             return []
         with self._session() as session:
+            if settled:
+                # In the same transaction as the decisions: a post is held or decided, never neither.
+                session.execute(delete(PendingPostRow).where(PendingPostRow.decision_id.in_(settled)))
             if decisions:
                 # executemany with one cached statement: SQLAlchemy batches the rows.
                 session.execute(
@@ -292,17 +342,35 @@ class SqlStore:
             next_cursor=_encode_cursor(rows[-1].decided_at, rows[-1].id) if more else None,
         )
 
-    # Pending posts of the embedded runner
+    # Posts accepted and not decided yet
 
-    def hold_pending(self, items: Sequence[tuple[Post, datetime, str]]) -> None:
+    def hold_pending(self, items: Sequence[tuple[Post, datetime, str]], *, due_at: datetime | None = None) -> None:
         if not items:
             return
         rows = [
-            {"decision_id": post.decision_id(), "queue": queue, "post": msgspec.to_builtins(post), "received_at": at}
+            {
+                "decision_id": post.decision_id(),
+                "community": post.community,
+                "queue": queue,
+                "post": msgspec.to_builtins(post),
+                "received_at": at,
+                "status": "pending",
+                "attempts": 0,
+                "reason": None,
+                "due_at": due_at,
+            }
             for post, at, queue in items
         ]
+        statement = self._insert(_PENDING)
+        # A post held again (re-sent after it was taken for lost) gets a new deadline;
+        # a parked one stays parked until an operator retries it.
+        statement = statement.on_conflict_do_update(
+            index_elements=["decision_id"],
+            set_={"due_at": statement.excluded.due_at},
+            where=_PENDING.c.status == "pending",
+        )
         with self._session() as session:
-            session.execute(self._insert(_PENDING).on_conflict_do_nothing(index_elements=["decision_id"]), rows)
+            session.execute(statement, rows)
 
     def release_pending(self, decision_ids: Sequence[str]) -> None:
         if decision_ids:
@@ -311,8 +379,57 @@ class SqlStore:
 
     def pending_posts(self) -> list[tuple[Post, datetime, str]]:
         with self._session() as session:
-            rows = session.scalars(select(PendingPostRow).order_by(PendingPostRow.received_at))
+            rows = session.scalars(
+                select(PendingPostRow).where(PendingPostRow.status == "pending").order_by(PendingPostRow.received_at)
+            )
             return [(msgspec.convert(r.post, Post), r.received_at, r.queue) for r in rows]
+
+    def held_posts(self, decision_ids: Sequence[str]) -> dict[str, HeldPost]:
+        if not decision_ids:
+            return {}
+        with Session(self._reads) as session:
+            rows = session.scalars(select(PendingPostRow).where(PendingPostRow.decision_id.in_(decision_ids)))
+            return {r.decision_id: _held(r) for r in rows}
+
+    def overdue_posts(self, now: datetime, next_due: datetime, limit: int = 1000) -> list[tuple[Post, datetime, str]]:
+        with self._session() as session:
+            rows = _take_overdue(session, PendingPostRow, PendingPostRow.due_at, now, next_due, limit)
+            return [(msgspec.convert(r.post, Post), r.received_at, r.queue) for r in rows]
+
+    def park_post(self, decision_id: str, *, reason: str, attempts: int) -> bool:
+        with self._session() as session:
+            result = session.execute(
+                update(PendingPostRow)
+                .where(PendingPostRow.decision_id == decision_id, PendingPostRow.status == "pending")
+                .values(status="parked", reason=reason[:500], attempts=attempts, due_at=None)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def parked_posts(self, community: str, limit: int = 100) -> list[HeldPost]:
+        with Session(self._reads) as session:
+            rows = session.scalars(
+                select(PendingPostRow)
+                .where(PendingPostRow.community == community, PendingPostRow.status == "parked")
+                .order_by(PendingPostRow.received_at, PendingPostRow.decision_id)
+                .limit(limit)
+            )
+            return [_held(r) for r in rows]
+
+    def unpark_post(self, community: str, decision_id: str, due_at: datetime) -> tuple[Post, datetime, str] | None:
+        with self._session() as session:
+            row = session.scalar(
+                select(PendingPostRow)
+                .where(
+                    PendingPostRow.decision_id == decision_id,
+                    PendingPostRow.community == community,
+                    PendingPostRow.status == "parked",
+                )
+                .with_for_update()
+            )
+            if row is None:
+                return None
+            row.status, row.reason, row.attempts, row.due_at = "pending", None, 0, due_at
+            return msgspec.convert(row.post, Post), row.received_at, row.queue
 
     # Reviews
 
@@ -393,6 +510,7 @@ class SqlStore:
                     "attempts": 0,
                     "created_at": now,
                     "delivered_at": None,
+                    "next_attempt_at": now,
                 }
                 for d in deliveries
             ],
@@ -433,9 +551,10 @@ class SqlStore:
         error: str | None,
         duration_ms: float,
         final: bool,
+        next_attempt_at: datetime | None = None,
     ) -> None:
         now = _now()
-        values: dict[str, Any] = {"attempts": attempt}
+        values: dict[str, Any] = {"attempts": attempt, "next_attempt_at": None if final else next_attempt_at}
         if final:
             values["status"] = outcome
             if outcome == "delivered":
@@ -454,6 +573,30 @@ class SqlStore:
             )
             session.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
 
+    def overdue_deliveries(self, now: datetime, next_due: datetime, limit: int = 1000) -> list[tuple[str, str]]:
+        with self._session() as session:
+            rows = _take_overdue(session, DeliveryRow, DeliveryRow.next_attempt_at, now, next_due, limit)
+            return [(r.id, r.event_type) for r in rows]
+
+    def retry_delivery(self, community: str, subscription_id: str, delivery_id: str) -> str | None:
+        """A failed delivery pending again, with a fresh round of attempts; its event type."""
+        with self._session() as session:
+            row = session.scalar(
+                select(DeliveryRow)
+                .where(
+                    DeliveryRow.id == delivery_id,
+                    DeliveryRow.community == community,
+                    DeliveryRow.subscription_id == subscription_id,
+                    DeliveryRow.status == "failed",
+                )
+                .with_for_update()
+            )
+            if row is None:
+                return None
+            # A new round of attempts, numbered from 1 again; the earlier ones stay listed.
+            row.status, row.attempts, row.next_attempt_at = "pending", 0, _now()
+            return row.event_type
+
     def delivery_attempts(self, delivery_id: str) -> list[Attempt]:
         with self._session() as session:
             return self._attempts(session, [delivery_id])[delivery_id]
@@ -462,9 +605,7 @@ class SqlStore:
     def _attempts(session: Session, delivery_ids: list[str]) -> dict[str, list[Attempt]]:
         attempts: dict[str, list[Attempt]] = {i: [] for i in delivery_ids}
         rows = session.scalars(
-            select(AttemptRow)
-            .where(AttemptRow.delivery_id.in_(delivery_ids))
-            .order_by(AttemptRow.attempt, AttemptRow.id)
+            select(AttemptRow).where(AttemptRow.delivery_id.in_(delivery_ids)).order_by(AttemptRow.id)
         )
         for row in rows:
             attempts[row.delivery_id].append(

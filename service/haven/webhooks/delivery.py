@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import httpx
@@ -34,12 +34,22 @@ class _Refused(Exception):
 class AttemptResult:
     outcome: Outcome
     attempt: int
+    # Seconds until the next attempt is due (stored with the delivery) when `outcome` is retry.
+    retry_in: float = 0.0
 
 
 def attempt_delivery(
-    store: Store, client: httpx.Client, delivery_id: str, *, max_attempts: int, allow_private: bool = True
+    store: Store,
+    client: httpx.Client,
+    delivery_id: str,
+    *,
+    max_attempts: int,
+    allow_private: bool = True,
+    retry_base_seconds: float = 5.0,
+    retry_cap_seconds: float = MAX_BACKOFF_SECONDS,
 ) -> AttemptResult:
-    """Send the delivery once; every attempt is recorded. Idempotent once delivered."""
+    """Send the delivery once; every attempt is recorded, and when the next one is due.
+    Idempotent once delivered."""
     delivery = store.get_delivery(delivery_id)
     if delivery is None or delivery.status != "pending":
         return AttemptResult("skipped", delivery.attempts if delivery else 0)
@@ -64,10 +74,16 @@ def attempt_delivery(
     except _Refused as exc:
         ok = False
         error = f"refused: {exc}"
+    except Exception as exc:
+        # Anything else (a URL httpx cannot encode, a bug) is a failed attempt too, recorded
+        # and retried on the same bounded schedule, never a task that fails and loops.
+        ok = False
+        error = type(exc).__name__
     duration_ms = (time.perf_counter() - started) * 1000
     # A refused destination is final: no retry changes where the URL points.
     retry = attempt < max_attempts and refused is None
     outcome: Outcome = "delivered" if ok else ("retry" if retry else "failed")
+    retry_in = backoff_seconds(attempt, retry_base_seconds, retry_cap_seconds) if outcome == "retry" else 0.0
     store.record_attempt(
         delivery.id,
         attempt=attempt,
@@ -76,6 +92,7 @@ def attempt_delivery(
         error=error,
         duration_ms=duration_ms,
         final=outcome != "retry",
+        next_attempt_at=datetime.now(UTC) + timedelta(seconds=retry_in),
     )
     metrics.WEBHOOK_DELIVERIES.labels(event_type=delivery.event_type, outcome=outcome).inc()
     if ok and delivery.event_type == "escalation.created" and delivery.ingested_at is not None:
@@ -93,4 +110,4 @@ def attempt_delivery(
             "duration_ms": round(duration_ms, 2),
         },
     )
-    return AttemptResult(outcome, attempt)
+    return AttemptResult(outcome, attempt, retry_in)

@@ -195,8 +195,10 @@ def test_an_event_from_another_instance_is_not_judged(client: TestClient[Litesta
     assert not host.posts
 
 
-def test_malformed_body_with_a_good_signature_is_400(client: TestClient[Litestar], host: EngineHost) -> None:
-    body = b"not json"
+@pytest.mark.parametrize("body", [b"not json", b"[" * 100_000 + b"]" * 100_000], ids=["not-json", "nested-too-deep"])
+def test_malformed_body_with_a_good_signature_is_400(
+    client: TestClient[Litestar], host: EngineHost, body: bytes
+) -> None:
     response = client.post(
         PATH,
         content=body,

@@ -52,6 +52,7 @@ class _Clock:
         (TIMESTAMP, EXPECTED, int(TIMESTAMP) - 301),  # from the future
         (TIMESTAMP, EXPECTED.replace("a", "b"), int(TIMESTAMP)),  # wrong
         ("not-a-number", EXPECTED, int(TIMESTAMP)),
+        ("9" * 400, EXPECTED, int(TIMESTAMP)),  # overflowed the float comparison
         (None, EXPECTED, int(TIMESTAMP)),
         (TIMESTAMP, None, int(TIMESTAMP)),
     ],

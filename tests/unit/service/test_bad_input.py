@@ -150,3 +150,31 @@ def test_a_post_refused_by_an_internal_error_is_not_taken_for_a_repeat(
     again = client.post("/v1/posts", json=a_post(), headers=auth)
     assert again.status_code == 202, again.text
     assert again.json()["status"] == "queued"
+
+
+def test_text_the_database_cannot_store_is_refused_naming_the_field(
+    client: TestClient,
+    auth: dict[str, str],  # type: ignore[type-arg]
+) -> None:
+    body = problem(client.post("/v1/posts", json=a_post(author={"id": "u\u0000"}), headers=auth), 422)
+    assert body["pointer"] == "/author/id"
+    assert "U+0000" in body["detail"]
+    body = problem(client.post("/v1/posts", json=a_post(body="ok\u0000"), headers=auth), 422)
+    assert body["pointer"] == "/body"
+    batch = {"posts": [a_post("3"), a_post("4", thread_id="t\u0000")]}
+    assert problem(client.post("/v1/posts/batch", json=batch, headers=auth), 422)["pointer"] == "/posts/1/thread_id"
+
+
+def test_options_on_every_v1_route_is_a_problem_not_a_500(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
+    for path in ("/v1/posts", "/v1/posts/batch", "/v1/decisions", "/v1/decisions/x", "/v1/webhooks", "/v1/posts/parked"):
+        response = client.options(path, headers=auth)
+        assert response.status_code < 500, (path, response.text)
+        assert "internal" not in response.text
+        assert client.options(path).status_code == 401
+
+
+def test_json_nested_too_deep_is_a_bad_request(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
+    deep = b"[" * 30_000 + b"]" * 30_000
+    problem(send(client, auth, deep), 400)
+    nested_field = b'{"platform": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"
+    problem(send(client, auth, nested_field), 400)
