@@ -255,7 +255,7 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
 
     register_plugin_tasks(app, plugin_runtime)
 
-    @app.task(name=ESCALATION_SWEEP, **_RETRY_UNTIL_DONE, shared=False)  # type: ignore[untyped-decorator]
+    @app.task(name=ESCALATION_SWEEP, **_bounded_retries(settings), shared=False)  # type: ignore[untyped-decorator]
     def escalation_sweep() -> None:
         worker = runtime()
         swept = worker.services.loop.sweep(worker.store)
