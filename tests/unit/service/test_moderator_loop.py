@@ -28,6 +28,8 @@ def loop_settings(folder: Path, **overrides: str) -> Settings:
             "HAVEN_WEBHOOK_RETRY_BASE_SECONDS": "0.1",
             "HAVEN_ESCALATION_SWEEP_SECONDS": "0.1",
             "HAVEN_PUBLIC_URL": "https://haven.example.org",
+            # The receiver listens on loopback, which Haven refuses unless allowed.
+            "HAVEN_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
             **overrides,
         }
     )
