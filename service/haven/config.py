@@ -135,6 +135,10 @@ class PrivacySettings:
     """Keep each post's title and body with its decision (default: evidence snippets only)."""
     retention_days: int = field(default=90, metadata=_meta("HAVEN_RETENTION_DAYS", min=1))
     """Decisions, reviews and webhook deliveries older than this are purged."""
+    conversation_window_seconds: int = field(
+        default=604_800, metadata=_meta("HAVEN_CONVERSATION_WINDOW_SECONDS", min=60)
+    )
+    """How long the conversation state (who replied to whom, categories, verdicts; no text) is kept."""
 
 
 @dataclass(frozen=True, kw_only=True)

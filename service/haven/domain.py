@@ -105,7 +105,17 @@ class Post(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         return f"{self.community}/{self.platform}/{self.external_id}/{self.revision}"
 
     def decision_id(self) -> str:
-        return str(uuid.uuid5(_DECISION_NAMESPACE, self.key))
+        return decision_id_of(self.key)
+
+    @property
+    def thread_key(self) -> str:
+        """The thread this post belongs to; a post with no thread opens its own."""
+        return self.thread_id or self.external_id
+
+
+def decision_id_of(post_key: str) -> str:
+    """The decision id of a post's key (`Post.key`), the same on every node and every retry."""
+    return str(uuid.uuid5(_DECISION_NAMESPACE, post_key))
 
 
 class PostRef(msgspec.Struct, kw_only=True, frozen=True):
@@ -142,6 +152,33 @@ class Evidence(msgspec.Struct, kw_only=True, frozen=True):
     matcher: str
 
 
+class ConversationEvidence(msgspec.Struct, kw_only=True, frozen=True):
+    """What made a conversation matcher fire: earlier decisions of a thread, never their text.
+
+    `dynamic` names the matcher (`pile_on`, `thread`, `replies_to`, `author_replies`);
+    `decisions` are the ids of the earlier decisions that counted, oldest first.
+    """
+
+    dynamic: str
+    thread_id: str | None
+    decisions: list[str]
+    member: str | None = None  # the member replied to (a pile-on's target, the author in crisis)
+    authors: int = 0
+    posts: int = 0
+    matcher: str = ""
+
+    @property
+    def summary(self) -> str:
+        """One line for a moderator's alert."""
+        if self.dynamic == "pile_on":
+            return f"{self.authors} members replied this way to member {self.member} in this thread"
+        if self.dynamic == "thread":
+            return f"{self.posts} posts by {self.authors} members of this thread are like this"
+        if self.dynamic == "replies_to":
+            return f"a reply to member {self.member}, whose post was flagged ({self.matcher})"
+        return f"this member replied this way to {self.posts} flagged posts across threads ({self.matcher})"
+
+
 class Match(msgspec.Struct, kw_only=True):
     policy: str
     rule: str
@@ -151,6 +188,8 @@ class Match(msgspec.Struct, kw_only=True):
     verdict: str
     evidence: list[Evidence]
     description: str = ""
+    # Set for rules with conversation matchers: the thread's earlier decisions that made them fire.
+    conversation: list[ConversationEvidence] = msgspec.field(default_factory=list)
 
 
 class Action(msgspec.Struct, kw_only=True):

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from haven import metrics
 from haven.domain import Decision, Post
-from haven.policy import CounterStore, PolicyLoadError, PolicySet, evaluate, load_policy_set
+from haven.policy import ConversationStore, CounterStore, PolicyLoadError, PolicySet, evaluate, load_policy_set
 from haven.policy.loader import policy_files
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
 from haven.store.records import Review, Subscription
@@ -147,12 +147,14 @@ class Pipeline:
         store_post_text: bool = False,
         actions: ActionPlanner | None = None,
         loop: ModeratorLoop | None = None,
+        conversations: ConversationStore | None = None,
     ) -> None:
         self.store = store
         # Queues what needs a person and starts escalations' acknowledgement timers.
         self.loop = loop
         self.policies = policies
         self.counters = counters
+        self.conversations = conversations
         self.store_post_text = store_post_text
         self._subscribers: dict[str, tuple[float, list[Subscription]]] = {}
         self.actions = actions
@@ -173,6 +175,13 @@ class Pipeline:
             return nullcontext()
         return cast(AbstractContextManager[None], batch((p.community, p.author.id) for p in posts))
 
+    def _conversation_batch(self, posts: Sequence[Post]) -> AbstractContextManager[None]:
+        """One read of the batch's threads and one write of their turns, where the store can."""
+        batch = getattr(self.conversations, "batch", None)
+        if batch is None:
+            return nullcontext()
+        return cast(AbstractContextManager[None], batch((p.community, p.platform, p.thread_key) for p in posts))
+
     def decide(self, posts: Sequence[Post], received_at: datetime | Sequence[datetime]) -> Decided:
         """Evaluate and store the posts not decided yet. Safe to run again on the same posts.
 
@@ -186,12 +195,18 @@ class Pipeline:
         done = {d.id for d in earlier}
         todo = [p for p in posts if p.decision_id() not in done]
         decisions: list[tuple[Decision, dict[str, Any] | None]] = []
-        with self._counter_batch(todo) if todo else nullcontext():
+        with ExitStack() as batches:
+            if todo:
+                batches.enter_context(self._counter_batch(todo))
+                batches.enter_context(self._conversation_batch(todo))
             policy_set = self.policies.current()
             for post in todo:
                 started = time.perf_counter()
                 now = datetime.now(UTC)
-                decision = evaluate(policy_set, post, now=now, counters=self.counters, decision_id=post.decision_id())
+                decision = evaluate(
+                    policy_set, post, now=now, counters=self.counters, conversations=self.conversations,
+                    decision_id=post.decision_id(),
+                )  # fmt: skip
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 decision.timings.evaluation_ms = decision.timings.evaluation_ms or elapsed_ms
                 decision.timings.received_at = accepted_at[decision.id]

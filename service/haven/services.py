@@ -63,7 +63,7 @@ def build_services(settings: Settings) -> Services:
     if settings.embedded:
         from haven.embedded import InProcessWorkQueue
         from haven.pipeline import Pipeline
-        from haven.policy import InMemoryCounterStore
+        from haven.policy import InMemoryConversationStore, InMemoryCounterStore
 
         upgrade(store.engine)
         pipeline = Pipeline(
@@ -72,6 +72,7 @@ def build_services(settings: Settings) -> Services:
             InMemoryCounterStore(),
             store_post_text=settings.privacy.store_post_text,
             loop=loop,
+            conversations=InMemoryConversationStore(keep_seconds=settings.privacy.conversation_window_seconds),
         )
         embedded = InProcessWorkQueue(pipeline, store, settings)
         services = Services(settings, store, policies, embedded, loop)

@@ -24,6 +24,7 @@ from celery.signals import worker_process_init
 from kombu.entity import Queue
 
 from haven.config import Settings
+from haven.conversations_redis import RedisConversationStore
 from haven.counters_redis import RedisCounterStore
 from haven.domain import Post
 from haven.parking import failure_reason, give_up
@@ -121,9 +122,12 @@ class WorkerRuntime:
         services = build_services(settings)
         store = services.store
         assert settings.queue.redis_url is not None
-        counters = RedisCounterStore(
-            redis.Redis.from_url(settings.queue.redis_url),
-            prefix=settings.queue.key_prefix + "haven:counter",
+        client = redis.Redis.from_url(settings.queue.redis_url)
+        counters = RedisCounterStore(client, prefix=settings.queue.key_prefix + "haven:counter")
+        conversations = RedisConversationStore(
+            client,
+            prefix=settings.queue.key_prefix + "haven:conversation",
+            keep_seconds=settings.privacy.conversation_window_seconds,
         )
         pipeline = Pipeline(
             store,
@@ -132,6 +136,7 @@ class WorkerRuntime:
             store_post_text=settings.privacy.store_post_text,
             actions=services.platform,
             loop=services.loop,
+            conversations=conversations,
         )
         http = httpx.Client(timeout=settings.webhooks.timeout_seconds, follow_redirects=False)
         return cls(settings, store, pipeline, http, services)

@@ -1,13 +1,16 @@
 """The policy language and its engine: pure domain code, no network or database I/O."""
 
 from haven.policy.compiler import CompiledRule, PolicySet, load_policy_set
+from haven.policy.conversations import ConversationStore, InMemoryConversationStore
 from haven.policy.counters import CounterStore, InMemoryCounterStore
 from haven.policy.engine import evaluate, is_crisis_prone
 from haven.policy.errors import PolicyError, PolicyLoadError
 
 __all__ = [
     "CompiledRule",
+    "ConversationStore",
     "CounterStore",
+    "InMemoryConversationStore",
     "InMemoryCounterStore",
     "PolicyError",
     "PolicyLoadError",

@@ -13,10 +13,15 @@ def merge_actions(policy_set: PolicySet, post: Post, matched: list[tuple[Compile
     """One action per kind (and template or label), strongest first; see the language reference."""
     ordered = sorted(matched, key=lambda pair: (-SEVERITY_RANK[pair[0].severity], pair[0].index))
     merged: dict[tuple[str, str], Action] = {}
+    # A conversation rule's flag is about the thread, not this post: holding or removing the
+    # post does not tell the moderators about the pile-on, so it is not subsumed.
+    about_thread: set[tuple[str, str]] = set()
     for rule, _ in ordered:
         for spec in rule.actions:
             params = dict(spec.params)
             key = (spec.kind, str(params.get("template") or params.get("name") or ""))
+            if rule.conversational and spec.kind == "flag_for_review":
+                about_thread.add(key)
             existing = merged.get(key)
             if existing is not None:
                 existing.rules.append(rule.qualified_id)
@@ -34,4 +39,4 @@ def merge_actions(policy_set: PolicySet, post: Post, matched: list[tuple[Compile
             merged[key] = Action(kind=spec.kind, params=params, target=target, rules=[rule.qualified_id])
     kinds = {kind for kind, _ in merged}
     subsumed = {"hold", "flag_for_review"} if "remove" in kinds else {"flag_for_review"} if "hold" in kinds else set()
-    return [a for (kind, _), a in merged.items() if kind not in subsumed]
+    return [a for key, a in merged.items() if key[0] not in subsumed or key in about_thread]

@@ -83,7 +83,57 @@ class CounterLeaf:
     label: str
 
 
-Leaf = PhraseLeaf | RegexLeaf | NearLeaf | PiiLeaf | DomainsLeaf | ThirdPartyLeaf | ScoreLeaf | CounterLeaf
+@dataclass(frozen=True, slots=True)
+class MatchedLeaf:
+    categories: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParentTest:
+    """Which parent posts count: a category (prefix) among theirs, a verdict at least; both when both."""
+
+    categories: tuple[str, ...] | None
+    verdict: Verdict | None
+
+
+@dataclass(frozen=True, slots=True)
+class PileOnLeaf:
+    categories: tuple[str, ...]
+    authors: int
+    seconds: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadLeaf:
+    categories: tuple[str, ...]
+    posts: int
+    authors: int
+    seconds: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class RepliesToLeaf:
+    parent: ParentTest
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorRepliesLeaf:
+    parent: ParentTest
+    categories: tuple[str, ...] | None
+    at_least: int
+    seconds: int
+    label: str
+
+
+ConversationLeaf = MatchedLeaf | PileOnLeaf | ThreadLeaf | RepliesToLeaf | AuthorRepliesLeaf
+Leaf = (
+    PhraseLeaf | RegexLeaf | NearLeaf | PiiLeaf | DomainsLeaf | ThirdPartyLeaf | ScoreLeaf | CounterLeaf
+    | ConversationLeaf
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +172,10 @@ class CompiledRule:
     file: str
     line: int
     triggers: frozenset[int] | None
+    # A rule with conversation matchers is judged after the others, and only on a post that
+    # matched one of these categories (None: on every post).
+    conversational: bool = False
+    category_triggers: frozenset[str] | None = None
 
     @property
     def qualified_id(self) -> str:
@@ -207,6 +261,8 @@ class PolicySet:
     regex_patterns: dict[int, re2._Regexp]
     rules_by_trigger: dict[int, list[int]]
     always_rules: list[int]
+    # Rules with conversation matchers, judged in a second pass (see engine.evaluate).
+    conversation_rules: list[int]
     templates: Templates
     pii_kinds: frozenset[str]
     group_count: int
@@ -273,12 +329,86 @@ class _Compiler:
             score = spec.score
             terms = tuple((self.group(t.phrases, list(score.fold)), t.weight) for t in score.terms)
             return ScoreLeaf(terms, score.at_least, f"score ≥ {score.at_least}")
-        seconds = parse_duration(spec.counter.within)
-        assert seconds is not None  # the loader rejected bad durations
+        if isinstance(spec, schema.ConversationSpec):
+            return _conversation_leaf(spec)
+        seconds = _seconds(spec.counter.within)
         return CounterLeaf(
             spec.counter.category, seconds, spec.counter.at_least,
             f"counter: {spec.counter.category} ≥ {spec.counter.at_least} in {spec.counter.within}",
         )  # fmt: skip
+
+
+def _seconds(within: str) -> int:
+    seconds = parse_duration(within)
+    assert seconds is not None  # the loader rejected bad durations
+    return seconds
+
+
+def _names(categories: str | list[str]) -> tuple[str, ...]:
+    return (categories,) if isinstance(categories, str) else tuple(categories)
+
+
+def _parent_test(params: schema.ParentParams) -> ParentTest:
+    return ParentTest(
+        _names(params.category) if params.category is not None else None,
+        Verdict.parse(params.verdict) if params.verdict is not None else None,
+    )
+
+
+def _parent_label(params: schema.ParentParams) -> str:
+    parts = ([", ".join(_names(params.category))] if params.category is not None else []) + (
+        [f"verdict ≥ {params.verdict}"] if params.verdict is not None else []
+    )
+    return " and ".join(parts)
+
+
+def _conversation_leaf(spec: schema.ConversationSpec) -> ConversationLeaf:
+    if isinstance(spec, schema.MatchedSpec):
+        names = _names(spec.matched)
+        return MatchedLeaf(names, "matched: " + ", ".join(names))
+    if isinstance(spec, schema.PileOnSpec):
+        p = spec.pile_on
+        names = _names(p.category)
+        return PileOnLeaf(names, p.authors, _seconds(p.within),
+                          f"pile-on: {p.authors} members, {', '.join(names)}, in {p.within}")  # fmt: skip
+    if isinstance(spec, schema.ThreadSpec):
+        t = spec.thread
+        names = _names(t.category)
+        label = f"thread: {t.posts} posts by {t.authors}+ members, {', '.join(names)}, in {t.within}"
+        return ThreadLeaf(names, t.posts, t.authors, _seconds(t.within), label)
+    if isinstance(spec, schema.RepliesToSpec):
+        return RepliesToLeaf(_parent_test(spec.replies_to), "replies to: " + _parent_label(spec.replies_to))
+    a = spec.author_replies
+    own = _names(a.category) if a.category is not None else None
+    return AuthorRepliesLeaf(
+        _parent_test(a.to), own, a.at_least, _seconds(a.within),
+        f"author replies: {a.at_least} posts with {_parent_label(a.to)}, in {a.within}",
+    )  # fmt: skip
+
+
+def _is_conversational(node: Node) -> bool:
+    if isinstance(node, Combinator):
+        return any(_is_conversational(child) for child in node.children)
+    return isinstance(node, ConversationLeaf)
+
+
+def _category_triggers(node: Node) -> frozenset[str] | None:
+    """Categories the post must already have matched for this node to hold; None when it can hold without."""
+    if isinstance(node, MatchedLeaf | PileOnLeaf | ThreadLeaf):
+        return frozenset(node.categories)
+    if isinstance(node, AuthorRepliesLeaf):
+        return frozenset(node.categories) if node.categories is not None else None
+    if not isinstance(node, Combinator):
+        return None
+    children = [_category_triggers(child) for child in node.children]
+    if node.op == "any":
+        if any(c is None for c in children):
+            return None
+        return frozenset().union(*[c for c in children if c is not None])
+    if node.op == "all":
+        known = [c for c in children if c is not None]
+        return min(known, key=len) if known else None
+    return None
 
 
 def _triggers(node: Node, shortest: dict[int, int]) -> frozenset[int] | None:
@@ -298,7 +428,7 @@ def _triggers(node: Node, shortest: dict[int, int]) -> frozenset[int] | None:
         return frozenset({node.details})
     if isinstance(node, ScoreLeaf):
         return frozenset(group for group, _ in node.terms)
-    if isinstance(node, PiiLeaf | DomainsLeaf | CounterLeaf):
+    if isinstance(node, PiiLeaf | DomainsLeaf | CounterLeaf | ConversationLeaf):
         return None
     children = [_triggers(child, shortest) for child in node.children]
     if node.op == "any":
@@ -349,6 +479,8 @@ def compile_folder(folder: PolicyFolder) -> PolicySet:
     for policy in folder.policies:
         for spec in policy.rules:
             match = compiler.node(spec.match)
+            vetoes = tuple(compiler.node(v) for v in spec.vetoes)
+            conversational = _is_conversational(match) or any(_is_conversational(v) for v in vetoes)
             negations = tuple(
                 Negation(compiler.group(n.phrases, list(n.fold)), n.within, n.before or not n.after, n.after)
                 for n in spec.negations
@@ -359,10 +491,12 @@ def compile_folder(folder: PolicyFolder) -> PolicySet:
                     category=spec.header.category, severity=spec.header.severity,
                     mode=spec.header.mode or policy.mode, description=spec.header.description,
                     when=spec.header.when, match=match, negations=negations,
-                    vetoes=tuple(compiler.node(v) for v in spec.vetoes),
+                    vetoes=vetoes,
                     verdict=_rule_verdict(spec), actions=tuple(spec.actions),
                     examples=spec.header.examples, file=policy.file, line=spec.line,
                     triggers=_triggers(match, compiler.automata.shortest),
+                    conversational=conversational,
+                    category_triggers=_category_triggers(match) if conversational else None,
                 )
             )  # fmt: skip
     assert all(a.kind in ACTION_KINDS for r in rules for a in r.actions)
@@ -373,8 +507,11 @@ def compile_folder(folder: PolicyFolder) -> PolicySet:
 
     by_trigger: dict[int, list[int]] = {}
     always: list[int] = []
+    conversation: list[int] = []
     for rule in rules:
-        if rule.triggers is None:
+        if rule.conversational:
+            conversation.append(rule.index)
+        elif rule.triggers is None:
             always.append(rule.index)
         else:
             for group in rule.triggers:
@@ -382,7 +519,7 @@ def compile_folder(folder: PolicyFolder) -> PolicySet:
     return PolicySet(
         root=folder.root, version=folder.version, policies=folder.policies, rules=rules,
         automata=compiler.automata, regex_sets=regex_sets, regex_patterns=patterns,
-        rules_by_trigger=by_trigger, always_rules=always,
+        rules_by_trigger=by_trigger, always_rules=always, conversation_rules=conversation,
         templates=Templates(folder.templates, folder.crisis_lines),
         pii_kinds=frozenset(compiler.pii_kinds), group_count=compiler.next_group,
         longest_phrase_words=max((len(k.split()) for k in compiler.automata.plain), default=1),

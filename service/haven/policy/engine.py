@@ -1,7 +1,8 @@
 """Judges one post against a compiled policy set.
 
-Pure and deterministic: the same post, policy set and counter history give
-the same decision. The only I/O is through the `CounterStore` passed in.
+Pure and deterministic: the same post, policy set, counter history and
+conversation state give the same decision. The only I/O is through the
+`CounterStore` and the `ConversationStore` passed in.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from haven.domain import (
+    ConversationEvidence,
     Decision,
     Evidence,
     Field,
@@ -24,6 +26,7 @@ from haven.policy.actions import merge_actions
 from haven.policy.compiler import (
     Combinator,
     CompiledRule,
+    ConversationLeaf,
     CounterLeaf,
     DomainsLeaf,
     NearLeaf,
@@ -36,7 +39,9 @@ from haven.policy.compiler import (
     ScoreLeaf,
     ThirdPartyLeaf,
 )
+from haven.policy.conversations import ConversationStore, any_category_in
 from haven.policy.counters import CounterStore
+from haven.policy.dynamics import ThreadContext
 from haven.policy.pii import url_host
 from haven.policy.scan import Span, TextScan
 from haven.policy.schema import WhenSpec
@@ -67,6 +72,9 @@ class _Judge:
         self.keep = keep
         self.trace = trace
         self._rule: CompiledRule | None = None
+        # The conversation around the post, for the second pass; what its matchers found.
+        self.thread: ThreadContext | None = None
+        self.found: list[ConversationEvidence] = []
 
     def note(self, message: str) -> None:
         if self.trace is not None and self._rule is not None:
@@ -224,6 +232,8 @@ class _Judge:
                     hits.append((s, e, node.label))
         elif isinstance(node, CounterLeaf):
             return self.counter(node)
+        elif isinstance(node, ConversationLeaf):
+            return self.conversation(node)
         else:
             raise TypeError(node)
         return hits or None
@@ -239,6 +249,18 @@ class _Judge:
             self.note(f"author has {seen} earlier '{leaf.category}' decisions in the window")
             return []
         return None
+
+    def conversation(self, leaf: ConversationLeaf) -> list[Hit] | None:
+        if self.thread is None:
+            return None
+        found = self.thread.holds(leaf)
+        if found is False:
+            self.note(f"{leaf.label}: not in this conversation")
+            return None
+        if isinstance(found, ConversationEvidence):
+            self.note(f"{leaf.label}: {found.summary}")
+            self.found.append(found)
+        return []
 
     def node(self, node: Node, negations: tuple[Negation, ...]) -> list[Hit] | None:
         """The node's evidence when it holds (possibly empty), None when it does not."""
@@ -263,6 +285,7 @@ class _Judge:
 
     def rule(self, rule: CompiledRule) -> list[Hit] | None:
         self._rule = rule
+        self.found = []
         if rule.when is not None and not _conditions_hold(rule.when, self.post, self.now):
             return None
         evidence = self.node(rule.match, rule.negations)
@@ -342,11 +365,13 @@ class _Evidence:
         return result
 
 
-def _match(rule: CompiledRule, evidence: list[Evidence], mode: str) -> Match:
+def _match(
+    rule: CompiledRule, evidence: list[Evidence], mode: str, conversation: list[ConversationEvidence] | None = None
+) -> Match:
     return Match(
         policy=rule.policy, rule=rule.id, category=rule.category, severity=rule.severity,
         mode=rule.mode if mode == "enforce" else "shadow", verdict=rule.verdict.label,
-        evidence=evidence, description=rule.description,
+        evidence=evidence, description=rule.description, conversation=conversation or [],
     )  # fmt: skip
 
 
@@ -368,10 +393,15 @@ def evaluate(
     *,
     now: datetime,
     counters: CounterStore | None = None,
+    conversations: ConversationStore | None = None,
     decision_id: str | None = None,
     trace: list[str] | None = None,
 ) -> Decision:
-    """The decision for `post`; never raises on any text."""
+    """The decision for `post`; never raises on any text.
+
+    Rules with conversation matchers are judged in a second pass, after the others, so they
+    can ask what this post matched (`matched`); they run only where `conversations` is given.
+    """
     text, body_start = post_text(post)
     scan = TextScan(policy_set, text, _region(post))
     quoted = _quoted_ranges(post, body_start)
@@ -395,6 +425,10 @@ def evaluate(
         else:
             enforced.append((rule, match))
 
+    thread = ThreadContext(conversations, post, now) if conversations is not None else None
+    if thread is not None and policy_set.conversation_rules:
+        _judge_conversation(policy_set, judge, thread, evidence, enforced, shadow)
+
     quoted_matches: list[Match] = []
     if quoted:
         quoting = _Judge(scan, post, now, None, lambda span: not own(span), None)
@@ -410,6 +444,9 @@ def evaluate(
     if counters is not None:
         for rule, _ in enforced:
             counters.record(post.community, post.author.id, rule.category, post.key, now)
+    if thread is not None and conversations is not None:
+        categories = tuple(sorted({rule.category for rule, _ in enforced}))
+        conversations.record(post.community, thread.turn(verdict.label, categories))
     return Decision(
         id=decision_id or post.decision_id(),
         post=PostRef.of(post),
@@ -421,6 +458,32 @@ def evaluate(
         quoted_matches=quoted_matches,
         actions=merge_actions(policy_set, post, enforced),
     )
+
+
+def _judge_conversation(
+    policy_set: PolicySet,
+    judge: _Judge,
+    thread: ThreadContext,
+    evidence: _Evidence,
+    enforced: list[tuple[CompiledRule, Match]],
+    shadow: list[Match],
+) -> None:
+    """The second pass: rules with conversation matchers, on what the first pass found."""
+    thread.categories = tuple(sorted({rule.category for rule, _ in enforced}))
+    judge.thread = thread
+    for index in policy_set.conversation_rules:
+        rule = policy_set.rules[index]
+        wanted = rule.category_triggers
+        if wanted is not None and not any_category_in(thread.categories, tuple(wanted)):
+            continue
+        hits = judge.rule(rule)
+        if hits is None:
+            continue
+        match = _match(rule, evidence.of(hits), "enforce", judge.found)
+        if rule.mode == "shadow":
+            shadow.append(match)
+        else:
+            enforced.append((rule, match))
 
 
 def is_crisis_prone(policy_set: PolicySet, post: Post) -> bool:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from haven.domain import Author, Post
 from haven.policy.compiler import CompiledRule, PolicySet
+from haven.policy.conversations import InMemoryConversationStore, Turn
 from haven.policy.counters import InMemoryCounterStore
 from haven.policy.engine import evaluate
 from haven.policy.schema import ExampleSpec
@@ -31,24 +32,50 @@ class ExampleFailure:
         )
 
 
-def example_post(example: str | ExampleSpec, index: int) -> tuple[Post, InMemoryCounterStore]:
+@dataclass(frozen=True)
+class ExampleCase:
+    """An example as the engine sees it: the post, and the state it is judged with."""
+
+    post: Post
+    counters: InMemoryCounterStore
+    conversations: InMemoryConversationStore
+
+
+def example_post(example: str | ExampleSpec, index: int) -> ExampleCase:
     spec = ExampleSpec(text=example) if isinstance(example, str) else example
     created = EXAMPLE_TIME - timedelta(days=spec.account_age_days) if spec.account_age_days is not None else None
     author = Author(
-        id="example-author", created_at=created, trust_level=spec.trust_level,
+        id=spec.author, created_at=created, trust_level=spec.trust_level,
         is_moderator=spec.author_is_moderator,
     )  # fmt: skip
     post = Post(
         platform=spec.platform, community=spec.community, external_id=f"example-{index}",
         kind=spec.kind, author=author, title=spec.title,
         body=spec.text if spec.text is not None else (spec.body or ""), locale=spec.locale,
+        thread_id=spec.thread, parent_id=spec.parent,
     )  # fmt: skip
     counters = InMemoryCounterStore()
     for category, count in spec.history.items():
         for n in range(count):
             at = EXAMPLE_TIME - timedelta(minutes=n + 1)
             counters.record(post.community, author.id, category, f"history-{n}", at)
-    return post, counters
+    return ExampleCase(post, counters, example_conversation(spec))
+
+
+def example_conversation(spec: ExampleSpec) -> InMemoryConversationStore:
+    """The earlier decisions of an example's `context`, recorded as the engine would have."""
+    store = InMemoryConversationStore()
+    recorded: dict[str, Turn] = {}
+    for n, turn in enumerate(spec.context):
+        minutes = turn.minutes_ago if turn.minutes_ago is not None else len(spec.context) - n
+        made = Turn(
+            post=turn.id, revision="1", platform=spec.platform, thread=turn.thread or spec.thread,
+            author=turn.author, at=(EXAMPLE_TIME - timedelta(minutes=minutes)).timestamp(),
+            verdict=turn.verdict, categories=tuple(sorted(turn.categories)), parent=turn.parent,
+        ).replying_to(recorded.get(turn.parent) if turn.parent is not None else None)  # fmt: skip
+        recorded[turn.id] = made
+        store.record(spec.community, made)
+    return store
 
 
 def run_examples(policy_set: PolicySet) -> tuple[int, list[ExampleFailure]]:
@@ -59,8 +86,11 @@ def run_examples(policy_set: PolicySet) -> tuple[int, list[ExampleFailure]]:
         cases = [(e, True) for e in rule.examples.match] + [(e, False) for e in rule.examples.no_match]
         for example, expected in cases:
             count += 1
-            post, counters = example_post(example, count)
-            decision = evaluate(policy_set, post, now=EXAMPLE_TIME, counters=counters)
+            case = example_post(example, count)
+            post = case.post
+            decision = evaluate(
+                policy_set, post, now=EXAMPLE_TIME, counters=case.counters, conversations=case.conversations
+            )
             fired = [f"{m.policy}/{m.rule}" for m in [*decision.matches, *decision.shadow_matches]]
             if (rule.qualified_id in fired) != expected:
                 text = post.body if not post.title else f"{post.title} / {post.body}"

@@ -48,6 +48,9 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "what": ("evidence", "pii"),
 }
 
+_CONVERSATION_PARAMS = (
+    schema.PileOnParams, schema.ThreadParams, schema.ParentParams, schema.AuthorRepliesParams, schema.TurnSpec,
+)  # fmt: skip
 
 def regex_options() -> re2.Options:
     """Patterns run over lower-cased text, so they match without regard to case: an author's
@@ -66,6 +69,7 @@ _KNOWN_KEYS = sorted(
     | set(schema.ACTION_PARAMS)
     | {f for s in (schema.RuleHeader, schema.PolicyHeader, schema.WhenSpec) for f in s.__struct_fields__}
     | {f for s in (schema.NearParams, schema.NegationParams, schema.ExampleSpec) for f in s.__struct_fields__}
+    | {f for s in _CONVERSATION_PARAMS for f in s.__struct_fields__}
     | {"fold", "to"}
 )  # fmt: skip
 
@@ -140,7 +144,8 @@ class _FileChecker:
             return
         if unknown:
             name = unknown.group(1)
-            self.fail((*path, name), f"unknown key '{name}'", _did_you_mean(name, _KNOWN_KEYS), key=True)
+            others = [k for k in _KNOWN_KEYS if k != name]  # a key known elsewhere is no hint here
+            self.fail((*path, name), f"unknown key '{name}'", _did_you_mean(name, others), key=True)
             return
         missing = _MISSING_FIELD.match(message)
         if missing:
@@ -245,12 +250,84 @@ class _FileChecker:
             if spec.counter.at_least < 1:
                 self.fail((*path, "counter", "at_least"), "at_least must be 1 or more")
                 ok = False
+        elif isinstance(spec, schema.ConversationSpec):
+            ok = self._conversation(spec, path)
         elif isinstance(spec, schema.PiiSpec | schema.DomainsSpec):
             items = spec.pii if isinstance(spec, schema.PiiSpec) else spec.domains
             if not items:
                 self.fail(path, "the list is empty")
                 ok = False
         return spec if ok else None
+
+    def _conversation(self, spec: schema.ConversationSpec, path: DocPath) -> bool:
+        """Categories, windows and thresholds of a conversation matcher."""
+        if isinstance(spec, schema.MatchedSpec):
+            return self._categories(spec.matched, (*path, "matched"))
+        if isinstance(spec, schema.RepliesToSpec):
+            return self._parent(spec.replies_to, (*path, "replies_to"))
+        ok = True
+        if isinstance(spec, schema.PileOnSpec):
+            where, params = (*path, "pile_on"), spec.pile_on
+            counts = {"authors": params.authors}
+        elif isinstance(spec, schema.ThreadSpec):
+            where, params = (*path, "thread"), spec.thread  # type: ignore[assignment]
+            counts = {"posts": spec.thread.posts, "authors": spec.thread.authors}
+        else:
+            where, params = (*path, "author_replies"), spec.author_replies  # type: ignore[assignment]
+            counts = {"at_least": spec.author_replies.at_least}
+            ok = self._parent(spec.author_replies.to, (*where, "to"))
+        if params.category is not None:
+            ok = self._categories(params.category, (*where, "category")) and ok
+        for name, value in counts.items():
+            if value < 1:
+                self.fail((*where, name), f"{name} must be 1 or more")
+                ok = False
+        if parse_duration(params.within) is None:
+            self.fail((*where, "within"), f"'{params.within}' is not a duration", "write e.g. 30m, 24h or 7d")
+            ok = False
+        return ok
+
+    def _categories(self, categories: str | list[str], path: DocPath) -> bool:
+        names = [categories] if isinstance(categories, str) else categories
+        if not names:
+            self.fail(path, "the list of categories is empty")
+            return False
+        ok = True
+        for i, name in enumerate(names):
+            if not _CATEGORY.match(name):
+                where = path if isinstance(categories, str) else (*path, i)
+                self.fail(where, f"category '{name}' must be dotted lower case, e.g. community.hostility")
+                ok = False
+        return ok
+
+    def _parent(self, parent: schema.ParentParams, path: DocPath) -> bool:
+        if parent.category is None and parent.verdict is None:
+            self.fail(path, "say which posts count: a 'category', a 'verdict' (at least), or both")
+            return False
+        return parent.category is None or self._categories(parent.category, (*path, "category"))
+
+    def _example_context(self, examples: schema.ExamplesSpec, path: DocPath) -> bool:
+        """An example's `parent` and its context's parents name posts of its context."""
+        ok = True
+        for key in ("match", "no_match"):
+            for i, example in enumerate(getattr(examples, key)):
+                if isinstance(example, str):
+                    continue
+                where = (*path, key, i)
+                seen: set[str] = set()
+                for j, turn in enumerate(example.context):
+                    if turn.parent is not None and turn.parent not in seen:
+                        self.fail((*where, "context", j, "parent"),
+                                  f"'{turn.parent}' is not an earlier post of this example's context")  # fmt: skip
+                        ok = False
+                    if turn.categories:
+                        ok = self._categories(turn.categories, (*where, "context", j, "categories")) and ok
+                    seen.add(turn.id)
+                if example.parent is not None and example.parent not in seen:
+                    self.fail((*where, "parent"), f"'{example.parent}' is not a post of this example's context",
+                              "add it to 'context' with its author, categories and verdict")  # fmt: skip
+                    ok = False
+        return ok
 
     def _phrases(self, phrases: list[str], path: DocPath) -> bool:
         if not phrases:
@@ -370,6 +447,7 @@ class _FileChecker:
                 f"category '{header.category}' must be dotted lower case, e.g. crisis.suicide",
             )
             ok = False
+        ok = self._example_context(header.examples, (*path, "examples")) and ok
         if header.match is None:
             self.fail(path, "missing required key 'match'")
             ok = False

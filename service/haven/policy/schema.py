@@ -101,7 +101,72 @@ class CounterSpec(_Spec, kw_only=True):
     counter: CounterParams
 
 
-LeafSpec = PhrasesSpec | RegexSpec | NearSpec | PiiSpec | DomainsSpec | ThirdPartySpec | ScoreSpec | CounterSpec
+# --- conversation matchers (see policy/conversations.py) -------------------------------
+
+Categories = str | list[str]
+
+
+class MatchedSpec(_Spec, kw_only=True):
+    """This post matched one of these categories, by the rules that read no conversation."""
+
+    matched: Categories
+
+
+class PileOnParams(_Spec, kw_only=True):
+    category: Categories
+    authors: int = 3
+    within: str
+
+
+class PileOnSpec(_Spec, kw_only=True):
+    """Distinct members whose replies to the same member matched, this post's author among them."""
+
+    pile_on: PileOnParams
+
+
+class ThreadParams(_Spec, kw_only=True):
+    category: Categories
+    posts: int = 3
+    authors: int = 1
+    within: str
+
+
+class ThreadSpec(_Spec, kw_only=True):
+    """Posts of this thread that matched, this post among them."""
+
+    thread: ThreadParams
+
+
+class ParentParams(_Spec, kw_only=True):
+    category: Categories | None = None
+    verdict: VerdictName | None = None
+
+
+class RepliesToSpec(_Spec, kw_only=True):
+    """This post replies to another member's post that was decided so."""
+
+    replies_to: ParentParams
+
+
+class AuthorRepliesParams(_Spec, kw_only=True):
+    to: ParentParams
+    category: Categories | None = None
+    at_least: int = 2
+    within: str
+
+
+class AuthorRepliesSpec(_Spec, kw_only=True):
+    """The author's replies, in any thread, to distinct posts decided so, this one among them."""
+
+    author_replies: AuthorRepliesParams
+
+
+ConversationSpec = MatchedSpec | PileOnSpec | ThreadSpec | RepliesToSpec | AuthorRepliesSpec
+
+LeafSpec = (
+    PhrasesSpec | RegexSpec | NearSpec | PiiSpec | DomainsSpec | ThirdPartySpec | ScoreSpec | CounterSpec
+    | ConversationSpec
+)  # fmt: skip
 
 # The key that names each kind of matcher, and the Struct it converts into.
 LEAF_KINDS: dict[str, type[_Spec]] = {
@@ -113,6 +178,11 @@ LEAF_KINDS: dict[str, type[_Spec]] = {
     "third_party": ThirdPartySpec,
     "score": ScoreSpec,
     "counter": CounterSpec,
+    "matched": MatchedSpec,
+    "pile_on": PileOnSpec,
+    "thread": ThreadSpec,
+    "replies_to": RepliesToSpec,
+    "author_replies": AuthorRepliesSpec,
 }
 COMBINATORS: tuple[str, ...] = ("any", "all", "none")
 
@@ -269,6 +339,23 @@ class ExampleSpec(_Spec, kw_only=True):
     trust_level: int | None = None
     author_is_moderator: bool = False
     history: dict[str, int] = {}
+    # The conversation around the example: who it replies to, and earlier decisions.
+    author: str = "example-author"
+    thread: str = "example-thread"
+    parent: str | None = None
+    context: list[TurnSpec] = []
+
+
+class TurnSpec(_Spec, kw_only=True):
+    """An earlier decision an example's conversation holds (see `context`)."""
+
+    id: str
+    author: str
+    thread: str | None = None  # the example's own thread when absent
+    parent: str | None = None
+    categories: list[str] = []
+    verdict: VerdictName = "allow"
+    minutes_ago: float | None = None  # one minute apart, oldest first, when absent
 
 
 class ExamplesSpec(_Spec, kw_only=True):

@@ -18,6 +18,7 @@ EventType = Literal[
     "escalation.acknowledged",
     "escalation.reminder",
     "escalation.unacknowledged",
+    "conversation.flagged",
     "review.recorded",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)

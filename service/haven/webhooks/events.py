@@ -16,7 +16,8 @@ _DELIVERY_NAMESPACE = uuid.UUID("0b6f4c39-5b1e-4f5e-8d2a-3f6f0e7d1c55")
 
 
 def decision_events(decision: Decision, links: dict[str, str] | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """decision.created for every decision that is not allow; escalation.created for escalations.
+    """decision.created for every decision that is not allow; escalation.created for escalations;
+    conversation.flagged for each enforced conversation rule that fired.
 
     `links` (review, acknowledge, console) go into the data beside the decision's own fields."""
     if decision.verdict == Verdict.ALLOW.label:
@@ -27,7 +28,44 @@ def decision_events(decision: Decision, links: dict[str, str] | None = None) -> 
     events = [("decision.created", data)]
     if decision.verdict == Verdict.ESCALATE.label:
         events.append(("escalation.created", data))
+    for flag in conversation_flags(decision):
+        events.append(("conversation.flagged", {**flag, "links": links} if links else flag))
     return events
+
+
+def conversation_flags(decision: Decision) -> list[dict[str, Any]]:
+    """One `conversation.flagged` body per conversation rule that fired: the thread, the dynamic,
+    the decisions involved (the earlier ones, then this one) and the suggested actions."""
+    flags = []
+    for match in decision.matches:
+        if not match.conversation:
+            continue
+        rule = f"{match.policy}/{match.rule}"
+        involved = [d for found in match.conversation for d in found.decisions]
+        flags.append(
+            {
+                "decision_id": decision.id,
+                "thread": {
+                    "platform": decision.post.platform,
+                    "community": decision.post.community,
+                    "thread_id": decision.post.thread_id or decision.post.external_id,
+                },
+                "dynamic": match.category,
+                "rule": rule,
+                "description": match.description,
+                "severity": match.severity,
+                "members": sorted({found.member for found in match.conversation if found.member}),
+                "summary": "; ".join(found.summary for found in match.conversation),
+                "decisions": [*dict.fromkeys(involved), decision.id],
+                "suggested_actions": [
+                    {"kind": a.kind, "target": a.target, "params": {k: v for k, v in a.params.items() if k != "text"}}
+                    for a in decision.actions
+                    if rule in a.rules
+                ],
+                "post": msgspec.to_builtins(decision.post),
+            }
+        )
+    return flags
 
 
 def review_event(review: Review, community: str) -> tuple[str, dict[str, Any]]:
@@ -52,10 +90,14 @@ def deliveries_for(
     timestamp = now or datetime.now(UTC)
     deliveries = []
     for subscription in subscriptions:
+        seen: dict[str, int] = {}
         for event_type, data in events:
+            # A decision can raise one event type more than once (two conversation rules
+            # fired): each gets its own stable id.
+            nth = seen[event_type] = seen.get(event_type, -1) + 1
             if event_type not in subscription.event_types:
                 continue
-            name = f"{subscription.id}/{event_type}/{event_key}"
+            name = f"{subscription.id}/{event_type}/{event_key}" + (f"/{nth}" if nth else "")
             body = WebhookEvent(type=event_type, timestamp=timestamp, data=data)
             deliveries.append(
                 NewDelivery(
