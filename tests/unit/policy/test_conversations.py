@@ -9,10 +9,11 @@ from pathlib import Path
 import msgspec
 import pytest
 from haven.domain import Author, Decision, Post
-from haven.policy import InMemoryConversationStore, PolicyLoadError, PolicySet, evaluate, load_policy_set
+from haven.policy import InMemoryConversationStore, PolicySet, evaluate, load_policy_set
 from haven.policy.conversations import TURN_ENCODER, Turn
 
-from .conftest import NOW, write_set
+from .conftest import NOW
+from .test_loader_errors import errors_of
 
 PACK = Path(__file__).resolve().parents[3] / "policies"
 
@@ -238,13 +239,6 @@ def test_turns_are_compact_msgpack_without_field_names() -> None:
 
 
 # --- loading ---------------------------------------------------------------------
-
-
-def errors_of(tmp_path: Path, policy: str) -> list[str]:
-    root = write_set(tmp_path / "set", {"bad.yaml": policy})
-    with pytest.raises(PolicyLoadError) as caught:
-        load_policy_set(root)
-    return [str(e).split("/set/", 1)[1] for e in caught.value.errors]
 
 
 def test_bad_conversation_matchers_are_reported_with_line_and_column(tmp_path: Path) -> None:
