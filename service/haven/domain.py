@@ -223,6 +223,11 @@ class Decision(msgspec.Struct, kw_only=True):
     def categories(self) -> list[str]:
         return sorted({m.category for m in self.matches})
 
+    @property
+    def conversation_lines(self) -> list[str]:
+        """What the thread shows, one line per conversation finding, for a moderator's alert."""
+        return [f"{m.category}: {found.summary}" for m in self.matches for found in m.conversation]
+
 
 class WebhookEvent(msgspec.Struct, kw_only=True):
     """The body of a Standard Webhooks delivery."""

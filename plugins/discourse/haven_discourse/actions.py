@@ -200,7 +200,13 @@ class ActionRunner:
         body = {
             "id": post_id,
             "post_action_type_id": NOTIFY_MODERATORS,
-            "message": f"Haven flagged this post for review: {reason}. Decision {decision.id}.",
+            "message": " ".join(
+                [
+                    f"Haven flagged this post for review: {reason}.",
+                    *decision.conversation_lines,
+                    f"Decision {decision.id}.",
+                ]
+            ),
             "flag_topic": "false",
         }
         response = self.client.request("POST", "/post_actions.json", body)
@@ -260,6 +266,7 @@ class ActionRunner:
             f"- Verdict: {decision.verdict}",
             f"- Rules: {', '.join(sorted({r for a in decision.actions for r in a.rules}))}",
             f"- Decision: {decision.id}",
+            *(f"- In this thread: {line}" for line in decision.conversation_lines),
         ]
         if decision.quoted_matches:
             quoted = ", ".join(sorted({m.category for m in decision.quoted_matches}))

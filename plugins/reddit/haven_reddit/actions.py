@@ -149,7 +149,8 @@ class RedditActions:
             self._post("/api/lock/", {"id": fullname})
             return ActionResult("done", "locked", platform_ref=fullname)
         if kind == "flag_for_review":
-            reason = _clip("Haven: " + (", ".join(action.rules) or decision.verdict), REPORT_REASON_LIMIT)
+            what = decision.conversation_lines or action.rules or [decision.verdict]
+            reason = _clip("Haven: " + ", ".join(what), REPORT_REASON_LIMIT)
             self._post("/api/report/", {"id": fullname, "reason": reason})
             return ActionResult("done", "reported", platform_ref=fullname)
         if kind == "reply" and not action.params.get("private"):
@@ -243,5 +244,6 @@ def escalation_message(decision: Decision, action: Action, subreddit: str) -> tu
         lines.append(f"* {match.policy}/{match.rule} ({match.category}, {match.severity})")
         for evidence in match.evidence[:3]:
             lines.append(f"  > {_clip(evidence.text, 200)}")
+    lines += [f"* In this thread: {line}" for line in decision.conversation_lines]
     lines += ["", f"Decision {decision.id}, policy version {decision.policy_version}."]
     return subject, "\n".join(lines)

@@ -35,6 +35,8 @@ def alert_blocks(decision: Decision, *, urgent: bool, permalink: str | None) -> 
     for match in decision.matches:
         for evidence in match.evidence[:MAX_EVIDENCE]:
             lines.append(f"• *{match.category}* ({match.severity}): “{escape(evidence.text)}”")
+    # A conversation finding has no words to quote: it says what the thread shows, in ids and counts.
+    lines += [f"• *In this thread*: {escape(line)}" for line in decision.conversation_lines]
     where = f"<#{decision.post.external_id.partition(':')[0]}>"
     if permalink:
         where += f" · <{permalink}|open the message>"

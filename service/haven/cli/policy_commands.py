@@ -14,13 +14,16 @@ import msgspec
 from haven.cli.progress import Progress
 from haven.domain import Author, Decision, Post
 from haven.policy import (
+    InMemoryConversationStore,
     InMemoryCounterStore,
     PolicyLoadError,
     PolicySet,
     evaluate,
     load_policy_set,
 )
-from haven.policy.examples import EXAMPLE_TIME, run_examples
+from haven.policy.examples import EXAMPLE_TIME, example_conversation, run_examples
+from haven.policy.loader import read_context
+from haven.policy.schema import ExampleSpec, TurnSpec
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,6 +45,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     explain.add_argument("--locale", default=None)
     explain.add_argument("--kind", default="post", choices=["post", "comment", "message"])
     explain.add_argument("--json", action="store_true", help="print the decision as JSON")
+    explain.add_argument("--author", default="cli", help="the post's author (for conversation rules)")
+    explain.add_argument("--thread", default="cli-thread", help="the post's thread")
+    explain.add_argument("--parent", default=None, help="the id of the post it replies to, from --context")
+    explain.add_argument(
+        "--context", type=Path, default=None,
+        help="YAML or JSON list of earlier decisions of the conversation (as an example's 'context')",
+    )  # fmt: skip
     explain.set_defaults(handler=explain_command)
 
     backtest = commands.add_parser(
@@ -95,17 +105,34 @@ def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+def _explain_conversation(args: argparse.Namespace) -> InMemoryConversationStore | None:
+    """The conversation given with --context, as `policy test` builds an example's; None on a bad file."""
+    turns: list[TurnSpec] = []
+    if args.context is not None:
+        turns, errors = read_context(args.context)
+        if errors:
+            for error in errors:
+                print(error, file=sys.stderr)
+            return None
+    spec = ExampleSpec(platform="cli", community="cli", author=args.author, thread=args.thread, context=turns)
+    return example_conversation(spec)
+
+
 def explain_command(args: argparse.Namespace) -> int:
     policy_set = _load(args.directory, sys.stderr)
     if policy_set is None:
         return 1
+    conversations = _explain_conversation(args)
+    if conversations is None:
+        return 1
     body = sys.stdin.read() if args.text == "-" else args.text
     post = Post(
         platform="cli", community="cli", external_id="explain", kind=args.kind,
-        author=Author(id="cli"), title=args.title, body=body, locale=args.locale,
+        author=Author(id=args.author), title=args.title, body=body, locale=args.locale,
+        thread_id=args.thread, parent_id=args.parent,
     )  # fmt: skip
     trace: list[str] = []
-    decision = evaluate(policy_set, post, now=EXAMPLE_TIME, trace=trace)
+    decision = evaluate(policy_set, post, now=EXAMPLE_TIME, conversations=conversations, trace=trace)
     if args.json:
         sys.stdout.write(msgspec.json.encode(decision).decode() + "\n")
         return 0
@@ -126,6 +153,9 @@ def explain_command(args: argparse.Namespace) -> int:
                     print(f"  {field}: {_highlight(source, spans)}")
             for evidence in match.evidence:
                 print(f"    - {evidence.text!r} by {evidence.matcher}")
+            for found in match.conversation:
+                print(f"  in this thread: {found.summary}")
+                print(f"    - by {found.matcher}; earlier decisions: {', '.join(found.decisions) or 'none'}")
     if trace:
         print("\nnot fired, and why:")
         for note in trace:
@@ -149,6 +179,9 @@ class BacktestPost(msgspec.Struct, kw_only=True):
     community: str = "backtest"
     locale: str | None = None
     created_at: datetime | None = None
+    # Threads: judged with the conversation state of the posts before them in the file.
+    thread_id: str | int | None = None
+    parent_id: str | int | None = None
 
 
 def _backtest_post(item: BacktestPost) -> Post:
@@ -162,6 +195,8 @@ def _backtest_post(item: BacktestPost) -> Post:
         kind=kind, author=author, title=item.title,  # type: ignore[arg-type]
         body=item.text if item.text is not None else (item.body or ""),
         locale=item.locale, created_at=item.created_at,
+        thread_id=str(item.thread_id) if item.thread_id is not None else None,
+        parent_id=str(item.parent_id) if item.parent_id is not None else None,
     )  # fmt: skip
 
 
@@ -201,6 +236,7 @@ def backtest_command(args: argparse.Namespace) -> int:
     read = 0
     decoder = msgspec.json.Decoder(BacktestPost)
     counters = InMemoryCounterStore()
+    conversations = InMemoryConversationStore()
     verdicts: Counter[str] = Counter()
     categories: Counter[str] = Counter()
     rules: Counter[str] = Counter()
@@ -221,7 +257,7 @@ def backtest_command(args: argparse.Namespace) -> int:
                 continue
             post = _backtest_post(item)
             now = post.created_at or datetime.now(UTC)
-            decision = evaluate(policy_set, post, now=now, counters=counters)
+            decision = evaluate(policy_set, post, now=now, counters=counters, conversations=conversations)
             verdicts[decision.verdict] += 1
             categories.update(decision.categories)
             rules.update(f"{m.policy}/{m.rule}" for m in decision.matches)

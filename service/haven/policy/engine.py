@@ -258,7 +258,6 @@ class _Judge:
             self.note(f"{leaf.label}: not in this conversation")
             return None
         if isinstance(found, ConversationEvidence):
-            self.note(f"{leaf.label}: {found.summary}")
             self.found.append(found)
         return []
 

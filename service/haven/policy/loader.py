@@ -590,6 +590,16 @@ def _report_stray_files(root: Path, errors: list[PolicyError]) -> None:
         )  # fmt: skip
 
 
+def read_context(file: Path) -> tuple[list[schema.TurnSpec], list[PolicyError]]:
+    """A conversation's earlier decisions from a YAML or JSON list (`haven policy explain --context`)."""
+    value, source, errors = read_yaml(file)
+    if errors:
+        return [], errors
+    checker = _FileChecker(source, errors)
+    turns = checker.convert(value if value is not None else [], list[schema.TurnSpec], ())
+    return (turns or []), errors
+
+
 def read_policy_folder(root: Path) -> PolicyFolder:
     folder = PolicyFolder(root=root)
     if not root.is_dir():

@@ -247,3 +247,23 @@ def test_a_reply_whose_distinguish_failed_is_not_posted_again_on_retry(
     assert len(reddit.api_requests("/api/comment/")) == 1
     assert [r.status for r in reddit.api_requests("/api/distinguish/")] == [503, 503, 503, 503, 200]
     assert reddit.unmatched == []
+
+
+def test_the_moderators_modmail_says_what_the_thread_shows() -> None:
+    from haven.domain import Author
+    from haven.policy import InMemoryConversationStore
+    from haven_reddit.actions import escalation_message
+
+    pack = load_policy_set(Path(__file__).resolve().parents[3] / "policies")
+    conversations = InMemoryConversationStore()
+
+    def say(name: str, author: str, body: str, parent: str | None = None) -> Decision:
+        post = Post(platform="reddit", community="c", external_id=name, kind="comment" if parent else "post",
+                    author=Author(id=author), body=body, thread_id="t3_abc", parent_id=parent)  # fmt: skip
+        return evaluate(pack, post, now=datetime.now(UTC), conversations=conversations)
+
+    say("t3_abc", "mia", "I'm going to end my life tonight.")
+    decision = say("t1_x", "troll", "Stop faking it for attention, nobody cares about your sob story.", "t3_abc")
+    escalate = next(a for a in decision.actions if a.kind == "escalate")
+    _, body = escalation_message(decision, escalate, SUBREDDIT)
+    assert "* In this thread: community.crisis-hostility: a reply to member mia, whose post was flagged" in body

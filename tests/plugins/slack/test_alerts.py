@@ -96,3 +96,35 @@ def test_a_members_words_in_the_alert_cannot_ping_or_link() -> None:
 
     assert "&lt;!channel&gt; &lt;https://x.example|help&gt; &amp; more" in section
     assert "<!channel>" not in section
+
+
+def test_a_pile_on_alert_in_the_moderators_channel_says_what_the_thread_shows() -> None:
+    from haven.policy import InMemoryConversationStore
+
+    community = f"slack-{uuid.uuid4().hex[:8]}"
+    policy_set = load_policy_set(REPO / "policies")
+    conversations = InMemoryConversationStore()
+    root = post_from_message(message("Flare day again, can barely move."), channel=CHANNEL, community=community)
+    evaluate(policy_set, root, now=datetime.now(UTC), conversations=conversations)
+    replies = ["Get a life, loser.", "Nobody asked for your sob story.", "Shut up, you're pathetic."]
+    judged = None
+    for n, text in enumerate(replies):
+        reply = msgspec.structs.replace(
+            post_from_message(message(text), channel=CHANNEL, community=community),
+            external_id=f"{root.external_id}.{n}", author=msgspec.structs.replace(root.author, id=f"U-{n}"),
+            thread_id=root.external_id, parent_id=root.external_id,
+        )  # fmt: skip
+        judged = evaluate(policy_set, reply, now=datetime.now(UTC), conversations=conversations)
+    assert judged is not None and "community.pile-on" in judged.categories
+    # The reply is held as hostile too; the pile-on's flag is about the thread and stays.
+    flag = next(a for a in judged.actions if a.kind == "flag_for_review")
+    with fake_slack() as slack:
+        plugin = SlackPlugin(SlackSettings.from_env(slack_env(slack, community)), Host())
+        try:
+            assert plugin.execute(judged, flag).status == "done"
+        finally:
+            plugin.close()
+        (alert,) = slack.to("chat.postMessage", channel=MODERATORS)
+    section = alert.body["blocks"][1]["text"]["text"]
+    assert f"*In this thread*: community.pile-on: 3 members replied this way to member {root.author.id}" in section
+    assert not alert.body["text"].startswith("Crisis")

@@ -341,3 +341,67 @@ def test_policy_test_fails_an_example_whose_context_does_not_make_the_rule_fire(
     count, failures = run_examples(loaded)
     # This post matches no hostility rule of its own, so it does not join the pile-on.
     assert count == 1 and len(failures) == 1 and "should match" in str(failures[0])
+
+
+# --- the policy author's tools ----------------------------------------------------
+
+
+def test_explain_judges_a_text_in_the_conversation_given_and_shows_what_the_thread_adds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from haven.cli.main import main
+
+    context = tmp_path / "context.yaml"
+    context.write_text(
+        "- {id: p1, author: sam}\n"
+        "- {id: r1, author: ann, parent: p1, categories: [community.hostility], verdict: hold}\n"
+        "- {id: r2, author: bob, parent: p1, categories: [community.invalidation], verdict: nudge}\n"
+    )
+    args = ["policy", "explain", str(PACK), HOSTILE[0], "--author", "cat", "--parent", "p1", "--context", str(context)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "fired: conversations/pile-on" in out
+    assert "in this thread: 3 members replied this way to member sam in this thread" in out
+    assert main([*args[:4], "--author", "cat", "--parent", "p1"]) == 0
+    assert "conversations/pile-on" not in capsys.readouterr().out.split("not fired")[0]
+
+
+def test_explain_reports_a_bad_context_file_with_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from haven.cli.main import main
+
+    context = tmp_path / "context.yaml"
+    context.write_text("- {id: p1, autor: sam}\n")
+    assert main(["policy", "explain", str(PACK), "hi", "--context", str(context)]) == 1
+    assert "context.yaml:1:12: unknown key 'autor' (hint: did you mean 'author'?)" in capsys.readouterr().err
+
+
+def test_backtest_judges_threads_with_the_conversation_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from haven.cli.main import main
+
+    posts = [
+        {"id": "p1", "thread_id": "t", "author": "sam", "created_at": "2026-03-01T10:00:00Z", "text": "Flare day."},
+        *[
+            {
+                "id": f"r{n}",
+                "thread_id": "t",
+                "parent_id": "p1",
+                "author": who,
+                "text": HOSTILE[n],
+                "created_at": f"2026-03-01T10:0{n + 1}:00Z",
+            }
+            for n, who in enumerate(("ann", "bob", "cat"))
+        ],
+    ]
+    file = tmp_path / "thread.jsonl"
+    file.write_text("".join(json.dumps(p) + "\n" for p in posts))
+    assert main(["backtest", str(PACK), str(file)]) == 0
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert ["community.pile-on" in line["categories"] for line in lines] == [False, False, False, True]
+    assert "community.pile-on" in captured.err
