@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from haven.cli.service_commands import embedded_database
-from haven.cli.settings_loading import load_settings
+from haven.cli.settings_loading import check_schema, load_settings
 from haven.store.records import SCOPES
 
 DEFAULT_SCOPES = ("ingest", "read")
@@ -35,9 +35,11 @@ def run_create(args: argparse.Namespace) -> int:
     from haven.store.sql import SqlStore
 
     settings = load_settings()
+    if settings.database.url is not None:
+        check_schema(settings)
     store = SqlStore.from_url(settings.database.effective_url)
     try:
-        if settings.embedded:
+        if settings.database.url is None:
             upgrade(store.engine)
         secret, key = store.create_api_key(args.community, args.scopes or DEFAULT_SCOPES)
     finally:
@@ -55,6 +57,8 @@ def run_revoke(args: argparse.Namespace) -> int:
     from haven.store.sql import SqlStore
 
     settings = load_settings()
+    if settings.database.url is not None:
+        check_schema(settings)
     store = SqlStore.from_url(settings.database.effective_url)
     try:
         revoked = store.revoke_api_key(args.prefix)

@@ -40,12 +40,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
+    except (SystemExit, KeyboardInterrupt):
+        raise
     except BrokenPipeError:
         # `haven backtest … | head`: the reader has all it wanted. Point stdout at nothing so
         # that Python's exit flush does not complain a second time.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        from haven.cli.startup_failures import describe
+
+        message = describe(exc)
+        if message is None:
+            raise
+        print(f"haven: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

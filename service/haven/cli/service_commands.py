@@ -16,7 +16,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from haven.cli.settings_loading import check_policies, check_schema, load_settings
+from haven.cli.settings_loading import check_policies, check_services, load_settings
 from haven.queues import DEFAULT_QUEUE, QUEUES
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     check_policies(settings)
     if not settings.embedded:
-        check_schema(settings)
+        check_services(settings)
     configure_logging(settings.log.level)
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
@@ -119,7 +119,7 @@ def run_worker(args: argparse.Namespace) -> int:
     if settings.embedded:
         return _needs_redis("worker", "without it, `haven serve` evaluates in-process")
     check_policies(settings)
-    check_schema(settings)
+    check_services(settings)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="haven-metrics-"))
     from haven.logging import configure_logging
     from haven.tasks import create_celery_app
@@ -193,6 +193,7 @@ def run_scheduler(args: argparse.Namespace) -> int:
     settings = load_settings()
     if settings.embedded:
         return _needs_redis("scheduler", "embedded mode purges inside `haven serve`")
+    check_services(settings)
     configure_logging(settings.log.level)
     # The active plugins' periodic tasks (pollers) join the beat schedule.
     services = build_services(settings)
@@ -212,13 +213,19 @@ def run_scheduler(args: argparse.Namespace) -> int:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from haven.cli.startup_failures import database_failure, fail
     from haven.store.migrate import upgrade
     from haven.store.sql import make_engine
 
     settings = load_settings()
-    engine = make_engine(settings.database.effective_url)
+    url = settings.database.effective_url
+    engine = make_engine(url)
     try:
         upgrade(engine)
+    except OperationalError as exc:  # could not connect; a failing migration still shows its traceback
+        fail(database_failure(url, exc), exc)
     finally:
         engine.dispose()
     print("haven: database schema is up to date", file=sys.stderr)

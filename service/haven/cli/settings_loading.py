@@ -31,21 +31,31 @@ def check_schema(settings: Settings) -> None:
     """Exit with status 2 when the database is not migrated (full mode migrates by command)."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from haven.cli.startup_failures import database_failure, fail
     from haven.store.migrate import is_current
     from haven.store.sql import make_engine
 
-    engine = make_engine(settings.database.effective_url)
+    url = settings.database.effective_url
+    engine = make_engine(url)
     try:
         current = is_current(engine)
     except SQLAlchemyError as exc:
-        print(f"haven: configuration error: HAVEN_DATABASE_URL: cannot reach the database ({type(exc).__name__})",
-              file=sys.stderr)  # fmt: skip
-        raise ConfigurationFailed(EXIT_CONFIG) from exc
+        fail(database_failure(url, exc), exc)
     finally:
         engine.dispose()
     if not current:
-        print("haven: the database schema is not up to date: run `haven migrate` first", file=sys.stderr)
-        raise ConfigurationFailed(EXIT_CONFIG)
+        fail("the database schema is not up to date: run `haven migrate` first")
+
+
+def check_services(settings: Settings) -> None:
+    """Full mode: exit with one line naming the fix when the database is unreachable, missing or
+    not migrated, or Redis does not answer."""
+    from haven.cli.startup_failures import check_redis
+
+    if settings.database.url is not None:
+        check_schema(settings)
+    if settings.queue.redis_url is not None:
+        check_redis(settings.queue.redis_url)
 
 
 def load_settings() -> Settings:

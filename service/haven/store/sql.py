@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import secrets
 import uuid
@@ -63,8 +64,10 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
-            # The embedded database lives in a per-user data folder that may not exist yet.
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # The embedded database lives in a per-user data folder that may not exist yet. When
+            # the folder cannot be made, connecting fails and says so (haven.cli.startup_failures).
+            with contextlib.suppress(OSError):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
