@@ -5,6 +5,7 @@ plugins' periodic tasks (the Reddit poller) in its beat schedule."""
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -42,8 +43,16 @@ REDDIT = {
 
 
 def listed(output: str) -> dict[str, str]:
-    """`haven plugins`' lines as name -> state."""
-    return dict(line.split("\t", 1) for line in output.splitlines() if "\t" in line)
+    """`haven plugins`' table (PLUGIN, VERSION, STATE, WHY OFF) as name -> "on" or "off: why"."""
+    header, *lines = output.splitlines()
+    assert header.split() == ["PLUGIN", "VERSION", "STATE", "WHY", "OFF"]
+    rows = {}
+    for line in lines:
+        if not line.strip():
+            break  # the hint after the table
+        name, _version, state, *why = re.split(r"\s{2,}", line.strip(), maxsplit=3)
+        rows[name] = f"{state}: {why[0]}" if why else state
+    return rows
 
 
 def test_plugins_lists_on_and_off_with_the_missing_variable_named(tmp_path: Path) -> None:
@@ -140,3 +149,17 @@ def test_scheduler_sends_the_plugins_periodic_task_when_due(tmp_path: Path, redi
         scheduler.stop()
         delete_keys(redis_url, prefix)
     assert RUN not in scheduler.logs()
+
+
+def test_a_plugins_help_lists_its_commands_and_an_off_plugin_says_why(tmp_path: Path) -> None:
+    env = haven_env(HAVEN_EMBEDDED_DB_PATH=str(tmp_path / "haven.db"), **REDDIT)
+    shown = run_haven("plugins", "reddit", "--help", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("usage: haven plugins reddit")
+    assert "poll" in shown.stdout and "cursors" in shown.stdout
+    assert "plugin." not in shown.stderr  # no log lines of the plugins that are off
+
+    off = run_haven("plugins", "reddit", "--help", env=haven_env(HAVEN_EMBEDDED_DB_PATH=str(tmp_path / "haven.db")))
+    assert off.returncode == 0, off.stderr
+    assert "the plugin is off (HAVEN_REDDIT_CLIENT_ID is not set)" in off.stdout
+    assert "HAVEN_REDDIT_*" in off.stdout

@@ -7,7 +7,10 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import version
 from typing import Protocol
+
+from haven.cli.descriptions import describe_subcommands
 
 
 class CommandModule(Protocol):
@@ -25,18 +28,34 @@ COMMAND_MODULES: tuple[str, ...] = (
 Handler = Callable[[argparse.Namespace], int]
 
 
+DESCRIPTION = (
+    "Moderation as a service for online support communities: the API, its workers, the policy "
+    "tools and the platform plugins. Every command reads its settings from HAVEN_* environment "
+    "variables (docs/operations.md); `haven COMMAND --help` says more about each."
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="haven", description="Moderation for support communities")
+    parser = argparse.ArgumentParser(prog="haven", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('haven')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         module: CommandModule = importlib.import_module(name)
         module.register(commands)
+    describe_subcommands(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args, unknown = parser.parse_known_args(arguments)
+    if getattr(args, "takes_rest", False):
+        # `haven plugins NAME ...`: everything after the name, --help included, is the plugin's.
+        start = arguments.index(args.plugin, arguments.index("plugins") + 1) + 1
+        args.rest = arguments[start:]
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     handler: Handler = args.handler
     try:
         return handler(args)
