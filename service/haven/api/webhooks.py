@@ -15,7 +15,7 @@ from haven.api.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionO
 from haven.pipeline import queue_for_event
 from haven.services import Services
 from haven.store.records import ApiKey, DeliveryReport, Subscription
-from haven.webhooks.destinations import literal_refusal
+from haven.webhooks.destinations import subscription_refusal
 
 
 def _out(subscription: Subscription) -> SubscriptionOut:
@@ -41,7 +41,7 @@ class WebhookController(Controller):
     )
     def create(self, data: JSONBody[SubscriptionIn], request: Request[ApiKey, str, State]) -> SubscriptionCreated:
         services: Services = request.app.state.services
-        refused = literal_refusal(data.url, allow_private=services.settings.webhooks.allow_private_networks)
+        refused = subscription_refusal(data.url, allow_private=services.settings.webhooks.allow_private_networks)
         if refused is not None:
             raise Problem(422, "webhook-destination", f"webhooks are not sent there: {refused}", pointer="/url")
         made = services.store.create_subscription(request.user.community, data.url, data.event_types)

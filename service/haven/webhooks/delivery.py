@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import socket
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,7 +14,7 @@ import httpx
 
 from haven import metrics
 from haven.store.repository import Store
-from haven.webhooks.destinations import destination_refusal
+from haven.webhooks.destinations import Destination, DestinationRefused, resolve_destination
 from haven.webhooks.signing import signed_headers
 
 log = logging.getLogger("haven.webhooks")
@@ -26,8 +28,36 @@ def backoff_seconds(attempt: int, base: float, cap: float = MAX_BACKOFF_SECONDS)
     return float(min(base * 3 ** (attempt - 1), cap, MAX_BACKOFF_SECONDS))
 
 
-class _Refused(Exception):
-    pass
+def post_to(client: httpx.Client, destination: Destination, body: bytes, headers: dict[str, str]) -> int:
+    """POST to the checked address, not the name: the URL keeps its path and port, the
+    Host header and (for https) the TLS server name and certificate check keep the name."""
+    url = httpx.URL(destination.url)
+    pinned = url.copy_with(host=destination.address)
+    extensions = {"sni_hostname": destination.host} if url.scheme == "https" else {}
+    response = client.post(
+        pinned, content=body, headers={**headers, "host": url.netloc.decode("ascii")}, extensions=extensions
+    )
+    return response.status_code
+
+
+def describe_failure(exc: BaseException) -> str:
+    """What a subscriber needs to fix their receiver, and no more: a timeout, a TLS error,
+    a connection that failed, a name that does not resolve. Addresses Haven may not reach
+    are refused before any connection, so these never map another network's ports."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout: the receiver did not answer in time"
+    if isinstance(exc, socket.gaierror):
+        return "dns: the host name does not resolve"
+    if isinstance(exc, httpx.ConnectError):
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, ssl.SSLError):
+                return "tls: the TLS handshake or certificate check failed"
+            cause = cause.__cause__ or cause.__context__
+        return "connect: the connection was refused or the host is unreachable"
+    if isinstance(exc, httpx.HTTPError):
+        return f"http: {type(exc).__name__}"
+    return f"error: {type(exc).__name__}"
 
 
 @dataclass(frozen=True)
@@ -59,29 +89,24 @@ def attempt_delivery(
     started = time.perf_counter()
     status_code: int | None = None
     error: str | None = None
-    refused = destination_refusal(delivery.subscription.url, allow_private=allow_private)
+    refused = False
     try:
-        if refused is not None:
-            raise _Refused(refused)
-        response = client.post(delivery.subscription.url, content=body, headers=headers)
-        status_code = response.status_code
+        destination = resolve_destination(delivery.subscription.url, allow_private=allow_private)
+        status_code = post_to(client, destination, body, headers)
         ok = 200 <= status_code < 300
         if not ok:
             error = f"receiver answered {status_code}"
-    except httpx.HTTPError as exc:
-        ok = False
-        error = type(exc).__name__
-    except _Refused as exc:
-        ok = False
+    except DestinationRefused as exc:
+        ok, refused = False, True
         error = f"refused: {exc}"
     except Exception as exc:
-        # Anything else (a URL httpx cannot encode, a bug) is a failed attempt too, recorded
-        # and retried on the same bounded schedule, never a task that fails and loops.
+        # Anything (a timeout, a name that does not resolve, a URL that cannot be encoded,
+        # a bug) is a failed attempt, recorded and retried on the bounded schedule.
         ok = False
-        error = type(exc).__name__
+        error = describe_failure(exc)
     duration_ms = (time.perf_counter() - started) * 1000
     # A refused destination is final: no retry changes where the URL points.
-    retry = attempt < max_attempts and refused is None
+    retry = attempt < max_attempts and not refused
     outcome: Outcome = "delivered" if ok else ("retry" if retry else "failed")
     retry_in = backoff_seconds(attempt, retry_base_seconds, retry_cap_seconds) if outcome == "retry" else 0.0
     store.record_attempt(
