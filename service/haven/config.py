@@ -71,6 +71,10 @@ class ServerSettings:
     """Largest request body accepted; larger ones get 413."""
     max_text_chars: int = field(default=40_000, metadata=_meta("HAVEN_MAX_TEXT_CHARS", min=1))
     """Longest post title or body accepted, in characters; longer ones get 422."""
+    header_timeout_seconds: float = field(default=10.0, metadata=_meta("HAVEN_HEADER_TIMEOUT_SECONDS", min=0.1))
+    """A request's headers must arrive within this many seconds, or the connection is closed."""
+    body_timeout_seconds: float = field(default=30.0, metadata=_meta("HAVEN_BODY_TIMEOUT_SECONDS", min=0.1))
+    """A request's body must arrive within this many seconds after its headers, or the connection is closed."""
 
 
 @dataclass(frozen=True, kw_only=True)

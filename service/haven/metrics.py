@@ -69,6 +69,10 @@ OPEN_ESCALATIONS = Gauge(
     "Escalations no moderator has acknowledged yet, read from the database when metrics are scraped.",
     multiprocess_mode="livemax",
 )
+POLICY_RELOAD_FAILURES = Counter(
+    "haven_policy_reload_failures_total",
+    "Changed policy files that did not load; the last good set stays in force (log: policy.reload_failed).",
+)
 POSTS_PARKED = Counter(
     "haven_posts_parked_total",
     "Posts whose every evaluation attempt failed, parked until an operator retries them (GET /v1/posts/parked).",

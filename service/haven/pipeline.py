@@ -106,10 +106,18 @@ class LivePolicies:
                 self._fingerprint = fingerprint
                 try:
                     fresh = load_policy_set(self.directory)
-                except PolicyLoadError as exc:
+                except Exception as exc:
+                    # Whatever went wrong, the last good set keeps serving.
+                    metrics.POLICY_RELOAD_FAILURES.inc()
+                    errors = exc.errors if isinstance(exc, PolicyLoadError) else []
                     log.error(
                         "policy.reload_failed",
-                        extra={"policy_dir": str(self.directory), "count": len(exc.errors)},
+                        extra={
+                            "policy_dir": str(self.directory),
+                            "count": len(errors),
+                            "first_error": str(errors[0]) if errors else type(exc).__name__,
+                            "policy_version": self._current.version,
+                        },
                     )
                 else:
                     if fresh.version != self._current.version:

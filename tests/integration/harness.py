@@ -104,21 +104,21 @@ def full_mode_env(
     """The environment of `haven serve`/`haven worker` on Redis and PostgreSQL, with a heartbeat
     file in `folder` and a short visibility timeout: a killed worker's tasks come back within
     a test, yet later than any task the tests run."""
-    return haven_env(
-        HAVEN_REDIS_URL=redis_url,
-        HAVEN_REDIS_KEY_PREFIX=key_prefix,
-        HAVEN_DATABASE_URL=database,
-        HAVEN_WORKER_HEARTBEAT_FILE=str(folder / "worker.alive"),
-        HAVEN_WORKER_HEARTBEAT_SECONDS="0.5",
-        HAVEN_VISIBILITY_TIMEOUT_SECONDS=str(visibility_seconds),
+    settings = {
+        "HAVEN_REDIS_URL": redis_url,
+        "HAVEN_REDIS_KEY_PREFIX": key_prefix,
+        "HAVEN_DATABASE_URL": database,
+        "HAVEN_WORKER_HEARTBEAT_FILE": str(folder / "worker.alive"),
+        "HAVEN_WORKER_HEARTBEAT_SECONDS": "0.5",
+        "HAVEN_VISIBILITY_TIMEOUT_SECONDS": str(visibility_seconds),
         # A post failing every attempt is parked within a second or two; work overdue by
         # 3 s is queued again by the sweeper when a test runs `haven scheduler`.
-        HAVEN_TASK_MAX_ATTEMPTS="3",
-        HAVEN_WEBHOOK_MAX_ATTEMPTS="4",
-        HAVEN_SWEEP_AFTER_SECONDS="3",
-        HAVEN_SWEEP_EVERY_SECONDS="0.5",
-        **overrides,
-    )
+        "HAVEN_TASK_MAX_ATTEMPTS": "3",
+        "HAVEN_WEBHOOK_MAX_ATTEMPTS": "4",
+        "HAVEN_SWEEP_AFTER_SECONDS": "3",
+        "HAVEN_SWEEP_EVERY_SECONDS": "0.5",
+    }
+    return haven_env(**{**settings, **overrides})
 
 
 def run_haven(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -72,6 +72,7 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from haven.app import create_app
+    from haven.http_server import timed_protocol
     from haven.logging import configure_logging
     from haven.services import build_services
 
@@ -101,7 +102,14 @@ def run_serve(args: argparse.Namespace) -> int:
             "policy_version": services.policies.current().version,
         },
     )
-    uvicorn.run(create_app(settings, services), host=host, port=port, log_config=None)
+    server = settings.server
+    uvicorn.run(
+        create_app(settings, services),
+        host=host,
+        port=port,
+        log_config=None,
+        http=timed_protocol(server.header_timeout_seconds, server.body_timeout_seconds),
+    )
     return 0
 
 

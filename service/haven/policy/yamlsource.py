@@ -14,6 +14,26 @@ from haven.policy.errors import PolicyError
 PathPart = str | int
 DocPath = tuple[PathPart, ...]
 
+# Limits that keep a hostile or mistaken file from stalling or crashing a process that
+# loads it (a hot reload runs inside the API and every worker). Each is far above what a
+# policy needs; each breach is an ordinary file:line:column error.
+MAX_FILE_BYTES = 1_048_576
+MAX_DEPTH = 64
+# Values after aliases are expanded: "billion laughs" files stay small on disk but expand
+# exponentially.
+MAX_VALUES = 100_000
+MAX_SCALAR_CHARS = 10_000
+MAX_NUMBER_DIGITS = 30
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+
+class _TooMuch(Exception):
+    """A limit was passed; reading stops with one error."""
+
+    def __init__(self, error: PolicyError) -> None:
+        self.error = error
+
 
 @dataclass
 class SourceMap:
@@ -46,13 +66,44 @@ class _Reader:
         self.source = source
         self.errors: list[PolicyError] = []
         self._scalars = yaml.constructor.SafeConstructor()
+        self._values = 0
+        # The collection nodes being read, to find an alias used inside its own anchor.
+        self._open: set[int] = set()
+
+    def _stop(self, node: yaml.Node, message: str, hint: str | None = None) -> _TooMuch:
+        line, column = _position(node)
+        return _TooMuch(PolicyError(self.source.file, line, column, message, hint))
 
     def read(self, node: yaml.Node, path: DocPath) -> Any:
         self.source.values[path] = _position(node)
+        self._values += 1
+        if self._values > MAX_VALUES:
+            raise self._stop(node, f"aliases expand to more than {MAX_VALUES} values", "use fewer or smaller aliases")
+        if len(path) > MAX_DEPTH:
+            raise self._stop(node, f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, yaml.CollectionNode):
+            if id(node) in self._open:
+                raise self._stop(node, "a recursive alias: an anchor is used inside itself")
+            self._open.add(id(node))
+            try:
+                return self._collection(node, path)
+            finally:
+                self._open.discard(id(node))
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        text = str(node.value)
+        if len(text) > MAX_SCALAR_CHARS:
+            raise self._stop(node, f"a value of more than {MAX_SCALAR_CHARS} characters")
+        if node.tag in (_INT_TAG, _FLOAT_TAG) and len(text) > MAX_NUMBER_DIGITS:
+            raise self._stop(node, f"a number of more than {MAX_NUMBER_DIGITS} digits")
+        return self._scalars.construct_object(node)
+
+    def _collection(self, node: yaml.Node, path: DocPath) -> Any:
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = self._scalars.construct_object(key_node)
+                key = self._scalar(key_node)
                 if not isinstance(key, str):
                     line, column = _position(key_node)
                     self.errors.append(
@@ -76,9 +127,7 @@ class _Reader:
                 self.source.keys[(*path, key)] = _position(key_node)
                 result[key] = self.read(value_node, (*path, key))
             return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.read(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalars.construct_object(node)
+        return [self.read(item, (*path, i)) for i, item in enumerate(node.value)]
 
 
 _KEY_ON_LINE = re.compile(r"^\s*(?:-\s+)?([^\s:#'\"][^:#]*?)\s*:(?:\s|$)")
@@ -112,10 +161,19 @@ def read_yaml(file: Path) -> tuple[Any, SourceMap, list[PolicyError]]:
     """The document's value, where its parts are, and any syntax errors."""
     source = SourceMap(file)
     try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, source, [PolicyError(file, 1, 1, f"the file is {size} bytes, more than {MAX_FILE_BYTES}")]
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, source, [PolicyError(file, 1, 1, f"cannot read the file: {exc}")]
     try:
+        # PyYAML composes nodes recursively: measure the nesting on its (flat) event stream
+        # first, so 10,000 '[' is an error at its place, not a RecursionError.
+        deep = _too_deep(text)
+        if deep is not None:
+            line, column = deep
+            return None, source, [PolicyError(file, line, column, f"nested more than {MAX_DEPTH} levels deep")]
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -126,5 +184,22 @@ def read_yaml(file: Path) -> tuple[Any, SourceMap, list[PolicyError]]:
     if node is None:
         return None, source, [PolicyError(file, 1, 1, "the file is empty; expected a policy")]
     reader = _Reader(source)
-    value = reader.read(node, ())
+    try:
+        value = reader.read(node, ())
+    except _TooMuch as exc:
+        return None, source, [exc.error]
     return value, source, reader.errors
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Where the nesting first goes past MAX_DEPTH, or None."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
