@@ -2,6 +2,7 @@
 
 from litestar.types import ControllerRouterHandler
 
+from haven.api.actions import ActionController
 from haven.api.decisions import DecisionController
 from haven.api.escalations import AcknowledgeController
 from haven.api.health import healthz, metrics_endpoint, readyz
@@ -14,6 +15,7 @@ from haven.api.webhooks import WebhookController
 ROUTES: list[ControllerRouterHandler] = [
     PostController,
     ParkedPostController,
+    ActionController,
     DecisionController,
     ReviewController,
     AcknowledgeController,

@@ -138,6 +138,31 @@ class ActionLedger(Transactions):
             )
             return [{"attempt": r.attempt, "at": r.at, "status": r.status, "detail": r.detail} for r in rows]
 
+    def failed(self, community: str, limit: int = 100) -> list[PlatformAction]:
+        """The community's actions given up on after their last attempt, oldest first."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(PlatformActionRow)
+                .where(PlatformActionRow.community == community, PlatformActionRow.status == "failed")
+                .order_by(PlatformActionRow.updated_at, PlatformActionRow.id)
+                .limit(limit)
+            )
+            return [_record(r) for r in rows]
+
+    def retry(self, community: str, action_id: str) -> bool:
+        """A failed action pending again with a new round of attempts (its earlier ones stay listed)."""
+        with self._session() as session:
+            result = session.execute(
+                update(PlatformActionRow)
+                .where(
+                    PlatformActionRow.id == action_id,
+                    PlatformActionRow.community == community,
+                    PlatformActionRow.status == "failed",
+                )
+                .values(status="pending", attempts=0, updated_at=datetime.now(UTC))
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def cancel(self, community: str, platform: str, external_id: str) -> int:
         """Cancel the pending actions of every revision of a post; returns how many."""
         with self._session() as session:

@@ -220,6 +220,16 @@ def test_a_transient_failure_gives_up_after_the_last_attempt(parts: Parts) -> No
     assert record is not None and (record.status, record.attempts) == ("failed", MAX_ATTEMPTS)
     assert parts.runtime.run_action(reply).attempt == 0  # given up: no further call
     assert len(parts.slack.to("chat.postEphemeral", user=user)) == MAX_ATTEMPTS
+    community = decision.post.community
+    assert [a.id for a in parts.ledger.failed(community)] == [reply]
+    # Sent again by an operator (POST /v1/actions/{id}/retry) once the platform recovers.
+    parts.slack.limit("chat.postEphemeral", user, times=0, retry_after=0)
+    assert not parts.ledger.retry("another-community", reply)
+    assert parts.ledger.retry(community, reply)
+    assert parts.runtime.run_action(reply).outcome == "final"
+    record = parts.ledger.get(reply)
+    assert record is not None and record.status == "done"
+    assert parts.ledger.failed(community) == []
 
 
 def test_cancel_stops_the_pending_actions_of_every_revision_and_only_those(parts: Parts) -> None:
