@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import redis
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -41,52 +39,18 @@ from haven.store.sql import SqlStore  # noqa: E402
 
 from tests.integration.harness import (  # noqa: E402
     HavenProcess,
-    free_port,
+    OwnRedis,
     full_mode_env,
     new_key_prefix,
     postgres_database,
     start_api,
     start_scheduler,
     start_worker,
-    wait_until,
     webhook_receiver,
 )
 
 HOSTILE = "shut up you idiot"
 RESULTS = REPO / "bench" / "results" / "chaos.json"
-
-
-class Redis:
-    """A redis-server of the run's own, without persistence, restartable on its port."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.folder = folder
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            cwd=self.folder,
-            stdout=subprocess.DEVNULL,
-        )
-        wait_until(self._answers, timeout=20)
-
-    def _answers(self) -> bool:
-        client = redis.Redis.from_url(self.url)
-        try:
-            return bool(client.ping())
-        except redis.exceptions.ConnectionError:
-            return False
-        finally:
-            client.close()
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 def post(community: str) -> dict[str, Any]:
@@ -101,7 +65,7 @@ def post(community: str) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="haven-chaos-"))
-    own_redis = Redis(folder)
+    own_redis = OwnRedis(folder)
     own_redis.start()
     community = f"chaos-{uuid.uuid4().hex[:8]}"
     processes: list[HavenProcess] = []
@@ -167,8 +131,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 workers[victim].kill_all()
                 kills += 1
                 if redis_restarts == 0 and len(accepted) >= args.posts // 2:
-                    own_redis.kill()
-                    own_redis.start()
+                    own_redis.restart_empty()
                     redis_restarts += 1
                 workers[victim] = start_worker(env, folder / f"worker-{victim}-{kills}.log")
             sent_for = time.monotonic() - started

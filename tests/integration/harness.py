@@ -318,6 +318,44 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         yield receiver
 
 
+class OwnRedis:
+    """A redis-server of its own on a free loopback port, without persistence (no RDB, no
+    AOF), that can be killed and started again empty: never the machine's shared Redis."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.folder = folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.folder,
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until(self._answers, timeout=20)
+
+    def _answers(self) -> bool:
+        client = redis.Redis.from_url(self.url)
+        try:
+            return bool(client.ping())
+        except redis.exceptions.ConnectionError:
+            return False
+        finally:
+            client.close()
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def restart_empty(self) -> None:
+        self.kill()
+        self.start()
+
+
 def new_key_prefix() -> str:
     """A `HAVEN_REDIS_KEY_PREFIX` of its own: queues, dedupe keys and counters apart
     from every other test session or benchmark sharing the Redis database."""

@@ -4,7 +4,6 @@ fails in every attempt is parked without holding any other, and can be sent agai
 from __future__ import annotations
 
 import random
-import subprocess
 import threading
 import time
 import uuid
@@ -22,8 +21,8 @@ from haven.store.sql import SqlStore
 from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import (
     HavenProcess,
+    OwnRedis,
     WebhookReceiver,
-    free_port,
     full_mode_env,
     new_key_prefix,
     start_api,
@@ -255,54 +254,20 @@ def test_no_post_or_delivery_is_lost_while_the_worker_is_killed_again_and_again(
         scheduler.stop()
 
 
-@contextmanager
-def own_redis(folder: Path) -> Iterator[tuple[str, Any]]:
-    """A redis-server of this test's own on a free port, without persistence (no RDB, no AOF).
-    Yields its URL and a function that restarts it, empty: never the machine's shared Redis."""
-    port = free_port()
-    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    holder: list[subprocess.Popen[bytes]] = []
-
-    def start() -> None:
-        holder.append(subprocess.Popen([*command, "--dir", str(folder)], stdout=subprocess.DEVNULL))
-        url = f"redis://127.0.0.1:{port}/0"
-        wait_until(lambda: _answers(url), timeout=20)
-
-    def restart() -> None:
-        holder[-1].kill()
-        holder[-1].wait(timeout=10)
-        start()
-
-    start()
-    try:
-        yield f"redis://127.0.0.1:{port}/0", restart
-    finally:
-        holder[-1].kill()
-        holder[-1].wait(timeout=10)
-
-
-def _answers(url: str) -> bool:
-    client = redis.Redis.from_url(url)
-    try:
-        return bool(client.ping())
-    except redis.exceptions.ConnectionError:
-        return False
-    finally:
-        client.close()
-
-
 def test_a_redis_restart_without_persistence_loses_no_accepted_post(
     postgres_url: str, store: SqlStore, community: str, tmp_path: Path
 ) -> None:
-    with own_redis(tmp_path) as (redis_url, restart_redis):
-        env = full_mode_env(redis_url, new_key_prefix(), postgres_url, tmp_path)
+    own_redis = OwnRedis(tmp_path)
+    own_redis.start()
+    try:
+        env = full_mode_env(own_redis.url, new_key_prefix(), postgres_url, tmp_path)
         api_process, base = start_api(env, tmp_path / "api.log")
         processes: list[HavenProcess] = [api_process]
         try:
             secret, _ = store.create_api_key(community, ["admin"])
             with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=10) as api:
                 ids = [api.post("/v1/posts", json=a_post(community)).json()["id"] for _ in range(20)]
-                restart_redis()
+                own_redis.restart_empty()
                 processes.append(start_worker(env, tmp_path / "worker.log"))
                 processes.append(start_scheduler(env, tmp_path / "scheduler.log"))
                 wait_until(lambda: len(store.decided_ids(ids)) == len(ids), timeout=60, interval=0.5)
@@ -310,3 +275,5 @@ def test_a_redis_restart_without_persistence_loses_no_accepted_post(
         finally:
             for process in processes:
                 process.stop()
+    finally:
+        own_redis.kill()
