@@ -177,6 +177,13 @@ class ConversationEvidence(msgspec.Struct, kw_only=True, frozen=True):
         if self.dynamic == "replies_to":
             return f"a reply to member {self.member}, whose post was flagged ({self.matcher})"
         return f"this member replied this way to {self.posts} flagged posts across threads ({self.matcher})"
+class ModelScore(msgspec.Struct, kw_only=True, frozen=True):
+    """A learned model's score that made a `classifier` matcher fire."""
+
+    model: str
+    version: str
+    score: float
+    threshold: float
 
 
 class Match(msgspec.Struct, kw_only=True):
@@ -190,6 +197,7 @@ class Match(msgspec.Struct, kw_only=True):
     description: str = ""
     # Set for rules with conversation matchers: the thread's earlier decisions that made them fire.
     conversation: list[ConversationEvidence] = msgspec.field(default_factory=list)
+    scores: list[ModelScore] = []
 
 
 class Action(msgspec.Struct, kw_only=True):

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "haven.cli.service_commands",
     "haven.cli.key_commands",
     "haven.cli.plugin_commands",
+    "haven.cli.model_commands",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -59,12 +59,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     backtest.add_argument("directory", type=Path)
     backtest.add_argument("posts", type=Path, help="JSON lines file ('-' for standard input)")
+    backtest.add_argument(
+        "--rules-only", action="store_true",
+        help="leave out every rule that asks a learned model (classifier), to compare with the rules alone",
+    )  # fmt: skip
     backtest.set_defaults(handler=backtest_command)
 
 
-def _load(directory: Path, out: TextIO) -> PolicySet | None:
+def _load(directory: Path, out: TextIO, *, rules_only: bool = False) -> PolicySet | None:
     try:
-        return load_policy_set(directory)
+        return load_policy_set(directory, rules_only=rules_only)
     except PolicyLoadError as exc:
         for error in exc.errors:
             print(error, file=out)
@@ -156,6 +160,9 @@ def explain_command(args: argparse.Namespace) -> int:
             for found in match.conversation:
                 print(f"  in this thread: {found.summary}")
                 print(f"    - by {found.matcher}; earlier decisions: {', '.join(found.decisions) or 'none'}")
+            for scored in match.scores:
+                print(f"    model {scored.model} (version {scored.version}): {scored.score:.3f}, "
+                      f"threshold {scored.threshold:.3f}")  # fmt: skip
     if trace:
         print("\nnot fired, and why:")
         for note in trace:
@@ -228,7 +235,7 @@ def backtest_command(args: argparse.Namespace) -> int:
     if not from_stdin and not args.posts.is_file():
         print(f"haven backtest: {args.posts}: no such file", file=sys.stderr)
         return 1
-    policy_set = _load(args.directory, sys.stderr)
+    policy_set = _load(args.directory, sys.stderr, rules_only=args.rules_only)
     if policy_set is None:
         return 1
     source = sys.stdin.buffer if from_stdin else args.posts.open("rb")

@@ -18,6 +18,7 @@ import re2
 
 from haven.domain import ACTION_KINDS, Mode, Post, Severity, Verdict
 from haven.policy import schema
+from haven.policy.classifier import ModelBank, TextModel
 from haven.policy.errors import PolicyError, PolicyLoadError
 from haven.policy.loader import PolicyFolder, compile_regex, parse_duration, read_policy_folder, regex_options
 from haven.policy.normalise import fold_phrase
@@ -129,10 +130,18 @@ class AuthorRepliesLeaf:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class ClassifierLeaf:
+    model: TextModel
+    above: float
+    min_words: int
+    label: str
+
+
 ConversationLeaf = MatchedLeaf | PileOnLeaf | ThreadLeaf | RepliesToLeaf | AuthorRepliesLeaf
 Leaf = (
     PhraseLeaf | RegexLeaf | NearLeaf | PiiLeaf | DomainsLeaf | ThirdPartyLeaf | ScoreLeaf | CounterLeaf
-    | ConversationLeaf
+    | ConversationLeaf | ClassifierLeaf
 )  # fmt: skip
 
 
@@ -268,6 +277,8 @@ class PolicySet:
     group_count: int
     longest_phrase_words: int
     overlapping_groups: frozenset[int]
+    models: dict[str, TextModel] = field(default_factory=dict)
+    model_bank: ModelBank = field(default_factory=lambda: ModelBank(()))
 
     def rule(self, qualified_id: str) -> CompiledRule | None:
         return next((r for r in self.rules if r.qualified_id == qualified_id), None)
@@ -280,7 +291,8 @@ class PolicySet:
 
 
 class _Compiler:
-    def __init__(self) -> None:
+    def __init__(self, models: dict[str, TextModel]) -> None:
+        self.models = models
         self.automata = PhraseAutomata()
         self.next_group = 0
         self.regex_sources: list[tuple[int, str]] = []
@@ -331,6 +343,11 @@ class _Compiler:
             return ScoreLeaf(terms, score.at_least, f"score ≥ {score.at_least}")
         if isinstance(spec, schema.ConversationSpec):
             return _conversation_leaf(spec)
+        if isinstance(spec, schema.ClassifierSpec):
+            model = self.models[spec.classifier.model]  # the loader checked the name
+            above = model.threshold if spec.classifier.above is None else spec.classifier.above
+            shortest = model.min_words if spec.classifier.min_words is None else spec.classifier.min_words
+            return ClassifierLeaf(model, above, shortest, f"classifier: {model.name} ≥ {above:.2f}")
         seconds = _seconds(spec.counter.within)
         return CounterLeaf(
             spec.counter.category, seconds, spec.counter.at_least,
@@ -428,7 +445,7 @@ def _triggers(node: Node, shortest: dict[int, int]) -> frozenset[int] | None:
         return frozenset({node.details})
     if isinstance(node, ScoreLeaf):
         return frozenset(group for group, _ in node.terms)
-    if isinstance(node, PiiLeaf | DomainsLeaf | CounterLeaf | ConversationLeaf):
+    if isinstance(node, PiiLeaf | DomainsLeaf | CounterLeaf | ConversationLeaf | ClassifierLeaf):
         return None
     children = [_triggers(child, shortest) for child in node.children]
     if node.op == "any":
@@ -473,11 +490,21 @@ def _pattern_sets(sources: list[tuple[int, str]], root: Path) -> list[tuple[re2.
     return sets
 
 
-def compile_folder(folder: PolicyFolder) -> PolicySet:
-    compiler = _Compiler()
+def uses_model(spec: schema.MatcherSpec) -> bool:
+    if isinstance(spec, schema.CombinatorSpec):
+        return any(uses_model(child) for child in spec.children)
+    return isinstance(spec, schema.ClassifierSpec)
+
+
+def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicySet:
+    """Compiles a checked folder; `rules_only` leaves out every rule that asks a learned model,
+    to measure what the rules alone decide (`haven backtest --rules-only`)."""
+    compiler = _Compiler(folder.models)
     rules: list[CompiledRule] = []
     for policy in folder.policies:
         for spec in policy.rules:
+            if rules_only and (uses_model(spec.match) or any(uses_model(v) for v in spec.vetoes)):
+                continue
             match = compiler.node(spec.match)
             vetoes = tuple(compiler.node(v) for v in spec.vetoes)
             conversational = _is_conversational(match) or any(_is_conversational(v) for v in vetoes)
@@ -524,12 +551,14 @@ def compile_folder(folder: PolicyFolder) -> PolicySet:
         pii_kinds=frozenset(compiler.pii_kinds), group_count=compiler.next_group,
         longest_phrase_words=max((len(k.split()) for k in compiler.automata.plain), default=1),
         overlapping_groups=compiler.automata.overlapping_groups(),
+        models=dict(folder.models),
+        model_bank=ModelBank(folder.models.values()),
     )  # fmt: skip
 
 
-def load_policy_set(root: Path | str) -> PolicySet:
+def load_policy_set(root: Path | str, *, rules_only: bool = False) -> PolicySet:
     """Reads, checks and compiles a policy folder; raises PolicyLoadError with every problem."""
     folder = read_policy_folder(Path(root))
     if folder.errors:
         raise PolicyLoadError(folder.errors)
-    return compile_folder(folder)
+    return compile_folder(folder, rules_only=rules_only)

@@ -18,12 +18,14 @@ from haven.domain import (
     Evidence,
     Field,
     Match,
+    ModelScore,
     Post,
     PostRef,
     Verdict,
 )
 from haven.policy.actions import merge_actions
 from haven.policy.compiler import (
+    ClassifierLeaf,
     Combinator,
     CompiledRule,
     ConversationLeaf,
@@ -49,6 +51,8 @@ from haven.policy.templates import locale_parts
 
 Hit = tuple[int, int, str]  # start, end (folded text), matcher label
 SNIPPET_LIMIT = 280
+# A model's evidence: the sentences that pushed its score up most, at most this many.
+MODEL_EVIDENCE_SENTENCES = 2
 _SENTENCE_BREAK = re.compile(r"[.!?;]")
 _FIRST_PERSON_POSSESSIVES = frozenset(("my", "our"))
 
@@ -75,6 +79,7 @@ class _Judge:
         # The conversation around the post, for the second pass; what its matchers found.
         self.thread: ThreadContext | None = None
         self.found: list[ConversationEvidence] = []
+        self.scores: list[ModelScore] = []  # the model scores behind the current rule's match
 
     def note(self, message: str) -> None:
         if self.trace is not None and self._rule is not None:
@@ -234,9 +239,34 @@ class _Judge:
             return self.counter(node)
         elif isinstance(node, ConversationLeaf):
             return self.conversation(node)
+        elif isinstance(node, ClassifierLeaf):
+            return self.classify(node)
         else:
             raise TypeError(node)
         return hits or None
+
+    def classify(self, leaf: ClassifierLeaf) -> list[Hit] | None:
+        """The model's score of the sentences this judge keeps (the author's own words, or
+        only the quoted ones); its evidence is the sentences that drove the score."""
+        sentences = self.scan.sentences
+        kept = self.scan.kept_sentences(self.keep)
+        if not kept or sum(sentences[i].words for i in kept) < leaf.min_words:
+            return None
+        model = leaf.model
+        bank = self.scan.policy_set.model_bank
+        assessment = self.scan.model_assessment(kept)
+        probability = bank.probability(assessment, model.name)
+        if probability < leaf.above:
+            if probability >= leaf.above / 2:
+                self.note(f"model {model.name} scored {probability:.3f}, below {leaf.above:.3f}")
+            return None
+        self.note(f"model {model.name} scored {probability:.3f} (threshold {leaf.above:.3f})")
+        self.scores.append(ModelScore(model=model.name, version=model.version,
+                                      score=round(probability, 4), threshold=leaf.above))  # fmt: skip
+        label = f"classifier: {model.name} {probability:.2f} ≥ {leaf.above:.2f}"
+        parts = [sentences[i] for i in kept]
+        drivers = bank.drivers(assessment, model.name, parts)[:MODEL_EVIDENCE_SENTENCES] or ((0, 0.0),)
+        return [(sentences[kept[i]].start, sentences[kept[i]].end, label) for i, _ in drivers]
 
     def counter(self, leaf: CounterLeaf) -> list[Hit] | None:
         if self.counters is None:
@@ -285,15 +315,18 @@ class _Judge:
     def rule(self, rule: CompiledRule) -> list[Hit] | None:
         self._rule = rule
         self.found = []
+        self.scores = []
         if rule.when is not None and not _conditions_hold(rule.when, self.post, self.now):
             return None
         evidence = self.node(rule.match, rule.negations)
         if evidence is None:
             return None
+        matched_scores = self.scores
         for veto in rule.vetoes:
             if self.node(veto, ()) is not None:
                 self.note("an 'unless' exception applies")
                 return None
+        self.scores = matched_scores
         return evidence
 
 
@@ -365,12 +398,17 @@ class _Evidence:
 
 
 def _match(
-    rule: CompiledRule, evidence: list[Evidence], mode: str, conversation: list[ConversationEvidence] | None = None
+    rule: CompiledRule,
+    evidence: list[Evidence],
+    mode: str,
+    conversation: list[ConversationEvidence] | None = None,
+    scores: list[ModelScore] | None = None,
 ) -> Match:
     return Match(
         policy=rule.policy, rule=rule.id, category=rule.category, severity=rule.severity,
         mode=rule.mode if mode == "enforce" else "shadow", verdict=rule.verdict.label,
         evidence=evidence, description=rule.description, conversation=conversation or [],
+        scores=list(scores or []),
     )  # fmt: skip
 
 
@@ -418,7 +456,7 @@ def evaluate(
         hits = judge.rule(rule)
         if hits is None:
             continue
-        match = _match(rule, evidence.of(hits), "enforce")
+        match = _match(rule, evidence.of(hits), "enforce", scores=judge.scores)
         if rule.mode == "shadow":
             shadow.append(match)
         else:
@@ -437,7 +475,7 @@ def evaluate(
                 continue
             hits = quoting.rule(rule)
             if hits:
-                quoted_matches.append(_match(rule, evidence.of(hits), "enforce"))
+                quoted_matches.append(_match(rule, evidence.of(hits), "enforce", scores=quoting.scores))
 
     verdict = max((Verdict.parse(m.verdict) for _, m in enforced), default=Verdict.ALLOW)
     if counters is not None:
@@ -478,7 +516,7 @@ def _judge_conversation(
         hits = judge.rule(rule)
         if hits is None:
             continue
-        match = _match(rule, evidence.of(hits), "enforce", judge.found)
+        match = _match(rule, evidence.of(hits), "enforce", judge.found, judge.scores)
         if rule.mode == "shadow":
             shadow.append(match)
         else:

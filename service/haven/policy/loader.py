@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import gzip
 import hashlib
 import os
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import msgspec
 import re2
 
 from haven.policy import schema
+from haven.policy.classifier import TextModel
 from haven.policy.errors import PolicyError
 from haven.policy.yamlsource import DocPath, SourceMap, read_yaml
 
@@ -70,6 +73,7 @@ _KNOWN_KEYS = sorted(
     | {f for s in (schema.RuleHeader, schema.PolicyHeader, schema.WhenSpec) for f in s.__struct_fields__}
     | {f for s in (schema.NearParams, schema.NegationParams, schema.ExampleSpec) for f in s.__struct_fields__}
     | {f for s in _CONVERSATION_PARAMS for f in s.__struct_fields__}
+    | set(schema.ClassifierParams.__struct_fields__)
     | {"fold", "to"}
 )  # fmt: skip
 
@@ -92,6 +96,7 @@ class PolicyFolder:
     policies: list[schema.PolicySpec] = field(default_factory=list)
     templates: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> locale -> text
     crisis_lines: dict[str, list[schema.CrisisLine]] = field(default_factory=dict)
+    models: dict[str, TextModel] = field(default_factory=dict)  # name -> trained model
     version: str = ""
     errors: list[PolicyError] = field(default_factory=list)
     sources: dict[str, SourceMap] = field(default_factory=dict)
@@ -114,9 +119,10 @@ def _did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str | None
 class _FileChecker:
     """Checks one policy file; errors accumulate instead of stopping at the first."""
 
-    def __init__(self, source: SourceMap, errors: list[PolicyError]) -> None:
+    def __init__(self, source: SourceMap, errors: list[PolicyError], models: frozenset[str] = frozenset()) -> None:
         self.source = source
         self.errors = errors
+        self.models = models
 
     def fail(self, path: DocPath, message: str, hint: str | None = None, *, key: bool = False) -> None:
         self.errors.append(self.source.error(path, message, hint, key=key))
@@ -252,6 +258,20 @@ class _FileChecker:
                 ok = False
         elif isinstance(spec, schema.ConversationSpec):
             ok = self._conversation(spec, path)
+        elif isinstance(spec, schema.ClassifierSpec):
+            params = spec.classifier
+            if params.model not in self.models:
+                known = ", ".join(sorted(self.models)) or "none: train one with `haven models train`"
+                self.fail((*path, "classifier", "model"), f"unknown model '{params.model}' (known: {known})",
+                          _did_you_mean(params.model, sorted(self.models)))  # fmt: skip
+                ok = False
+            if params.above is not None and not 0.0 < params.above < 1.0:
+                self.fail((*path, "classifier", "above"), f"above is a probability between 0 and 1, not {params.above}",
+                          "leave it out to use the threshold the model's card recommends")  # fmt: skip
+                ok = False
+            if params.min_words is not None and params.min_words < 0:
+                self.fail((*path, "classifier", "min_words"), "min_words is a count of words, 0 or more")
+                ok = False
         elif isinstance(spec, schema.PiiSpec | schema.DomainsSpec):
             items = spec.pii if isinstance(spec, schema.PiiSpec) else spec.domains
             if not items:
@@ -548,6 +568,39 @@ def _read_crisis_lines(root: Path, folder: PolicyFolder) -> None:
         checker.fail((), "crisis lines need a 'default' entry for posts from other regions")
 
 
+MODEL_SUFFIX = ".json.gz"
+
+
+def read_model(file: Path) -> TextModel:
+    """One model file; raises ValueError saying what is wrong with it."""
+    try:
+        raw = file.read_bytes()
+        model = msgspec.json.decode(gzip.decompress(raw), type=TextModel)
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error, msgspec.DecodeError) as exc:
+        raise ValueError(f"not a Haven model file: {exc}") from exc
+    if model.format != 1:
+        raise ValueError(f"model format {model.format} is not one this Haven reads (1)")
+    # The version is the file's content, so a decision names exactly the weights that judged it.
+    return msgspec.structs.replace(model, version=hashlib.sha256(raw).hexdigest()[:12])
+
+
+def _read_models(root: Path, folder: PolicyFolder) -> None:
+    directory = root / "models"
+    if not directory.is_dir():
+        return
+    for file in sorted(directory.glob(f"*{MODEL_SUFFIX}")):
+        name = file.name.removesuffix(MODEL_SUFFIX)
+        try:
+            model = read_model(file)
+        except ValueError as exc:
+            folder.errors.append(PolicyError(file, 1, 1, str(exc), "retrain it with `haven models train`"))
+            continue
+        if model.name != name:
+            folder.errors.append(PolicyError(file, 1, 1, f"the file holds model '{model.name}', not '{name}'"))
+            continue
+        folder.models[name] = model
+
+
 def policy_files(root: Path) -> list[Path]:
     """Every file of a policy folder, following symbolic links (a Kubernetes ConfigMap mount is
     links into a hidden `..data` folder) and skipping hidden entries."""
@@ -561,7 +614,7 @@ def policy_files(root: Path) -> list[Path]:
 def folder_version(root: Path) -> str:
     digest = hashlib.sha256()
     for file in policy_files(root):
-        if file.suffix not in (".yaml", ".yml", ".md"):
+        if file.suffix not in (".yaml", ".yml", ".md", ".gz"):
             continue
         digest.update(str(file.relative_to(root)).encode())
         digest.update(b"\0")
@@ -607,6 +660,7 @@ def read_policy_folder(root: Path) -> PolicyFolder:
         return folder
     _read_templates(root, folder)
     _read_crisis_lines(root, folder)
+    _read_models(root, folder)
     files = sorted([*root.glob("*.yaml"), *root.glob("*.yml")])
     _report_stray_files(root, folder.errors)
     if not files:
@@ -618,7 +672,7 @@ def read_policy_folder(root: Path) -> PolicyFolder:
         folder.sources[str(file)] = source
         if value is None:
             continue
-        checker = _FileChecker(source, folder.errors)
+        checker = _FileChecker(source, folder.errors, frozenset(folder.models))
         policy = checker.policy(value, set(folder.templates))
         if policy is None:
             continue

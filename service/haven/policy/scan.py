@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from haven.policy import classifier
+from haven.policy.classifier import Assessment, Sentence
 from haven.policy.compiler import PolicySet
 from haven.policy.normalise import NormalisedText, normalise, word_view
 from haven.policy.pii import DETECTORS
@@ -52,6 +54,9 @@ class TextScan:
         self._words: list[Span] | None = None
         self._word_starts: list[int] = []
         self._pii: dict[str, list[Span]] = {}
+        self._sentences: list[Sentence] | None = None
+        self._assessments: dict[tuple[int, ...], Assessment] = {}
+        self._kept: dict[Callable[[Span], bool], tuple[int, ...]] = {}
         self._search_phrases()
         self._search_patterns()
 
@@ -152,6 +157,26 @@ class TextScan:
         if kind not in self._pii:
             self._pii[kind] = DETECTORS[kind](self.norm.text, self.region)
         return self._pii[kind]
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        if self._sentences is None:
+            self._sentences = classifier.sentences(self.norm.text)
+        return self._sentences
+
+    def kept_sentences(self, keep: Callable[[Span], bool]) -> tuple[int, ...]:
+        """The indexes of the sentences a judge keeps (the author's own, or the quoted ones)."""
+        if keep not in self._kept:
+            self._kept[keep] = tuple(i for i, s in enumerate(self.sentences) if keep((s.start, s.end)))
+        return self._kept[keep]
+
+    def model_assessment(self, kept: tuple[int, ...]) -> Assessment:
+        """Every model's view of the sentences `kept` (indexes into `sentences`): the models of
+        the set are scored together, once per post however many rules ask."""
+        if kept not in self._assessments:
+            parts = [self.sentences[i] for i in kept]
+            self._assessments[kept] = self.policy_set.model_bank.assess(classifier.features(parts))
+        return self._assessments[kept]
 
     def is_name_at(self, span: Span) -> bool:
         start, end = span

@@ -101,6 +101,20 @@ class CounterSpec(_Spec, kw_only=True):
     counter: CounterParams
 
 
+class ClassifierParams(_Spec, kw_only=True):
+    model: str
+    # None: the threshold the model's training chose by cross-validation (its card says how)
+    above: float | None = None
+    # None: the model's own minimum length (its card says why)
+    min_words: int | None = None
+
+
+class ClassifierSpec(_Spec, kw_only=True):
+    """A learned model's probability for the post (the author's own words) above a threshold."""
+
+    classifier: ClassifierParams
+
+
 # --- conversation matchers (see policy/conversations.py) -------------------------------
 
 Categories = str | list[str]
@@ -165,7 +179,7 @@ ConversationSpec = MatchedSpec | PileOnSpec | ThreadSpec | RepliesToSpec | Autho
 
 LeafSpec = (
     PhrasesSpec | RegexSpec | NearSpec | PiiSpec | DomainsSpec | ThirdPartySpec | ScoreSpec | CounterSpec
-    | ConversationSpec
+    | ConversationSpec | ClassifierSpec
 )  # fmt: skip
 
 # The key that names each kind of matcher, and the Struct it converts into.
@@ -183,6 +197,7 @@ LEAF_KINDS: dict[str, type[_Spec]] = {
     "thread": ThreadSpec,
     "replies_to": RepliesToSpec,
     "author_replies": AuthorRepliesSpec,
+    "classifier": ClassifierSpec,
 }
 COMBINATORS: tuple[str, ...] = ("any", "all", "none")
 

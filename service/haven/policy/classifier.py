@@ -1,0 +1,205 @@
+"""Learned text models: how a post is turned into features and scored. Pure, no I/O.
+
+A model is a linear classifier over the words and word pairs of the engine's normalised
+text (the same folding the phrase matchers see), weighted by sublinear term frequency
+and inverse document frequency and scaled to unit length, as in Joachims' and Manning
+et al.'s classic text classifiers. Training (`haven models train`) featurises with these
+same functions, so a score here is exactly the score the cross-validation measured.
+
+Scores are explainable: the score is a sum over features, so each sentence's share is
+the sum of its features' terms, and the sentences that pushed the score up most are the
+evidence a moderator sees.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import msgspec
+import numpy as np
+import numpy.typing as npt
+
+# Words (letters, digits, inner apostrophes) and the two punctuation marks that carry tone.
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[!?]")
+# A sentence ends at . ! ? or a line break; features never straddle two sentences.
+_SENTENCE = re.compile(r"[^.!?\s][^.!?\n]*[.!?]*")
+MAX_FEATURE_CHARS = 60  # longer "words" (URLs, base64) carry no signal and bloat vocabularies
+
+
+class ModelCard(msgspec.Struct, kw_only=True, frozen=True):
+    """What a model is for, what it learned from, and how well it did on data it did not see."""
+
+    summary: str
+    task: str
+    positive: str
+    trained_on: list[str]
+    licences: list[str]
+    created: str
+    threshold_rule: str
+    figures: dict[str, float] = {}
+    thresholds: list[dict[str, float]] = []
+
+
+class TextModel(msgspec.Struct, kw_only=True, frozen=True):
+    """A trained model as stored in `<policy folder>/models/<name>.json.gz`."""
+
+    name: str
+    format: int
+    bias: float
+    # feature -> (inverse document frequency, weight)
+    vocabulary: dict[str, tuple[float, float]]
+    threshold: float
+    card: ModelCard
+    # Texts shorter than this are left to the rules: a score resting on a dozen words is
+    # mostly the bias and one or two features, too little to act on.
+    min_words: int = 0
+    version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int  # offsets into the normalised text
+    end: int
+    words: int
+    features: tuple[str, ...]  # its words and adjacent word pairs, in order, repeats kept
+
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What a ModelBank found in one text: enough to score it with any model and explain it."""
+
+    counts: Counter[str]
+    log_odds: tuple[float, ...]  # per model, in bank order
+    known: list[str]  # the features some model knows
+    terms: npt.NDArray[np.float64]  # per known feature and model: its term in the log-odds
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    probability: float
+    # (sentence index, contribution to the log-odds), strongest first, positive only
+    drivers: tuple[tuple[int, float], ...]
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(text) if len(t) <= MAX_FEATURE_CHARS]
+
+
+def features(parts: Iterable[Sentence]) -> Counter[str]:
+    """The words and adjacent word pairs of these sentences (pairs never straddle two)."""
+    return Counter(itertools.chain.from_iterable(s.features for s in parts))
+
+
+def sentences(text: str) -> list[Sentence]:
+    """The sentences of normalised text; those without a word are left out."""
+    result = []
+    for found in _SENTENCE.finditer(text):
+        words = tokens(found.group())
+        if words:
+            end = found.start() + len(found.group().rstrip())
+            pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)]
+            result.append(Sentence(found.start(), end, len(words), (*words, *pairs)))
+    return result
+
+
+def weighted(model: TextModel, counts: Counter[str]) -> dict[str, float]:
+    """Each known feature's tf-idf value, the vector scaled to unit length: what the model's
+    weights multiply (training builds its matrix from this)."""
+    vocabulary = model.vocabulary
+    values = {f: (1.0 + math.log(n)) * vocabulary[f][0] for f, n in counts.items() if f in vocabulary}
+    norm = math.sqrt(sum(v * v for v in values.values()))
+    if norm == 0.0:
+        return {}
+    return {f: v / norm for f, v in values.items()}
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+class ModelBank:
+    """Every model of a policy set behind one index, so that each feature of a post is looked
+    up once for all of them, and the arithmetic is two small matrix products.
+
+    Per feature and model it keeps idf·weight and idf², from which a post's log-odds is
+    bias + Σ tf·idf·w / √(Σ (tf·idf)²), tf = 1 + log(count): the same number as scoring
+    `weighted` features with the model's weights, without building the vector.
+    """
+
+    def __init__(self, models: Iterable[TextModel]) -> None:
+        self.models = tuple(models)
+        self.position = {model.name: i for i, model in enumerate(self.models)}
+        rows: dict[str, int] = {}
+        for model in self.models:
+            for feature in model.vocabulary:
+                rows.setdefault(feature, len(rows))
+        count = len(self.models)
+        # columns: idf·weight for each model, then idf² for each model
+        table = np.zeros((len(rows), 2 * count))
+        for i, model in enumerate(self.models):
+            for feature, (idf, weight) in model.vocabulary.items():
+                table[rows[feature], i] = idf * weight
+                table[rows[feature], count + i] = idf * idf
+        self._rows = rows
+        self._table = table
+        self._bias = np.array([model.bias for model in self.models])
+
+    def assess(self, counts: Counter[str]) -> Assessment:
+        """Every model's log-odds for a text with these feature counts, with what explaining
+        a score needs: one pass over the features for all models."""
+        get = self._rows.get
+        known = [(feature, row, n) for feature, n in counts.items() if (row := get(feature)) is not None]
+        if not known:
+            return Assessment(counts, tuple(self._bias.tolist()), [], np.zeros((0, len(self.models))))
+        count = len(self.models)
+        entries = self._table[[row for _, row, _ in known]]
+        tf = 1.0 + np.log(np.array([n for _, _, n in known], dtype=np.float64))
+        norms = np.sqrt((tf * tf) @ entries[:, count:])
+        # each known feature's term in each model's log-odds: tf·idf·w / norm
+        terms = tf[:, None] * entries[:, :count] / np.where(norms > 0, norms, 1.0)
+        log_odds = self._bias + terms.sum(axis=0)
+        return Assessment(counts, tuple(log_odds.tolist()), [f for f, _, _ in known], terms)
+
+    def probability(self, assessment: Assessment, name: str) -> float:
+        return _sigmoid(assessment.log_odds[self.position[name]])
+
+    def drivers(self, assessment: Assessment, name: str, parts: Sequence[Sentence]) -> tuple[tuple[int, float], ...]:
+        """The sentences that pushed the model's score up, strongest first, with their share
+        of the log-odds: each sentence gets its own occurrences' part of each feature's term,
+        so the shares and the bias add up to the log-odds."""
+        position = self.position[name]
+        total = assessment.counts
+        column = assessment.terms[:, position]
+        known = assessment.known
+        # Only the features that push the score up can make a sentence a driver.
+        per_use = {known[k]: column[k] / total[known[k]] for k in np.flatnonzero(column > 0).tolist()}
+        drivers = []
+        for i, part in enumerate(parts):
+            share = float(sum(per_use.get(f, 0.0) for f in part.features))
+            if share > 0:
+                drivers.append((i, share))
+        drivers.sort(key=lambda d: (-d[1], d[0]))
+        return tuple(drivers)
+
+    def probabilities(self, counts: Counter[str]) -> tuple[float, ...]:
+        """Each model's probability for a text with these feature counts, in bank order."""
+        return tuple(_sigmoid(z) for z in self.assess(counts).log_odds)
+
+    def score(self, name: str, parts: Sequence[Sentence]) -> Score:
+        """One model's probability for the text made of `parts`, and which sentences drove it."""
+        assessment = self.assess(features(parts))
+        return Score(self.probability(assessment, name), self.drivers(assessment, name, parts))
+
+
+def score(model: TextModel, parts: Sequence[Sentence]) -> Score:
+    """One model's score of the text made of `parts`, with the sentences that drove it."""
+    return ModelBank([model]).score(model.name, parts)
