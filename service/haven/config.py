@@ -8,21 +8,13 @@ everything at start and raises `SettingsError` naming the bad variable.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-
-def _default_policy_dir() -> Path:
-    """The default pack: the package `haven.pack`, which setup.py maps onto the checkout's
-    policies/ folder and installs as package data, so one lookup serves both."""
-    spec = importlib.util.find_spec("haven.pack")
-    if spec is None or spec.origin is None:
-        raise ImportError("haven.pack, the default policy pack, is not installed: reinstall haven")
-    return Path(spec.origin).parent
+from haven.policy.pack import default_pack_dir
 
 
 def user_data_folder(env: Mapping[str, str]) -> Path:
@@ -41,7 +33,7 @@ def _default_embedded_db(env: Mapping[str, str]) -> Path:
     return user_data_folder(env) / "haven.db"
 
 
-DEFAULT_POLICY_DIR = _default_policy_dir()
+DEFAULT_POLICY_DIR = default_pack_dir()
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 T = TypeVar("T")

@@ -39,6 +39,10 @@ def policy_files(root: Path) -> dict[str, str]:
         str(path.relative_to(root)): path.read_text()
         for path in sorted(root.rglob("*"))
         if path.is_file() and not any(part.startswith(".") for part in path.parts)
+        # Learned models stay in the image (a ConfigMap holds 1 MiB of text); a pack without
+        # models/ uses Haven's own.
+        and path.relative_to(root).parts[0] != "models"
+        and path.suffix != ".py"
     }
 
 

@@ -18,6 +18,7 @@ import re2
 from haven.policy import schema
 from haven.policy.classifier import TextModel
 from haven.policy.errors import PolicyError
+from haven.policy.pack import default_pack_dir
 from haven.policy.yamlsource import DocPath, SourceMap, read_yaml
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -584,19 +585,35 @@ def read_model(file: Path) -> TextModel:
     return msgspec.structs.replace(model, version=hashlib.sha256(raw).hexdigest()[:12])
 
 
-def _read_models(root: Path, folder: PolicyFolder) -> None:
+def model_files(root: Path) -> dict[str, Path]:
+    """The model files a folder's rules may name: its own `models/`, or, when it has none,
+    the models shipped with Haven's default pack (a ConfigMap of YAML cannot carry them)."""
     directory = root / "models"
     if not directory.is_dir():
-        return
-    for file in sorted(directory.glob(f"*{MODEL_SUFFIX}")):
-        name = file.name.removesuffix(MODEL_SUFFIX)
+        directory = default_pack_dir() / "models"
+    return {file.name.removesuffix(MODEL_SUFFIX): file for file in sorted(directory.glob(f"*{MODEL_SUFFIX}"))}
+
+
+def _models_named(spec: schema.MatcherSpec) -> set[str]:
+    if isinstance(spec, schema.CombinatorSpec):
+        return set().union(*(_models_named(child) for child in spec.children))
+    return {spec.classifier.model} if isinstance(spec, schema.ClassifierSpec) else set()
+
+
+def _read_models(files: dict[str, Path], folder: PolicyFolder) -> None:
+    """Reads the models the folder's rules name, and only those: a model file is large."""
+    wanted: set[str] = set()
+    for policy in folder.policies:
+        for rule in policy.rules:
+            wanted |= _models_named(rule.match).union(*(_models_named(v) for v in rule.vetoes))
+    for name in sorted(wanted & set(files)):
         try:
-            model = read_model(file)
+            model = read_model(files[name])
         except ValueError as exc:
-            folder.errors.append(PolicyError(file, 1, 1, str(exc), "retrain it with `haven models train`"))
+            folder.errors.append(PolicyError(files[name], 1, 1, str(exc), "retrain it with `haven models train`"))
             continue
         if model.name != name:
-            folder.errors.append(PolicyError(file, 1, 1, f"the file holds model '{model.name}', not '{name}'"))
+            folder.errors.append(PolicyError(files[name], 1, 1, f"the file holds model '{model.name}', not '{name}'"))
             continue
         folder.models[name] = model
 
@@ -611,12 +628,13 @@ def policy_files(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def folder_version(root: Path) -> str:
+def folder_version(root: Path, models: list[Path] | None = None) -> str:
+    """A hash of the folder's policies, templates and resources, and of the model files its
+    rules use (wherever they live), so a new model is a new version."""
     digest = hashlib.sha256()
-    for file in policy_files(root):
-        if file.suffix not in (".yaml", ".yml", ".md", ".gz"):
-            continue
-        digest.update(str(file.relative_to(root)).encode())
+    files = [f for f in policy_files(root) if f.suffix in (".yaml", ".yml", ".md")]
+    for file in [*files, *(models or [])]:
+        digest.update(file.name.encode() if file in (models or []) else str(file.relative_to(root)).encode())
         digest.update(b"\0")
         digest.update(file.read_bytes())
         digest.update(b"\0")
@@ -660,7 +678,7 @@ def read_policy_folder(root: Path) -> PolicyFolder:
         return folder
     _read_templates(root, folder)
     _read_crisis_lines(root, folder)
-    _read_models(root, folder)
+    models = model_files(root)
     files = sorted([*root.glob("*.yaml"), *root.glob("*.yml")])
     _report_stray_files(root, folder.errors)
     if not files:
@@ -672,7 +690,7 @@ def read_policy_folder(root: Path) -> PolicyFolder:
         folder.sources[str(file)] = source
         if value is None:
             continue
-        checker = _FileChecker(source, folder.errors, frozenset(folder.models))
+        checker = _FileChecker(source, folder.errors, frozenset(models))
         policy = checker.policy(value, set(folder.templates))
         if policy is None:
             continue
@@ -681,5 +699,6 @@ def read_policy_folder(root: Path) -> PolicyFolder:
             continue
         seen[policy.id] = file
         folder.policies.append(policy)
-    folder.version = folder_version(root)
+    _read_models(models, folder)
+    folder.version = folder_version(root, [models[name] for name in sorted(folder.models)])
     return folder
