@@ -19,7 +19,7 @@ import pytest
 
 from tests.helm.test_image import build_context
 from tests.integration.harness import start_api, wait_until
-from tests.packaging.environments import fresh_venv
+from tests.packaging.environments import fresh_venv, full_install
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +46,10 @@ def test_wheels_install_into_an_empty_environment_and_escalate_a_first_post(tmp_
 
     operator = tmp_path / "operator"  # no checkout anywhere near
     python = fresh_venv(operator / "venv", tmp_path / "dependencies")
-    run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", *map(str, built)])
+    if full_install():  # as an operator would: the dependencies from the index
+        run([str(python), "-m", "pip", "install", "--quiet", *map(str, built)])
+    else:  # the dependencies are linked in: nothing but the wheels may be installed
+        run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", *map(str, built)])
     run([str(python), "-m", "pip", "check"])  # every declared dependency is there
     haven = str(operator / "venv" / "bin" / "haven")
     home = operator / "home"
