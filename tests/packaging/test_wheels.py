@@ -19,7 +19,7 @@ import pytest
 
 from tests.helm.test_image import build_context
 from tests.integration.harness import start_api, wait_until
-from tests.packaging.environments import fresh_venv
+from tests.packaging.environments import fresh_venv, full_install
 
 pytestmark = pytest.mark.integration
 
@@ -46,6 +46,10 @@ def test_wheels_install_into_an_empty_environment_and_escalate_a_first_post(tmp_
 
     operator = tmp_path / "operator"  # no checkout anywhere near
     python = fresh_venv(operator / "venv", tmp_path / "dependencies")
+    if full_install():  # as docs/operations.md tells an operator: the locked versions from the index
+        lock = context / "requirements" / "service.lock"
+        run([str(python), "-m", "pip", "install", "--quiet", "--require-hashes", "-r", str(lock)])
+    # Then the wheels by file, nothing else (the dependencies are there, or linked in).
     run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", *map(str, built)])
     run([str(python), "-m", "pip", "check"])  # every declared dependency is there
     haven = str(operator / "venv" / "bin" / "haven")
