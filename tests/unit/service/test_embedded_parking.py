@@ -11,6 +11,7 @@ from haven.app import create_app
 from haven.config import Settings
 from haven.services import build_services
 from litestar.testing import TestClient
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from tests.unit.service.conftest import TEST_POLICIES
@@ -48,6 +49,7 @@ def test_a_post_failing_every_attempt_is_parked_and_can_be_sent_again(tmp_path: 
         {"platform": "f", "community": "g", "external_id": name, "author": {"id": "a"}, "body": "you idiot"}
         for name in ("poison", "ordinary")
     ]
+    parked_before = REGISTRY.get_sample_value("haven_posts_parked_total") or 0.0
     with TestClient(create_app(settings, services)) as client:
         poison, ordinary = (
             i["id"] for i in client.post("/v1/posts/batch", json={"posts": posts}, headers=auth).json()["items"]
@@ -62,6 +64,7 @@ def test_a_post_failing_every_attempt_is_parked_and_can_be_sent_again(tmp_path: 
         assert failed["reason"] == "IntegrityError: IntegrityError"
         parked = client.get("/v1/posts/parked", headers=auth).json()["items"]
         assert [(p["id"], p["attempts"]) for p in parked] == [(poison, 3)]
+        assert REGISTRY.get_sample_value("haven_posts_parked_total") == parked_before + 1
         with services.store.engine.begin() as db:
             db.execute(text("DROP TRIGGER refuse"))
         assert client.post(f"/v1/posts/parked/{poison}/retry", headers=auth).status_code == 202
