@@ -177,3 +177,30 @@ def test_a_bad_signature_gets_401_and_no_work(haven: Haven) -> None:
     assert response.status_code == 401
     post = post_from_payload(payload["post"], community=COMMUNITY, base_url=haven.fake.base_url, locale="en-US")
     assert haven.client.get(f"/v1/decisions/{post.decision_id()}").status_code == 404
+
+
+def test_the_webhook_answers_503_while_redis_is_down(tmp_path: Path) -> None:
+    from tests.integration.harness import OwnRedis, full_mode_env, new_key_prefix, postgres_database, start_api
+
+    own_redis = OwnRedis(tmp_path)
+    own_redis.start()
+    with fake_discourse() as fake, postgres_database(prefix="haven_discourse") as database:
+        from haven.store.migrate import upgrade
+        from haven.store.sql import SqlStore
+
+        store = SqlStore.from_url(database.replace("postgresql://", "postgresql+psycopg://"))
+        upgrade(store.engine)
+        store.dispose()
+        discourse = plugin_env(
+            fake.base_url, HAVEN_DISCOURSE_COMMUNITIES=f"{instance_host(fake.base_url)}/*={COMMUNITY}"
+        )
+        env = full_mode_env(own_redis.url, new_key_prefix(), database, tmp_path, **discourse)
+        api, base = start_api(env, tmp_path / "api.log")
+        try:
+            own_redis.kill()
+            body, headers = delivery(post_payload(5100, "A hard week."), "post_created", instance=fake.base_url)
+            answer = httpx.post(base + WEBHOOK, content=body, headers=headers, timeout=30)
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["retry-after"]
+        finally:
+            api.stop()

@@ -166,3 +166,14 @@ def test_edit_is_judged_again_and_deletion_is_acknowledged(haven: Haven) -> None
     deleted = {"type": "message", "subtype": "message_deleted", "channel": CHANNEL, "hidden": True,
                "deleted_ts": sent["ts"], "ts": "1800001000.000001", "previous_message": sent}
     assert haven.event(deleted).json()["status"] == "cancelled"
+
+
+def test_a_signed_body_nested_too_deep_is_a_400_not_a_500(haven: Haven) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    answer = httpx.post(
+        haven.base + "/v1/plugins/slack/events",
+        content=body,
+        headers={"content-type": "application/json", **signed_headers(body)},
+        timeout=10,
+    )
+    assert answer.status_code == 400, answer.text
