@@ -194,22 +194,25 @@ def test_the_redis_store_serves_a_batch_its_own_writes_and_bounds_every_thread(r
     store = RedisConversationStore(client, prefix=prefix + "conv", keep_seconds=3600)
     now = time.time()
 
-    def turn(post: str, author: str, at: float, parent: str | None = None) -> Turn:
+    def turn(post: str, author: str, at: float, parent: str | None = None, *categories: str) -> Turn:
         return Turn(post=post, revision="1", platform="p", thread="t", author=author, at=at, verdict="allow",
-                    parent=parent)  # fmt: skip
+                    parent=parent, parent_categories=categories)  # fmt: skip
 
     try:
         with store.batch([("c", "p", "t")]):
             store.record("c", turn("p1", "sam", now))
-            store.record("c", turn("r1", "ann", now + 1, parent="p1"))
+            store.record("c", turn("r1", "ann", now + 1, "p1", "crisis.suicide"))
+            store.record("c", turn("r2", "ann", now + 2, "p1"))
             # Later posts of the batch see what earlier ones recorded, before anything is written.
-            assert [t.post for t in store.thread("c", "p", "t")] == ["p1", "r1"]
+            assert [t.post for t in store.thread("c", "p", "t")] == ["p1", "r1", "r2"]
+            # The author's index holds the reply to a post that matched a rule, not the other.
             assert [t.post for t in store.replies_by("c", "p", "ann")] == ["r1"]
             assert client.exists(f"{prefix}conv:thread:1:c:1:p:t") == 0
-        assert [t.post for t in store.thread("c", "p", "t")] == ["p1", "r1"]
+        assert [t.post for t in store.thread("c", "p", "t")] == ["p1", "r1", "r2"]
+        assert [t.post for t in store.replies_by("c", "p", "ann")] == ["r1"]
         # Judged again later (a retried task): still one turn per post.
-        store.record("c", turn("r1", "ann", now + 5, parent="p1"))
-        assert [(t.post, t.at) for t in store.thread("c", "p", "t")] == [("p1", now), ("r1", now + 5)]
+        store.record("c", turn("r1", "ann", now + 5, "p1", "crisis.suicide"))
+        assert [(t.post, t.at) for t in store.thread("c", "p", "t")] == [("p1", now), ("r2", now + 2), ("r1", now + 5)]
         for n in range(MAX_TURNS_PER_THREAD + 10):
             store.record("c", turn(f"x{n}", "bob", now + 10 + n))
         key = f"{prefix}conv:thread:1:c:1:p:t"

@@ -26,7 +26,6 @@ from haven.policy.conversations import (
     ConversationStore,
     Turn,
     any_category_in,
-    latest_per_post,
     verdict_at_least,
 )
 
@@ -54,7 +53,7 @@ class ThreadContext:
         if self._turns is None:
             post = self.post
             kept = self.store.thread(post.community, post.platform, post.thread_key)
-            self._turns = [t for t in latest_per_post(kept) if t.post != post.external_id]
+            self._turns = [t for t in kept if t.post != post.external_id]
             self._by_post = {t.post: t for t in self._turns}
         return self._turns
 
@@ -140,7 +139,7 @@ class ThreadContext:
         post = self.post
         since = self.now - leaf.seconds
         counted = [
-            t for t in latest_per_post(self.store.replies_by(post.community, post.platform, me))
+            t for t in self.store.replies_by(post.community, post.platform, me)
             if t.at >= since and t.post != post.external_id and t.parent_author not in (None, me)
             and _parent_passes(leaf.parent, t.parent_verdict, t.parent_categories)
             and (leaf.categories is None or any_category_in(t.categories, leaf.categories))
