@@ -115,7 +115,8 @@ def redis_pass(policy_set: PolicySet, posts: list[Post], client: redis.Redis, wi
         with ExitStack() as stack:
             stack.enter_context(counters.batch((p.community, p.author.id) for p in batch))
             if conversations is not None:
-                stack.enter_context(conversations.batch((p.community, p.platform, p.thread_key) for p in batch))
+                parents = [(p.community, p.platform, p.parent_id) for p in batch if p.parent_id is not None]
+                stack.enter_context(conversations.batch(parents))
             for post in batch:
                 evaluate(policy_set, post, now=datetime.now(UTC), counters=counters, conversations=conversations)
     elapsed = (time.perf_counter() - start) / len(posts)

@@ -1,17 +1,20 @@
-"""The engine's `ConversationStore` on Redis: one sorted set per thread, one per replying author.
+"""The engine's `ConversationStore` on Redis.
 
-Members are msgpack-encoded `Turn`s (ids, categories, verdicts: never post text),
-scored by the time they were judged. Every write trims what is older than the
-window and beyond the per-key bound, and sets the key to expire with the
-window, so an idle thread leaves nothing behind. An author's set holds only
-their replies to posts that matched a rule (`is_indexed_reply`).
+Three kinds of key, all holding msgpack-encoded `Turn`s (ids, categories,
+verdicts: never post text) and expiring with the window:
 
-As with the counters, a worker's batch reads the threads of all its posts at
-once, serves later posts of the batch from memory (seeing what earlier ones
-recorded), and writes everything at the end. Both are one Lua script call each,
-not a command per thread or per turn: the commands, not Redis's work, were most
-of the cost (bench/conversations.py). The scripts name several keys, so on a
-Redis Cluster the keys would need one hash slot; Haven runs on one Redis.
+* one string per post, its latest turn: how a reply finds its parent, once per reply;
+* one sorted set per thread, scored by time: read only for a post that a
+  thread-reading matcher (`pile_on`, `thread`) judges, a few in a hundred;
+* one sorted set per replying author, of their replies to posts that matched a
+  rule (`is_indexed_reply`): read only by `author_replies`.
+
+Every write trims each set to the window and to its bound. As with the counters,
+a worker's batch reads the parents of all its replies in one command (MGET),
+serves later posts of the batch what earlier ones recorded, and writes all its
+turns with one Lua script call at the end: commands, not Redis's work, were most
+of the cost (bench/conversations.py). The script names several keys, so on a
+Redis Cluster they would need one hash slot; Haven runs on one Redis.
 """
 
 from __future__ import annotations
@@ -35,44 +38,34 @@ from haven.policy.conversations import (
     latest_per_post,
 )
 
-# Every turn a batch recorded, in one command. KEYS: a sorted set per entry (a thread's, or an
-# author's for an indexed reply). ARGV: the window in seconds, then per entry the encoded turn,
-# its time and the set's bound. Ranks count from the lowest score: beyond the bound, the oldest go.
+# Every turn a batch recorded, in one command. KEYS: one per entry: a post's string (bound 0),
+# or a thread's or an author's sorted set. ARGV: the window in seconds, then per entry the
+# encoded turn, its time and the bound. Ranks count from the lowest score: beyond the bound,
+# the oldest go first.
 _KEEP_TURNS = """
 local window = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
   local at = tonumber(ARGV[3 * i])
-  redis.call('ZADD', key, at, ARGV[3 * i - 1])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (at - window))
-  redis.call('ZREMRANGEBYRANK', key, 0, -(tonumber(ARGV[3 * i + 1]) + 1))
-  redis.call('EXPIRE', key, window)
+  local bound = tonumber(ARGV[3 * i + 1])
+  if bound == 0 then
+    redis.call('SET', key, ARGV[3 * i - 1], 'EX', window)
+  else
+    redis.call('ZADD', key, at, ARGV[3 * i - 1])
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (at - window))
+    redis.call('ZREMRANGEBYRANK', key, 0, -(bound + 1))
+    redis.call('EXPIRE', key, window)
+  end
 end
 return #KEYS
 """
 
-# The turns of every thread of a batch, in one command. KEYS: the threads' sets. ARGV: the
-# oldest time still in the window.
-_READ_THREADS = """
-local found = {}
-for i, key in ipairs(KEYS) do
-  found[i] = redis.call('ZRANGEBYSCORE', key, ARGV[1], '+inf')
-end
-return found
-"""
-
-
-@dataclass
-class _Thread:
-    """A thread read at the start of a batch: its turns by post."""
-
-    turns: dict[str, Turn]
-
 
 @dataclass
 class _Batch:
-    threads: dict[str, _Thread]
-    # Replies recorded in this batch, by author key, until the writes go out.
-    replies: dict[str, list[Turn]] = field(default_factory=dict)
+    # Turns of posts, by post key: the batch's parents as read, and what the batch recorded.
+    posts: dict[str, Turn | None]
+    # What the batch recorded, by sorted-set key, until the writes go out.
+    pending: dict[str, list[Turn]] = field(default_factory=dict)
     # (key, turn, bound) of every write, sent together at the end.
     writes: list[tuple[str, Turn, int]] = field(default_factory=list)
 
@@ -85,38 +78,66 @@ class RedisConversationStore:
         self._prefix = prefix
         self._keep = keep_seconds
         self._local = threading.local()
-        # Scripts, so a batch's reads are one command and its writes another, not one per thread.
         self._keep_turns = client.register_script(_KEEP_TURNS)
-        self._read_threads = client.register_script(_READ_THREADS)
 
-    def _thread_key(self, community: str, platform: str, thread: str) -> str:
-        return f"{self._prefix}:thread:{len(community)}:{community}:{len(platform)}:{platform}:{thread}"
+    def _key(self, kind: str, community: str, platform: str, name: str) -> str:
+        return f"{self._prefix}:{kind}:{len(community)}:{community}:{len(platform)}:{platform}:{name}"
 
-    def _author_key(self, community: str, platform: str, author: str) -> str:
-        return f"{self._prefix}:author:{len(community)}:{community}:{len(platform)}:{platform}:{author}"
-
-    def _read(self, pipe: redis.client.Pipeline | redis.Redis, key: str) -> object:
-        # Without scores: every turn carries its time.
-        return pipe.zrangebyscore(key, time.time() - self._keep, "+inf")
-
-    @staticmethod
-    def _decode(found: object) -> list[Turn]:
-        return [TURN_DECODER.decode(raw) for raw in found]  # type: ignore[attr-defined]
+    def _read(self, key: str, pending: Iterable[Turn]) -> list[Turn]:
+        found: list[bytes] = self._redis.zrangebyscore(key, time.time() - self._keep, "+inf")  # type: ignore[assignment]
+        return latest_per_post([*(TURN_DECODER.decode(raw) for raw in found), *pending])
 
     @contextmanager
-    def batch(self, threads: Iterable[tuple[str, str, str]]) -> Iterator[None]:
-        """Serve the given (community, platform, thread) from one read; write once at the end."""
-        keys = sorted({self._thread_key(*thread) for thread in threads})
-        found = self._read_threads(keys=keys, args=[time.time() - self._keep]) if keys else []
+    def batch(self, parents: Iterable[tuple[str, str, str]]) -> Iterator[None]:
+        """Read the turns of the given (community, platform, post) at once; write once at the end."""
+        keys = sorted({self._key("post", *parent) for parent in parents})
+        found = self._redis.mget(keys) if keys else []
         self._local.batch = _Batch(
-            {key: _Thread({t.post: t for t in latest_per_post(self._decode(members))})
-             for key, members in zip(keys, found, strict=True)}
-        )  # fmt: skip
+            {key: TURN_DECODER.decode(raw) if raw else None for key, raw in zip(keys, found, strict=True)}  # type: ignore[arg-type]
+        )
         try:
             yield
             self._write(self._local.batch.writes)
         finally:
             self._local.batch = None
+
+    def _current(self) -> _Batch | None:
+        batch: _Batch | None = getattr(self._local, "batch", None)
+        return batch
+
+    def turn(self, community: str, platform: str, thread: str, post: str) -> Turn | None:
+        key = self._key("post", community, platform, post)
+        batch = self._current()
+        if batch is not None and key in batch.posts:
+            return batch.posts[key]
+        raw = self._redis.get(key)
+        return TURN_DECODER.decode(raw) if isinstance(raw, bytes) else None
+
+    def thread(self, community: str, platform: str, thread: str) -> list[Turn]:
+        key = self._key("thread", community, platform, thread)
+        batch = self._current()
+        return self._read(key, batch.pending.get(key, []) if batch is not None else [])
+
+    def replies_by(self, community: str, platform: str, author: str) -> list[Turn]:
+        key = self._key("author", community, platform, author)
+        batch = self._current()
+        return self._read(key, batch.pending.get(key, []) if batch is not None else [])
+
+    def record(self, community: str, turn: Turn) -> None:
+        post_key = self._key("post", community, turn.platform, turn.post)
+        thread_key = self._key("thread", community, turn.platform, turn.thread)
+        writes = [(post_key, turn, 0), (thread_key, turn, MAX_TURNS_PER_THREAD)]
+        if is_indexed_reply(turn):
+            writes.append((self._key("author", community, turn.platform, turn.author), turn, MAX_REPLIES_PER_AUTHOR))
+        batch = self._current()
+        if batch is None:
+            self._write(writes)
+            return
+        batch.posts[post_key] = turn
+        for key, _, bound in writes:
+            if bound:
+                batch.pending.setdefault(key, []).append(turn)
+        batch.writes.extend(writes)
 
     def _write(self, writes: list[tuple[str, Turn, int]]) -> None:
         if not writes:
@@ -125,36 +146,3 @@ class RedisConversationStore:
         for _, turn, bound in writes:
             args += [TURN_ENCODER.encode(turn), turn.at, bound]
         self._keep_turns(keys=[key for key, _, _ in writes], args=args)
-
-    def _current(self) -> _Batch | None:
-        batch: _Batch | None = getattr(self._local, "batch", None)
-        return batch
-
-    def thread(self, community: str, platform: str, thread: str) -> list[Turn]:
-        key = self._thread_key(community, platform, thread)
-        batch = self._current()
-        if batch is not None and key in batch.threads:
-            return list(batch.threads[key].turns.values())
-        return latest_per_post(self._decode(self._read(self._redis, key)))
-
-    def replies_by(self, community: str, platform: str, author: str) -> list[Turn]:
-        key = self._author_key(community, platform, author)
-        batch = self._current()
-        pending = batch.replies.get(key, []) if batch is not None else []
-        return latest_per_post([*self._decode(self._read(self._redis, key)), *pending])
-
-    def record(self, community: str, turn: Turn) -> None:
-        batch = self._current()
-        thread_key = self._thread_key(community, turn.platform, turn.thread)
-        writes = [(thread_key, turn, MAX_TURNS_PER_THREAD)]
-        if is_indexed_reply(turn):
-            author_key = self._author_key(community, turn.platform, turn.author)
-            writes.append((author_key, turn, MAX_REPLIES_PER_AUTHOR))
-            if batch is not None:
-                batch.replies.setdefault(author_key, []).append(turn)
-        if batch is None:
-            self._write(writes)
-            return
-        if thread_key in batch.threads:
-            batch.threads[thread_key].turns[turn.post] = turn
-        batch.writes.extend(writes)

@@ -62,8 +62,14 @@ TURN_DECODER = msgspec.msgpack.Decoder(Turn)
 
 
 class ConversationStore(Protocol):
+    def turn(self, community: str, platform: str, thread: str, post: str) -> Turn | None:
+        """One post's kept turn (its latest revision): a reply's parent, read on every reply."""
+        ...
+
     def thread(self, community: str, platform: str, thread: str) -> list[Turn]:
-        """The thread's kept turns, one per post (its latest revision), in the order judged."""
+        """The thread's kept turns, one per post (its latest revision), in the order judged.
+
+        Read only for a post that a thread-reading matcher (`pile_on`, `thread`) judges."""
         ...
 
     def replies_by(self, community: str, platform: str, author: str) -> list[Turn]:
@@ -120,6 +126,10 @@ class InMemoryConversationStore:
         self._threads: _Table = OrderedDict()
         self._authors: _Table = OrderedDict()
         self._lock = threading.Lock()
+
+    def turn(self, community: str, platform: str, thread: str, post: str) -> Turn | None:
+        with self._lock:
+            return self._threads.get((community, platform, thread), {}).get(post)
 
     def thread(self, community: str, platform: str, thread: str) -> list[Turn]:
         with self._lock:

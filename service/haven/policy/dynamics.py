@@ -11,6 +11,7 @@ completes the pattern and on the later ones like it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from haven.domain import ConversationEvidence, Post
 from haven.policy.compiler import (
@@ -45,6 +46,7 @@ class ThreadContext:
         self.categories: tuple[str, ...] = ()
         self._turns: list[Turn] | None = None
         self._by_post: dict[str, Turn] = {}
+        self._parent: Turn | Literal[False] | None = False  # False: not looked up yet
 
     # --- reading ------------------------------------------------------------------
 
@@ -58,12 +60,16 @@ class ThreadContext:
         return self._turns
 
     def parent(self) -> Turn | None:
-        if self.post.parent_id is None:
+        """The turn of the post this one replies to: one lookup, not the whole thread."""
+        post = self.post
+        if post.parent_id is None or post.parent_id == post.external_id:
             return None
-        self.turns()
-        return self._by_post.get(self.post.parent_id)
+        if self._parent is False:
+            self._parent = self.store.turn(post.community, post.platform, post.thread_key, post.parent_id)
+        return self._parent
 
     def _parent_author(self, turn: Turn) -> str | None:
+        """Who a turn replied to; for a reply judged before its parent, read from the thread now."""
         if turn.parent_author is not None or turn.parent is None:
             return turn.parent_author
         parent = self._by_post.get(turn.parent)
