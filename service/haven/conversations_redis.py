@@ -1,17 +1,27 @@
-"""The engine's `ConversationStore` on Redis: one sorted set per thread, one per replying author.
+"""The engine's `ConversationStore` on Redis.
 
-Members are msgpack-encoded `Turn`s (ids, categories, verdicts: never post text),
-scored by the time they were judged. Every write trims what is older than the
-window and beyond the per-key bound, and sets the key to expire with the
-window, so an idle thread leaves nothing behind.
+Three kinds of key, all holding msgpack-encoded `Turn`s (ids, categories,
+verdicts: never post text) and expiring with the window:
 
-As with the counters, a worker's batch reads the threads of all its posts in one
-round trip, serves later posts of the batch from memory (seeing what earlier ones
-recorded), and writes everything in one pipeline at the end.
+* one string per post, its latest turn: how a reply finds its parent, once per reply;
+* one sorted set per thread, scored by time: read only for a post that a
+  thread-reading matcher (`pile_on`, `thread`) judges, a few in a hundred;
+* one sorted set per replying author, of their replies to posts that matched a
+  rule (`is_indexed_reply`): read only by `author_replies`.
+
+Readers skip turns older than the window; a write that takes a set past its
+bound trims it to the window and to the bound. As with the counters,
+a worker's batch reads the parents of all its replies in one command (MGET),
+serves later posts of the batch what earlier ones recorded, and writes all its
+turns with one Lua script call at the end: commands and their arguments, not
+Redis's work, were most of the cost (bench/conversations.py). The script is
+handed its keys inside one packed argument, which one Redis allows and a Redis
+Cluster would not; Haven runs on one Redis.
 """
 
 from __future__ import annotations
 
+import struct
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -27,16 +37,59 @@ from haven.policy.conversations import (
     TURN_DECODER,
     TURN_ENCODER,
     Turn,
+    is_indexed_reply,
     latest_per_post,
 )
+
+# Every turn a batch recorded, in one command. ARGV[1]: the window in seconds; ARGV[2]: per
+# turn, a header (its time as a double, then the lengths of the encoded turn, its post's key,
+# its thread's key and its author's key, 0 for none) and those five, back to back. One argument,
+# not five a turn: encoding arguments one by one was most of the writes' cost. Readers skip
+# turns older than the window; a set is trimmed only past its bound (ranks count from the
+# lowest score, so the oldest go first). Everything expires with the window.
+_KEEP_TURNS = f"""
+local window = tonumber(ARGV[1])
+local blob = ARGV[2]
+local function keep(key, at, turn, bound)
+  redis.call('ZADD', key, at, turn)
+  if redis.call('ZCARD', key) > bound then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (at - window))
+    redis.call('ZREMRANGEBYRANK', key, 0, -(bound + 1))
+  end
+  redis.call('EXPIRE', key, window)
+end
+local pos = 1
+while pos <= #blob do
+  local at, lt, lp, lk, la, start = struct.unpack('>dHHHH', blob, pos)
+  local turn = string.sub(blob, start, start + lt - 1)
+  local post = string.sub(blob, start + lt, start + lt + lp - 1)
+  local thread = string.sub(blob, start + lt + lp, start + lt + lp + lk - 1)
+  redis.call('SET', post, turn, 'EX', window)
+  keep(thread, string.format('%.6f', at), turn, {MAX_TURNS_PER_THREAD})
+  if la > 0 then
+    local author = string.sub(blob, start + lt + lp + lk, start + lt + lp + lk + la - 1)
+    keep(author, string.format('%.6f', at), turn, {MAX_REPLIES_PER_AUTHOR})
+  end
+  pos = start + lt + lp + lk + la
+end
+return 0
+"""
+_HEADER = struct.Struct(">dHHHH")
+
+
+def _packed(turn: Turn, post_key: str, thread_key: str, author_key: str | None) -> bytes:
+    parts = [TURN_ENCODER.encode(turn), post_key.encode(), thread_key.encode(), (author_key or "").encode()]
+    return _HEADER.pack(turn.at, *(len(part) for part in parts)) + b"".join(parts)
 
 
 @dataclass
 class _Batch:
-    threads: dict[str, list[Turn]]
-    writes: redis.client.Pipeline
-    # Replies recorded in this batch, by author key, until the writes go out.
-    replies: dict[str, list[Turn]] = field(default_factory=dict)
+    # Turns of posts, by post key: the batch's parents as read, and what the batch recorded.
+    posts: dict[str, Turn | None]
+    # What the batch recorded, by sorted-set key, until the writes go out.
+    pending: dict[str, list[Turn]] = field(default_factory=dict)
+    # Every turn recorded, packed for the script.
+    writes: list[bytes] = field(default_factory=list)
 
 
 class RedisConversationStore:
@@ -47,32 +100,26 @@ class RedisConversationStore:
         self._prefix = prefix
         self._keep = keep_seconds
         self._local = threading.local()
+        self._keep_turns = client.register_script(_KEEP_TURNS)
 
-    def _thread_key(self, community: str, platform: str, thread: str) -> str:
-        return f"{self._prefix}:thread:{len(community)}:{community}:{len(platform)}:{platform}:{thread}"
+    def _key(self, kind: str, community: str, platform: str, name: str) -> str:
+        return f"{self._prefix}:{kind}:{len(community)}:{community}:{len(platform)}:{platform}:{name}"
 
-    def _author_key(self, community: str, platform: str, author: str) -> str:
-        return f"{self._prefix}:author:{len(community)}:{community}:{len(platform)}:{platform}:{author}"
-
-    def _read(self, pipe: redis.client.Pipeline | redis.Redis, key: str) -> object:
-        return pipe.zrangebyscore(key, time.time() - self._keep, "+inf")
-
-    @staticmethod
-    def _turns(raws: object) -> list[Turn]:
-        return [TURN_DECODER.decode(raw) for raw in raws]  # type: ignore[attr-defined]
+    def _read(self, key: str, pending: Iterable[Turn]) -> list[Turn]:
+        found: list[bytes] = self._redis.zrangebyscore(key, time.time() - self._keep, "+inf")  # type: ignore[assignment]
+        return latest_per_post([*(TURN_DECODER.decode(raw) for raw in found), *pending])
 
     @contextmanager
-    def batch(self, threads: Iterable[tuple[str, str, str]]) -> Iterator[None]:
-        """Serve the given (community, platform, thread) from one read; write once at the end."""
-        keys = sorted({self._thread_key(*thread) for thread in threads})
-        read = self._redis.pipeline(transaction=False)
-        for key in keys:
-            self._read(read, key)
-        found = {key: self._turns(raws) for key, raws in zip(keys, read.execute(), strict=True)}
-        self._local.batch = _Batch(found, self._redis.pipeline(transaction=False))
+    def batch(self, parents: Iterable[tuple[str, str, str]]) -> Iterator[None]:
+        """Read the turns of the given (community, platform, post) at once; write once at the end."""
+        keys = sorted({self._key("post", *parent) for parent in parents})
+        found = self._redis.mget(keys) if keys else []
+        self._local.batch = _Batch(
+            {key: TURN_DECODER.decode(raw) if raw else None for key, raw in zip(keys, found, strict=True)}  # type: ignore[arg-type]
+        )
         try:
             yield
-            self._local.batch.writes.execute()
+            self._write(self._local.batch.writes)
         finally:
             self._local.batch = None
 
@@ -80,37 +127,41 @@ class RedisConversationStore:
         batch: _Batch | None = getattr(self._local, "batch", None)
         return batch
 
-    def thread(self, community: str, platform: str, thread: str) -> list[Turn]:
-        key = self._thread_key(community, platform, thread)
+    def turn(self, community: str, platform: str, thread: str, post: str) -> Turn | None:
+        key = self._key("post", community, platform, post)
         batch = self._current()
-        if batch is not None and key in batch.threads:
-            return latest_per_post(batch.threads[key])
-        return latest_per_post(self._turns(self._read(self._redis, key)))
+        if batch is not None and key in batch.posts:
+            return batch.posts[key]
+        raw = self._redis.get(key)
+        return TURN_DECODER.decode(raw) if isinstance(raw, bytes) else None
+
+    def thread(self, community: str, platform: str, thread: str) -> list[Turn]:
+        key = self._key("thread", community, platform, thread)
+        batch = self._current()
+        return self._read(key, batch.pending.get(key, []) if batch is not None else [])
 
     def replies_by(self, community: str, platform: str, author: str) -> list[Turn]:
-        key = self._author_key(community, platform, author)
+        key = self._key("author", community, platform, author)
         batch = self._current()
-        pending = batch.replies.get(key, []) if batch is not None else []
-        return latest_per_post([*self._turns(self._read(self._redis, key)), *pending])
+        return self._read(key, batch.pending.get(key, []) if batch is not None else [])
 
     def record(self, community: str, turn: Turn) -> None:
+        post_key = self._key("post", community, turn.platform, turn.post)
+        thread_key = self._key("thread", community, turn.platform, turn.thread)
+        author_key = self._key("author", community, turn.platform, turn.author) if is_indexed_reply(turn) else None
+        write = _packed(turn, post_key, thread_key, author_key)
         batch = self._current()
-        pipe = batch.writes if batch is not None else self._redis.pipeline(transaction=False)
-        thread_key = self._thread_key(community, turn.platform, turn.thread)
-        self._write(pipe, thread_key, turn, MAX_TURNS_PER_THREAD)
-        if batch is not None:
-            batch.threads.setdefault(thread_key, []).append(turn)
-        if turn.parent is not None:
-            author_key = self._author_key(community, turn.platform, turn.author)
-            self._write(pipe, author_key, turn, MAX_REPLIES_PER_AUTHOR)
-            if batch is not None:
-                batch.replies.setdefault(author_key, []).append(turn)
         if batch is None:
-            pipe.execute()
+            self._write([write])
+            return
+        batch.posts[post_key] = turn
+        for key in (thread_key, author_key):
+            if key is not None:
+                batch.pending.setdefault(key, []).append(turn)
+        batch.writes.append(write)
 
-    def _write(self, pipe: redis.client.Pipeline, key: str, turn: Turn, most: int) -> None:
-        pipe.zadd(key, {TURN_ENCODER.encode(turn): turn.at})
-        pipe.zremrangebyscore(key, "-inf", turn.at - self._keep)
-        # Beyond the bound, the oldest turns go first (ranks count from the lowest score).
-        pipe.zremrangebyrank(key, 0, -(most + 1))
-        pipe.expire(key, self._keep)
+    def _write(self, writes: list[bytes]) -> None:
+        # The script writes keys it is not given in KEYS (they travel packed in one argument):
+        # fine on one Redis, which is what Haven runs on; a Redis Cluster would refuse it.
+        if writes:
+            self._keep_turns(args=[self._keep, b"".join(writes)])

@@ -184,11 +184,12 @@ class Pipeline:
         return cast(AbstractContextManager[None], batch((p.community, p.author.id) for p in posts))
 
     def _conversation_batch(self, posts: Sequence[Post]) -> AbstractContextManager[None]:
-        """One read of the batch's threads and one write of their turns, where the store can."""
+        """One read of the batch's parents and one write of their turns, where the store can."""
         batch = getattr(self.conversations, "batch", None)
         if batch is None:
             return nullcontext()
-        return cast(AbstractContextManager[None], batch((p.community, p.platform, p.thread_key) for p in posts))
+        parents = [(p.community, p.platform, p.parent_id) for p in posts if p.parent_id is not None]
+        return cast(AbstractContextManager[None], batch(parents))
 
     def decide(self, posts: Sequence[Post], received_at: datetime | Sequence[datetime]) -> Decided:
         """Evaluate and store the posts not decided yet. Safe to run again on the same posts.

@@ -184,7 +184,7 @@ class CompiledRule:
     # A rule with conversation matchers is judged after the others, and only on a post that
     # matched one of these categories (None: on every post).
     conversational: bool = False
-    category_triggers: frozenset[str] | None = None
+    category_triggers: tuple[str, ...] | None = None
 
     @property
     def qualified_id(self) -> str:
@@ -403,6 +403,10 @@ def _conversation_leaf(spec: schema.ConversationSpec) -> ConversationLeaf:
     )  # fmt: skip
 
 
+def _sorted(names: frozenset[str] | None) -> tuple[str, ...] | None:
+    return tuple(sorted(names)) if names is not None else None
+
+
 def _is_conversational(node: Node) -> bool:
     if isinstance(node, Combinator):
         return any(_is_conversational(child) for child in node.children)
@@ -523,7 +527,7 @@ def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicyS
                     examples=spec.header.examples, file=policy.file, line=spec.line,
                     triggers=_triggers(match, compiler.automata.shortest),
                     conversational=conversational,
-                    category_triggers=_category_triggers(match) if conversational else None,
+                    category_triggers=_sorted(_category_triggers(match)) if conversational else None,
                 )
             )  # fmt: skip
     assert all(a.kind in ACTION_KINDS for r in rules for a in r.actions)

@@ -27,7 +27,7 @@ MAX_TURNS_PER_THREAD = 500
 MAX_REPLIES_PER_AUTHOR = 200
 
 
-class Turn(msgspec.Struct, frozen=True, kw_only=True, array_like=True):
+class Turn(msgspec.Struct, frozen=True, kw_only=True, array_like=True, gc=False):
     """One post's decision in its thread. Ids, categories and a verdict: no text."""
 
     post: str  # the post's external id
@@ -62,17 +62,32 @@ TURN_DECODER = msgspec.msgpack.Decoder(Turn)
 
 
 class ConversationStore(Protocol):
+    def turn(self, community: str, platform: str, thread: str, post: str) -> Turn | None:
+        """One post's kept turn (its latest revision): a reply's parent, read on every reply."""
+        ...
+
     def thread(self, community: str, platform: str, thread: str) -> list[Turn]:
-        """The thread's kept turns, oldest first, one per post (its latest revision)."""
+        """The thread's kept turns, one per post (its latest revision), in the order judged.
+
+        Read only for a post that a thread-reading matcher (`pile_on`, `thread`) judges."""
         ...
 
     def replies_by(self, community: str, platform: str, author: str) -> list[Turn]:
-        """The author's kept replies in every thread, oldest first."""
+        """The author's kept replies to posts that matched a rule (`is_indexed_reply`), in any thread."""
         ...
 
     def record(self, community: str, turn: Turn) -> None:
         """Keep a post's turn, replacing an earlier revision's; recording it again changes nothing."""
         ...
+
+
+def is_indexed_reply(turn: Turn) -> bool:
+    """Whether a turn goes into its author's replies: a reply to a post that matched a rule.
+
+    Only those can count for `author_replies` (its `to` asks for a category or a verdict), and
+    most replies answer posts that matched nothing, so the index stays small and cheap to write.
+    """
+    return turn.parent is not None and bool(turn.parent_categories)
 
 
 def any_category_in(categories: Iterable[str], prefixes: tuple[str, ...]) -> bool:
@@ -112,18 +127,22 @@ class InMemoryConversationStore:
         self._authors: _Table = OrderedDict()
         self._lock = threading.Lock()
 
+    def turn(self, community: str, platform: str, thread: str, post: str) -> Turn | None:
+        with self._lock:
+            return self._threads.get((community, platform, thread), {}).get(post)
+
     def thread(self, community: str, platform: str, thread: str) -> list[Turn]:
         with self._lock:
-            return sorted(self._threads.get((community, platform, thread), {}).values(), key=lambda t: t.at)
+            return list(self._threads.get((community, platform, thread), {}).values())
 
     def replies_by(self, community: str, platform: str, author: str) -> list[Turn]:
         with self._lock:
-            return sorted(self._authors.get((community, platform, author), {}).values(), key=lambda t: t.at)
+            return list(self._authors.get((community, platform, author), {}).values())
 
     def record(self, community: str, turn: Turn) -> None:
         with self._lock:
             self._keep_turn(self._threads, (community, turn.platform, turn.thread), turn, MAX_TURNS_PER_THREAD)
-            if turn.parent is not None:
+            if is_indexed_reply(turn):
                 self._keep_turn(self._authors, (community, turn.platform, turn.author), turn, MAX_REPLIES_PER_AUTHOR)
 
     def _keep_turn(self, table: _Table, key: tuple[str, str, str], turn: Turn, most: int) -> None:
@@ -133,12 +152,9 @@ class InMemoryConversationStore:
         if earlier is not None and earlier.at > turn.at:
             return
         turns[turn.post] = turn
+        # Turns are kept in the order they were judged, so the oldest come first.
         cutoff = turn.at - self._keep
-        stale = [post for post, kept in turns.items() if kept.at < cutoff]
-        for post in stale:
-            del turns[post]
-        if len(turns) > most:
-            for post, _ in sorted(turns.items(), key=lambda item: item[1].at)[: len(turns) - most]:
-                del turns[post]
+        while turns and (len(turns) > most or next(iter(turns.values())).at < cutoff):
+            del turns[next(iter(turns))]
         while len(table) > self._max:
             table.popitem(last=False)

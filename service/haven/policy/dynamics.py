@@ -11,6 +11,7 @@ completes the pattern and on the later ones like it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from haven.domain import ConversationEvidence, Post
 from haven.policy.compiler import (
@@ -26,7 +27,6 @@ from haven.policy.conversations import (
     ConversationStore,
     Turn,
     any_category_in,
-    latest_per_post,
     verdict_at_least,
 )
 
@@ -46,6 +46,7 @@ class ThreadContext:
         self.categories: tuple[str, ...] = ()
         self._turns: list[Turn] | None = None
         self._by_post: dict[str, Turn] = {}
+        self._parent: Turn | Literal[False] | None = False  # False: not looked up yet
 
     # --- reading ------------------------------------------------------------------
 
@@ -54,17 +55,21 @@ class ThreadContext:
         if self._turns is None:
             post = self.post
             kept = self.store.thread(post.community, post.platform, post.thread_key)
-            self._turns = [t for t in latest_per_post(kept) if t.post != post.external_id]
+            self._turns = [t for t in kept if t.post != post.external_id]
             self._by_post = {t.post: t for t in self._turns}
         return self._turns
 
     def parent(self) -> Turn | None:
-        if self.post.parent_id is None:
+        """The turn of the post this one replies to: one lookup, not the whole thread."""
+        post = self.post
+        if post.parent_id is None or post.parent_id == post.external_id:
             return None
-        self.turns()
-        return self._by_post.get(self.post.parent_id)
+        if self._parent is False:
+            self._parent = self.store.turn(post.community, post.platform, post.thread_key, post.parent_id)
+        return self._parent
 
     def _parent_author(self, turn: Turn) -> str | None:
+        """Who a turn replied to; for a reply judged before its parent, read from the thread now."""
         if turn.parent_author is not None or turn.parent is None:
             return turn.parent_author
         parent = self._by_post.get(turn.parent)
@@ -140,7 +145,7 @@ class ThreadContext:
         post = self.post
         since = self.now - leaf.seconds
         counted = [
-            t for t in latest_per_post(self.store.replies_by(post.community, post.platform, me))
+            t for t in self.store.replies_by(post.community, post.platform, me)
             if t.at >= since and t.post != post.external_id and t.parent_author not in (None, me)
             and _parent_passes(leaf.parent, t.parent_verdict, t.parent_categories)
             and (leaf.categories is None or any_category_in(t.categories, leaf.categories))

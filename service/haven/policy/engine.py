@@ -511,7 +511,7 @@ def _judge_conversation(
     for index in policy_set.conversation_rules:
         rule = policy_set.rules[index]
         wanted = rule.category_triggers
-        if wanted is not None and not any_category_in(thread.categories, tuple(wanted)):
+        if wanted is not None and not (thread.categories and any_category_in(thread.categories, wanted)):
             continue
         hits = judge.rule(rule)
         if hits is None:
