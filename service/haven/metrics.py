@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
@@ -21,6 +20,10 @@ from prometheus_client import (
 from prometheus_client import multiprocess as _multiprocess
 
 from haven.domain import Decision
+
+# The text format that generate_latest writes. Without a charset: the HTTP layer adds
+# `charset=utf-8` to every text/* answer, and prometheus_client's own constant carries one too.
+CONTENT_TYPE = "text/plain; version=0.0.4"
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -107,10 +110,10 @@ def observe_review(decision: Decision, outcome: str) -> None:
         REVIEWS.labels(outcome=outcome, policy=match.policy, rule=match.rule).inc()
 
 
-def exposition() -> tuple[bytes, str]:
-    """The metrics text and its content type, merged across processes when multiprocess."""
+def exposition() -> bytes:
+    """The metrics in the text format, merged across processes when multiprocess."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         _multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
