@@ -16,6 +16,7 @@ from litestar.types.internal_types import PathParameterDefinition
 
 from haven.api import ROUTES
 from haven.api.auth import API_KEY_SCHEMES, PUBLIC_PATHS, ApiKeyAuthentication, KeyCache
+from haven.api.http_metrics import HttpMetrics
 from haven.api.problems import EXCEPTION_HANDLERS
 from haven.config import Settings
 from haven.services import Services, build_services
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Router(path=f"{PLUGINS_PATH}/{name}", route_handlers=list(plugin.routes()))
         for name, plugin in sorted(services.plugins.active.items())
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTES, *plugin_routers],
         state=State({"services": services, "keys": KeyCache(services.store)}),
         middleware=[
@@ -69,3 +70,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         logging_config=None,
         debug=False,
     )
+    # Around the whole handler, so that requests routing refuses (404, 405) and every error
+    # answer are counted too; Litestar's own middleware runs only once a route has matched.
+    app.asgi_handler = HttpMetrics(app.asgi_handler)
+    return app
