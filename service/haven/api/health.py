@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from haven import metrics
 from haven.api.problems import Problem, problem_responses
 from haven.api.schemas import Health, Readiness
+from haven.plugins.consumers import consumer_keys, read_health
 from haven.services import Services
 
 log = logging.getLogger("haven.api")
@@ -45,6 +46,7 @@ def readyz(request: Request[None, None, State]) -> Readiness:
         policy_version=services.policies.current().version,
         plugins_on=sorted(services.plugins.active),
         plugins_off=dict(sorted(services.plugins.off.items())),
+        consumers=read_health(services.plugin_state(), consumer_keys(services.plugins.active)),
     )
 
 

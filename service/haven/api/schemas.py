@@ -9,6 +9,7 @@ import msgspec
 from msgspec import Meta
 
 from haven.domain import Decision, Post
+from haven.plugins.consumers import ConsumerHealth
 from haven.store.records import EventType, HeldPost, Review, ReviewOutcome
 
 MAX_BATCH = 100
@@ -168,5 +169,12 @@ class Readiness(msgspec.Struct, kw_only=True):
         Meta(
             description="Installed plugins that are off, and why (e.g. a missing setting).",
             examples=[{"reddit": "HAVEN_REDDIT_CLIENT_ID is not set"}],
+        ),
+    ]
+    consumers: Annotated[
+        dict[str, ConsumerHealth],
+        Meta(
+            description="Each long-running consumer of the plugins that are on (`plugin/name`), as the "
+            "process running it reports. Informational: a consumer down does not make the API unready."
         ),
     ]

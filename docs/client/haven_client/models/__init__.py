@@ -9,6 +9,8 @@ from .action_target import ActionTarget
 from .attempt import Attempt
 from .author import Author
 from .batch_accepted import BatchAccepted
+from .consumer_health import ConsumerHealth
+from .consumer_health_state import ConsumerHealthState
 from .decision import Decision
 from .decision_list import DecisionList
 from .decision_mode import DecisionMode
@@ -29,6 +31,7 @@ from .post_ref import PostRef
 from .post_ref_kind import PostRefKind
 from .problem_details import ProblemDetails
 from .readiness import Readiness
+from .readiness_consumers import ReadinessConsumers
 from .readiness_mode import ReadinessMode
 from .readiness_plugins_off import ReadinessPluginsOff
 from .review import Review
@@ -53,6 +56,8 @@ __all__ = (
     "Attempt",
     "Author",
     "BatchAccepted",
+    "ConsumerHealth",
+    "ConsumerHealthState",
     "Decision",
     "DecisionList",
     "DecisionMode",
@@ -73,6 +78,7 @@ __all__ = (
     "PostRefKind",
     "ProblemDetails",
     "Readiness",
+    "ReadinessConsumers",
     "ReadinessMode",
     "ReadinessPluginsOff",
     "Review",

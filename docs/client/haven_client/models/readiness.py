@@ -16,6 +16,7 @@ from attrs import field as _attrs_field
 from ..models.readiness_mode import ReadinessMode
 
 if TYPE_CHECKING:
+    from ..models.readiness_consumers import ReadinessConsumers
     from ..models.readiness_plugins_off import ReadinessPluginsOff
 
 
@@ -31,6 +32,8 @@ class Readiness:
         policy_version (str): The policy set in force.
         plugins_on (list[str]): Plugins running.
         plugins_off (ReadinessPluginsOff): Installed plugins that are off, and why (e.g. a missing setting).
+        consumers (ReadinessConsumers): Each long-running consumer of the plugins that are on (`plugin/name`), as the
+            process running it reports. Informational: a consumer down does not make the API unready.
     """
 
     status: Literal["ready"]
@@ -38,6 +41,7 @@ class Readiness:
     policy_version: str
     plugins_on: list[str]
     plugins_off: ReadinessPluginsOff
+    consumers: ReadinessConsumers
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,6 +55,8 @@ class Readiness:
 
         plugins_off = self.plugins_off.to_dict()
 
+        consumers = self.consumers.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -60,6 +66,7 @@ class Readiness:
                 "policy_version": policy_version,
                 "plugins_on": plugins_on,
                 "plugins_off": plugins_off,
+                "consumers": consumers,
             }
         )
 
@@ -67,6 +74,7 @@ class Readiness:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.readiness_consumers import ReadinessConsumers
         from ..models.readiness_plugins_off import ReadinessPluginsOff
 
         d = dict(src_dict)
@@ -82,12 +90,15 @@ class Readiness:
 
         plugins_off = ReadinessPluginsOff.from_dict(d.pop("plugins_off"))
 
+        consumers = ReadinessConsumers.from_dict(d.pop("consumers"))
+
         readiness = cls(
             status=status,
             mode=mode,
             policy_version=policy_version,
             plugins_on=plugins_on,
             plugins_off=plugins_off,
+            consumers=consumers,
         )
 
         readiness.additional_properties = d
