@@ -74,6 +74,13 @@ class ExamplePlugin:
         if outcome == "overturned" and decision.verdict in ("hold", "remove"):
             self.http.post(f"/posts/{decision.post.external_id}/unhide")
 
+    def escalation_reminder(self, decision: Decision, number: int, final: bool) -> None:
+        """No moderator acknowledged the escalation yet: tell the platform's moderators again."""
+        self.http.post(
+            "/moderators/notify",
+            json={"post": decision.post.external_id, "reminder": number, "final": final},
+        )
+
     def periodic_tasks(self) -> Mapping[str, PeriodicTask]:
         return {}
 

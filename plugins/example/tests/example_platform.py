@@ -25,6 +25,7 @@ class StandIn:
     events: queue.Queue[dict[str, Any] | None] = field(default_factory=queue.Queue)
     connections: int = 0
     hidden: list[str] = field(default_factory=list)
+    notified: list[dict[str, Any]] = field(default_factory=list)
     connected: threading.Event = field(default_factory=threading.Event)
 
 
@@ -60,6 +61,13 @@ def stand_in() -> Iterator[StandIn]:
                     return
 
         def do_POST(self) -> None:
+            if self.path == "/moderators/notify":
+                length = int(self.headers.get("content-length", "0"))
+                holder[0].notified.append(json.loads(self.rfile.read(length)))
+                self.send_response(204)
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
             parts = self.path.strip("/").split("/")
             if len(parts) == 3 and parts[0] == "posts" and parts[2] in ("hide", "unhide"):
                 holder[0].hidden.append(f"{parts[2]} {parts[1]}")

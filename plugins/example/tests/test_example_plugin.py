@@ -103,3 +103,5 @@ def test_hold_and_remove_hide_the_post_and_an_overturn_unhides_it(plugin: Exampl
     assert plugin.execute(decision, Action(kind="reply")).status == "unsupported"
     plugin.review_recorded(decision, "overturned", "mod-1")
     assert platform.hidden == ["hide 7", "unhide 7"]
+    plugin.escalation_reminder(decision, 2, final=True)
+    assert platform.notified == [{"post": "7", "reminder": 2, "final": True}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -65,6 +66,13 @@ class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
     ] = None
     failing: Annotated[
         list[str] | None, Meta(description="What does not answer (503 from /readyz).", examples=[["queue"]])
+    ] = None
+    claimed_by: Annotated[
+        str | None, Meta(description="The moderator who holds the item (409 claimed).", examples=["sam"])
+    ] = None
+    claimed_until: Annotated[
+        datetime | None,
+        Meta(description="When that moderator's claim ends (409 claimed).", examples=["2026-01-05T09:45:00Z"]),
     ] = None
 
 

@@ -27,6 +27,9 @@ class Versioned:
     def review_recorded(self, decision: Decision, outcome: str, moderator: str) -> None:
         return None
 
+    def escalation_reminder(self, decision: Decision, number: int, final: bool) -> None:
+        return None
+
     def periodic_tasks(self) -> Mapping[str, PeriodicTask]:
         return {}
 

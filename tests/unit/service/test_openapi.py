@@ -26,6 +26,9 @@ API_OPERATIONS = {
     "getWebhook",
     "listWebhookDeliveries",
     "deleteWebhook",
+    "acknowledgeEscalation",
+    "listQueue",
+    "claimQueueItem",
 }
 PUBLIC_OPERATIONS = {"getHealth", "getReadiness", "getMetrics"}
 

@@ -3,12 +3,16 @@
 from .accepted import Accepted
 from .accepted_queue import AcceptedQueue
 from .accepted_status import AcceptedStatus
+from .acknowledge_in import AcknowledgeIn
 from .action import Action
 from .action_params import ActionParams
 from .action_target import ActionTarget
 from .attempt import Attempt
 from .author import Author
 from .batch_accepted import BatchAccepted
+from .claim import Claim
+from .claim_in import ClaimIn
+from .claim_links import ClaimLinks
 from .consumer_health import ConsumerHealth
 from .consumer_health_state import ConsumerHealthState
 from .decision import Decision
@@ -17,6 +21,7 @@ from .decision_mode import DecisionMode
 from .decision_resource import DecisionResource
 from .decision_resource_status import DecisionResourceStatus
 from .delivery_report import DeliveryReport
+from .escalation import Escalation
 from .evidence import Evidence
 from .evidence_field import EvidenceField
 from .field_error import FieldError
@@ -30,6 +35,9 @@ from .post_kind import PostKind
 from .post_ref import PostRef
 from .post_ref_kind import PostRefKind
 from .problem_details import ProblemDetails
+from .queue import Queue
+from .queue_entry import QueueEntry
+from .queue_entry_links import QueueEntryLinks
 from .readiness import Readiness
 from .readiness_consumers import ReadinessConsumers
 from .readiness_mode import ReadinessMode
@@ -50,12 +58,16 @@ __all__ = (
     "Accepted",
     "AcceptedQueue",
     "AcceptedStatus",
+    "AcknowledgeIn",
     "Action",
     "ActionParams",
     "ActionTarget",
     "Attempt",
     "Author",
     "BatchAccepted",
+    "Claim",
+    "ClaimIn",
+    "ClaimLinks",
     "ConsumerHealth",
     "ConsumerHealthState",
     "Decision",
@@ -64,6 +76,7 @@ __all__ = (
     "DecisionResource",
     "DecisionResourceStatus",
     "DeliveryReport",
+    "Escalation",
     "Evidence",
     "EvidenceField",
     "FieldError",
@@ -77,6 +90,9 @@ __all__ = (
     "PostRef",
     "PostRefKind",
     "ProblemDetails",
+    "Queue",
+    "QueueEntry",
+    "QueueEntryLinks",
     "Readiness",
     "ReadinessConsumers",
     "ReadinessMode",

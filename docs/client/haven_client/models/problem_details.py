@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
@@ -29,6 +30,8 @@ class ProblemDetails:
         required_scope (None | str | Unset): The scope the API key lacks (403).
         max_chars (int | None | Unset): The longest title or body accepted (422 text-too-long).
         failing (list[str] | None | Unset): What does not answer (503 from /readyz).
+        claimed_by (None | str | Unset): The moderator who holds the item (409 claimed).
+        claimed_until (datetime.datetime | None | Unset): When that moderator's claim ends (409 claimed).
     """
 
     type_: str
@@ -41,6 +44,8 @@ class ProblemDetails:
     required_scope: None | str | Unset = UNSET
     max_chars: int | None | Unset = UNSET
     failing: list[str] | None | Unset = UNSET
+    claimed_by: None | str | Unset = UNSET
+    claimed_until: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,6 +98,20 @@ class ProblemDetails:
         else:
             failing = self.failing
 
+        claimed_by: None | str | Unset
+        if isinstance(self.claimed_by, Unset):
+            claimed_by = UNSET
+        else:
+            claimed_by = self.claimed_by
+
+        claimed_until: None | str | Unset
+        if isinstance(self.claimed_until, Unset):
+            claimed_until = UNSET
+        elif isinstance(self.claimed_until, datetime.datetime):
+            claimed_until = self.claimed_until.isoformat()
+        else:
+            claimed_until = self.claimed_until
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -114,6 +133,10 @@ class ProblemDetails:
             field_dict["max_chars"] = max_chars
         if failing is not UNSET:
             field_dict["failing"] = failing
+        if claimed_by is not UNSET:
+            field_dict["claimed_by"] = claimed_by
+        if claimed_until is not UNSET:
+            field_dict["claimed_until"] = claimed_until
 
         return field_dict
 
@@ -198,6 +221,32 @@ class ProblemDetails:
 
         failing = _parse_failing(d.pop("failing", UNSET))
 
+        def _parse_claimed_by(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        claimed_by = _parse_claimed_by(d.pop("claimed_by", UNSET))
+
+        def _parse_claimed_until(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                claimed_until_type_0 = datetime.datetime.fromisoformat(data)
+
+                return claimed_until_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        claimed_until = _parse_claimed_until(d.pop("claimed_until", UNSET))
+
         problem_details = cls(
             type_=type_,
             title=title,
@@ -209,6 +258,8 @@ class ProblemDetails:
             required_scope=required_scope,
             max_chars=max_chars,
             failing=failing,
+            claimed_by=claimed_by,
+            claimed_until=claimed_until,
         )
 
         problem_details.additional_properties = d
