@@ -94,9 +94,10 @@ class WebhookController(Controller):
 
     @post(
         "/{subscription_id:str}/deliveries/{delivery_id:str}/retry",
-        responses=problem_responses(401, 403, 404),
+        responses=problem_responses(400, 401, 403, 404, 503),
         status_code=202,
         sync_to_thread=True,
+        operation_id="retryWebhookDelivery",
         summary="Send a failed delivery again, with a new round of attempts",
     )
     def retry_delivery(

@@ -128,17 +128,29 @@ class NewDelivery(msgspec.Struct, kw_only=True, frozen=True):
 class HeldPost(msgspec.Struct, kw_only=True, frozen=True):
     """An accepted post not decided yet, as an operator sees it: ids only, never its text."""
 
-    id: str
-    community: str
-    platform: str
-    external_id: str
-    revision: str
-    queue: str
-    received_at: datetime
-    status: Literal["pending", "parked"]
-    attempts: int
-    reason: str | None
-    due_at: datetime | None
+    id: Annotated[str, Meta(description="The decision's id.", examples=["0b6f3c52-8d0e-5c6a-9f1e-3f8a2b7c9d10"])]
+    community: Annotated[str, Meta(description="Its community.", examples=["chronic-pain-support"])]
+    platform: Annotated[str, Meta(description="Where the post was written.", examples=["api"])]
+    external_id: Annotated[str, Meta(description="The post's id on its platform.", examples=["t3_1abcde"])]
+    revision: Annotated[str, Meta(description="Which edit of the post.", examples=["1"])]
+    queue: Annotated[str, Meta(description="The queue it waits in: crisis or default.", examples=["default"])]
+    received_at: Annotated[datetime, Meta(description="When the API accepted it.", examples=["2026-01-05T09:30:01Z"])]
+    status: Annotated[
+        Literal["pending", "parked"],
+        Meta(description="pending (waiting to be decided) or parked (every attempt failed).", examples=["parked"]),
+    ]
+    attempts: Annotated[int, Meta(description="Attempts at deciding it so far.", examples=[5])]
+    reason: Annotated[
+        str | None,
+        Meta(
+            description="Why the last attempt failed: an error's type, never the post's text.",
+            examples=["OperationalError"],
+        ),
+    ]
+    due_at: Annotated[
+        datetime | None,
+        Meta(description="When the sweeper queues it again if it is still pending.", examples=["2026-01-05T09:35:01Z"]),
+    ]
 
 
 class PurgeCounts(msgspec.Struct, kw_only=True):

@@ -29,6 +29,9 @@ API_OPERATIONS = {
     "acknowledgeEscalation",
     "listQueue",
     "claimQueueItem",
+    "listParkedPosts",
+    "retryParkedPost",
+    "retryWebhookDelivery",
 }
 PUBLIC_OPERATIONS = {"getHealth", "getReadiness", "getMetrics"}
 

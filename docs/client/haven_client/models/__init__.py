@@ -26,9 +26,12 @@ from .evidence import Evidence
 from .evidence_field import EvidenceField
 from .field_error import FieldError
 from .health import Health
+from .held_post import HeldPost
+from .held_post_status import HeldPostStatus
 from .match import Match
 from .match_mode import MatchMode
 from .match_severity import MatchSeverity
+from .parked_list import ParkedList
 from .post import Post
 from .post_batch import PostBatch
 from .post_kind import PostKind
@@ -81,9 +84,12 @@ __all__ = (
     "EvidenceField",
     "FieldError",
     "Health",
+    "HeldPost",
+    "HeldPostStatus",
     "Match",
     "MatchMode",
     "MatchSeverity",
+    "ParkedList",
     "Post",
     "PostBatch",
     "PostKind",

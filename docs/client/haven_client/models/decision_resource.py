@@ -23,9 +23,11 @@ class DecisionResource:
     Attributes:
         id (str): The decision's id.
         url (str): This resource's path.
-        status (DecisionResourceStatus): pending while the post waits to be judged, then decided.
+        status (DecisionResourceStatus): pending while the post waits to be judged, then decided; failed while it is
+            parked after every attempt at it failed.
         decision (Decision | None | Unset): The decision, once decided.
         reviews (list[Review] | Unset): Moderators' reviews of it, oldest first.
+        reason (None | str | Unset): Why it is parked (failed only).
     """
 
     id: str
@@ -33,6 +35,7 @@ class DecisionResource:
     status: DecisionResourceStatus
     decision: Decision | None | Unset = UNSET
     reviews: list[Review] | Unset = UNSET
+    reason: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,6 +62,12 @@ class DecisionResource:
                 reviews_item = reviews_item_data.to_dict()
                 reviews.append(reviews_item)
 
+        reason: None | str | Unset
+        if isinstance(self.reason, Unset):
+            reason = UNSET
+        else:
+            reason = self.reason
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -72,6 +81,8 @@ class DecisionResource:
             field_dict["decision"] = decision
         if reviews is not UNSET:
             field_dict["reviews"] = reviews
+        if reason is not UNSET:
+            field_dict["reason"] = reason
 
         return field_dict
 
@@ -113,12 +124,22 @@ class DecisionResource:
 
                 reviews.append(reviews_item)
 
+        def _parse_reason(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        reason = _parse_reason(d.pop("reason", UNSET))
+
         decision_resource = cls(
             id=id,
             url=url,
             status=status,
             decision=decision,
             reviews=reviews,
+            reason=reason,
         )
 
         decision_resource.additional_properties = d
