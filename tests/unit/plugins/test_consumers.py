@@ -80,17 +80,18 @@ def test_two_processes_run_one_copy_and_the_second_takes_over(redis_kv: RedisKey
 
         return Consumer(run=run)
 
-    first = Supervisor({"demo/socket": consumer("first")}, redis_kv, lease_seconds=1)
-    second = Supervisor({"demo/socket": consumer("second")}, redis_kv, lease_seconds=1)
+    first = Supervisor({"demo/socket": consumer("first")}, redis_kv, lease_seconds=2)
+    second = Supervisor({"demo/socket": consumer("second")}, redis_kv, lease_seconds=2)
     first.start()
     eventually(lambda: running == ["first"])
     second.start()
     try:
-        time.sleep(1.5)  # longer than the lease: the first keeps renewing it
+        time.sleep(2.5)  # longer than the lease: the first keeps renewing it
         assert running == ["first"]
         first.stop()
         eventually(lambda: running == ["second"])
-        assert read_health(redis_kv, ["demo/socket"])["demo/socket"].state == "running"
+        # The first wrote `stopped` before letting the lease go; the second writes `running` after.
+        eventually(lambda: read_health(redis_kv, ["demo/socket"])["demo/socket"].state == "running")
     finally:
         first.stop()
         second.stop()

@@ -15,6 +15,7 @@ from .claim_in import ClaimIn
 from .claim_links import ClaimLinks
 from .consumer_health import ConsumerHealth
 from .consumer_health_state import ConsumerHealthState
+from .conversation_evidence import ConversationEvidence
 from .decision import Decision
 from .decision_list import DecisionList
 from .decision_mode import DecisionMode
@@ -73,6 +74,7 @@ __all__ = (
     "ClaimLinks",
     "ConsumerHealth",
     "ConsumerHealthState",
+    "ConversationEvidence",
     "Decision",
     "DecisionList",
     "DecisionMode",

@@ -11,6 +11,7 @@ from ..models.match_severity import MatchSeverity
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.conversation_evidence import ConversationEvidence
     from ..models.evidence import Evidence
 
 
@@ -29,6 +30,8 @@ class Match:
         verdict (str): The verdict this rule asks for.
         evidence (list[Evidence]): The spans of text that made it match.
         description (str | Unset): The rule's own description. Default: ''.
+        conversation (list[ConversationEvidence] | Unset): For a rule that reads the thread: the earlier decisions that
+            made it match.
     """
 
     policy: str
@@ -39,6 +42,7 @@ class Match:
     verdict: str
     evidence: list[Evidence]
     description: str | Unset = ""
+    conversation: list[ConversationEvidence] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,6 +65,13 @@ class Match:
 
         description = self.description
 
+        conversation: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.conversation, Unset):
+            conversation = []
+            for conversation_item_data in self.conversation:
+                conversation_item = conversation_item_data.to_dict()
+                conversation.append(conversation_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -76,11 +87,14 @@ class Match:
         )
         if description is not UNSET:
             field_dict["description"] = description
+        if conversation is not UNSET:
+            field_dict["conversation"] = conversation
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.conversation_evidence import ConversationEvidence
         from ..models.evidence import Evidence
 
         d = dict(src_dict)
@@ -105,6 +119,17 @@ class Match:
 
         description = d.pop("description", UNSET)
 
+        _conversation = d.pop("conversation", UNSET)
+        conversation: list[ConversationEvidence] | Unset = UNSET
+        if _conversation is not UNSET:
+            conversation = []
+            for conversation_item_data in _conversation:
+                conversation_item = ConversationEvidence.from_dict(
+                    conversation_item_data
+                )
+
+                conversation.append(conversation_item)
+
         match = cls(
             policy=policy,
             rule=rule,
@@ -114,6 +139,7 @@ class Match:
             verdict=verdict,
             evidence=evidence,
             description=description,
+            conversation=conversation,
         )
 
         match.additional_properties = d

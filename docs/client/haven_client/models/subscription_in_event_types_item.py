@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class SubscriptionInEventTypesItem(StrEnum):
+    CONVERSATION_FLAGGED = "conversation.flagged"
     DECISION_CREATED = "decision.created"
     ESCALATION_ACKNOWLEDGED = "escalation.acknowledged"
     ESCALATION_CREATED = "escalation.created"
