@@ -32,6 +32,8 @@ API_OPERATIONS = {
     "listParkedPosts",
     "retryParkedPost",
     "retryWebhookDelivery",
+    "listFailedActions",
+    "retryFailedAction",
 }
 PUBLIC_OPERATIONS = {"getHealth", "getReadiness", "getMetrics"}
 

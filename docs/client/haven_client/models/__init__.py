@@ -25,6 +25,7 @@ from .delivery_report import DeliveryReport
 from .escalation import Escalation
 from .evidence import Evidence
 from .evidence_field import EvidenceField
+from .failed_actions import FailedActions
 from .field_error import FieldError
 from .health import Health
 from .held_post import HeldPost
@@ -32,7 +33,9 @@ from .held_post_status import HeldPostStatus
 from .match import Match
 from .match_mode import MatchMode
 from .match_severity import MatchSeverity
+from .model_score import ModelScore
 from .parked_list import ParkedList
+from .platform_action import PlatformAction
 from .post import Post
 from .post_batch import PostBatch
 from .post_kind import PostKind
@@ -84,6 +87,7 @@ __all__ = (
     "Escalation",
     "Evidence",
     "EvidenceField",
+    "FailedActions",
     "FieldError",
     "Health",
     "HeldPost",
@@ -91,7 +95,9 @@ __all__ = (
     "Match",
     "MatchMode",
     "MatchSeverity",
+    "ModelScore",
     "ParkedList",
+    "PlatformAction",
     "Post",
     "PostBatch",
     "PostKind",

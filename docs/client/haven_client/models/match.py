@@ -13,6 +13,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.conversation_evidence import ConversationEvidence
     from ..models.evidence import Evidence
+    from ..models.model_score import ModelScore
 
 
 T = TypeVar("T", bound="Match")
@@ -32,6 +33,7 @@ class Match:
         description (str | Unset): The rule's own description. Default: ''.
         conversation (list[ConversationEvidence] | Unset): For a rule that reads the thread: the earlier decisions that
             made it match.
+        scores (list[ModelScore] | Unset): For a rule that reads a learned model: the model's scores.
     """
 
     policy: str
@@ -43,6 +45,7 @@ class Match:
     evidence: list[Evidence]
     description: str | Unset = ""
     conversation: list[ConversationEvidence] | Unset = UNSET
+    scores: list[ModelScore] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +75,13 @@ class Match:
                 conversation_item = conversation_item_data.to_dict()
                 conversation.append(conversation_item)
 
+        scores: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.scores, Unset):
+            scores = []
+            for scores_item_data in self.scores:
+                scores_item = scores_item_data.to_dict()
+                scores.append(scores_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -89,6 +99,8 @@ class Match:
             field_dict["description"] = description
         if conversation is not UNSET:
             field_dict["conversation"] = conversation
+        if scores is not UNSET:
+            field_dict["scores"] = scores
 
         return field_dict
 
@@ -96,6 +108,7 @@ class Match:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.conversation_evidence import ConversationEvidence
         from ..models.evidence import Evidence
+        from ..models.model_score import ModelScore
 
         d = dict(src_dict)
         policy = d.pop("policy")
@@ -130,6 +143,15 @@ class Match:
 
                 conversation.append(conversation_item)
 
+        _scores = d.pop("scores", UNSET)
+        scores: list[ModelScore] | Unset = UNSET
+        if _scores is not UNSET:
+            scores = []
+            for scores_item_data in _scores:
+                scores_item = ModelScore.from_dict(scores_item_data)
+
+                scores.append(scores_item)
+
         match = cls(
             policy=policy,
             rule=rule,
@@ -140,6 +162,7 @@ class Match:
             evidence=evidence,
             description=description,
             conversation=conversation,
+            scores=scores,
         )
 
         match.additional_properties = d
