@@ -6,17 +6,29 @@ from importlib.metadata import version
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components
+from litestar.types import Method
+from litestar.types.internal_types import PathParameterDefinition
 
 from haven.api import ROUTES
-from haven.api.auth import PUBLIC_PATHS, ApiKeyAuthentication, KeyCache
+from haven.api.auth import API_KEY_SCHEMES, PUBLIC_PATHS, ApiKeyAuthentication, KeyCache
+from haven.api.http_metrics import HttpMetrics
 from haven.api.problems import EXCEPTION_HANDLERS
 from haven.config import Settings
 from haven.services import Services, build_services
 
 PLUGINS_PATH = "/v1/plugins"
+
+
+def plugin_operation_id(handler: HTTPRouteHandler, method: Method, path: list[str | PathParameterDefinition]) -> str:
+    """An operation id for a route that names none (the plugins'): the method, then the path
+    after /v1/plugins, e.g. postSlackEvents. Haven's own routes each name theirs."""
+    words = [p for p in path if isinstance(p, str) and p not in ("v1", "plugins")]
+    return method.lower() + "".join(w.replace("-", "_").title().replace("_", "") for w in words)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Litestar:
@@ -29,7 +41,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Router(path=f"{PLUGINS_PATH}/{name}", route_handlers=list(plugin.routes()))
         for name, plugin in sorted(services.plugins.active.items())
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTES, *plugin_routers],
         state=State({"services": services, "keys": KeyCache(services.store)}),
         middleware=[
@@ -49,11 +61,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             title="Haven",
             version=version("haven"),
             description="Moderation as a service for online support communities.",
-            components=Components(
-                security_schemes={"apiKey": SecurityScheme(type="http", scheme="bearer", description="API key")}
-            ),
-            security=[{"apiKey": []}],
+            components=Components(security_schemes=dict(API_KEY_SCHEMES)),
+            # The document only, as JSON and YAML: no HTML page, whose viewers load their scripts from
+            # a CDN (see docs/api.md).
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+            operation_id_creator=plugin_operation_id,
         ),
         logging_config=None,
         debug=False,
     )
+    # Around the whole handler, so that requests routing refuses (404, 405) and every error
+    # answer are counted too; Litestar's own middleware runs only once a route has matched.
+    app.asgi_handler = HttpMetrics(app.asgi_handler)
+    return app

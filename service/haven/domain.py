@@ -9,9 +9,10 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta
 
 PostKind = Literal["post", "comment", "message"]
 Field = Literal["title", "body"]
@@ -63,42 +64,100 @@ ACTION_KINDS: tuple[str, ...] = (
 class Author(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The author of a post, with the trust signals the platform gives."""
 
-    id: str
-    name: str | None = None
-    created_at: datetime | None = None
-    trust_level: int | None = None
-    is_moderator: bool = False
-    is_staff: bool = False
-    karma: int | None = None
+    id: Annotated[str, Meta(description="The author's id on the platform.", examples=["t2_8xk1q"])]
+    name: Annotated[
+        str | None,
+        Meta(description="The author's display name, if the platform gives it.", examples=["sam"]),
+    ] = None
+    created_at: Annotated[
+        datetime | None,
+        Meta(description="When the author's account was created.", examples=["2024-03-01T12:00:00Z"]),
+    ] = None
+    trust_level: Annotated[
+        int | None,
+        Meta(description="The platform's trust level (Discourse 0 to 4).", examples=[1]),
+    ] = None
+    is_moderator: Annotated[bool, Meta(description="The author moderates this community.", examples=[False])] = False
+    is_staff: Annotated[bool, Meta(description="The author is the platform's staff.", examples=[False])] = False
+    karma: Annotated[
+        int | None,
+        Meta(description="The author's karma, where the platform counts it (Reddit).", examples=[120]),
+    ] = None
 
 
 class TextRange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A half-open range of characters in one field of a post."""
 
-    field: Field
-    start: int
-    end: int
+    field: Annotated[Field, Meta(description="The field the range is in.", examples=["body"])]
+    start: Annotated[int, Meta(description="First character, counted from 0.", examples=[0])]
+    end: Annotated[int, Meta(description="One past the last character.", examples=[42])]
 
 
 class Post(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """One piece of user content, normalised from any platform."""
 
-    platform: str
-    community: str
-    external_id: str
-    revision: str = "1"
-    kind: PostKind = "post"
-    author: Author
-    title: str = ""
-    body: str = ""
-    thread_id: str | None = None
-    parent_id: str | None = None
-    url: str | None = None
-    created_at: datetime | None = None
-    locale: str | None = None
+    platform: Annotated[
+        str,
+        Meta(description="Where the post was written: an adapter's name, or any name of your own.", examples=["api"]),
+    ]
+    community: Annotated[
+        str,
+        Meta(
+            description="The community it belongs to; must be the API key's community.",
+            examples=["chronic-pain-support"],
+        ),
+    ]
+    external_id: Annotated[
+        str,
+        Meta(
+            description="The post's id on its platform; with community, platform and revision it identifies the post.",
+            examples=["t3_1abcde"],
+        ),
+    ]
+    revision: Annotated[
+        str,
+        Meta(description="Which edit of the post this is; a new revision is judged again.", examples=["1"]),
+    ] = "1"
+    kind: Annotated[
+        PostKind,
+        Meta(description="A top-level post, a comment in a thread, or a direct message.", examples=["post"]),
+    ] = "post"
+    author: Annotated[Author, Meta(description="Who wrote it.")]
+    title: Annotated[str, Meta(description="The title, for a post that has one.", examples=["Rough week"])] = ""
+    body: Annotated[
+        str,
+        Meta(
+            description="The text as written (Markdown or plain).",
+            examples=["I have been struggling with the new dose, any advice?"],
+        ),
+    ] = ""
+    thread_id: Annotated[
+        str | None,
+        Meta(description="The thread or topic it belongs to.", examples=["t3_1abcde"]),
+    ] = None
+    parent_id: Annotated[str | None, Meta(description="The post or comment it answers.", examples=["t1_9xyz"])] = None
+    url: Annotated[
+        str | None,
+        Meta(description="Where a moderator can read it.", examples=["https://forum.example/t/rough-week/42"]),
+    ] = None
+    created_at: Annotated[
+        datetime | None,
+        Meta(description="When it was written.", examples=["2026-01-05T09:30:00Z"]),
+    ] = None
+    locale: Annotated[
+        str | None,
+        Meta(description="The community's language, which picks crisis lines and reply templates.", examples=["en-GB"]),
+    ] = None
     # Ranges that hold other people's words (quote blocks). Matches that fall
     # wholly inside them are reported, but never judged as the author's own.
-    quoted: list[TextRange] = msgspec.field(default_factory=list)
+    quoted: Annotated[
+        list[TextRange],
+        Meta(
+            description="Ranges holding other people's words (quote blocks): matches inside them are "
+            "reported, not judged as the author's.",
+            examples=[[]],
+        ),
+    ] = msgspec.field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -119,14 +178,17 @@ def decision_id_of(post_key: str) -> str:
 
 
 class PostRef(msgspec.Struct, kw_only=True, frozen=True):
-    platform: str
-    community: str
-    external_id: str
-    revision: str
-    kind: PostKind
-    author_id: str
-    thread_id: str | None = None
-    url: str | None = None
+    platform: Annotated[str, Meta(description="Where the post was written.", examples=["api"])]
+    community: Annotated[str, Meta(description="The community it belongs to.", examples=["chronic-pain-support"])]
+    external_id: Annotated[str, Meta(description="The post's id on its platform.", examples=["t3_1abcde"])]
+    revision: Annotated[str, Meta(description="Which edit of the post was judged.", examples=["1"])]
+    kind: Annotated[PostKind, Meta(description="A post, comment or message.", examples=["post"])]
+    author_id: Annotated[str, Meta(description="The author's id on the platform.", examples=["t2_8xk1q"])]
+    thread_id: Annotated[str | None, Meta(description="The thread it belongs to.", examples=["t3_1abcde"])] = None
+    url: Annotated[
+        str | None,
+        Meta(description="Where a moderator can read it.", examples=["https://forum.example/t/rough-week/42"]),
+    ] = None
 
     @classmethod
     def of(cls, post: Post) -> PostRef:
@@ -145,11 +207,11 @@ class PostRef(msgspec.Struct, kw_only=True, frozen=True):
 class Evidence(msgspec.Struct, kw_only=True, frozen=True):
     """A span of the original text that made a matcher fire."""
 
-    field: Field
-    start: int
-    end: int
-    text: str
-    matcher: str
+    field: Annotated[Field, Meta(description="The field the words are in.", examples=["body"])]
+    start: Annotated[int, Meta(description="First character, counted from 0.", examples=[12])]
+    end: Annotated[int, Meta(description="One past the last character.", examples=[24])]
+    text: Annotated[str, Meta(description="The words themselves.", examples=["end my life"])]
+    matcher: Annotated[str, Meta(description="Which matcher of the rule found them.", examples=["phrases"])]
 
 
 class ConversationEvidence(msgspec.Struct, kw_only=True, frozen=True):
@@ -159,13 +221,28 @@ class ConversationEvidence(msgspec.Struct, kw_only=True, frozen=True):
     `decisions` are the ids of the earlier decisions that counted, oldest first.
     """
 
-    dynamic: str
-    thread_id: str | None
-    decisions: list[str]
-    member: str | None = None  # the member replied to (a pile-on's target, the author in crisis)
-    authors: int = 0
-    posts: int = 0
-    matcher: str = ""
+    dynamic: Annotated[
+        str,
+        Meta(
+            description="The conversation matcher: pile_on, thread, replies_to or author_replies.",
+            examples=["pile_on"],
+        ),
+    ]
+    thread_id: Annotated[str | None, Meta(description="The thread it read.", examples=["t3_1abcde"])]
+    decisions: Annotated[
+        list[str],
+        Meta(
+            description="The earlier decisions of the thread that counted, oldest first.",
+            examples=[["5b0e1c7a-2f3d-4e6b-8a9c-0d1e2f3a4b5c"]],
+        ),
+    ]
+    member: Annotated[
+        str | None,
+        Meta(description="The member replied to (a pile-on's target, the author in crisis).", examples=["t2_8xk1q"]),
+    ] = None  # the member replied to (a pile-on's target, the author in crisis)
+    authors: Annotated[int, Meta(description="How many different authors counted.", examples=[3])] = 0
+    posts: Annotated[int, Meta(description="How many posts counted.", examples=[4])] = 0
+    matcher: Annotated[str, Meta(description="Which matcher of the rule it was.", examples=["conversation"])] = ""
 
     @property
     def summary(self) -> str:
@@ -177,55 +254,123 @@ class ConversationEvidence(msgspec.Struct, kw_only=True, frozen=True):
         if self.dynamic == "replies_to":
             return f"a reply to member {self.member}, whose post was flagged ({self.matcher})"
         return f"this member replied this way to {self.posts} flagged posts across threads ({self.matcher})"
+
+
 class ModelScore(msgspec.Struct, kw_only=True, frozen=True):
     """A learned model's score that made a `classifier` matcher fire."""
 
-    model: str
-    version: str
-    score: float
-    threshold: float
+    model: Annotated[str, Meta(description="The learned model's name.", examples=["crisis-intent"])]
+    version: Annotated[str, Meta(description="Its version.", examples=["2026.01.05"])]
+    score: Annotated[float, Meta(description="The model's score for the post, 0 to 1.", examples=[0.93])]
+    threshold: Annotated[float, Meta(description="The score at or above which the rule fires.", examples=[0.8])]
 
 
 class Match(msgspec.Struct, kw_only=True):
-    policy: str
-    rule: str
-    category: str
-    severity: Severity
-    mode: Mode
-    verdict: str
-    evidence: list[Evidence]
-    description: str = ""
+    policy: Annotated[str, Meta(description="The policy the rule belongs to.", examples=["crisis-escalation"])]
+    rule: Annotated[str, Meta(description="The rule that matched.", examples=["explicit-intent"])]
+    category: Annotated[
+        str,
+        Meta(description="What kind of harm, dotted from general to specific.", examples=["crisis.self_harm"]),
+    ]
+    severity: Annotated[Severity, Meta(description="How serious the rule says a match is.", examples=["critical"])]
+    mode: Annotated[
+        Mode,
+        Meta(description="enforce counts toward the verdict; shadow is only recorded.", examples=["enforce"]),
+    ]
+    verdict: Annotated[str, Meta(description="The verdict this rule asks for.", examples=["escalate"])]
+    evidence: Annotated[list[Evidence], Meta(description="The spans of text that made it match.")]
+    description: Annotated[
+        str,
+        Meta(description="The rule's own description.", examples=["Clear statement of intent to end one's life"]),
+    ] = ""
     # Set for rules with conversation matchers: the thread's earlier decisions that made them fire.
-    conversation: list[ConversationEvidence] = msgspec.field(default_factory=list)
-    scores: list[ModelScore] = []
+    conversation: Annotated[
+        list[ConversationEvidence],
+        Meta(description="For a rule that reads the thread: the earlier decisions that made it match."),
+    ] = msgspec.field(default_factory=list)
+    scores: Annotated[
+        list[ModelScore], Meta(description="For a rule that reads a learned model: the model's scores.")
+    ] = []
 
 
 class Action(msgspec.Struct, kw_only=True):
     """A neutral action; each plugin maps it onto its platform."""
 
-    kind: str
-    params: dict[str, Any] = msgspec.field(default_factory=dict)
-    target: Literal["post", "author", "moderators"] = "post"
-    rules: list[str] = msgspec.field(default_factory=list)
+    kind: Annotated[
+        str,
+        Meta(
+            description="The neutral action: flag_for_review, hold, remove, escalate, reply, "
+            "notify_author, redact, label, lock or silence.",
+            examples=["escalate"],
+        ),
+    ]
+    params: Annotated[
+        dict[str, Any],
+        Meta(
+            description="The action's settings from the rule (template, crisis lines, label).",
+            examples=[{"urgency": "immediate"}],
+        ),
+    ] = msgspec.field(default_factory=dict)
+    target: Annotated[
+        Literal["post", "author", "moderators"],
+        Meta(description="What the action applies to.", examples=["post"]),
+    ] = "post"
+    rules: Annotated[
+        list[str],
+        Meta(description="The rules that asked for it.", examples=[["explicit-intent"]]),
+    ] = msgspec.field(default_factory=list)
 
 
 class Timings(msgspec.Struct, kw_only=True):
-    evaluation_ms: float | None = None
-    received_at: datetime | None = None
-    decided_at: datetime | None = None
+    evaluation_ms: Annotated[
+        float | None,
+        Meta(description="Milliseconds the engine spent on the post.", examples=[0.4]),
+    ] = None
+    received_at: Annotated[
+        datetime | None,
+        Meta(description="When the API accepted the post.", examples=["2026-01-05T09:30:01Z"]),
+    ] = None
+    decided_at: Annotated[
+        datetime | None,
+        Meta(description="When the decision was stored.", examples=["2026-01-05T09:30:01.2Z"]),
+    ] = None
 
 
 class Decision(msgspec.Struct, kw_only=True):
-    id: str
-    post: PostRef
-    policy_version: str
-    verdict: str
-    mode: Mode
-    matches: list[Match]
-    shadow_matches: list[Match] = msgspec.field(default_factory=list)
-    quoted_matches: list[Match] = msgspec.field(default_factory=list)
-    actions: list[Action] = msgspec.field(default_factory=list)
-    timings: Timings = msgspec.field(default_factory=Timings)
+    id: Annotated[
+        str,
+        Meta(
+            description="The decision's id, derived from the post's identity: the same post always has the same id.",
+            examples=["0b6f3c52-8d0e-5c6a-9f1e-3f8a2b7c9d10"],
+        ),
+    ]
+    post: Annotated[PostRef, Meta(description="The post judged.")]
+    policy_version: Annotated[
+        str,
+        Meta(description="The policy set the post was judged by.", examples=["2026.01.05-3f2a"]),
+    ]
+    verdict: Annotated[
+        str,
+        Meta(
+            description="The strongest enforced verdict: allow, nudge, review, hold, remove or escalate.",
+            examples=["escalate"],
+        ),
+    ]
+    mode: Annotated[Mode, Meta(description="enforce when the verdict is acted on.", examples=["enforce"])]
+    matches: Annotated[list[Match], Meta(description="Enforced rules that matched.")]
+    shadow_matches: Annotated[
+        list[Match],
+        Meta(description="Rules in shadow mode that matched: recorded, not acted on."),
+    ] = msgspec.field(default_factory=list)
+    quoted_matches: Annotated[
+        list[Match],
+        Meta(description="Matches inside quoted text: reported, never judged as the author's."),
+    ] = msgspec.field(default_factory=list)
+    actions: Annotated[
+        list[Action],
+        Meta(description="What the platform adapter is asked to do."),
+    ] = msgspec.field(default_factory=list)
+    timings: Annotated[Timings, Meta(description="How long each step took.")] = msgspec.field(default_factory=Timings)
 
     @property
     def categories(self) -> list[str]:

@@ -16,7 +16,9 @@ from haven.store.migrate import upgrade
 from haven.store.sql import SqlStore
 
 if TYPE_CHECKING:
+    from haven.plugins.consumers import Supervisor
     from haven.plugins.dispatch import PlatformDispatch, PluginRuntime
+    from haven.plugins.protocol import KeyValue
 
 log = logging.getLogger("haven")
 
@@ -33,6 +35,11 @@ class Services:
     plugins: Plugins = field(default_factory=Plugins)
     platform: PluginRuntime | None = None
     dispatch: PlatformDispatch | None = None
+    # The plugins' state (Redis, or memory when embedded): their own keys, the consumers'
+    # leases and health.
+    plugin_kv: KeyValue | None = None
+    # Embedded, `haven serve` is also the worker: it runs the plugins' consumers.
+    consumers: Supervisor | None = None
 
     def review_recorded(self, community: str, decision_id: str, outcome: str, moderator: str) -> None:
         """Tell the post's plugin (in a task) that a moderator reviewed a decision."""
@@ -43,10 +50,21 @@ class Services:
     def mode(self) -> Literal["embedded", "full"]:
         return "embedded" if self.settings.embedded else "full"
 
+    def plugin_state(self) -> KeyValue:
+        if self.plugin_kv is None:
+            raise RuntimeError("the plugins are not started")
+        return self.plugin_kv
+
     def start(self) -> None:
         self.work.start()
+        if self.settings.embedded:
+            from haven.plugins.consumers import supervise
+
+            self.consumers = supervise(self)
 
     def close(self) -> None:
+        if self.consumers is not None:
+            self.consumers.stop()
         if self.dispatch is not None:
             self.dispatch.close()
         self.plugins.close()

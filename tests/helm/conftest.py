@@ -104,6 +104,7 @@ CASES: dict[str, dict[str, Any]] = {
         "metrics": {
             "serviceMonitor": {"enabled": True, "labels": {"release": "prometheus"}},
             "prometheusRule": {"enabled": True, "labels": {"release": "prometheus"}},
+            "grafanaDashboard": {"enabled": True, "folder": "Haven", "labels": {"release": "prometheus"}},
         },
         "networkPolicy": {
             "enabled": True,

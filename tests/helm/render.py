@@ -134,9 +134,25 @@ def selectors(expr: Any) -> list[Any]:
     return [s for child in children if child is not None for s in selectors(child)]
 
 
+def parsed_promql(expr: str) -> dict[str, Any]:
+    """An expression parsed by Prometheus's grammar: the parse error, or the metric and label
+    matchers of each selector it reads."""
+    try:
+        parsed = promql_parser.parse(expr)
+    except ValueError as exc:
+        return {"error": str(exc), "selectors": []}
+    found = [
+        {
+            "metric": vs.name,
+            "matchers": [[m.name, str(m.op).rsplit(".", 1)[-1], m.value] for m in vs.matchers.matchers],
+        }
+        for vs in selectors(parsed)
+    ]
+    return {"error": None, "selectors": found}
+
+
 def promql(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each alert (name, labels) with its expression parsed by Prometheus's grammar: the
-    parse error, or the metric and label matchers of each selector it reads."""
+    """Each alert (name, labels) with its expression parsed (`parsed_promql`)."""
     out: list[dict[str, Any]] = []
     for obj in objects:
         if obj["kind"] != "PrometheusRule":
@@ -144,22 +160,29 @@ def promql(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for group in obj["spec"]["groups"]:
             for rule in group["rules"]:
                 alert = {"alert": rule["alert"], "labels": rule.get("labels", {})}
-                try:
-                    parsed = promql_parser.parse(rule["expr"])
-                except ValueError as exc:
-                    out.append({**alert, "error": str(exc), "selectors": []})
-                    continue
-                found = [
-                    {
-                        "metric": vs.name,
-                        "matchers": [
-                            [m.name, str(m.op).rsplit(".", 1)[-1], m.value]
-                            for m in vs.matchers.matchers
-                        ],
-                    }
-                    for vs in selectors(parsed)
-                ]
-                out.append({**alert, "error": None, "selectors": found})
+                out.append({**alert, **parsed_promql(rule["expr"])})
+    return out
+
+
+# Grafana's own variables in a query, replaced as Grafana does before Prometheus sees it.
+GRAFANA_MACROS = {"$__rate_interval": "1m", "$__interval": "30s", "$__range": "6h"}
+
+
+def dashboard_queries(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each query of each Grafana dashboard a ConfigMap carries (panel title, query parsed)."""
+    out: list[dict[str, Any]] = []
+    for obj in objects:
+        if obj["kind"] != "ConfigMap":
+            continue
+        for key, text in (obj.get("data") or {}).items():
+            if not key.endswith(".json"):
+                continue
+            for panel in json.loads(text).get("panels", []):
+                for target in panel.get("targets", []):
+                    expr = target["expr"]
+                    for macro, value in GRAFANA_MACROS.items():
+                        expr = expr.replace(macro, value)
+                    out.append({"panel": panel["title"], "expr": target["expr"], **parsed_promql(expr)})
     return out
 
 
@@ -198,6 +221,7 @@ def describe(release: dict[str, Any], chart: Path) -> dict[str, Any]:
         "invalid": invalid,
         "validated_against": list(versions),
         "promql": promql(objects),
+        "dashboards": dashboard_queries(objects),
     }
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import psycopg
 import redis
+from haven.plugins.testing import serving
 from standardwebhooks import Webhook
 
 REPO = Path(__file__).resolve().parents[2]
@@ -278,20 +279,6 @@ class WebhookReceiver:
         with self.lock:
             self.received.append(item)
         return 500 if failing else 204
-
-
-@contextmanager
-def serving(server: ThreadingHTTPServer) -> Iterator[None]:
-    """Run a loopback stand-in's HTTP server on a thread for the length of the block."""
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from haven.domain import Action, Decision, Post
-from haven.plugins.protocol import ActionResult, PeriodicTask, PluginHost
+from haven.plugins.protocol import ActionResult, Consumer, PeriodicTask, PluginHost
 
 from haven_discourse.actions import SUPPORTED, ActionRunner
 from haven_discourse.client import AdminClient, RateLimiter
@@ -39,6 +39,7 @@ def seen_key(instance: str, post: Post) -> str:
 
 class DiscoursePlugin:
     name = PLATFORM
+    protocol_version = 1
     supported_actions = SUPPORTED
 
     def __init__(self, settings: DiscourseSettings, host: PluginHost, client: AdminClient | None = None) -> None:
@@ -153,6 +154,9 @@ class DiscoursePlugin:
 
     def escalation_reminder(self, decision: Decision, number: int, final: bool) -> None:
         self.runner.remind(decision, number, final)
+
+    def consumers(self) -> Mapping[str, Consumer]:
+        return {}
 
     def periodic_tasks(self) -> Mapping[str, PeriodicTask]:
         return {}

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from haven.domain import Action, Decision
-from haven.plugins.protocol import ActionResult, PeriodicTask, PluginHost
+from haven.plugins.protocol import ActionResult, Consumer, PeriodicTask, PluginHost
 
 from haven_reddit import cli
 from haven_reddit.actions import SUPPORTED, RedditActions
@@ -19,6 +19,7 @@ from haven_reddit.settings import RedditSettings, load_settings
 
 class RedditPlugin:
     name = "reddit"
+    protocol_version = 1
     supported_actions = SUPPORTED
 
     def __init__(
@@ -59,6 +60,9 @@ class RedditPlugin:
 
     def escalation_reminder(self, decision: Decision, number: int, final: bool) -> None:
         self.actions.remind(decision, number, final)
+
+    def consumers(self) -> Mapping[str, Consumer]:
+        return {}
 
     def periodic_tasks(self) -> Mapping[str, PeriodicTask]:
         def poll() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from haven.domain import Action, Decision
 from haven.plugins.ledger import action_key
-from haven.plugins.protocol import ActionResult, PeriodicTask, PluginHost
+from haven.plugins.protocol import ActionResult, Consumer, PeriodicTask, PluginHost
 
 from haven_slack import alerts
 from haven_slack.normalise import (
@@ -36,6 +36,7 @@ ALERT_LOCK_SECONDS = 60
 
 class SlackPlugin:
     name = "slack"
+    protocol_version = 1
     supported_actions = frozenset({"escalate", "flag_for_review", "reply", "notify_author", "remove"})
 
     def __init__(self, settings: SlackSettings, host: PluginHost, web: SlackWeb | None = None) -> None:
@@ -317,6 +318,9 @@ class SlackPlugin:
             payload["reply_broadcast"] = True
         reply = self.web.call("chat.postMessage", self.settings.bot_token, payload)
         log.info("slack.reminder", extra={"decision_id": decision.id, "count": number, "ok": reply.ok})
+
+    def consumers(self) -> Mapping[str, Consumer]:
+        return {}
 
     def periodic_tasks(self) -> Mapping[str, PeriodicTask]:
         return {}

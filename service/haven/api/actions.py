@@ -9,8 +9,9 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, QueryParameter
+from msgspec import Meta
 
-from haven.api.auth import requires
+from haven.api.auth import API_KEY_SECURITY, requires
 from haven.api.problems import Problem, problem_responses
 from haven.plugins.ledger import PlatformAction
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
@@ -19,15 +20,22 @@ from haven.store.records import ApiKey
 
 
 class FailedActions(msgspec.Struct, kw_only=True):
-    items: list[PlatformAction]
+    items: Annotated[list[PlatformAction], Meta(description="Platform actions given up on after their last attempt.")]
 
 
 class ActionController(Controller):
     path = "/v1/actions"
     tags = ["actions"]  # noqa: RUF012
     guards = [requires("admin")]  # noqa: RUF012
+    security = API_KEY_SECURITY
 
-    @get("/failed", responses=problem_responses(401, 403), sync_to_thread=True, summary="Platform actions given up on")
+    @get(
+        "/failed",
+        responses=problem_responses(400, 401, 403, 503),
+        sync_to_thread=True,
+        operation_id="listFailedActions",
+        summary="Platform actions given up on",
+    )
     def list_failed(
         self,
         request: Request[ApiKey, str, State],
@@ -40,9 +48,10 @@ class ActionController(Controller):
 
     @post(
         "/{action_id:str}/retry",
-        responses=problem_responses(401, 403, 404),
+        responses=problem_responses(400, 401, 403, 404, 503),
         status_code=202,
         sync_to_thread=True,
+        operation_id="retryFailedAction",
         summary="Carry out a failed platform action again, with a new round of attempts",
     )
     def retry(self, action_id: FromPath[str], request: Request[ApiKey, str, State]) -> None:

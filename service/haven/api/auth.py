@@ -10,12 +10,22 @@ import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.openapi.spec import SecurityRequirement, SecurityScheme
 
 from haven.api.problems import Problem
 from haven.store.records import ApiKey
 from haven.store.repository import Store
 
 PUBLIC_PATHS = ["/healthz", "/readyz", "/metrics", "/schema"]
+API_KEY_SCHEME = "apiKey"
+API_KEY_SCHEMES = {
+    API_KEY_SCHEME: SecurityScheme(
+        type="http", scheme="bearer", description="An API key from `haven keys create`, sent as `Bearer KEY`."
+    )
+}
+# Declared on each controller that needs a key, not on the whole document, so that the public
+# routes above and the plugins' webhooks (which verify the platform's own signature) carry none.
+API_KEY_SECURITY: list[SecurityRequirement] = [{API_KEY_SCHEME: []}]
 CACHE_SECONDS = 30.0
 _UNAUTHENTICATED = {"www-authenticate": 'Bearer realm="haven"'}
 

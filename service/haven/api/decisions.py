@@ -9,7 +9,7 @@ from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.params import FromPath, QueryParameter
 
-from haven.api.auth import requires
+from haven.api.auth import API_KEY_SECURITY, requires
 from haven.api.posts import decision_url
 from haven.api.problems import Problem, problem_responses
 from haven.api.schemas import DecisionList, DecisionResource
@@ -22,11 +22,13 @@ class DecisionController(Controller):
     path = "/v1/decisions"
     tags = ["decisions"]  # noqa: RUF012
     guards = [requires("read")]  # noqa: RUF012
+    security = API_KEY_SECURITY
 
     @get(
         "/{decision_id:str}",
-        responses=problem_responses(401, 403, 404),
+        responses=problem_responses(400, 401, 403, 404, 503),
         sync_to_thread=True,
+        operation_id="getDecision",
         summary="One decision, or pending",
     )
     def get_one(self, decision_id: FromPath[str], request: Request[ApiKey, str, State]) -> DecisionResource:
@@ -52,8 +54,9 @@ class DecisionController(Controller):
 
     @get(
         "/",
-        responses=problem_responses(400, 401, 403),
+        responses=problem_responses(400, 401, 403, 503),
         sync_to_thread=True,
+        operation_id="listDecisions",
         summary="Decisions, newest first, with cursor paging",
     )
     def list_decisions(

@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
-from haven.api.auth import requires
+from haven.api.auth import API_KEY_SECURITY, requires
 from haven.api.problems import Problem, problem_responses
 from haven.moderation.loop import NotAnEscalation
 from haven.queues import CRISIS_QUEUE
@@ -20,7 +20,10 @@ from haven.store.records import ApiKey
 
 
 class AcknowledgeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    moderator: Annotated[str, Meta(min_length=1, max_length=200)]
+    moderator: Annotated[
+        Annotated[str, Meta(min_length=1, max_length=200)],
+        Meta(description="Who acknowledges it (a name or id of your own).", examples=["mod-alex"]),
+    ]
 
 
 def acknowledge(services: Services, community: str, decision_id: str, moderator: str) -> Escalation:
@@ -35,12 +38,14 @@ class AcknowledgeController(Controller):
     path = "/v1/decisions/{decision_id:str}/acknowledge"
     tags = ["escalations"]  # noqa: RUF012
     guards = [requires("review")]  # noqa: RUF012
+    security = API_KEY_SECURITY
 
     @post(
         "/",
-        responses=problem_responses(400, 401, 403, 404, 409),
+        responses=problem_responses(400, 401, 403, 404, 409, 503),
         status_code=200,
         sync_to_thread=True,
+        operation_id="acknowledgeEscalation",
         summary="Acknowledge an escalation: reminders stop (the first acknowledgement counts)",
     )
     def create(

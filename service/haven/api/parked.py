@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, QueryParameter
 
-from haven.api.auth import requires
+from haven.api.auth import API_KEY_SECURITY, requires
 from haven.api.posts import decision_url
 from haven.api.problems import Problem, problem_responses
 from haven.api.schemas import DecisionResource, ParkedList
@@ -22,11 +22,13 @@ class ParkedPostController(Controller):
     path = "/v1/posts/parked"
     tags = ["posts"]  # noqa: RUF012
     guards = [requires("admin")]  # noqa: RUF012
+    security = API_KEY_SECURITY
 
     @get(
         "/",
-        responses=problem_responses(401, 403),
+        responses=problem_responses(400, 401, 403, 503),
         sync_to_thread=True,
+        operation_id="listParkedPosts",
         summary="Posts parked after every attempt at deciding them failed",
     )
     def list_parked(
@@ -39,9 +41,10 @@ class ParkedPostController(Controller):
 
     @post(
         "/{decision_id:str}/retry",
-        responses=problem_responses(401, 403, 404, 503),
+        responses=problem_responses(400, 401, 403, 404, 503),
         status_code=202,
         sync_to_thread=True,
+        operation_id="retryParkedPost",
         summary="Send a parked post again, with a new round of attempts",
     )
     def retry(self, decision_id: FromPath[str], request: Request[ApiKey, str, State]) -> DecisionResource:

@@ -14,7 +14,7 @@ from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from haven import metrics
-from haven.api.auth import requires, same_community
+from haven.api.auth import API_KEY_SECURITY, requires, same_community
 from haven.api.problems import Problem, problem_responses
 from haven.api.schemas import Accepted, BatchAccepted, PostBatch
 from haven.domain import Post
@@ -192,12 +192,14 @@ class PostController(Controller):
     path = "/v1/posts"
     tags = ["posts"]  # noqa: RUF012
     guards = [requires("ingest")]  # noqa: RUF012
+    security = API_KEY_SECURITY
 
     @post(
         "/",
         responses=problem_responses(400, 401, 403, 413, 422, 503),
         status_code=202,
         sync_to_thread=True,
+        operation_id="submitPost",
         summary="Submit one post for a decision",
         description="Answers 202 with the decision's id; a repeat of the same "
         "(community, platform, external_id, revision) answers with the same id.",
@@ -210,6 +212,7 @@ class PostController(Controller):
         responses=problem_responses(400, 401, 403, 413, 422, 503),
         status_code=202,
         sync_to_thread=True,
+        operation_id="submitPosts",
         summary="Submit up to 100 posts at once",
     )
     def create_batch(self, data: JSONBody[PostBatch], request: Request[ApiKey, str, State]) -> BatchAccepted:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from msgspec import Meta
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -21,14 +23,57 @@ PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://haven.example/problems/"
 
 
-class ProblemDetails(msgspec.Struct, kw_only=True):
-    """An error (RFC 9457); some carry more members, e.g. `errors`, `pointer`, `required_scope`."""
+class FieldError(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One reason a request's body or parameters were refused."""
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str
+    message: Annotated[str, Meta(description="What is wrong.", examples=["Object contains unknown field `mood`"])]
+    key: Annotated[str | None, Meta(description="The parameter or field concerned.", examples=["mood"])] = None
+    source: Annotated[
+        str | None, Meta(description="Where it was: body, query, path or header.", examples=["body"])
+    ] = None
+
+
+class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An error (RFC 9457). Every answer the API gives with an error status is built from this
+    Struct, so a member it does not declare cannot be sent."""
+
+    type: Annotated[
+        str,
+        Meta(
+            description="A URI naming the kind of problem; stable, so clients may branch on it.",
+            examples=["https://haven.example/problems/invalid-post"],
+        ),
+    ]
+    title: Annotated[str, Meta(description="The HTTP status phrase.", examples=["Unprocessable Entity"])]
+    status: Annotated[int, Meta(description="The HTTP status code, repeated.", examples=[422])]
+    detail: Annotated[
+        str,
+        Meta(description="What went wrong, for a person to read.", examples=["/body is longer than 40000 characters"]),
+    ]
+    instance: Annotated[str, Meta(description="The path that was asked for.", examples=["/v1/posts"])]
+    errors: Annotated[
+        list[FieldError] | None, Meta(description="Each field or parameter refused (400 validation only).")
+    ] = None
+    pointer: Annotated[
+        str | None,
+        Meta(description="JSON pointer (RFC 6901) to the refused value in the body (422).", examples=["/author/id"]),
+    ] = None
+    required_scope: Annotated[
+        str | None, Meta(description="The scope the API key lacks (403).", examples=["ingest"])
+    ] = None
+    max_chars: Annotated[
+        int | None, Meta(description="The longest title or body accepted (422 text-too-long).", examples=[40000])
+    ] = None
+    failing: Annotated[
+        list[str] | None, Meta(description="What does not answer (503 from /readyz).", examples=[["queue"]])
+    ] = None
+    claimed_by: Annotated[
+        str | None, Meta(description="The moderator who holds the item (409 claimed).", examples=["sam"])
+    ] = None
+    claimed_until: Annotated[
+        datetime | None,
+        Meta(description="When that moderator's claim ends (409 claimed).", examples=["2026-01-05T09:45:00Z"]),
+    ] = None
 
 
 _WHEN = {
@@ -39,16 +84,16 @@ _WHEN = {
     409: "another moderator holds the item, it was reviewed already, or the decision is not an escalation",
     413: "the body is larger than HAVEN_MAX_BODY_BYTES",
     422: "a field's value is not acceptable (`pointer` names it)",
-    503: "the queue is unavailable; nothing was accepted",
+    503: "the database or the queue is unavailable; nothing was accepted or changed, retry later",
 }
 
 
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem answers a route may give."""
+def problem_responses(*statuses: int, when: dict[int, str] | None = None) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem answers a route may give; `when` overrides a description."""
     return {
         status: ResponseSpec(
             data_container=ProblemDetails,
-            description=_WHEN[status],
+            description=(when or {}).get(status, _WHEN[status]),
             media_type=PROBLEM_JSON,
             generate_examples=False,
         )
@@ -81,15 +126,15 @@ def problem_response(
     slug: str | None = None,
     headers: dict[str, str] | None = None,
     **members: Any,
-) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + slug if slug else "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
+) -> Response[ProblemDetails]:
+    body = ProblemDetails(
+        type=TYPE_BASE + slug if slug else "about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
         **members,
-    }
+    )
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -107,7 +152,7 @@ _SLUGS = {
 }
 
 
-def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ProblemDetails]:
     if isinstance(exc, Problem):
         return problem_response(request, exc.status_code, exc.detail, slug=exc.slug, headers=exc.headers, **exc.members)
     members: dict[str, Any] = {}
@@ -115,21 +160,21 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     if isinstance(exc, ValidationException):
         detail = "the request body or parameters are not valid"
         if isinstance(exc.extra, list):
-            members["errors"] = exc.extra
+            members["errors"] = msgspec.convert(exc.extra, list[FieldError])
         slug = "validation"
     else:
         slug = _SLUGS.get(exc.status_code, "error")
     return problem_response(request, exc.status_code, detail, slug=slug, headers=exc.headers, **members)
 
 
-def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
     log.error("api.internal_error", exc_info=exc)
     return problem_response(request, 500, "an internal error occurred", slug="internal")
 
 
 def database_unavailable_handler(
     request: Request[Any, Any, Any], exc: OperationalError | InterfaceError
-) -> Response[dict[str, Any]]:
+) -> Response[ProblemDetails]:
     # Connection refused, lost or timed out: the request may succeed later, so say so (503
     # with Retry-After) rather than 500. The exception text can carry the URL; log its type.
     log.error("api.database_unavailable", extra={"error": type(exc.orig).__name__})
@@ -142,7 +187,7 @@ def database_unavailable_handler(
     )
 
 
-def redis_unavailable_handler(request: Request[Any, Any, Any], exc: RedisError) -> Response[dict[str, Any]]:
+def redis_unavailable_handler(request: Request[Any, Any, Any], exc: RedisError) -> Response[ProblemDetails]:
     # Redis away (a plugin's event dedupe, the queue): retryable, like the database.
     log.error("api.redis_unavailable", extra={"error": type(exc).__name__})
     return problem_response(
@@ -154,11 +199,11 @@ def redis_unavailable_handler(request: Request[Any, Any, Any], exc: RedisError) 
     )
 
 
-def undecodable_body_handler(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+def undecodable_body_handler(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[ProblemDetails]:
     return problem_response(request, 400, f"the body is not valid UTF-8 (byte {exc.start})", slug="invalid-utf-8")
 
 
-def too_deep_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
+def too_deep_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[ProblemDetails]:
     # msgspec (and json) recurse once per level of nesting: a body of a million brackets
     # exhausts the stack while decoding, before any handler sees it.
     return problem_response(request, 400, "the JSON is nested too deeply", slug="nested-too-deep")

@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import Meta
 
-from haven.api.auth import requires
+from haven.api.auth import API_KEY_SECURITY, requires
 from haven.api.problems import Problem, problem_responses
 from haven.domain import SEVERITY_RANK, Decision, Evidence
 from haven.services import Services
@@ -22,43 +22,109 @@ SEVERITY_NAMES = {rank: name for name, rank in SEVERITY_RANK.items()}
 
 
 class QueueEntry(msgspec.Struct, kw_only=True):
-    decision_id: str
-    crisis: bool
-    severity: str
-    verdict: str
-    categories: list[str]
-    rules: list[str]
-    received_at: datetime
-    post_url: str | None
-    claimed_by: str | None
-    claimed_until: datetime | None
+    decision_id: Annotated[
+        str,
+        Meta(description="The decision waiting for a person.", examples=["0b6f3c52-8d0e-5c6a-9f1e-3f8a2b7c9d10"]),
+    ]
+    crisis: Annotated[bool, Meta(description="It escalated: a person may be at risk.", examples=[True])]
+    severity: Annotated[str, Meta(description="The highest severity among its matches.", examples=["critical"])]
+    verdict: Annotated[str, Meta(description="The decision's verdict.", examples=["escalate"])]
+    categories: Annotated[list[str], Meta(description="The categories it matched.", examples=[["crisis.self_harm"]])]
+    rules: Annotated[
+        list[str],
+        Meta(description="The rules it matched, as policy/rule.", examples=[["crisis-escalation/explicit-intent"]]),
+    ]
+    received_at: Annotated[
+        datetime,
+        Meta(description="When the API accepted the post.", examples=["2026-01-05T09:30:01Z"]),
+    ]
+    post_url: Annotated[
+        str | None,
+        Meta(description="Where a moderator can read the post.", examples=["https://forum.example/t/rough-week/42"]),
+    ]
+    claimed_by: Annotated[
+        str | None,
+        Meta(description="The moderator whose claim is running, if any.", examples=["mod-alex"]),
+    ]
+    claimed_until: Annotated[
+        datetime | None,
+        Meta(description="When that claim ends.", examples=["2026-01-05T09:45:00Z"]),
+    ]
     # None when the decision did not escalate.
-    acknowledged_by: str | None = None
-    acknowledged: bool | None = None
+    acknowledged_by: Annotated[
+        str | None,
+        Meta(description="Who acknowledged the escalation (null when it did not escalate).", examples=["mod-alex"]),
+    ] = None
+    acknowledged: Annotated[
+        bool | None,
+        Meta(description="Whether the escalation is acknowledged (null when it did not escalate).", examples=[False]),
+    ] = None
     # Left out (null) while HAVEN_QUEUE_BLUR_EVIDENCE is on: a moderator sees it by claiming the item.
-    evidence: list[Evidence] | None = None
-    links: dict[str, str] = msgspec.field(default_factory=dict)
+    evidence: Annotated[
+        list[Evidence] | None,
+        Meta(
+            description="The words that made the rules match; null while HAVEN_QUEUE_BLUR_EVIDENCE is on "
+            "(claim the item to see them).",
+        ),
+    ] = None
+    links: Annotated[
+        dict[str, str],
+        Meta(
+            description="Where to review, acknowledge or claim it.",
+            examples=[{"review": "/v1/decisions/0b6f3c52-8d0e-5c6a-9f1e-3f8a2b7c9d10/review"}],
+        ),
+    ] = msgspec.field(default_factory=dict)
 
 
 class Queue(msgspec.Struct, kw_only=True):
-    items: list[QueueEntry]
-    evidence_blurred: bool
+    items: Annotated[
+        list[QueueEntry],
+        Meta(description="Decisions waiting for a person, crisis first (unless past the crisis cap)."),
+    ]
+    evidence_blurred: Annotated[
+        bool,
+        Meta(description="Evidence is left out of the list (HAVEN_QUEUE_BLUR_EVIDENCE).", examples=[False]),
+    ]
     # The moderator's crisis claims in a row, and the cap after which other work comes first.
-    crisis_in_row: int = 0
-    crisis_cap: int = 0
+    crisis_in_row: Annotated[int, Meta(description="The asking moderator's crisis claims in a row.", examples=[2])] = 0
+    crisis_cap: Annotated[
+        int,
+        Meta(
+            description="After this many crisis claims in a row, other work comes first for that moderator.",
+            examples=[5],
+        ),
+    ] = 0
 
 
 class ClaimIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    moderator: Annotated[str, Meta(min_length=1, max_length=200)]
+    moderator: Annotated[
+        Annotated[str, Meta(min_length=1, max_length=200)],
+        Meta(description="Who claims it (a name or id of your own).", examples=["mod-alex"]),
+    ]
 
 
 class Claim(msgspec.Struct, kw_only=True):
-    decision_id: str
-    claimed_by: str
-    claimed_until: datetime
-    crisis_in_row: int
-    decision: Decision
-    links: dict[str, str]
+    decision_id: Annotated[
+        str,
+        Meta(description="The claimed decision.", examples=["0b6f3c52-8d0e-5c6a-9f1e-3f8a2b7c9d10"]),
+    ]
+    claimed_by: Annotated[str, Meta(description="Who holds the claim.", examples=["mod-alex"])]
+    claimed_until: Annotated[
+        datetime,
+        Meta(description="When the claim ends unless reviewed.", examples=["2026-01-05T09:45:00Z"]),
+    ]
+    crisis_in_row: Annotated[
+        int,
+        Meta(description="The moderator's crisis claims in a row, this one included.", examples=[3]),
+    ]
+    decision: Annotated[Decision, Meta(description="The decision, evidence included.")]
+    links: Annotated[
+        dict[str, str],
+        Meta(
+            description="Where to review or acknowledge it.",
+            examples=[{"review": "/v1/decisions/0b6f3c52-8d0e-5c6a-9f1e-3f8a2b7c9d10/review"}],
+        ),
+    ]
 
 
 def _entry(services: Services, item: QueueItem, decision: Decision, acknowledged_by: str | None) -> QueueEntry:
@@ -87,8 +153,15 @@ class QueueController(Controller):
     path = "/v1/queue"
     tags = ["queue"]  # noqa: RUF012
     guards = [requires("review")]  # noqa: RUF012
+    security = API_KEY_SECURITY
 
-    @get("/", responses=problem_responses(400, 401, 403), sync_to_thread=True, summary="Decisions waiting for a person")
+    @get(
+        "/",
+        responses=problem_responses(400, 401, 403, 503),
+        sync_to_thread=True,
+        operation_id="listQueue",
+        summary="Decisions waiting for a person",
+    )
     def waiting(
         self,
         request: Request[ApiKey, str, State],
@@ -127,9 +200,10 @@ class QueueController(Controller):
 
     @post(
         "/{decision_id:str}/claim",
-        responses=problem_responses(400, 401, 403, 404, 409),
+        responses=problem_responses(400, 401, 403, 404, 409, 503),
         status_code=200,
         sync_to_thread=True,
+        operation_id="claimQueueItem",
         summary="Claim an item for a while: no other moderator can claim it meanwhile",
     )
     def claim(self, decision_id: FromPath[str], data: JSONBody[ClaimIn], request: Request[ApiKey, str, State]) -> Claim:

@@ -6,7 +6,7 @@ from litestar import Controller, Request, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
-from haven.api.auth import requires
+from haven.api.auth import API_KEY_SECURITY, requires
 from haven.api.problems import Problem, problem_responses
 from haven.api.schemas import ReviewIn
 from haven.pipeline import record_review
@@ -18,12 +18,14 @@ class ReviewController(Controller):
     path = "/v1/decisions/{decision_id:str}/review"
     tags = ["reviews"]  # noqa: RUF012
     guards = [requires("review")]  # noqa: RUF012
+    security = API_KEY_SECURITY
 
     @post(
         "/",
-        responses=problem_responses(400, 401, 403, 404),
+        responses=problem_responses(400, 401, 403, 404, 503),
         status_code=201,
         sync_to_thread=True,
+        operation_id="reviewDecision",
         summary="Record a moderator's review",
     )
     def create(

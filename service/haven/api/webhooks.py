@@ -9,7 +9,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from haven.api.auth import requires
+from haven.api.auth import API_KEY_SECURITY, requires
 from haven.api.problems import Problem, problem_responses
 from haven.api.schemas import SubscriptionCreated, SubscriptionIn, SubscriptionOut
 from haven.pipeline import queue_for_event
@@ -31,12 +31,14 @@ class WebhookController(Controller):
     path = "/v1/webhooks"
     tags = ["webhooks"]  # noqa: RUF012
     guards = [requires("admin")]  # noqa: RUF012
+    security = API_KEY_SECURITY
 
     @post(
         "/",
-        responses=problem_responses(400, 401, 403, 422),
+        responses=problem_responses(400, 401, 403, 422, 503),
         status_code=201,
         sync_to_thread=True,
+        operation_id="createWebhook",
         summary="Subscribe; the secret is shown once",
     )
     def create(self, data: JSONBody[SubscriptionIn], request: Request[ApiKey, str, State]) -> SubscriptionCreated:
@@ -47,15 +49,22 @@ class WebhookController(Controller):
         made = services.store.create_subscription(request.user.community, data.url, data.event_types)
         return SubscriptionCreated(**msgspec.structs.asdict(_out(made)), secret=made.secret)
 
-    @get("/", responses=problem_responses(401, 403), sync_to_thread=True, summary="This community's subscriptions")
+    @get(
+        "/",
+        responses=problem_responses(401, 403, 503),
+        sync_to_thread=True,
+        operation_id="listWebhooks",
+        summary="This community's subscriptions",
+    )
     def list_all(self, request: Request[ApiKey, str, State]) -> list[SubscriptionOut]:
         services: Services = request.app.state.services
         return [_out(s) for s in services.store.list_subscriptions(request.user.community)]
 
     @get(
         "/{subscription_id:str}",
-        responses=problem_responses(401, 403, 404),
+        responses=problem_responses(400, 401, 403, 404, 503),
         sync_to_thread=True,
+        operation_id="getWebhook",
         summary="One subscription",
     )
     def get_one(self, subscription_id: FromPath[str], request: Request[ApiKey, str, State]) -> SubscriptionOut:
@@ -67,8 +76,9 @@ class WebhookController(Controller):
 
     @get(
         "/{subscription_id:str}/deliveries",
-        responses=problem_responses(401, 403, 404),
+        responses=problem_responses(400, 401, 403, 404, 503),
         sync_to_thread=True,
+        operation_id="listWebhookDeliveries",
         summary="The latest deliveries to a subscriber, with every attempt",
     )
     def deliveries(
@@ -84,9 +94,10 @@ class WebhookController(Controller):
 
     @post(
         "/{subscription_id:str}/deliveries/{delivery_id:str}/retry",
-        responses=problem_responses(401, 403, 404),
+        responses=problem_responses(400, 401, 403, 404, 503),
         status_code=202,
         sync_to_thread=True,
+        operation_id="retryWebhookDelivery",
         summary="Send a failed delivery again, with a new round of attempts",
     )
     def retry_delivery(
@@ -100,7 +111,11 @@ class WebhookController(Controller):
         services.work.deliver([delivery_id], queue=queue_for_event(event_type))
 
     @delete(
-        "/{subscription_id:str}", responses=problem_responses(401, 403, 404), sync_to_thread=True, summary="Unsubscribe"
+        "/{subscription_id:str}",
+        responses=problem_responses(400, 401, 403, 404, 503),
+        sync_to_thread=True,
+        operation_id="deleteWebhook",
+        summary="Unsubscribe",
     )
     def remove(self, subscription_id: FromPath[str], request: Request[ApiKey, str, State]) -> None:
         services: Services = request.app.state.services

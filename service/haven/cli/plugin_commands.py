@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
 from haven.cli.descriptions import describe_subcommands
 from haven.cli.settings_loading import load_settings
 from haven.plugins.registry import ENTRY_POINT_GROUP
+
+if TYPE_CHECKING:
+    from haven.services import Services
 
 HOW_TO_TURN_ON = "set its HAVEN_<PLUGIN>_* variables (docs/plugins.md)"
 
@@ -83,6 +88,28 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_consumers(services: Services, name: str) -> int:
+    """`haven plugins NAME run`: the plugin's consumers in this process, until SIGTERM or
+    Ctrl-C. With Redis, any number of these and of `haven worker` run each consumer once."""
+    from haven.plugins.consumers import supervise
+
+    if services.settings.embedded:
+        print("haven: running embedded, `haven serve` runs the plugins' consumers itself", file=sys.stderr)
+        return 2
+    if not services.plugins.active[name].consumers():
+        print(f"haven: plugin {name} has no long-running consumer to run", file=sys.stderr)
+        return 2
+    from haven.logging import configure_logging
+
+    configure_logging(services.settings.log.level)  # a long-running process: JSON logs like the others
+    supervisor = supervise(services, name)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: supervisor.request_stop())
+    supervisor.wait()
+    supervisor.stop()
+    return 0
+
+
 def run_plugin_command(args: argparse.Namespace) -> int:
     from haven.cli.main import Handler
     from haven.services import build_services
@@ -103,6 +130,15 @@ def run_plugin_command(args: argparse.Namespace) -> int:
             return 0 if asked_for_help and rest else 2
         parser = argparse.ArgumentParser(prog=f"haven plugins {args.plugin}", description=args.plugin_summary)
         commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+        # Haven's own command for every plugin; a plugin cannot register another `run`.
+        run = commands.add_parser(
+            "run",
+            help="run this plugin's long-running consumers here until stopped",
+            description="Runs the plugin's long-running consumers (a platform's socket or stream) in this "
+            "process until SIGTERM or Ctrl-C, restarting each with back-off; with Redis, one process of all "
+            "these and the workers runs each consumer (docs/plugins.md).",
+        )
+        run.set_defaults(handler=lambda _: run_consumers(services, args.plugin))
         plugin.register_commands(commands)
         describe_subcommands(parser)
         parsed = parser.parse_args(rest)

@@ -144,6 +144,7 @@ def run_worker(args: argparse.Namespace) -> int:
         return 2
 
     _start_heartbeat(settings)
+    _start_consumers(settings)
     if settings.worker.metrics_port:
         _serve_worker_metrics(settings.worker.metrics_host, settings.worker.metrics_port)
     argv = [
@@ -168,6 +169,21 @@ def _needs_redis(command: str, why: str) -> int:
         file=sys.stderr,
     )
     return 2
+
+
+def _start_consumers(settings: Settings) -> None:
+    """The plugins' long-running consumers, in this worker's main process: a lease in Redis
+    lets one process of all the workers (and `haven plugins NAME run`) run each."""
+    import atexit
+
+    from haven.plugins.consumers import supervise
+    from haven.services import build_services
+
+    services = build_services(settings)
+    if any(plugin.consumers() for plugin in services.plugins.active.values()):
+        atexit.register(supervise(services).stop)
+    else:
+        services.close()
 
 
 def _serve_worker_metrics(host: str, port: int) -> None:

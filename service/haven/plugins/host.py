@@ -152,6 +152,7 @@ def start_plugins(services: Services, env: Mapping[str, str]) -> PluginRuntime:
         log.warning("plugin.unavailable", extra={"plugin": name, "reason": reason})
     runtime = PluginRuntime(plugins, services.store, ledger, services.settings.webhooks.retry_base_seconds)
     services.plugins = plugins
+    services.plugin_kv = host.kv
     services.platform = runtime
     if services.settings.embedded:
         services.dispatch = InProcessDispatch(runtime)

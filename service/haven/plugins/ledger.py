@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+from msgspec import Meta
 from sqlalchemy import select, update
 
 from haven.domain import Action, Decision
@@ -27,15 +28,30 @@ def action_key(decision: Decision, action: Action) -> str:
 
 
 class PlatformAction(msgspec.Struct, kw_only=True, frozen=True):
-    id: str
-    decision_id: str
-    community: str
-    platform: str
-    external_id: str
-    kind: str
-    status: str
-    attempts: int
-    platform_ref: str | None
+    id: Annotated[
+        str,
+        Meta(
+            description="The action's key: decision id, kind and template or name.",
+            examples=["0b6f3c52-8d0e-5c6a-9f1e-3f8a2b7c9d10:remove:"],
+        ),
+    ]
+    decision_id: Annotated[
+        str,
+        Meta(description="The decision that asked for it.", examples=["0b6f3c52-8d0e-5c6a-9f1e-3f8a2b7c9d10"]),
+    ]
+    community: Annotated[str, Meta(description="Its community.", examples=["chronic-pain-support"])]
+    platform: Annotated[str, Meta(description="The plugin that carries it out.", examples=["discourse"])]
+    external_id: Annotated[str, Meta(description="The post's id on the platform.", examples=["2001"])]
+    kind: Annotated[str, Meta(description="The neutral action.", examples=["remove"])]
+    status: Annotated[
+        str,
+        Meta(description="pending, done, unsupported, failed, skipped or cancelled.", examples=["failed"]),
+    ]
+    attempts: Annotated[int, Meta(description="Attempts made so far.", examples=[8])]
+    platform_ref: Annotated[
+        str | None,
+        Meta(description="The platform's id of what the action created, for undoing it.", examples=["flag-77"]),
+    ]
 
 
 def _record(row: PlatformActionRow) -> PlatformAction:
@@ -107,9 +123,7 @@ class ActionLedger(Transactions):
             )
             return [_record(r) for r in rows]
 
-    def record_attempt(
-        self, action_id: str, *, status: str, detail: str, platform_ref: str | None, final: bool
-    ) -> int:
+    def record_attempt(self, action_id: str, *, status: str, detail: str, platform_ref: str | None, final: bool) -> int:
         """Keep one attempt; `final` sets the action's status. Returns the attempt's number."""
         now = datetime.now(UTC)
         with self._session() as session:

@@ -9,12 +9,19 @@ so a third party's adapter installs the same way as ours. See docs/plugins.md.
 from __future__ import annotations
 
 import argparse
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from haven.domain import Action, Decision, Post
+
+PROTOCOL_VERSION = 1
+"""The plugin protocol this Haven speaks. A plugin declares the version it was written for
+(`protocol_version`); Haven turns off, saying why, a plugin of a version it does not speak.
+A change that would break a plugin written for an earlier version raises it."""
+SUPPORTED_PROTOCOLS = frozenset({PROTOCOL_VERSION})
 
 
 class PluginUnavailable(Exception):
@@ -87,10 +94,26 @@ class PeriodicTask:
     run: Callable[[], None]
 
 
+@dataclass(frozen=True)
+class Consumer:
+    """A long-lived connection a plugin keeps open to receive events (Discord's Gateway, a
+    Matrix sync loop, a Mastodon stream).
+
+    `run(stop)` connects and handles events until `stop` is set, then returns. Haven runs it in
+    a thread of its own, in one process at a time (`haven worker`, `haven plugins NAME run`, or
+    an embedded `haven serve`), starts it again with back-off (1 s doubling to 60 s) whenever it
+    returns or raises before being stopped, and shows its health on /readyz."""
+
+    run: Callable[[threading.Event], None]
+
+
 @runtime_checkable
 class Plugin(Protocol):
     name: str
     """The entry-point name and URL segment: routes mount under /v1/plugins/<name>/."""
+
+    protocol_version: int
+    """The plugin protocol version this plugin was written for (PROTOCOL_VERSION)."""
 
     supported_actions: frozenset[str]
     """Neutral action kinds this platform can carry out; others are recorded as unsupported."""
@@ -113,6 +136,10 @@ class Plugin(Protocol):
         ...
 
     def periodic_tasks(self) -> Mapping[str, PeriodicTask]: ...
+
+    def consumers(self) -> Mapping[str, Consumer]:
+        """Long-running consumers Haven keeps running, by name; {} for a plugin that needs none."""
+        ...
 
     def register_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """Add subcommands under `haven plugins <name> ...` (e.g. `haven plugins reddit poll`)."""

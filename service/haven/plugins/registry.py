@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
-from haven.plugins.protocol import Plugin, PluginHost, PluginUnavailable
+from haven.plugins.protocol import (
+    PROTOCOL_VERSION,
+    SUPPORTED_PROTOCOLS,
+    Plugin,
+    PluginHost,
+    PluginUnavailable,
+)
 
 ENTRY_POINT_GROUP = "haven.plugins"
 log = logging.getLogger("haven.plugins")
@@ -27,9 +33,27 @@ class Plugins:
             plugin.close()
 
 
-def load_plugins(env: Mapping[str, str], host: PluginHost) -> Plugins:
+def protocol_refusal(plugin: object) -> str | None:
+    """Why Haven cannot speak to this plugin's protocol version, or None when it can."""
+    declared = getattr(plugin, "protocol_version", None)
+    if declared is None:
+        return (
+            f"declares no protocol_version; this Haven speaks plugin protocol {PROTOCOL_VERSION} (see docs/plugins.md)"
+        )
+    if declared in SUPPORTED_PROTOCOLS:
+        return None
+    fix = "upgrade Haven, or" if isinstance(declared, int) and declared > max(SUPPORTED_PROTOCOLS) else ""
+    return (
+        f"written for plugin protocol {declared}; this Haven speaks {PROTOCOL_VERSION}: "
+        f"{fix + ' ' if fix else ''}install a version of the plugin made for {PROTOCOL_VERSION}"
+    )
+
+
+def load_plugins(env: Mapping[str, str], host: PluginHost, entries: Iterable[EntryPoint] | None = None) -> Plugins:
+    """Start every installed plugin (or those of `entries`); the others are off, with why."""
     plugins = Plugins()
-    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    found = entry_points(group=ENTRY_POINT_GROUP) if entries is None else entries
+    for entry in sorted(found, key=lambda e: e.name):
         try:
             factory = entry.load()
             plugin = factory(env, host)
@@ -40,6 +64,11 @@ def load_plugins(env: Mapping[str, str], host: PluginHost) -> Plugins:
         except Exception as exc:  # a broken third-party adapter must not stop Haven
             plugins.off[entry.name] = f"failed to start: {type(exc).__name__}"
             log.exception("plugin.failed", extra={"plugin": entry.name})
+            continue
+        refused = protocol_refusal(plugin)
+        if refused is not None:
+            plugins.off[entry.name] = refused
+            log.warning("plugin.off", extra={"plugin": entry.name, "reason": refused})
             continue
         if not isinstance(plugin, Plugin) or plugin.name != entry.name:
             plugins.off[entry.name] = "does not implement the plugin protocol"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta
 from sqlalchemy import func, select, update
 
 from haven.store.models import EscalationRow
@@ -13,14 +15,32 @@ from haven.store.transactions import Transactions
 
 
 class Escalation(msgspec.Struct, kw_only=True, frozen=True):
-    decision_id: str
-    community: str
-    opened_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    reminders_sent: int
-    next_due_at: datetime | None
-    unacknowledged_at: datetime | None
+    decision_id: Annotated[
+        str,
+        Meta(description="The escalated decision.", examples=["0b6f3c52-8d0e-5c6a-9f1e-3f8a2b7c9d10"]),
+    ]
+    community: Annotated[str, Meta(description="Its community.", examples=["chronic-pain-support"])]
+    opened_at: Annotated[
+        datetime,
+        Meta(description="When the escalation was decided.", examples=["2026-01-05T09:30:01Z"]),
+    ]
+    acknowledged_at: Annotated[
+        datetime | None,
+        Meta(description="When a moderator first acknowledged it.", examples=["2026-01-05T09:34:10Z"]),
+    ]
+    acknowledged_by: Annotated[str | None, Meta(description="Who acknowledged it first.", examples=["mod-alex"])]
+    reminders_sent: Annotated[int, Meta(description="Reminders sent while nobody acknowledged it.", examples=[1])]
+    next_due_at: Annotated[
+        datetime | None,
+        Meta(
+            description="When the next reminder goes out, if still unacknowledged.",
+            examples=["2026-01-05T09:40:01Z"],
+        ),
+    ]
+    unacknowledged_at: Annotated[
+        datetime | None,
+        Meta(description="When it was declared unacknowledged after the last reminder.", examples=[None]),
+    ]
 
 
 class NewEscalation(msgspec.Struct, kw_only=True, frozen=True):

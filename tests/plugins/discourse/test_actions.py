@@ -7,10 +7,11 @@ from pathlib import Path
 import msgspec
 import pytest
 from haven.domain import Action, Decision
+from haven.plugins.testing import RecordingHost
 from haven.policy import PolicySet, load_policy_set
 from haven_discourse import DiscoursePlugin, create
 
-from tests.plugins.discourse.conftest import EngineHost, plugin_env
+from tests.plugins.discourse.conftest import plugin_env
 from tests.plugins.discourse.fake_discourse import API_KEY, FakeDiscourse
 from tests.plugins.discourse.payloads import post_payload
 
@@ -50,7 +51,7 @@ rules:
 """
 
 
-def judge(plugin: DiscoursePlugin, host: EngineHost, post_id: int, raw: str, **fields: object) -> Decision:
+def judge(plugin: DiscoursePlugin, host: RecordingHost, post_id: int, raw: str, **fields: object) -> Decision:
     status, answer = plugin.receive("post_created", post_payload(post_id, raw, **fields), plugin.settings.base_url)  # type: ignore[arg-type]
     assert status == 202, answer
     return host.decisions[answer["decision_id"]]
@@ -64,13 +65,13 @@ def small_pack(tmp_path_factory: pytest.TempPathFactory) -> PolicySet:
 
 
 @pytest.fixture
-def small(fake: FakeDiscourse, small_pack: PolicySet) -> tuple[DiscoursePlugin, EngineHost]:
-    host = EngineHost(small_pack)
+def small(fake: FakeDiscourse, small_pack: PolicySet) -> tuple[DiscoursePlugin, RecordingHost]:
+    host = RecordingHost(policy_set=small_pack)
     return create(plugin_env(fake.base_url), host), host
 
 
 def test_crisis_post_gets_a_private_message_with_resources_and_alerts_the_moderators(
-    plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse
+    plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse
 ) -> None:
     decision = judge(plugin, host, 1501, CRISIS)
     assert decision.verdict == "escalate"
@@ -95,7 +96,7 @@ def test_crisis_post_gets_a_private_message_with_resources_and_alerts_the_modera
 
 @pytest.mark.parametrize("style", ["queue_for_review", "take_action"])
 def test_doxxing_post_is_hidden_with_the_configured_staff_flag(
-    style: str, fake: FakeDiscourse, host: EngineHost
+    style: str, fake: FakeDiscourse, host: RecordingHost
 ) -> None:
     plugin = create(plugin_env(fake.base_url, HAVEN_DISCOURSE_HIDE_STYLE=style), host)
     decision = judge(plugin, host, 1502, DOXXING)
@@ -122,7 +123,7 @@ QUOTES = {
 
 @pytest.mark.parametrize("quote", QUOTES)
 def test_a_quote_of_someone_elses_crisis_post_is_not_escalated_as_the_quoters(
-    plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse, quote: str
+    plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse, quote: str
 ) -> None:
     raw = QUOTES[quote][0].format(CRISIS) + "\n\nHannah, we are here for you. Please answer."
     decision = judge(plugin, host, 1503, raw)
@@ -136,7 +137,7 @@ def test_a_quote_of_someone_elses_crisis_post_is_not_escalated_as_the_quoters(
 
 @pytest.mark.parametrize("quote", QUOTES)
 def test_the_quoters_own_words_still_escalate_and_the_alert_says_what_was_quoted(
-    plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse, quote: str
+    plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse, quote: str
 ) -> None:
     template, source = QUOTES[quote]
     raw = template.format(CRISIS) + "\n\nHonestly I want to die too, every single day."
@@ -154,7 +155,7 @@ def test_the_quoters_own_words_still_escalate_and_the_alert_says_what_was_quoted
 
 
 def test_own_words_on_the_line_right_after_a_blockquote_are_judged_as_the_authors(
-    plugin: DiscoursePlugin, host: EngineHost
+    plugin: DiscoursePlugin, host: RecordingHost
 ) -> None:
     # Markdown renders this second line inside the quote (no blank line), but it is the author's.
     raw = f"> Hannah said she is struggling too\n{CRISIS}"
@@ -163,7 +164,7 @@ def test_own_words_on_the_line_right_after_a_blockquote_are_judged_as_the_author
     assert any(a.kind == "escalate" for a in decision.actions)
 
 
-def test_an_action_run_twice_acts_once(plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse) -> None:
+def test_an_action_run_twice_acts_once(plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse) -> None:
     decision = judge(plugin, host, 1505, DOXXING)
     hold = next(a for a in decision.actions if a.kind == "hold")
     first, second = plugin.execute(decision, hold), plugin.execute(decision, hold)
@@ -172,7 +173,7 @@ def test_an_action_run_twice_acts_once(plugin: DiscoursePlugin, host: EngineHost
 
 
 def test_an_overturned_review_unhides_and_an_upheld_one_changes_nothing(
-    plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse
+    plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse
 ) -> None:
     decision = judge(plugin, host, 1506, DOXXING)
     for action in decision.actions:
@@ -188,7 +189,7 @@ def test_an_overturned_review_unhides_and_an_upheld_one_changes_nothing(
 
 
 def test_flag_for_review_is_a_notify_moderators_flag(
-    small: tuple[DiscoursePlugin, EngineHost], fake: FakeDiscourse
+    small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse
 ) -> None:
     plugin, host = small
     decision = judge(plugin, host, 1601, "This miracle cure fixed everything")
@@ -201,7 +202,7 @@ def test_flag_for_review_is_a_notify_moderators_flag(
 
 
 def test_remove_deletes_and_an_overturn_recovers(
-    small: tuple[DiscoursePlugin, EngineHost], fake: FakeDiscourse
+    small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse
 ) -> None:
     plugin, host = small
     decision = judge(plugin, host, 1602, "buy cheap pills here")
@@ -213,7 +214,7 @@ def test_remove_deletes_and_an_overturn_recovers(
     assert fake.admin_calls("PUT", "/posts/1602/recover.json")
 
 
-def test_remove_of_a_post_already_gone_is_done(small: tuple[DiscoursePlugin, EngineHost], fake: FakeDiscourse) -> None:
+def test_remove_of_a_post_already_gone_is_done(small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse) -> None:
     plugin, host = small
     fake.deleted.add(1603)
     decision = judge(plugin, host, 1603, "buy cheap pills here")
@@ -221,7 +222,7 @@ def test_remove_of_a_post_already_gone_is_done(small: tuple[DiscoursePlugin, Eng
     assert (result.status, result.detail) == ("done", "already gone")
 
 
-def test_silence_only_when_a_policy_asks_for_it(small: tuple[DiscoursePlugin, EngineHost], fake: FakeDiscourse) -> None:
+def test_silence_only_when_a_policy_asks_for_it(small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse) -> None:
     plugin, host = small
     decision = judge(plugin, host, 1604, "you worthless troll")
     assert {a.kind for a in decision.actions} == {"hold", "silence"}
@@ -236,7 +237,7 @@ def test_silence_only_when_a_policy_asks_for_it(small: tuple[DiscoursePlugin, En
 
 
 def test_label_adds_a_tag_and_keeps_the_topics_tags(
-    small: tuple[DiscoursePlugin, EngineHost], fake: FakeDiscourse
+    small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse
 ) -> None:
     plugin, host = small
     fake.tags[77] = ["flare"]
@@ -246,7 +247,7 @@ def test_label_adds_a_tag_and_keeps_the_topics_tags(
     assert put.body == {"tags": ["flare", "needs-eyes"]}
 
 
-def test_shadow_decisions_are_not_carried_out(small: tuple[DiscoursePlugin, EngineHost], fake: FakeDiscourse) -> None:
+def test_shadow_decisions_are_not_carried_out(small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse) -> None:
     plugin, host = small
     decision = judge(plugin, host, 1606, "shadow words")
     assert decision.mode == "shadow"
@@ -256,7 +257,7 @@ def test_shadow_decisions_are_not_carried_out(small: tuple[DiscoursePlugin, Engi
     assert not fake.calls
 
 
-def test_failures_say_whether_to_retry(plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse) -> None:
+def test_failures_say_whether_to_retry(plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse) -> None:
     decision = judge(plugin, host, 1607, DOXXING)
     hold = next(a for a in decision.actions if a.kind == "hold")
     fake.script(502, {"errors": ["bad gateway"]})
@@ -269,14 +270,14 @@ def test_failures_say_whether_to_retry(plugin: DiscoursePlugin, host: EngineHost
     assert plugin.execute(decision, hold).status == "done"
 
 
-def test_unreachable_discourse_is_a_retryable_failure(host: EngineHost, tmp_path: Path) -> None:
+def test_unreachable_discourse_is_a_retryable_failure(host: RecordingHost, tmp_path: Path) -> None:
     plugin = create(plugin_env("http://127.0.0.1:9"), host)
     decision = judge(plugin, host, 1608, DOXXING)
     result = plugin.execute(decision, next(a for a in decision.actions if a.kind == "hold"))
     assert (result.status, result.retryable) == ("failed", True)
 
 
-def test_context_is_fetched_when_not_remembered(plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse) -> None:
+def test_context_is_fetched_when_not_remembered(plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse) -> None:
     decision = judge(plugin, host, 1609, CRISIS)
     host.kv.delete(f"discourse:post:{decision.post.external_id}")
     fake.posts[1609] = {"id": 1609, "topic_id": 77, "post_number": 2, "user_id": 4242, "username": "tired_of_pain"}

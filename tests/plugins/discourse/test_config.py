@@ -2,23 +2,24 @@ from __future__ import annotations
 
 import pytest
 from haven.plugins.protocol import PluginUnavailable
+from haven.plugins.testing import RecordingHost
 from haven_discourse import create
 from haven_discourse.config import CommunityMap, DiscourseSettings
 
-from tests.plugins.discourse.conftest import EngineHost, plugin_env
+from tests.plugins.discourse.conftest import plugin_env
 
 BASE = "https://forum.example.org"
 
 
 @pytest.mark.parametrize("name", ["WEBHOOK_SECRET", "BASE_URL", "API_KEY", "COMMUNITIES"])
-def test_missing_required_setting_names_the_variable(name: str, host: EngineHost) -> None:
+def test_missing_required_setting_names_the_variable(name: str, host: RecordingHost) -> None:
     env = plugin_env(BASE)
     del env[f"HAVEN_DISCOURSE_{name}"]
     with pytest.raises(PluginUnavailable, match=f"HAVEN_DISCOURSE_{name}"):
         create(env, host)
 
 
-def test_secret_value_never_appears_in_the_error(host: EngineHost) -> None:
+def test_secret_value_never_appears_in_the_error(host: RecordingHost) -> None:
     env = plugin_env(BASE, HAVEN_DISCOURSE_HIDE_STYLE="hide_it")
     with pytest.raises(PluginUnavailable, match="HAVEN_DISCOURSE_HIDE_STYLE") as caught:
         create(env, host)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from haven.plugins.testing import RecordingHost
 from haven_discourse import DiscoursePlugin
 from haven_discourse.client import AdminClient, RateLimiter
 from haven_discourse.config import DiscourseSettings
 
-from tests.plugins.discourse.conftest import EngineHost, plugin_env
+from tests.plugins.discourse.conftest import plugin_env
 from tests.plugins.discourse.fake_discourse import FakeDiscourse
 from tests.plugins.discourse.payloads import post_payload
 
@@ -48,7 +49,7 @@ def test_a_429_blocks_every_call_until_it_has_passed() -> None:
     assert limiter.acquire(max_wait=30)
 
 
-def _hold(plugin: DiscoursePlugin, host: EngineHost, post_id: int):  # type: ignore[no-untyped-def]
+def _hold(plugin: DiscoursePlugin, host: RecordingHost, post_id: int):  # type: ignore[no-untyped-def]
     status, answer = plugin.receive("post_created", post_payload(post_id, DOXXING), plugin.settings.base_url)
     assert status == 202
     decision = host.decisions[answer["decision_id"]]
@@ -56,7 +57,7 @@ def _hold(plugin: DiscoursePlugin, host: EngineHost, post_id: int):  # type: ign
 
 
 def test_a_short_retry_after_is_waited_out_and_the_call_repeated(
-    plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse
+    plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse
 ) -> None:
     decision, hold = _hold(plugin, host, 4001)
     fake.script(
@@ -83,7 +84,7 @@ def test_a_short_retry_after_is_waited_out_and_the_call_repeated(
     ids=["retry-after-header", "wait-seconds-in-body"],
 )
 def test_a_long_retry_after_is_a_retryable_failure_without_waiting(
-    headers: dict[str, str], body: dict[str, object], fake: FakeDiscourse, host: EngineHost
+    headers: dict[str, str], body: dict[str, object], fake: FakeDiscourse, host: RecordingHost
 ) -> None:
     clock = Clock()
     settings = DiscourseSettings.from_env(plugin_env(fake.base_url, HAVEN_DISCOURSE_MAX_WAIT_SECONDS="5"))

@@ -8,12 +8,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from haven.plugins.testing import RecordingHost
 from haven_discourse import DiscoursePlugin
 from haven_discourse.signature import sign
 from litestar import Litestar, Router
 from litestar.testing import TestClient
 
-from tests.plugins.discourse.conftest import EngineHost
 from tests.plugins.discourse.fake_discourse import FakeDiscourse
 from tests.plugins.discourse.payloads import SECRET, delivery, post_payload, topic_payload
 
@@ -33,7 +33,7 @@ def send(client: TestClient[Litestar], fake: FakeDiscourse, payload: dict[str, A
     return client.post(PATH, content=body, headers=headers)
 
 
-def test_ping_signed_with_the_published_vector_is_answered(client: TestClient[Litestar], host: EngineHost) -> None:
+def test_ping_signed_with_the_published_vector_is_answered(client: TestClient[Litestar], host: RecordingHost) -> None:
     response = client.post(
         PATH,
         content=b'{"ping":"OK"}',
@@ -50,7 +50,7 @@ def test_ping_signed_with_the_published_vector_is_answered(client: TestClient[Li
 
 @pytest.mark.parametrize("signature", ["sha256=" + "0" * 64, "", None], ids=["wrong", "empty", "missing"])
 def test_bad_signature_gets_401_and_no_work(
-    signature: str | None, client: TestClient[Litestar], host: EngineHost, fake: FakeDiscourse
+    signature: str | None, client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse
 ) -> None:
     body, headers = delivery(post_payload(2001, CRISIS), "post_created", instance=fake.base_url)
     if signature is None:
@@ -65,7 +65,7 @@ def test_bad_signature_gets_401_and_no_work(
 
 
 def test_body_signed_with_another_secret_gets_401(
-    client: TestClient[Litestar], host: EngineHost, fake: FakeDiscourse
+    client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse
 ) -> None:
     response = send(client, fake, post_payload(2002, CRISIS), "post_created", secret="not the secret")
     assert response.status_code == 401
@@ -73,7 +73,7 @@ def test_body_signed_with_another_secret_gets_401(
 
 
 def test_crisis_post_end_to_end_in_process(
-    client: TestClient[Litestar], plugin: DiscoursePlugin, host: EngineHost, fake: FakeDiscourse
+    client: TestClient[Litestar], plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse
 ) -> None:
     response = send(client, fake, post_payload(2003, CRISIS), "post_created")
     assert response.status_code == 202
@@ -85,7 +85,7 @@ def test_crisis_post_end_to_end_in_process(
     assert recipients == ["moderators", "tired_of_pain"]
 
 
-def test_a_retried_delivery_is_judged_once(client: TestClient[Litestar], host: EngineHost, fake: FakeDiscourse) -> None:
+def test_a_retried_delivery_is_judged_once(client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse) -> None:
     payload = post_payload(2004, CRISIS)
     first = send(client, fake, payload, "post_created", event_id=31)
     retry = send(client, fake, payload, "post_created", event_id=32)  # Discourse's retry: a new event id
@@ -96,7 +96,7 @@ def test_a_retried_delivery_is_judged_once(client: TestClient[Litestar], host: E
     assert len(host.posts) == 1
 
 
-def test_an_edit_is_judged_again(client: TestClient[Litestar], host: EngineHost, fake: FakeDiscourse) -> None:
+def test_an_edit_is_judged_again(client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse) -> None:
     send(client, fake, post_payload(2005, "A hard week."), "post_created")
     edited = send(client, fake, post_payload(2005, f"A hard week. {CRISIS}", version=2), "post_edited")
     assert edited.status_code == 202
@@ -104,7 +104,7 @@ def test_an_edit_is_judged_again(client: TestClient[Litestar], host: EngineHost,
     assert host.decisions[edited.json()["decision_id"]].verdict == "escalate"
 
 
-def test_topic_created_judges_the_title(client: TestClient[Litestar], host: EngineHost, fake: FakeDiscourse) -> None:
+def test_topic_created_judges_the_title(client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse) -> None:
     response = send(client, fake, topic_payload(3001, "Goodbye everyone, this is my last post"), "topic_created")
     assert response.status_code == 202
     (post,) = host.posts
@@ -112,7 +112,7 @@ def test_topic_created_judges_the_title(client: TestClient[Litestar], host: Engi
     assert host.decisions[response.json()["decision_id"]].verdict == "escalate"
 
 
-def test_form_encoded_deliveries_are_read(client: TestClient[Litestar], host: EngineHost, fake: FakeDiscourse) -> None:
+def test_form_encoded_deliveries_are_read(client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse) -> None:
     body = urlencode({"payload": json.dumps(post_payload(2006, "Hello all"))}).encode()
     response = client.post(
         PATH,
@@ -139,7 +139,7 @@ def test_form_encoded_deliveries_are_read(client: TestClient[Litestar], host: En
     ids=["unmapped-category", "own-message", "private-message", "small-action"],
 )
 def test_posts_that_are_not_judged(
-    payload: dict[str, Any], reason: str, client: TestClient[Litestar], host: EngineHost, fake: FakeDiscourse
+    payload: dict[str, Any], reason: str, client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse
 ) -> None:
     response = send(client, fake, payload, "post_created")
     assert response.status_code == 200
@@ -148,7 +148,7 @@ def test_posts_that_are_not_judged(
 
 
 def test_other_events_are_acknowledged_and_ignored(
-    client: TestClient[Litestar], host: EngineHost, fake: FakeDiscourse
+    client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse
 ) -> None:
     response = send(client, fake, {"user": {"id": 1, "username": "x"}}, "user_created")
     assert response.status_code == 200
@@ -157,7 +157,7 @@ def test_other_events_are_acknowledged_and_ignored(
 
 
 def test_a_deleted_post_cancels_pending_actions(
-    client: TestClient[Litestar], host: EngineHost, fake: FakeDiscourse
+    client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse
 ) -> None:
     payload = post_payload(2201, CRISIS, deleted_at="2024-05-02T20:00:00.000Z")
     response = send(client, fake, payload, "post_edited")
@@ -175,7 +175,7 @@ def test_a_deleted_post_cancels_pending_actions(
 )
 def test_a_destroyed_post_or_topic_cancels_pending_actions(
     client: TestClient[Litestar],
-    host: EngineHost,
+    host: RecordingHost,
     fake: FakeDiscourse,
     event: str,
     payload: dict[str, Any],
@@ -187,7 +187,7 @@ def test_a_destroyed_post_or_topic_cancels_pending_actions(
     assert not host.posts
 
 
-def test_an_event_from_another_instance_is_not_judged(client: TestClient[Litestar], host: EngineHost) -> None:
+def test_an_event_from_another_instance_is_not_judged(client: TestClient[Litestar], host: RecordingHost) -> None:
     body, headers = delivery(post_payload(2301, CRISIS), "post_created", instance="https://elsewhere.example.org")
     response = client.post(PATH, content=body, headers=headers)
     assert response.status_code == 200
@@ -197,7 +197,7 @@ def test_an_event_from_another_instance_is_not_judged(client: TestClient[Litesta
 
 @pytest.mark.parametrize("body", [b"not json", b"[" * 100_000 + b"]" * 100_000], ids=["not-json", "nested-too-deep"])
 def test_malformed_body_with_a_good_signature_is_400(
-    client: TestClient[Litestar], host: EngineHost, body: bytes
+    client: TestClient[Litestar], host: RecordingHost, body: bytes
 ) -> None:
     response = client.post(
         PATH,

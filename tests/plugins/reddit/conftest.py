@@ -4,15 +4,13 @@ KeyValue, a recording host."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
-from typing import Any, Literal
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import redis
-from haven.domain import Decision, Post
 from haven.plugins.host import RedisKeyValue
-from haven.plugins.protocol import KeyValue
+from haven.plugins.testing import RecordingHost
 from haven_reddit import RedditPlugin, create
 
 from tests.plugins.reddit.replay import (
@@ -46,37 +44,6 @@ class RedisKV(RedisKeyValue):
     def clear(self) -> None:
         for key in self.redis.scan_iter(match=self.PREFIX + "*"):
             self.redis.delete(key)
-
-
-class RecordingHost:
-    """A small real PluginHost: keeps what it is given, deduplicates by post key like the API."""
-
-    def __init__(self, kv: RedisKV) -> None:
-        self.kv: KeyValue = kv
-        self.posts: list[Post] = []
-        self.batches: list[list[Post]] = []
-        self.decisions: dict[str, Decision] = {}
-        self.reviews: list[tuple[str, str, str]] = []
-        self._keys: set[str] = set()
-
-    def ingest(self, posts: Sequence[Post], *, received_at: datetime | None = None) -> list[str]:
-        batch = [p for p in posts if p.key not in self._keys]
-        self._keys.update(p.key for p in batch)
-        self.posts.extend(batch)
-        self.batches.append(list(posts))
-        return [p.decision_id() for p in posts]
-
-    def decision(self, community: str, decision_id: str) -> Decision | None:
-        return self.decisions.get(decision_id)
-
-    def record_review(
-        self, community: str, decision_id: str, *, outcome: Literal["upheld", "overturned"], moderator: str, note: str
-    ) -> bool:
-        self.reviews.append((decision_id, outcome, moderator))
-        return decision_id in self.decisions
-
-    def cancel_actions(self, community: str, platform: str, external_id: str) -> int:
-        return 0
 
 
 @pytest.fixture
@@ -143,4 +110,4 @@ def make_plugin(reddit: Reddit, host: RecordingHost, clock: FakeClock) -> Iterat
         plugin.close()
 
 
-__all__ = ["REFRESH_TOKEN", "RecordingHost", "RedisKV", "env_for"]
+__all__ = ["REFRESH_TOKEN", "RedisKV", "env_for"]

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from haven.domain import Action, Decision, Post
+from haven.plugins.testing import RecordingHost
 from haven.policy import PolicySet, evaluate, load_policy_set
 from haven_reddit import RedditPlugin
 
-from tests.plugins.reddit.conftest import PluginFactory, RecordingHost
+from tests.plugins.reddit.conftest import PluginFactory
 from tests.plugins.reddit.replay import SUBREDDIT, USERNAME, FakeClock, Reddit, clone
 
 REPO = Path(__file__).resolve().parents[3]

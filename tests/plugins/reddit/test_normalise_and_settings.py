@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from haven.domain import TextRange
 from haven.plugins.protocol import Plugin, PluginUnavailable
+from haven.plugins.testing import RecordingHost
 from haven_reddit.normalise import normalise, quoted_ranges
 from haven_reddit.settings import load_settings, parse_communities
 
-from tests.plugins.reddit.conftest import PluginFactory, RecordingHost, env_for
+from tests.plugins.reddit.conftest import PluginFactory, env_for
 from tests.plugins.reddit.replay import SUBREDDIT, USERNAME, Reddit, recorded_listing
 
 COMMENTS = "listing_comments.json"

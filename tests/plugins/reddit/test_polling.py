@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from haven.plugins.testing import RecordingHost
 from haven_reddit.poller import Stream
 
-from tests.plugins.reddit.conftest import PluginFactory, RecordingHost
+from tests.plugins.reddit.conftest import PluginFactory
 from tests.plugins.reddit.replay import (
     BASIC,
     REFRESH_TOKEN,

@@ -1,0 +1,202 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem_details import ProblemDetails
+from ...models.review import Review
+from ...models.review_in import ReviewIn
+from ...types import Response
+
+
+def _get_kwargs(
+    decision_id: str,
+    *,
+    body: ReviewIn,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/decisions/{decision_id}/review".format(
+            decision_id=quote(str(decision_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ProblemDetails | Review | None:
+    if response.status_code == 201:
+        response_201 = Review.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = ProblemDetails.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ProblemDetails.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ProblemDetails.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ProblemDetails.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 503:
+        response_503 = ProblemDetails.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ProblemDetails | Review]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    decision_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ReviewIn,
+) -> Response[ProblemDetails | Review]:
+    """Record a moderator's review
+
+    Args:
+        decision_id (str):
+        body (ReviewIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemDetails | Review]
+    """
+
+    kwargs = _get_kwargs(
+        decision_id=decision_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    decision_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ReviewIn,
+) -> ProblemDetails | Review | None:
+    """Record a moderator's review
+
+    Args:
+        decision_id (str):
+        body (ReviewIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemDetails | Review
+    """
+
+    return sync_detailed(
+        decision_id=decision_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    decision_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ReviewIn,
+) -> Response[ProblemDetails | Review]:
+    """Record a moderator's review
+
+    Args:
+        decision_id (str):
+        body (ReviewIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemDetails | Review]
+    """
+
+    kwargs = _get_kwargs(
+        decision_id=decision_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    decision_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ReviewIn,
+) -> ProblemDetails | Review | None:
+    """Record a moderator's review
+
+    Args:
+        decision_id (str):
+        body (ReviewIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemDetails | Review
+    """
+
+    return (
+        await asyncio_detailed(
+            decision_id=decision_id,
+            client=client,
+            body=body,
+        )
+    ).parsed
