@@ -198,6 +198,8 @@ class Match(msgspec.Struct, kw_only=True):
     # Set for rules with conversation matchers: the thread's earlier decisions that made them fire.
     conversation: list[ConversationEvidence] = msgspec.field(default_factory=list)
     scores: list[ModelScore] = []
+    # The policy layer that defined the rule: "base", "community:<c>" or "channel:<c>/<channel>".
+    layer: str = "base"
 
 
 class Action(msgspec.Struct, kw_only=True):

@@ -612,9 +612,10 @@ def policy_files(root: Path) -> list[Path]:
 
 
 def folder_version(root: Path) -> str:
+    """The base set's version: its own files, not the community layers kept under it."""
     digest = hashlib.sha256()
     for file in policy_files(root):
-        if file.suffix not in (".yaml", ".yml", ".md", ".gz"):
+        if file.suffix not in (".yaml", ".yml", ".md", ".gz") or file.relative_to(root).parts[0] == LAYERS_FOLDER:
             continue
         digest.update(str(file.relative_to(root)).encode())
         digest.update(b"\0")
@@ -683,3 +684,11 @@ def read_policy_folder(root: Path) -> PolicyFolder:
         folder.policies.append(policy)
     folder.version = folder_version(root)
     return folder
+
+
+# What policy/layers.py reuses to read a layer's documents exactly as a folder's files.
+FileChecker = _FileChecker
+ID_PATTERN = _ID
+did_you_mean = _did_you_mean
+read_templates = _read_templates
+read_crisis_lines = _read_crisis_lines
