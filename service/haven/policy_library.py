@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from haven import metrics
 from haven.domain import Post
 from haven.policy import PolicyError, PolicyLoadError, PolicySet, load_policy_set
 from haven.policy.compiler import compile_folder
@@ -103,6 +102,10 @@ class LivePolicies:
         try:
             fresh = load_policy_set(self.directory)
         except Exception as exc:
+            # Imported here: the CLI imports this module before `haven worker` sets up the
+            # metrics of its processes, which importing haven.metrics would fix too early.
+            from haven import metrics
+
             # Whatever went wrong, the last good set keeps serving.
             metrics.POLICY_RELOAD_FAILURES.inc()
             errors = exc.errors if isinstance(exc, PolicyLoadError) else []
