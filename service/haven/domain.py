@@ -291,6 +291,11 @@ class Match(msgspec.Struct, kw_only=True):
     scores: Annotated[
         list[ModelScore], Meta(description="For a rule that reads a learned model: the model's scores.")
     ] = []
+    layer: Annotated[
+        str,
+        Meta(description='The policy layer that defined the rule: "base", "community:<c>" or "channel:<c>/<channel>".',
+             examples=["base"]),
+    ] = "base"
 
 
 class Action(msgspec.Struct, kw_only=True):

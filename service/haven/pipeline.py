@@ -8,19 +8,17 @@ and the deliveries they raise in one transaction, and counts them.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from haven import metrics
 from haven.domain import Decision, Post
-from haven.policy import ConversationStore, CounterStore, PolicyLoadError, PolicySet, evaluate, load_policy_set
-from haven.policy.loader import policy_files
+from haven.policy import ConversationStore, CounterStore, evaluate
+from haven.policy_library import LivePolicies, PolicyLibrary
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
 from haven.store.records import Review, Subscription
 from haven.store.repository import Store
@@ -30,6 +28,7 @@ if TYPE_CHECKING:
     from haven.moderation.loop import ModeratorLoop
 
 log = logging.getLogger("haven.pipeline")
+T = TypeVar("T")
 
 # A new or deleted webhook subscription takes effect in the workers within this time.
 SUBSCRIBERS_TTL_SECONDS = 1.0
@@ -69,61 +68,21 @@ class WorkQueue(Protocol):
     def close(self) -> None: ...
 
 
-def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
-    entries = []
-    for path in policy_files(directory):
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            continue
-        entries.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return tuple(entries)
+class _ReadOnly:
+    """A store a candidate version reads through: every read passes, `record` keeps nothing."""
 
+    def __init__(self, store: Any) -> None:
+        self._store = store
 
-class LivePolicies:
-    """The current policy set of a folder, reloaded when its files change.
+    @classmethod
+    def of(cls, store: T | None) -> T | None:
+        return cast(T, cls(store)) if store is not None else None
 
-    A change is noticed within `reload_seconds`. A change that does not load
-    (a YAML error) is logged and the last good set stays in force.
-    """
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
 
-    def __init__(self, directory: Path, reload_seconds: float = 1.0) -> None:
-        self.directory = directory
-        self._interval = reload_seconds
-        self._lock = threading.Lock()
-        self._fingerprint = _fingerprint(directory)
-        self._current = load_policy_set(directory)
-        self._checked = time.monotonic()
-
-    def current(self) -> PolicySet:
-        now = time.monotonic()
-        if now - self._checked < self._interval:
-            return self._current
-        with self._lock:
-            self._checked = now
-            fingerprint = _fingerprint(self.directory)
-            if fingerprint != self._fingerprint:
-                self._fingerprint = fingerprint
-                try:
-                    fresh = load_policy_set(self.directory)
-                except Exception as exc:
-                    # Whatever went wrong, the last good set keeps serving.
-                    metrics.POLICY_RELOAD_FAILURES.inc()
-                    errors = exc.errors if isinstance(exc, PolicyLoadError) else []
-                    log.error(
-                        "policy.reload_failed",
-                        extra={
-                            "policy_dir": str(self.directory),
-                            "count": len(errors),
-                            "first_error": str(errors[0]) if errors else type(exc).__name__,
-                            "policy_version": self._current.version,
-                        },
-                    )
-                else:
-                    if fresh.version != self._current.version:
-                        log.info("policy.reloaded", extra={"policy_version": fresh.version})
-                    self._current = fresh
-        return self._current
+    def record(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -149,7 +108,7 @@ class Pipeline:
     def __init__(
         self,
         store: Store,
-        policies: LivePolicies,
+        policies: PolicyLibrary | LivePolicies,
         counters: CounterStore | None,
         *,
         store_post_text: bool = False,
@@ -160,7 +119,9 @@ class Pipeline:
         self.store = store
         # Queues what needs a person and starts escalations' acknowledgement timers.
         self.loop = loop
-        self.policies = policies
+        self.policies: PolicyLibrary = (
+            policies if isinstance(policies, PolicyLibrary) else PolicyLibrary(policies, None)
+        )
         self.counters = counters
         self.conversations = conversations
         self.store_post_text = store_post_text
@@ -204,14 +165,27 @@ class Pipeline:
         done = {d.id for d in earlier}
         todo = [p for p in posts if p.decision_id() not in done]
         decisions: list[tuple[Decision, dict[str, Any] | None]] = []
+        candidates: list[tuple[int, Decision]] = []
         with ExitStack() as batches:
             if todo:
                 batches.enter_context(self._counter_batch(todo))
                 batches.enter_context(self._conversation_batch(todo))
-            policy_set = self.policies.current()
             for post in todo:
                 started = time.perf_counter()
                 now = datetime.now(UTC)
+                candidate = self.policies.candidate_for(post)
+                if candidate is not None:
+                    # Judged beside the active version, never acting: it reads the author's and the
+                    # thread's history and adds nothing to it; first, so it sees the history as the
+                    # active version does.
+                    version, candidate_set = candidate
+                    shadow = evaluate(
+                        candidate_set, post, now=now, counters=_ReadOnly.of(self.counters),
+                        conversations=_ReadOnly.of(self.conversations), decision_id=post.decision_id(),
+                    )  # fmt: skip
+                    candidates.append((version, shadow))
+                    started = time.perf_counter()
+                policy_set = self.policies.for_post(post)
                 decision = evaluate(
                     policy_set, post, now=now, counters=self.counters, conversations=self.conversations,
                     decision_id=post.decision_id(),
@@ -234,6 +208,8 @@ class Pipeline:
                 ingested_at=accepted_at[decision.id],
             )
         pending = set(self.store.record_decisions(decisions, new_deliveries, settled=list(accepted_at)))
+        if candidates:
+            self.store.record_candidate_decisions(candidates)
         if self.loop is not None:
             self.loop.track([d for d, _ in decisions] + earlier)
         for decision, _ in decisions:

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Literal
 
 from haven.config import Settings
 from haven.moderation.loop import ModeratorLoop
-from haven.pipeline import LivePolicies, WorkQueue
+from haven.pipeline import WorkQueue
 from haven.plugins.host import start_plugins
 from haven.plugins.registry import Plugins
+from haven.policy_library import LivePolicies, PolicyLibrary
 from haven.store.migrate import upgrade
 from haven.store.sql import SqlStore
 
@@ -27,7 +28,7 @@ log = logging.getLogger("haven")
 class Services:
     settings: Settings
     store: SqlStore
-    policies: LivePolicies
+    policies: PolicyLibrary
     work: WorkQueue
     # The review queue and the escalations' acknowledgement timers.
     loop: ModeratorLoop
@@ -77,7 +78,8 @@ def build_services(settings: Settings) -> Services:
     evaluation in-process. Full: Redis and Celery workers, migrations by `haven migrate`."""
     store = SqlStore.from_url(settings.database.effective_url)
     loop = ModeratorLoop.on(store.engine, settings.moderation)
-    policies = LivePolicies(settings.policy.directory, settings.policy.reload_seconds)
+    reload = settings.policy.reload_seconds
+    policies = PolicyLibrary(LivePolicies(settings.policy.directory, reload), store, reload)
     if settings.embedded:
         from haven.embedded import InProcessWorkQueue
         from haven.pipeline import Pipeline

@@ -7,6 +7,7 @@ from haven.api.decisions import DecisionController
 from haven.api.escalations import AcknowledgeController
 from haven.api.health import healthz, metrics_endpoint, readyz
 from haven.api.parked import ParkedPostController
+from haven.api.policies import PolicyController, PolicyVersionController
 from haven.api.posts import PostController
 from haven.api.queue import QueueController
 from haven.api.reviews import ReviewController
@@ -21,6 +22,8 @@ ROUTES: list[ControllerRouterHandler] = [
     AcknowledgeController,
     QueueController,
     WebhookController,
+    PolicyController,
+    PolicyVersionController,
     healthz,
     readyz,
     metrics_endpoint,

@@ -103,8 +103,7 @@ def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime 
     ids = [p.decision_id() for p in posts]
     fresh = [True] * len(posts)
     # Before any claim: a failure past a claim would leave the post a "duplicate" never queued.
-    policy_set = services.policies.current()
-    queues = [CRISIS_QUEUE if policy_set.is_crisis_prone(p) else DEFAULT_QUEUE for p in posts]
+    queues = [CRISIS_QUEUE if services.policies.for_post(p).is_crisis_prone(p) else DEFAULT_QUEUE for p in posts]
     by_community: dict[str, list[int]] = {}
     for index, one in enumerate(posts):
         by_community.setdefault(one.community, []).append(index)

@@ -81,8 +81,10 @@ _WHEN = {
     401: "no API key, or an unknown one",
     403: "the key lacks the scope, or belongs to another community",
     404: "nothing with this id in the key's community",
-    409: "another moderator holds the item, it was reviewed already, or the decision is not an escalation",
+    409: "another moderator holds the item, it was reviewed already, the decision is not an escalation, "
+    "or the policy is kept as a file",
     413: "the body is larger than HAVEN_MAX_BODY_BYTES",
+    415: "the body is not of the media type the route takes",
     422: "a field's value is not acceptable (`pointer` names it)",
     503: "the database or the queue is unavailable; nothing was accepted or changed, retry later",
 }

@@ -24,6 +24,7 @@ from haven.policy import (
 from haven.policy.examples import EXAMPLE_TIME, example_conversation, run_examples
 from haven.policy.loader import read_context
 from haven.policy.schema import ExampleSpec, TurnSpec
+from haven.policy_library import LivePolicies, PolicyLibrary
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,6 +53,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--context", type=Path, default=None,
         help="YAML or JSON list of earlier decisions of the conversation (as an example's 'context')",
     )  # fmt: skip
+    explain.add_argument("--community", help="judge with this community's layer (communities/<community>/)")
+    explain.add_argument("--channel", help="and this channel's layer (communities/<community>/channels/<channel>/)")
     explain.set_defaults(handler=explain_command)
 
     backtest = commands.add_parser(
@@ -76,15 +79,33 @@ def _load(directory: Path, out: TextIO, *, rules_only: bool = False) -> PolicySe
         return None
 
 
+def _community_layers(directory: Path, *, examples: bool) -> tuple[int, int, int]:
+    """Checks each community's layer kept as files (`communities/<community>/`) over the base:
+    (layers, examples run, problems printed)."""
+    library = PolicyLibrary(LivePolicies(directory, reload_seconds=0), None)
+    communities = library.communities()
+    runs = problems = 0
+    for community in communities:
+        errors, count = library.check(community, {}, examples=examples)
+        runs += count
+        problems += len(errors)
+        for error in errors:
+            print(error, file=sys.stderr)
+    return len(communities), runs, problems
+
+
 def check_command(args: argparse.Namespace) -> int:
     policy_set = _load(args.directory, sys.stderr)
     if policy_set is None:
         return 1
+    layers, _, problems = _community_layers(args.directory, examples=False)
     print(
         f"{args.directory}: {len(policy_set.policies)} policies, {len(policy_set.rules)} rules, "
-        f"version {policy_set.version}"
+        f"version {policy_set.version}" + (f"; {layers} community layers" if layers else "")
     )
-    return 0
+    if problems:
+        print(f"{problems} error(s) in the community layers", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def test_command(args: argparse.Namespace) -> int:
@@ -94,8 +115,10 @@ def test_command(args: argparse.Namespace) -> int:
     count, failures = run_examples(policy_set)
     for failure in failures:
         print(failure, file=sys.stderr)
-    print(f"{count - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    _, layer_count, layer_failures = _community_layers(args.directory, examples=True)
+    count += layer_count
+    print(f"{count - len(failures) - layer_failures} passed, {len(failures) + layer_failures} failed")
+    return 1 if failures or layer_failures else 0
 
 
 def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
@@ -131,10 +154,18 @@ def explain_command(args: argparse.Namespace) -> int:
         return 1
     body = sys.stdin.read() if args.text == "-" else args.text
     post = Post(
-        platform="cli", community="cli", external_id="explain", kind=args.kind,
+        platform="cli", community=args.community or "cli", external_id="explain", kind=args.kind,
         author=Author(id=args.author), title=args.title, body=body, locale=args.locale,
         thread_id=args.thread, parent_id=args.parent,
     )  # fmt: skip
+    if args.community:
+        library = PolicyLibrary(LivePolicies(args.directory, reload_seconds=0), None)
+        try:
+            policy_set = library.effective(args.community, args.channel, None).policy_set
+        except PolicyLoadError as exc:
+            for error in exc.errors:
+                print(error, file=sys.stderr)
+            return 1
     trace: list[str] = []
     decision = evaluate(policy_set, post, now=EXAMPLE_TIME, conversations=conversations, trace=trace)
     if args.json:
@@ -147,7 +178,7 @@ def explain_command(args: argparse.Namespace) -> int:
             rule = policy_set.rule(f"{match.policy}/{match.rule}")
             where = f"{rule.file}:{rule.line}" if rule else ""
             print(f"\n{label}: {match.policy}/{match.rule}  [{match.category}, {match.severity}, "
-                  f"{match.verdict}]  {where}")  # fmt: skip
+                  f"{match.verdict}]  {where}  (layer {match.layer})")  # fmt: skip
             if match.description:
                 print(f"  {match.description}")
             for field in ("title", "body"):

@@ -185,6 +185,8 @@ class CompiledRule:
     # matched one of these categories (None: on every post).
     conversational: bool = False
     category_triggers: tuple[str, ...] | None = None
+    layer: str = "base"
+    changed_in: tuple[str, ...] = ()
 
     @property
     def qualified_id(self) -> str:
@@ -528,6 +530,7 @@ def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicyS
                     triggers=_triggers(match, compiler.automata.shortest),
                     conversational=conversational,
                     category_triggers=_sorted(_category_triggers(match)) if conversational else None,
+                    layer=spec.layer, changed_in=spec.changed_in,
                 )
             )  # fmt: skip
     assert all(a.kind in ACTION_KINDS for r in rules for a in r.actions)

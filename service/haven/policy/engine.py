@@ -408,7 +408,7 @@ def _match(
         policy=rule.policy, rule=rule.id, category=rule.category, severity=rule.severity,
         mode=rule.mode if mode == "enforce" else "shadow", verdict=rule.verdict.label,
         evidence=evidence, description=rule.description, conversation=conversation or [],
-        scores=list(scores or []),
+        scores=list(scores or []), layer=rule.layer,
     )  # fmt: skip
 
 

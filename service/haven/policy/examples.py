@@ -78,11 +78,14 @@ def example_conversation(spec: ExampleSpec) -> InMemoryConversationStore:
     return store
 
 
-def run_examples(policy_set: PolicySet) -> tuple[int, list[ExampleFailure]]:
-    """How many examples ran, and the ones that did not behave as declared."""
+def run_examples(policy_set: PolicySet, only: set[str] | None = None) -> tuple[int, list[ExampleFailure]]:
+    """How many examples ran, and the ones that did not behave as declared; `only` limits
+    them to the rules of these qualified ids."""
     failures: list[ExampleFailure] = []
     count = 0
     for rule in policy_set.rules:
+        if only is not None and rule.qualified_id not in only:
+            continue
         cases = [(e, True) for e in rule.examples.match] + [(e, False) for e in rule.examples.no_match]
         for example, expected in cases:
             count += 1

@@ -629,10 +629,14 @@ def policy_files(root: Path) -> list[Path]:
 
 
 def folder_version(root: Path, models: list[Path] | None = None) -> str:
-    """A hash of the folder's policies, templates and resources, and of the model files its
-    rules use (wherever they live), so a new model is a new version."""
+    """A hash of the base set's policies, templates and resources (not the community layers
+    kept under it), and of the model files its rules use (wherever they live), so a new model
+    is a new version."""
     digest = hashlib.sha256()
-    files = [f for f in policy_files(root) if f.suffix in (".yaml", ".yml", ".md")]
+    files = [
+        f for f in policy_files(root)
+        if f.suffix in (".yaml", ".yml", ".md") and f.relative_to(root).parts[0] != LAYERS_FOLDER
+    ]  # fmt: skip
     for file in [*files, *(models or [])]:
         digest.update(file.name.encode() if file in (models or []) else str(file.relative_to(root)).encode())
         digest.update(b"\0")
@@ -702,3 +706,11 @@ def read_policy_folder(root: Path) -> PolicyFolder:
     _read_models(models, folder)
     folder.version = folder_version(root, [models[name] for name in sorted(folder.models)])
     return folder
+
+
+# What policy/layers.py reuses to read a layer's documents exactly as a folder's files.
+FileChecker = _FileChecker
+ID_PATTERN = _ID
+did_you_mean = _did_you_mean
+read_templates = _read_templates
+read_crisis_lines = _read_crisis_lines

@@ -408,6 +408,9 @@ class RuleSpec(msgspec.Struct, kw_only=True):
     vetoes: list[MatcherSpec]
     actions: list[ActionSpec]
     line: int
+    # The layer that defined the rule (see policy/layers.py), and those that changed it since.
+    layer: str = "base"
+    changed_in: tuple[str, ...] = ()
 
 
 class PolicySpec(msgspec.Struct, kw_only=True):
@@ -416,6 +419,7 @@ class PolicySpec(msgspec.Struct, kw_only=True):
     mode: Mode
     rules: list[RuleSpec]
     file: str
+    layer: str = "base"
 
 
 class CrisisLine(_Spec, kw_only=True):

@@ -157,16 +157,28 @@ def syntax_error(file: Path, text: str, line: int, column: int, problem: str) ->
     return PolicyError(file, line, column, message, hint)
 
 
+def too_large(file: Path, size: int) -> PolicyError:
+    return PolicyError(file, 1, 1, f"the file is {size} bytes, more than {MAX_FILE_BYTES}")
+
+
 def read_yaml(file: Path) -> tuple[Any, SourceMap, list[PolicyError]]:
     """The document's value, where its parts are, and any syntax errors."""
-    source = SourceMap(file)
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, source, [PolicyError(file, 1, 1, f"the file is {size} bytes, more than {MAX_FILE_BYTES}")]
+            return None, SourceMap(file), [too_large(file, size)]
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, source, [PolicyError(file, 1, 1, f"cannot read the file: {exc}")]
+        return None, SourceMap(file), [PolicyError(file, 1, 1, f"cannot read the file: {exc}")]
+    return parse_yaml(text, file)
+
+
+def parse_yaml(text: str, file: Path) -> tuple[Any, SourceMap, list[PolicyError]]:
+    """As `read_yaml`, for a document not read from a file (an upload); errors name `file`."""
+    source = SourceMap(file)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        return None, source, [too_large(file, size)]
     try:
         # PyYAML composes nodes recursively: measure the nesting on its (flat) event stream
         # first, so 10,000 '[' is an error at its place, not a RecursionError.

@@ -240,3 +240,44 @@ class ModeratorStreakRow(Base):
     community: Mapped[str] = mapped_column(String(200), primary_key=True)
     moderator: Mapped[str] = mapped_column(String(200), primary_key=True)
     crisis_in_row: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PolicyVersionRow(Base):
+    """One version of a community's policy layer as uploaded through the API: every document
+    of the layer at that version, so activating an older version restores it exactly."""
+
+    __tablename__ = "policy_versions"
+
+    community: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Document key ("policy-id", or "channels/<channel>/policy-id") -> its YAML text.
+    documents: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    author_key: Mapped[str | None] = mapped_column(String(36))
+    message: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime]
+
+
+class PolicyStateRow(Base):
+    """Which version of a community's layer acts, and which one is judged beside it in shadow."""
+
+    __tablename__ = "policy_state"
+
+    community: Mapped[str] = mapped_column(String(200), primary_key=True)
+    active_version: Mapped[int | None]
+    candidate_version: Mapped[int | None]
+    updated_at: Mapped[datetime]
+
+
+class CandidateDecisionRow(Base):
+    """What a candidate version would have decided on a post the active version decided."""
+
+    __tablename__ = "candidate_decisions"
+    __table_args__ = (Index("ix_candidate_decisions_version", "community", "version"),)
+
+    decision_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    community: Mapped[str] = mapped_column(String(200))
+    verdict: Mapped[str] = mapped_column(String(20))
+    body: Mapped[dict[str, Any]]
+    decided_at: Mapped[datetime] = mapped_column(index=True)

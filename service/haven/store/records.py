@@ -156,3 +156,17 @@ class HeldPost(msgspec.Struct, kw_only=True, frozen=True):
 class PurgeCounts(msgspec.Struct, kw_only=True):
     decisions: int
     deliveries: int
+
+
+class PolicyVersion(msgspec.Struct, kw_only=True, frozen=True):
+    """One version of a community's policy layer as uploaded through the API."""
+
+    community: str
+    version: int
+    status: Literal["active", "candidate", "inactive"]
+    content_hash: str
+    author_key: str | None
+    message: str
+    created_at: datetime
+    # Document key ("policy-id", or "channels/<channel>/policy-id") -> its YAML text.
+    documents: dict[str, str]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -15,6 +15,7 @@ from haven.store.records import (
     DeliveryReport,
     HeldPost,
     NewDelivery,
+    PolicyVersion,
     PurgeCounts,
     Review,
     StoredDecision,
@@ -152,3 +153,24 @@ class Store(Protocol):
 
     # Retention
     def purge(self, before: datetime) -> PurgeCounts: ...
+
+    # Community policy versions (see store/policy_versions.py)
+    def policy_heads(self) -> dict[str, tuple[int | None, int | None]]:
+        """Every community's (active, candidate) version of its uploaded layer."""
+        ...
+
+    def policy_version(self, community: str, version: int) -> PolicyVersion | None: ...
+
+    def policy_versions(self, community: str) -> list[PolicyVersion]:
+        """Newest first."""
+        ...
+
+    def add_policy_version(
+        self, community: str, documents: dict[str, str], *, author_key: str | None, message: str, candidate: bool
+    ) -> PolicyVersion: ...
+
+    def activate_policy_version(self, community: str, version: int) -> PolicyVersion | None: ...
+
+    def record_candidate_decisions(self, items: Sequence[tuple[int, Decision]]) -> None: ...
+
+    def candidate_decisions(self, community: str, version: int) -> Iterator[Decision]: ...

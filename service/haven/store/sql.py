@@ -23,6 +23,7 @@ from haven.domain import Decision, Post
 from haven.store.models import (
     ApiKeyRow,
     AttemptRow,
+    CandidateDecisionRow,
     DecisionCategoryRow,
     DecisionRow,
     DeliveryRow,
@@ -30,6 +31,7 @@ from haven.store.models import (
     ReviewRow,
     SubscriptionRow,
 )
+from haven.store.policy_versions import PolicyVersionsSql
 from haven.store.records import (
     ApiKey,
     Attempt,
@@ -169,7 +171,7 @@ def _review(row: ReviewRow) -> Review:
     )
 
 
-class SqlStore:
+class SqlStore(PolicyVersionsSql):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -652,6 +654,7 @@ class SqlStore:
             session.execute(delete(ReviewRow).where(ReviewRow.decision_id.in_(old_decisions)))
             session.execute(delete(DecisionCategoryRow).where(DecisionCategoryRow.decision_id.in_(old_decisions)))
             decisions = session.execute(delete(DecisionRow).where(DecisionRow.decided_at < before))
+            session.execute(delete(CandidateDecisionRow).where(CandidateDecisionRow.decided_at < before))
             return PurgeCounts(
                 decisions=decisions.rowcount,  # type: ignore[attr-defined]
                 deliveries=deliveries.rowcount,  # type: ignore[attr-defined]
