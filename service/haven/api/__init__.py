@@ -6,6 +6,7 @@ from haven.api.actions import ActionController
 from haven.api.decisions import DecisionController
 from haven.api.escalations import AcknowledgeController
 from haven.api.health import healthz, metrics_endpoint, readyz
+from haven.api.identities import ProtectedIdentityController
 from haven.api.parked import ParkedPostController
 from haven.api.posts import PostController
 from haven.api.queue import QueueController
@@ -21,6 +22,7 @@ ROUTES: list[ControllerRouterHandler] = [
     AcknowledgeController,
     QueueController,
     WebhookController,
+    ProtectedIdentityController,
     healthz,
     readyz,
     metrics_endpoint,

@@ -19,7 +19,12 @@ def merge_actions(policy_set: PolicySet, post: Post, matched: list[tuple[Compile
     for rule, _ in ordered:
         for spec in rule.actions:
             params = dict(spec.params)
-            key = (spec.kind, str(params.get("template") or params.get("name") or ""))
+            # One private note per post (the most severe rule's): a member whose post broke two
+            # rules of one guideline should not get two bot messages about it.
+            key = (
+                spec.kind,
+                "" if spec.kind == "notify_author" else str(params.get("template") or params.get("name") or ""),
+            )
             if rule.conversational and spec.kind == "flag_for_review":
                 about_thread.add(key)
             existing = merged.get(key)

@@ -119,3 +119,12 @@ class HeldPost(msgspec.Struct, kw_only=True, frozen=True):
 class PurgeCounts(msgspec.Struct, kw_only=True):
     decisions: int
     deliveries: int
+
+
+class ProtectedIdentity(msgspec.Struct, kw_only=True, frozen=True):
+    """A registration as the API shows it: how many names, never which."""
+
+    id: str
+    member: str | None
+    names: int
+    created_at: datetime
