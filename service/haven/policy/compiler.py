@@ -455,7 +455,9 @@ def _triggers(node: Node, shortest: dict[int, int]) -> frozenset[int] | None:
         return frozenset({node.details})
     if isinstance(node, ScoreLeaf):
         return frozenset(group for group, _ in node.terms)
-    if isinstance(node, PiiLeaf | DomainsLeaf | CounterLeaf | ConversationLeaf | ClassifierLeaf | ProtectedIdentityLeaf):
+    if isinstance(node, PiiLeaf | DomainsLeaf | CounterLeaf | ConversationLeaf | ClassifierLeaf):
+        return None
+    if isinstance(node, ProtectedIdentityLeaf):
         return None
     children = [_triggers(child, shortest) for child in node.children]
     if node.op == "any":
