@@ -126,7 +126,7 @@ def test_the_same_three_replies_to_three_different_members_raise_nothing(
     replies = [
         thread.say(author, HOSTILE[n], parent=roots[n]["external_id"]) for n, author in enumerate(("ann", "bob", "cat"))
     ]
-    assert all(rules(d) == ["hostility"] for d in replies)
+    assert all("hostility" in rules(d) and "pile-on" not in rules(d) for d in replies)
     # The deliveries a decision raises are recorded with it: each hold raised decision.created,
     # none raised conversation.flagged.
     [subscription] = pack_api.get("/v1/webhooks").json()
