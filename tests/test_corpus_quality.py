@@ -78,9 +78,9 @@ class Item:
         return self.categories + list(self.expect.get("may", []))  # type: ignore[call-overload]
 
 
-def load_corpus() -> list[Item]:
+def load_corpus(directory: Path = CORPUS) -> list[Item]:
     items = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
+    for path in sorted(directory.glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -270,7 +270,11 @@ def test_crisis_posts_stay_up_and_get_resources(judged: list[tuple[Item, Decisio
         if not fired(decision, "crisis"):
             continue
         kinds = {a.kind for a in decision.actions}
-        if not (fired(decision, "community") or fired(decision, "misinformation")):
+        # Held when it also breaks a rule of its own (a retold confidence: "Paula said on the
+        # call she's been self-harming" alerts the moderators and stays out of public view).
+        if not (
+            fired(decision, "community") or fired(decision, "misinformation") or fired(decision, "confidentiality")
+        ):
             assert not kinds & {"remove", "hold"}, f"{item.id}: crisis post removed or held"
         replies = [a for a in decision.actions if a.kind == "reply" and a.params.get("private")]
         assert replies, f"{item.id}: no private reply with resources"

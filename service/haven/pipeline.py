@@ -17,8 +17,11 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from haven import metrics
 from haven.domain import Decision, Post
-from haven.policy import ConversationStore, CounterStore, evaluate
+from haven.policy import ConversationStore, CounterStore, PolicyLoadError, PolicySet, evaluate, load_policy_set
+from haven.policy.identities import PROTECTED_IDENTITY
+from haven.policy.loader import policy_files
 from haven.policy_library import LivePolicies, PolicyLibrary
+from haven.protected_identities import StoredIdentities
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
 from haven.store.records import Review, Subscription
 from haven.store.repository import Store
@@ -127,6 +130,7 @@ class Pipeline:
         self.store_post_text = store_post_text
         self._subscribers: dict[str, tuple[float, list[Subscription]]] = {}
         self.actions = actions
+        self.identities = StoredIdentities(store)
 
     def _subscriptions(self, community: str) -> list[Subscription]:
         """A community's webhook subscribers, read at most once a second per process."""
@@ -188,13 +192,15 @@ class Pipeline:
                 policy_set = self.policies.for_post(post)
                 decision = evaluate(
                     policy_set, post, now=now, counters=self.counters, conversations=self.conversations,
-                    decision_id=post.decision_id(),
+                    decision_id=post.decision_id(), identities=self.identities,
                 )  # fmt: skip
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 decision.timings.evaluation_ms = decision.timings.evaluation_ms or elapsed_ms
                 decision.timings.received_at = accepted_at[decision.id]
                 decision.timings.decided_at = datetime.now(UTC)
-                text = {"title": post.title, "body": post.body} if self.store_post_text else None
+                # A post that names a protected identity is never kept whole, whatever the setting.
+                keep_text = self.store_post_text and not _names_protected_identity(decision)
+                text = {"title": post.title, "body": post.body} if keep_text else None
                 decisions.append((decision, text))
         new_deliveries = []
         for decision in [d for d, _ in decisions] + earlier:
@@ -230,6 +236,10 @@ class Pipeline:
             deliveries=[(d.id, queue_for_event(d.event_type)) for d in new_deliveries if d.id in pending],
             actions=self.actions.plan(stored + earlier) if self.actions is not None else [],
         )
+
+
+def _names_protected_identity(decision: Decision) -> bool:
+    return any(e.matcher == PROTECTED_IDENTITY for m in decision.matches + decision.shadow_matches for e in m.evidence)
 
 
 def record_review(

@@ -6,6 +6,7 @@ from haven.api.actions import ActionController
 from haven.api.decisions import DecisionController
 from haven.api.escalations import AcknowledgeController
 from haven.api.health import healthz, metrics_endpoint, readyz
+from haven.api.identities import ProtectedIdentityController
 from haven.api.parked import ParkedPostController
 from haven.api.policies import PolicyController, PolicyVersionController
 from haven.api.posts import PostController
@@ -24,6 +25,7 @@ ROUTES: list[ControllerRouterHandler] = [
     WebhookController,
     PolicyController,
     PolicyVersionController,
+    ProtectedIdentityController,
     healthz,
     readyz,
     metrics_endpoint,

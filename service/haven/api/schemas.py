@@ -148,6 +148,25 @@ class SubscriptionCreated(SubscriptionOut, kw_only=True):
     ]
 
 
+class ProtectedIdentityIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Names and handles a member must not be linked to: a real name, other accounts."""
+
+    names: Annotated[list[Annotated[str, Meta(min_length=1, max_length=200)]], Meta(min_length=1, max_length=20)]
+    # The member's author id on the platform: their own posts may use these names.
+    member: Annotated[str, Meta(min_length=1, max_length=500)] | None = None
+
+
+class ProtectedIdentityOut(msgspec.Struct, kw_only=True):
+    """A registration without its names, which Haven does not keep."""
+
+    id: str
+    member: str | None
+    names: int
+    created_at: datetime
+    # The enforced rules that hold a post naming one of them; empty means none would.
+    matched_by: list[str]
+
+
 class Health(msgspec.Struct, kw_only=True):
     """The process is alive."""
 

@@ -5,16 +5,21 @@ from haven.policy.conversations import ConversationStore, InMemoryConversationSt
 from haven.policy.counters import CounterStore, InMemoryCounterStore
 from haven.policy.engine import evaluate, is_crisis_prone
 from haven.policy.errors import PolicyError, PolicyLoadError
+from haven.policy.identities import IdentityLookup, InMemoryIdentities, ProtectedName, ProtectedNames
 
 __all__ = [
     "CompiledRule",
     "ConversationStore",
     "CounterStore",
+    "IdentityLookup",
     "InMemoryConversationStore",
     "InMemoryCounterStore",
+    "InMemoryIdentities",
     "PolicyError",
     "PolicyLoadError",
     "PolicySet",
+    "ProtectedName",
+    "ProtectedNames",
     "evaluate",
     "is_crisis_prone",
     "load_policy_set",

@@ -19,7 +19,10 @@ def merge_actions(policy_set: PolicySet, post: Post, matched: list[tuple[Compile
     for rule, _ in ordered:
         for spec in rule.actions:
             params = dict(spec.params)
-            key = (spec.kind, str(params.get("template") or params.get("name") or ""))
+            # One private note per policy (its most severe rule's): a member whose post broke two
+            # rules of one guideline should not get two bot messages about it.
+            named = str(params.get("template") or params.get("name") or "")
+            key = (spec.kind, rule.policy if spec.kind == "notify_author" else named)
             if rule.conversational and spec.kind == "flag_for_review":
                 about_thread.add(key)
             existing = merged.get(key)

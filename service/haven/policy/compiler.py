@@ -20,6 +20,7 @@ from haven.domain import ACTION_KINDS, Mode, Post, Severity, Verdict
 from haven.policy import schema
 from haven.policy.classifier import ModelBank, TextModel
 from haven.policy.errors import PolicyError, PolicyLoadError
+from haven.policy.identities import PROTECTED_IDENTITY
 from haven.policy.loader import PolicyFolder, compile_regex, parse_duration, read_policy_folder, regex_options
 from haven.policy.normalise import fold_phrase
 from haven.policy.templates import Templates
@@ -67,6 +68,7 @@ class ThirdPartyLeaf:
     details: int
     within: int
     label: str
+    sentence_start: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +140,15 @@ class ClassifierLeaf:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class ProtectedIdentityLeaf:
+    label: str
+
+
 ConversationLeaf = MatchedLeaf | PileOnLeaf | ThreadLeaf | RepliesToLeaf | AuthorRepliesLeaf
 Leaf = (
     PhraseLeaf | RegexLeaf | NearLeaf | PiiLeaf | DomainsLeaf | ThirdPartyLeaf | ScoreLeaf | CounterLeaf
-    | ConversationLeaf | ClassifierLeaf
+    | ConversationLeaf | ClassifierLeaf | ProtectedIdentityLeaf
 )  # fmt: skip
 
 
@@ -338,7 +345,7 @@ class _Compiler:
         if isinstance(spec, schema.ThirdPartySpec):
             third = spec.third_party
             group = self.group(third.details, list(third.fold))
-            return ThirdPartyLeaf(group, third.within, "third party")
+            return ThirdPartyLeaf(group, third.within, "third party", third.sentence_start)
         if isinstance(spec, schema.ScoreSpec):
             score = spec.score
             terms = tuple((self.group(t.phrases, list(score.fold)), t.weight) for t in score.terms)
@@ -350,6 +357,9 @@ class _Compiler:
             above = model.threshold if spec.classifier.above is None else spec.classifier.above
             shortest = model.min_words if spec.classifier.min_words is None else spec.classifier.min_words
             return ClassifierLeaf(model, above, shortest, f"classifier: {model.name} ≥ {above:.2f}")
+        if isinstance(spec, schema.ProtectedIdentitySpec):
+            # The label is all a decision says of the hit: never the name.
+            return ProtectedIdentityLeaf(PROTECTED_IDENTITY)
         seconds = _seconds(spec.counter.within)
         return CounterLeaf(
             spec.counter.category, seconds, spec.counter.at_least,
@@ -452,6 +462,8 @@ def _triggers(node: Node, shortest: dict[int, int]) -> frozenset[int] | None:
     if isinstance(node, ScoreLeaf):
         return frozenset(group for group, _ in node.terms)
     if isinstance(node, PiiLeaf | DomainsLeaf | CounterLeaf | ConversationLeaf | ClassifierLeaf):
+        return None
+    if isinstance(node, ProtectedIdentityLeaf):
         return None
     children = [_triggers(child, shortest) for child in node.children]
     if node.op == "any":

@@ -37,6 +37,7 @@ from haven.policy.compiler import (
     PhraseLeaf,
     PiiLeaf,
     PolicySet,
+    ProtectedIdentityLeaf,
     RegexLeaf,
     ScoreLeaf,
     ThirdPartyLeaf,
@@ -44,6 +45,7 @@ from haven.policy.compiler import (
 from haven.policy.conversations import ConversationStore, any_category_in
 from haven.policy.counters import CounterStore
 from haven.policy.dynamics import ThreadContext
+from haven.policy.identities import PROTECTED_MASK, IdentityLookup
 from haven.policy.pii import url_host
 from haven.policy.scan import Span, TextScan
 from haven.policy.schema import WhenSpec
@@ -68,8 +70,10 @@ class _Judge:
         counters: CounterStore | None,
         keep: Callable[[Span], bool],
         trace: list[str] | None,
+        protected: list[Span] | None = None,
     ) -> None:
         self.scan = scan
+        self.protected = protected or []
         self.post = post
         self.now = now
         self.counters = counters
@@ -184,7 +188,10 @@ class _Judge:
                 # @handles and u/handles are split by the word pattern; look one char back.
                 head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
                 head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
-                if self.scan.is_name_at((head, w_end)):
+                named = self.scan.is_name_at((head, w_end))
+                if not named and leaf.sentence_start and self.scan.words_between(w_end, d_start) == 0:
+                    named = w_end <= d_start and self.scan.is_name_at((head, w_end), sentence_start=True)
+                if named:
                     span = (min(head, d_start), max(w_end, d_end))
                     spans.append(span)
                     details[span] = (d_start, d_end)
@@ -241,6 +248,9 @@ class _Judge:
             return self.conversation(node)
         elif isinstance(node, ClassifierLeaf):
             return self.classify(node)
+        elif isinstance(node, ProtectedIdentityLeaf):
+            # Quoted or not: repeating someone's protected name outs them all the same.
+            hits = [(s, e, node.label) for s, e in self.protected]
         else:
             raise TypeError(node)
         return hits or None
@@ -370,11 +380,32 @@ def _quoted_ranges(post: Post, body_start: int) -> list[Span]:
     ]
 
 
+def _masked(source: str, start: int, end: int, hidden: list[Span]) -> str:
+    """source[start:end] with every hidden span in it replaced by PROTECTED_MASK."""
+    pieces: list[str] = []
+    at = start
+    for h_start, h_end in hidden:
+        if h_end <= at or h_start >= end:
+            continue
+        pieces += [source[at : max(at, h_start)], PROTECTED_MASK]
+        at = min(end, h_end)
+    pieces.append(source[at:end])
+    return "".join(pieces)
+
+
 class _Evidence:
-    def __init__(self, post: Post, scan: TextScan, body_start: int) -> None:
+    def __init__(self, post: Post, scan: TextScan, body_start: int, protected: list[Span]) -> None:
         self.post = post
         self.scan = scan
         self.body_start = body_start
+        # Protected names, in each field's offsets: masked in every snippet that touches them.
+        self.hidden: dict[str, list[Span]] = {"title": [], "body": []}
+        for span in protected:
+            o_start, o_end = scan.norm.original_span(*span)
+            if post.title and o_start < len(post.title):
+                self.hidden["title"].append((o_start, o_end))
+            else:
+                self.hidden["body"].append((o_start - body_start, o_end - body_start))
 
     def of(self, hits: list[Hit]) -> list[Evidence]:
         result: list[Evidence] = []
@@ -392,7 +423,8 @@ class _Evidence:
             f_start = max(0, o_start - base)
             f_end = min(limit, max(f_start, o_end - base))
             source = self.post.title if field == "title" else self.post.body
-            snippet = source[f_start:f_end][:SNIPPET_LIMIT]
+            hidden = self.hidden[field]
+            snippet = (_masked(source, f_start, f_end, hidden) if hidden else source[f_start:f_end])[:SNIPPET_LIMIT]
             result.append(Evidence(field=field, start=f_start, end=f_end, text=snippet, matcher=label))
         return result
 
@@ -433,23 +465,30 @@ def evaluate(
     conversations: ConversationStore | None = None,
     decision_id: str | None = None,
     trace: list[str] | None = None,
+    identities: IdentityLookup | None = None,
 ) -> Decision:
     """The decision for `post`; never raises on any text.
 
     Rules with conversation matchers are judged in a second pass, after the others, so they
     can ask what this post matched (`matched`); they run only where `conversations` is given.
+
+    `identities` holds each community's protected names (as keyed hashes); a
+    name found is reported to `protected_identity` rules and masked in every
+    evidence snippet, so no decision repeats it.
     """
     text, body_start = post_text(post)
     scan = TextScan(policy_set, text, _region(post))
     quoted = _quoted_ranges(post, body_start)
+    names = identities.protected(post.community) if identities is not None else None
+    protected = names.find(scan.norm.text, post.author.id, view=scan.view) if names is not None else []
 
     def own(span: Span) -> bool:
         o_start, o_end = scan.norm.original_span(*span)
         return not any(q_start <= o_start and o_end <= q_end for q_start, q_end in quoted)
 
-    evidence = _Evidence(post, scan, body_start)
+    evidence = _Evidence(post, scan, body_start, protected)
     candidates = _candidates(policy_set, scan)
-    judge = _Judge(scan, post, now, counters, own, trace)
+    judge = _Judge(scan, post, now, counters, own, trace, protected)
     enforced: list[tuple[CompiledRule, Match]] = []
     shadow: list[Match] = []
     for rule in candidates:
@@ -468,7 +507,7 @@ def evaluate(
 
     quoted_matches: list[Match] = []
     if quoted:
-        quoting = _Judge(scan, post, now, None, lambda span: not own(span), None)
+        quoting = _Judge(scan, post, now, None, lambda span: not own(span), None, protected)
         own_rules = {rule.index for rule, _ in enforced}
         for rule in candidates:
             if rule.index in own_rules or rule.mode == "shadow":
@@ -536,3 +575,14 @@ def is_crisis_prone(policy_set: PolicySet, post: Post) -> bool:
         rule.escalates and rule.mode == "enforce" and judge.rule(rule) is not None
         for rule in _candidates(policy_set, scan)
     )
+
+
+def protecting_rules(policy_set: PolicySet) -> list[str]:
+    """The enforced rules that act on a protected identity: what a registration relies on."""
+
+    def uses(node: Node) -> bool:
+        if isinstance(node, ProtectedIdentityLeaf):
+            return True
+        return isinstance(node, Combinator) and node.op != "none" and any(uses(c) for c in node.children)
+
+    return [r.qualified_id for r in policy_set.rules if r.mode == "enforce" and uses(r.match)]

@@ -10,6 +10,7 @@ from haven.policy.compiler import CompiledRule, PolicySet
 from haven.policy.conversations import InMemoryConversationStore, Turn
 from haven.policy.counters import InMemoryCounterStore
 from haven.policy.engine import evaluate
+from haven.policy.identities import InMemoryIdentities
 from haven.policy.schema import ExampleSpec
 
 # Examples are judged at a fixed instant so that a run is repeatable.
@@ -91,9 +92,13 @@ def run_examples(policy_set: PolicySet, only: set[str] | None = None) -> tuple[i
             count += 1
             case = example_post(example, count)
             post = case.post
+            identities = InMemoryIdentities()
+            if not isinstance(example, str) and example.protected:
+                identities.register(post.community, example.protected)
             decision = evaluate(
-                policy_set, post, now=EXAMPLE_TIME, counters=case.counters, conversations=case.conversations
-            )
+                policy_set, post, now=EXAMPLE_TIME, counters=case.counters, conversations=case.conversations,
+                identities=identities,
+            )  # fmt: skip
             fired = [f"{m.policy}/{m.rule}" for m in [*decision.matches, *decision.shadow_matches]]
             if (rule.qualified_id in fired) != expected:
                 text = post.body if not post.title else f"{post.title} / {post.body}"

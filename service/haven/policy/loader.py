@@ -273,6 +273,10 @@ class _FileChecker:
             if params.min_words is not None and params.min_words < 0:
                 self.fail((*path, "classifier", "min_words"), "min_words is a count of words, 0 or more")
                 ok = False
+        elif isinstance(spec, schema.ProtectedIdentitySpec):
+            if not spec.protected_identity:
+                self.fail((*path, "protected_identity"), "write 'protected_identity: true', or leave the matcher out")
+                ok = False
         elif isinstance(spec, schema.PiiSpec | schema.DomainsSpec):
             items = spec.pii if isinstance(spec, schema.PiiSpec) else spec.domains
             if not items:

@@ -38,7 +38,8 @@ _NOT_NAMES = frozenset(
         "friday saturday sunday january february march april may june july august september "
         "october november december english reddit discourse slack facebook instagram aa na "
         "dr doctor my the a an and but so he she they we you it this that what when why how "
-        "ok okay thanks hi hey hello"
+        "ok okay thanks hi hey hello someone somebody everyone everybody anyone nobody people "
+        "there here let where who sponsor therapist counselor counsellor"
     ).split()
 )
 
@@ -51,6 +52,7 @@ class TextScan:
         self.norm: NormalisedText = normalise(text)
         self.region = region
         self.groups: dict[int, list[Span]] = {}
+        self.view = ""  # word_view of the folded text, kept for protected-identity matching
         self._words: list[Span] | None = None
         self._word_starts: list[int] = []
         self._pii: dict[str, list[Span]] = {}
@@ -85,7 +87,8 @@ class TextScan:
     def _search_phrases(self) -> None:
         automata = self.policy_set.automata
         found: dict[int, list[Span]] = {}
-        self._collect(automata.compiled_plain, word_view(self.norm.text), found)
+        self.view = word_view(self.norm.text)
+        self._collect(automata.compiled_plain, self.view, found)
         # Leetspeak puts digits and symbols inside words ("k1ll", "d!e"); a text without any
         # gives the leet pass nothing the plain pass has not found.
         if automata.compiled_leet is not None and _has_leet_in_a_word(self.norm.text):
@@ -178,16 +181,24 @@ class TextScan:
             self._assessments[kept] = self.policy_set.model_bank.assess(classifier.features(parts))
         return self._assessments[kept]
 
-    def is_name_at(self, span: Span) -> bool:
+    def is_name_at(self, span: Span, *, sentence_start: bool = False) -> bool:
+        """A capitalised word that is not the first of a sentence, or an @handle or u/handle.
+
+        `sentence_start`: the first word of a sentence counts too (the caller knows more,
+        such as a reporting verb right after it); a contraction's stem ("It's") must not
+        be a common word either.
+        """
         start, end = span
         token = self.norm.text[start:end]
         if token.startswith(("@", "u/")):
             return True
         if token in _NOT_NAMES or not token.replace("'", "").isalpha():
             return False
+        if sentence_start and token.split("'")[0] in _NOT_NAMES:
+            return False
         original = self.norm.original
         orig_start, _ = self.norm.original_span(start, end)
         if orig_start >= len(original) or not original[orig_start].isupper():
             return False
         before = original[:orig_start].rstrip()
-        return bool(before) and before[-1] not in ".!?:\n\"'"
+        return sentence_start or (bool(before) and before[-1] not in ".!?:\n\"'")

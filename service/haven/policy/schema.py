@@ -67,6 +67,9 @@ class DomainsSpec(_Spec, kw_only=True):
 class ThirdPartyParams(_Spec, kw_only=True):
     details: list[str]
     within: int = 8
+    # A capitalised word opening a sentence counts as a name when a detail follows it at
+    # once ("Becky admitted in group …"); off by default, since most opening words are not names.
+    sentence_start: bool = False
     fold: list[Fold] = []
 
 
@@ -89,6 +92,12 @@ class ScoreSpec(_Spec, kw_only=True):
     """Many weak signals together: fires when the weights of the distinct phrases found add up."""
 
     score: ScoreParams
+
+
+class ProtectedIdentitySpec(_Spec, kw_only=True):
+    """`protected_identity: true`: a name or handle registered for the post's community."""
+
+    protected_identity: bool
 
 
 class CounterParams(_Spec, kw_only=True):
@@ -179,7 +188,7 @@ ConversationSpec = MatchedSpec | PileOnSpec | ThreadSpec | RepliesToSpec | Autho
 
 LeafSpec = (
     PhrasesSpec | RegexSpec | NearSpec | PiiSpec | DomainsSpec | ThirdPartySpec | ScoreSpec | CounterSpec
-    | ConversationSpec | ClassifierSpec
+    | ConversationSpec | ClassifierSpec | ProtectedIdentitySpec
 )  # fmt: skip
 
 # The key that names each kind of matcher, and the Struct it converts into.
@@ -198,6 +207,7 @@ LEAF_KINDS: dict[str, type[_Spec]] = {
     "replies_to": RepliesToSpec,
     "author_replies": AuthorRepliesSpec,
     "classifier": ClassifierSpec,
+    "protected_identity": ProtectedIdentitySpec,
 }
 COMBINATORS: tuple[str, ...] = ("any", "all", "none")
 
@@ -354,6 +364,8 @@ class ExampleSpec(_Spec, kw_only=True):
     trust_level: int | None = None
     author_is_moderator: bool = False
     history: dict[str, int] = {}
+    # Names registered as protected identities of the example's community.
+    protected: list[str] = []
     # The conversation around the example: who it replies to, and earlier decisions.
     author: str = "example-author"
     thread: str = "example-thread"

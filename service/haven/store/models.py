@@ -281,3 +281,27 @@ class CandidateDecisionRow(Base):
     verdict: Mapped[str] = mapped_column(String(20))
     body: Mapped[dict[str, Any]]
     decided_at: Mapped[datetime] = mapped_column(index=True)
+class IdentitySecretRow(Base):
+    """A community's secret for the keyed hashes of its protected identities."""
+
+    __tablename__ = "identity_secrets"
+
+    community: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # 32 random bytes, hex.
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class ProtectedIdentityRow(Base):
+    """One registration: the keyed hashes of a member's names, never the names."""
+
+    __tablename__ = "protected_identities"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    community: Mapped[str] = mapped_column(String(200), index=True)
+    # The member whose names these are (their author id on the platform), when given.
+    member: Mapped[str | None] = mapped_column(String(500))
+    # HMAC-SHA256 (hex) of each folded name, and of each name's first word, in the same order.
+    digests: Mapped[list[str]]
+    heads: Mapped[list[str]]
+    created_at: Mapped[datetime]

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from haven.domain import Decision, Post
+from haven.policy.identities import ProtectedName
 from haven.store.records import (
     ApiKey,
     Attempt,
@@ -16,6 +17,7 @@ from haven.store.records import (
     HeldPost,
     NewDelivery,
     PolicyVersion,
+    ProtectedIdentity,
     PurgeCounts,
     Review,
     StoredDecision,
@@ -149,6 +151,25 @@ class Store(Protocol):
 
     def recent_deliveries(self, community: str, subscription_id: str, limit: int = 50) -> list[DeliveryReport]:
         """A subscription's latest deliveries, newest first, with every attempt."""
+        ...
+
+    # Protected identities
+    def identity_secret(self, community: str) -> bytes:
+        """The community's secret for keyed name hashes, made on first use."""
+        ...
+
+    def add_protected_identity(
+        self, community: str, names: Sequence[ProtectedName], member: str | None
+    ) -> ProtectedIdentity: ...
+
+    def list_protected_identities(self, community: str) -> list[ProtectedIdentity]: ...
+
+    def withdraw_protected_identity(self, community: str, registration_id: str) -> bool:
+        """Delete a registration and its hashes; False when the community has no such one."""
+        ...
+
+    def protected_names(self, community: str) -> tuple[bytes, list[ProtectedName]] | None:
+        """The community's secret and every protected name's hashes; None before any registration."""
         ...
 
     # Retention

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from haven.domain import Decision, Post
+from haven.policy.identities import ProtectedName
 from haven.store.models import (
     ApiKeyRow,
     AttemptRow,
@@ -27,7 +28,9 @@ from haven.store.models import (
     DecisionCategoryRow,
     DecisionRow,
     DeliveryRow,
+    IdentitySecretRow,
     PendingPostRow,
+    ProtectedIdentityRow,
     ReviewRow,
     SubscriptionRow,
 )
@@ -40,6 +43,7 @@ from haven.store.records import (
     DeliveryReport,
     HeldPost,
     NewDelivery,
+    ProtectedIdentity,
     PurgeCounts,
     Review,
     StoredDecision,
@@ -51,6 +55,7 @@ _DECISIONS = cast(Table, DecisionRow.__table__)
 _CATEGORIES = cast(Table, DecisionCategoryRow.__table__)
 _DELIVERIES = cast(Table, DeliveryRow.__table__)
 _PENDING = cast(Table, PendingPostRow.__table__)
+_IDENTITY_SECRETS = cast(Table, IdentitySecretRow.__table__)
 
 
 def hash_key(secret: str) -> str:
@@ -158,6 +163,10 @@ def _held(row: PendingPostRow) -> HeldPost:
         reason=row.reason,
         due_at=row.due_at,
     )
+
+
+def _protected_identity(row: ProtectedIdentityRow) -> ProtectedIdentity:
+    return ProtectedIdentity(id=row.id, member=row.member, names=len(row.digests), created_at=row.created_at)
 
 
 def _review(row: ReviewRow) -> Review:
@@ -642,6 +651,69 @@ class SqlStore(PolicyVersionsSql):
                 )
                 for d in deliveries
             ]
+
+    # Protected identities
+
+    def identity_secret(self, community: str) -> bytes:
+        with self._session() as session:
+            session.execute(
+                self._insert(_IDENTITY_SECRETS)
+                .values(community=community, secret=secrets.token_hex(32), created_at=_now())
+                .on_conflict_do_nothing(index_elements=["community"])
+            )
+            found = session.scalar(select(IdentitySecretRow.secret).where(IdentitySecretRow.community == community))
+        assert found is not None
+        return bytes.fromhex(found)
+
+    def add_protected_identity(
+        self, community: str, names: Sequence[ProtectedName], member: str | None
+    ) -> ProtectedIdentity:
+        row = ProtectedIdentityRow(
+            id=str(uuid.uuid4()),
+            community=community,
+            member=member,
+            digests=[n.digest for n in names],
+            heads=[n.head for n in names],
+            created_at=_now(),
+        )
+        with self._session() as session:
+            session.add(row)
+        return _protected_identity(row)
+
+    def list_protected_identities(self, community: str) -> list[ProtectedIdentity]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(ProtectedIdentityRow)
+                .where(ProtectedIdentityRow.community == community)
+                .order_by(ProtectedIdentityRow.created_at, ProtectedIdentityRow.id)
+            )
+            return [_protected_identity(row) for row in rows]
+
+    def withdraw_protected_identity(self, community: str, registration_id: str) -> bool:
+        with self._session() as session:
+            result = session.execute(
+                delete(ProtectedIdentityRow).where(
+                    ProtectedIdentityRow.community == community, ProtectedIdentityRow.id == registration_id
+                )
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def protected_names(self, community: str) -> tuple[bytes, list[ProtectedName]] | None:
+        with self._reads.connect() as connection:
+            secret = connection.scalar(select(IdentitySecretRow.secret).where(IdentitySecretRow.community == community))
+            if secret is None:
+                return None
+            rows = connection.execute(
+                select(ProtectedIdentityRow.member, ProtectedIdentityRow.digests, ProtectedIdentityRow.heads).where(
+                    ProtectedIdentityRow.community == community
+                )
+            ).all()
+        names = [
+            ProtectedName(digest, head, member)
+            for member, digests, heads in rows
+            for digest, head in zip(digests, heads, strict=True)
+        ]
+        return bytes.fromhex(secret), names
 
     # Retention
 

@@ -146,6 +146,8 @@ def test_the_quoters_own_words_still_escalate_and_the_alert_says_what_was_quoted
     assert {m.category for m in decision.quoted_matches} >= {"crisis.imminent"}
     # The quoted plan is the quoted member's: the quoter is escalated for their own words only.
     assert "crisis.imminent" not in {m.category for m in decision.matches}
+    # A rule fires as the quoter's or as quoted, never both (a learned rule may share a category).
+    assert {m.rule for m in decision.matches}.isdisjoint({m.rule for m in decision.quoted_matches})
     escalate = next(a for a in decision.actions if a.kind == "escalate")
     assert plugin.execute(decision, escalate).status == "done"
     (alert,) = fake.private_messages()

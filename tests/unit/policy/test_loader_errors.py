@@ -31,7 +31,7 @@ def test_unknown_matcher_key_names_line_column_and_suggests_the_fix(tmp_path: Pa
     )
     assert errors == [
         "bad.yaml:7:7: unknown key 'phrase' in matcher; expected one of phrases, regex, near, pii, domains, "
-        "third_party, score, counter, matched, pile_on, thread, replies_to, author_replies, classifier, any, all, none (hint: did you mean 'phrases'?)"
+        "third_party, score, counter, matched, pile_on, thread, replies_to, author_replies, classifier, protected_identity, any, all, none (hint: did you mean 'phrases'?)"
     ]
 
 
