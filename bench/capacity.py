@@ -43,7 +43,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +58,7 @@ from haven.domain import Author, Post  # noqa: E402
 from haven.policy import load_policy_set  # noqa: E402
 from haven.store.migrate import upgrade  # noqa: E402
 from haven.store.sql import SqlStore  # noqa: E402
-from pipeline import committed_policies, corpus_texts, post  # noqa: E402
+from pipeline import committed_policies, corpus_texts, send_batches, send_singles  # noqa: E402
 
 from tests.integration.harness import (  # noqa: E402
     HavenProcess,
@@ -208,28 +207,6 @@ def difference(before: dict[str, Any], after: dict[str, Any], posts: int) -> dic
     }
 
 
-def send_batches(client: httpx.Client, community: str, texts: list[str], total: int) -> None:
-    def one(start: int) -> None:
-        batch = [post(community, texts[(start + i) % len(texts)]) for i in range(min(100, total - start))]
-        client.post("/v1/posts/batch", json={"posts": batch}).raise_for_status()
-
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(one, range(0, total, 100)))
-
-
-def send_singles(client: httpx.Client, community: str, texts: list[str], total: int, rate: int) -> None:
-    start = time.perf_counter()
-    with ThreadPoolExecutor(8) as pool:
-        futures = []
-        for i in range(total):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            futures.append(pool.submit(client.post, "/v1/posts", json=post(community, texts[i % len(texts)])))
-        for future in futures:
-            future.result().raise_for_status()
-
-
 def decided(pg_url: str) -> int:
     with psycopg.connect(pg_url) as db:
         row = db.execute("SELECT count(*) FROM decisions").fetchone()
@@ -238,8 +215,8 @@ def decided(pg_url: str) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--posts", type=int, default=4_000, help="posts in the batch phase (whole corpus)")
-    parser.add_argument("--calm", type=int, default=10_000, help="posts in the calm batch phase")
+    parser.add_argument("--posts", type=int, default=4_000, help="posts in the batch phase (whole corpus), by 100")
+    parser.add_argument("--calm", type=int, default=10_000, help="posts in the calm batch phase, by 100")
     parser.add_argument("--single", type=int, default=2_000, help="posts in the one-per-request phase")
     parser.add_argument("--rate", type=int, default=100, help="posts/s of the one-per-request phase")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of the idle window")
