@@ -76,8 +76,9 @@ def main() -> int:
     print(f"| sentences and features of a post (once, shared by all models) | {1 / split_cost:,.0f} | "
           f"{split_cost * 1e6:,.0f} |")  # fmt: skip
     for name, model in sorted(full.models.items()):
-        cost = min(_timed(lambda m=model: [full.model_bank.score(m.name, p) for p in parts])
-                   for _ in range(args.repeats)) / len(texts)
+        cost = min(
+            _timed(lambda m=model: [full.model_bank.score(m.name, p) for p in parts]) for _ in range(args.repeats)
+        ) / len(texts)
         print(f"| scoring with `{name}` ({len(model.vocabulary):,} features) | {1 / cost:,.0f} | {cost * 1e6:,.0f} |")
     print()
     print(f"Load: {rules_load:.2f} s CPU for the pack with models read but their rules left out, "

@@ -132,9 +132,8 @@ def throughput(client: httpx.Client, db_url: str, texts: list[str], total: int) 
     }
 
 
-def steady_latency(client: httpx.Client, db_url: str, texts: list[str], rate: int, seconds: int) -> dict[str, Any]:
-    community = "bench-latency"
-    total = rate * seconds
+def send_singles(client: httpx.Client, community: str, texts: list[str], total: int, rate: int) -> float:
+    """`total` posts, one per request at a steady `rate`; returns the seconds sending took."""
     start = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
         futures = []
@@ -145,7 +144,13 @@ def steady_latency(client: httpx.Client, db_url: str, texts: list[str], rate: in
             futures.append(pool.submit(client.post, "/v1/posts", json=post(community, texts[i % len(texts)])))
         for future in futures:
             future.result().raise_for_status()
-    sent_for = time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def steady_latency(client: httpx.Client, db_url: str, texts: list[str], rate: int, seconds: int) -> dict[str, Any]:
+    community = "bench-latency"
+    total = rate * seconds
+    sent_for = send_singles(client, community, texts, total, rate)
     wait_until(lambda: len(decided_rows(db_url, community)) >= total, timeout=120, interval=0.5)
     latencies = [d - r for r, d in decided_rows(db_url, community)]
     return {"rate_per_s": round(total / sent_for), **percentiles(latencies)}
