@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from haven import metrics
 from haven.domain import Decision, Post
-from haven.policy import ConversationStore, CounterStore, PolicyLoadError, PolicySet, evaluate, load_policy_set
+from haven.policy import ConversationStore, CounterStore, evaluate
 from haven.policy.identities import PROTECTED_IDENTITY
-from haven.policy.loader import policy_files
 from haven.policy_library import LivePolicies, PolicyLibrary
 from haven.protected_identities import StoredIdentities
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
