@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta
 
 from haven.domain import Decision
 
@@ -16,24 +18,38 @@ IDS_PER_RULE = 100
 class RuleChange(msgspec.Struct, kw_only=True):
     """One rule whose firing differs between the versions on some posts."""
 
-    rule: str
-    category: str
-    layer: str
+    rule: Annotated[str, Meta(description="The rule, as policy/rule.")]
+    category: Annotated[str, Meta(description="The rule's category.")]
+    layer: Annotated[
+        str,
+        Meta(
+            description="The layer that defines the rule in the candidate: "
+            "base, community:<c> or channel:<c>/<channel>."
+        ),
+    ]
     # "fires": fires under the candidate only; "stops": under the active version only;
     # "changes": fires under both with another verdict or mode.
-    effect: str
-    posts: int
-    by_verdict: dict[str, int]  # "active verdict -> candidate verdict": posts
-    decision_ids: list[str]
+    effect: Annotated[
+        str,
+        Meta(
+            description='"fires": fires under the candidate only; "stops": under the active version only; '
+            '"changes": fires under both with another verdict or mode.'
+        ),
+    ]
+    posts: Annotated[int, Meta(description="How many posts it changed.")]
+    by_verdict: Annotated[dict[str, int], Meta(description='Posts by "active verdict -> candidate verdict".')]
+    decision_ids: Annotated[list[str], Meta(description="Decisions to inspect (a sample).")]
 
 
 class Comparison(msgspec.Struct, kw_only=True):
-    version: int
-    posts: int  # judged by both
-    changed: int  # a different verdict or different rules firing
-    by_verdict: dict[str, int]
-    by_category: dict[str, int]  # changed posts by the category of each rule that changed them
-    rules: list[RuleChange]
+    version: Annotated[int, Meta(description="The candidate version compared with the active one.")]
+    posts: Annotated[int, Meta(description="Posts judged by both versions.")]
+    changed: Annotated[int, Meta(description="Posts with a different verdict or different rules firing.")]
+    by_verdict: Annotated[dict[str, int], Meta(description='Changed posts by "active verdict -> candidate verdict".')]
+    by_category: Annotated[
+        dict[str, int], Meta(description="Changed posts by the category of each rule that changed them.")
+    ]
+    rules: Annotated[list[RuleChange], Meta(description="Each rule whose firing differs, with its posts.")]
 
 
 def compare(version: int, pairs: Iterable[tuple[Decision, Decision]]) -> Comparison:

@@ -10,7 +10,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
-from haven.api.auth import requires
+from haven.api.auth import API_KEY_SECURITY, requires
 from haven.api.problems import Problem, problem_responses
 from haven.api.schemas import ProtectedIdentityIn, ProtectedIdentityOut
 from haven.policy.engine import protecting_rules
@@ -32,10 +32,12 @@ def _out(registration: ProtectedIdentity, rules: list[str]) -> ProtectedIdentity
 class ProtectedIdentityController(Controller):
     path = "/v1/protected-identities"
     tags = ["protected identities"]  # noqa: RUF012
+    security = API_KEY_SECURITY
     guards = [requires("admin")]  # noqa: RUF012
 
     @post(
         "/",
+        operation_id="registerProtectedIdentity",
         responses=problem_responses(400, 401, 403, 422),
         status_code=201,
         sync_to_thread=True,
@@ -56,7 +58,8 @@ class ProtectedIdentityController(Controller):
 
     @get(
         "/",
-        responses=problem_responses(401, 403),
+        operation_id="listProtectedIdentities",
+        responses=problem_responses(400, 401, 403),
         sync_to_thread=True,
         summary="This community's registrations, without the names",
     )
@@ -67,7 +70,8 @@ class ProtectedIdentityController(Controller):
 
     @delete(
         "/{registration_id:str}",
-        responses=problem_responses(401, 403, 404),
+        operation_id="withdrawProtectedIdentity",
+        responses=problem_responses(400, 401, 403, 404),
         sync_to_thread=True,
         summary="Withdraw a registration; its hashes are deleted",
     )

@@ -19,8 +19,9 @@ import yaml
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
+from msgspec import Meta
 
-from haven.api.auth import requires
+from haven.api.auth import API_KEY_SECURITY, requires
 from haven.api.problems import Problem, problem_responses
 from haven.comparison import Comparison, compare
 from haven.domain import Author, Decision, Post
@@ -50,55 +51,64 @@ class ErrorItem(msgspec.Struct, kw_only=True):
 
 
 class RuleOut(msgspec.Struct, kw_only=True):
-    id: str
-    category: str
-    mode: str
-    verdict: str
-    layer: str
-    changed_in: list[str]
+    id: Annotated[str, Meta(description="The rule's id.")]
+    category: Annotated[str, Meta(description="Its category.")]
+    mode: Annotated[str, Meta(description="enforce or shadow, after every layer.")]
+    verdict: Annotated[str, Meta(description="The verdict it gives.")]
+    layer: Annotated[str, Meta(description="The layer that defines it.")]
+    changed_in: Annotated[list[str], Meta(description="The layers above that override it.")]
 
 
 class PolicyOut(msgspec.Struct, kw_only=True):
-    id: str
-    layer: str
-    source: str  # "file" or "api"
-    channel: str | None = None
-    version: int | None = None  # the community's API version it comes from
-    rules: list[RuleOut] = msgspec.field(default_factory=list)
-    overrides: list[str] = msgspec.field(default_factory=list)  # rules this document changes or switches off
+    id: Annotated[str, Meta(description="The policy's id.")]
+    layer: Annotated[str, Meta(description="base, community:<c> or channel:<c>/<channel>.")]
+    source: Annotated[str, Meta(description='"file" (a policy folder) or "api" (uploaded).')]
+    channel: Annotated[str | None, Meta(description="The channel of a channel layer.")] = None
+    version: Annotated[int | None, Meta(description="The community's API version it comes from.")] = None
+    rules: Annotated[list[RuleOut], Meta(description="Its rules, as in force.")] = msgspec.field(default_factory=list)
+    overrides: Annotated[
+        list[str], Meta(description="Rules of lower layers this document changes or switches off.")
+    ] = msgspec.field(default_factory=list)
 
 
 class PolicyList(msgspec.Struct, kw_only=True):
-    community: str
-    version: int | None
-    candidate: int | None
-    policy_version: str
-    precedence: list[str]
-    policies: list[PolicyOut]
+    community: Annotated[str, Meta(description="The key's community.")]
+    version: Annotated[int | None, Meta(description="The active API version of its layer, if any.")]
+    candidate: Annotated[int | None, Meta(description="The candidate version judged in shadow, if any.")]
+    policy_version: Annotated[
+        str, Meta(description="The effective set's version (content hash), as decisions record it.")
+    ]
+    precedence: Annotated[list[str], Meta(description="Which source wins, from the top.")]
+    policies: Annotated[list[PolicyOut], Meta(description="Every policy in force, with its layer.")]
 
 
 class VersionOut(msgspec.Struct, kw_only=True):
-    version: int
-    status: str
-    content_hash: str
-    author_key: str | None
-    message: str
-    created_at: datetime
-    policies: list[str]
+    version: Annotated[int, Meta(description="The version number.")]
+    status: Annotated[str, Meta(description="active, candidate or inactive.")]
+    content_hash: Annotated[str, Meta(description="SHA-256 of the layer's documents.")]
+    author_key: Annotated[str | None, Meta(description="The API key that uploaded it.")]
+    message: Annotated[str, Meta(description="What changed, as the author wrote.")]
+    created_at: Annotated[datetime, Meta(description="When it was made.")]
+    policies: Annotated[list[str], Meta(description="The documents of the layer at this version.")]
 
 
 class ExplainIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    text: str
-    title: str = ""
-    locale: str | None = None
-    channel: str | None = None
+    text: Annotated[str, Meta(description="The post's body to judge.")]
+    title: Annotated[str, Meta(description="Its title.")] = ""
+    locale: Annotated[str | None, Meta(description="Its locale (crisis lines and phone numbers are read for it).")] = (
+        None
+    )
+    channel: Annotated[str | None, Meta(description="A channel, for its layer.")] = None
     # A policy document to try as if uploaded (it replaces the stored one of the same id).
-    policy: str | None = None
+    policy: Annotated[
+        str | None,
+        Meta(description="A policy document to try as if uploaded (it replaces the stored one of the same id)."),
+    ] = None
 
 
 class ExplainOut(msgspec.Struct, kw_only=True):
-    decision: Decision
-    not_fired: list[str]
+    decision: Annotated[Decision, Meta(description="The decision, with evidence.")]
+    not_fired: Annotated[list[str], Meta(description="Why rules near the text did not fire.")]
 
 
 def _version_out(found: PolicyVersion) -> VersionOut:
@@ -143,6 +153,7 @@ def _documents(library: PolicyLibrary, community: str, version: int | None) -> d
 class PolicyController(Controller):
     path = "/v1/policies"
     tags = ["policies"]  # noqa: RUF012
+    security = API_KEY_SECURITY
     guards = [requires("admin")]  # noqa: RUF012
 
     def _file_owner(self, services: Services, community: str, channel: str | None, policy_id: str) -> str | None:
@@ -181,7 +192,13 @@ class PolicyController(Controller):
         library.forget_heads()
         return _version_out(made)
 
-    @get("/", responses=problem_responses(401, 403), sync_to_thread=True, summary="The community's effective policies")
+    @get(
+        "/",
+        operation_id="listPolicies",
+        responses=problem_responses(400, 401, 403),
+        sync_to_thread=True,
+        summary="The community's effective policies",
+    )
     def list_all(self, request: Request[ApiKey, str, State]) -> PolicyList:
         services: Services = request.app.state.services
         library = services.policies
@@ -221,7 +238,8 @@ class PolicyController(Controller):
             precedence=PRECEDENCE, policies=policies,
         )  # fmt: skip
 
-    @get("/{policy_id:str}", responses=problem_responses(401, 403, 404), sync_to_thread=True,
+    @get("/{policy_id:str}", operation_id="getPolicy",
+          responses=problem_responses(400, 401, 403, 404), sync_to_thread=True,
          summary="One policy's YAML", media_type="application/yaml")  # fmt: skip
     def get_one(
         self, policy_id: FromPath[str], request: Request[ApiKey, str, State],
@@ -242,7 +260,8 @@ class PolicyController(Controller):
             raise Problem(404, "not-found", f"no policy '{policy_id}' in your community's set")
         return Response(Path(owner).read_text(encoding="utf-8"), media_type="application/yaml")
 
-    @put("/{policy_id:str}", responses=problem_responses(400, 401, 403, 409, 415, 422), status_code=201,
+    @put("/{policy_id:str}", operation_id="putPolicy",
+          responses=problem_responses(400, 401, 403, 409, 415, 422), status_code=201,
          summary="Upload a policy (YAML): a new version of the community's layer")  # fmt: skip
     async def upload(
         self, policy_id: FromPath[str], request: Request[ApiKey, str, State],
@@ -256,7 +275,8 @@ class PolicyController(Controller):
         )
         return await anyio.to_thread.run_sync(change)
 
-    @delete("/{policy_id:str}", responses=problem_responses(401, 403, 404, 409, 422), status_code=200,
+    @delete("/{policy_id:str}", operation_id="deletePolicy",
+          responses=problem_responses(400, 401, 403, 404, 409, 422), status_code=200,
             sync_to_thread=True, summary="Remove an uploaded policy: a new version without it")  # fmt: skip
     def remove(
         self, policy_id: FromPath[str], request: Request[ApiKey, str, State],
@@ -266,7 +286,8 @@ class PolicyController(Controller):
     ) -> VersionOut:  # fmt: skip
         return self._change(request, policy_id, None, channel=channel, message=message, candidate=candidate)
 
-    @post("/explain", responses=problem_responses(400, 401, 403, 422), status_code=200, sync_to_thread=True,
+    @post("/explain", operation_id="explainPolicy",
+          responses=problem_responses(400, 401, 403, 422), status_code=200, sync_to_thread=True,
           summary="Which rules fire on a text, with evidence; optionally with a policy not uploaded yet")  # fmt: skip
     def explain(self, data: JSONBody[ExplainIn], request: Request[ApiKey, str, State]) -> ExplainOut:
         services: Services = request.app.state.services
@@ -300,14 +321,22 @@ class PolicyController(Controller):
 class PolicyVersionController(Controller):
     path = "/v1/policy-versions"
     tags = ["policies"]  # noqa: RUF012
+    security = API_KEY_SECURITY
     guards = [requires("admin")]  # noqa: RUF012
 
-    @get("/", responses=problem_responses(401, 403), sync_to_thread=True, summary="The community's versions")
+    @get(
+        "/",
+        operation_id="listPolicyVersions",
+        responses=problem_responses(400, 401, 403),
+        sync_to_thread=True,
+        summary="The community's versions",
+    )
     def list_all(self, request: Request[ApiKey, str, State]) -> list[VersionOut]:
         services: Services = request.app.state.services
         return [_version_out(v) for v in services.store.policy_versions(request.user.community)]
 
-    @post("/{version:int}/activate", responses=problem_responses(401, 403, 404), status_code=200,
+    @post("/{version:int}/activate", operation_id="activatePolicyVersion",
+          responses=problem_responses(400, 401, 403, 404), status_code=200,
           sync_to_thread=True, summary="Make a version act: promote a candidate, or roll back")  # fmt: skip
     def activate(self, version: FromPath[int], request: Request[ApiKey, str, State]) -> VersionOut:
         services: Services = request.app.state.services
@@ -317,7 +346,8 @@ class PolicyVersionController(Controller):
         services.policies.forget_heads()
         return _version_out(found)
 
-    @get("/{version:int}/comparison", responses=problem_responses(401, 403, 404), sync_to_thread=True,
+    @get("/{version:int}/comparison", operation_id="comparePolicyVersion",
+          responses=problem_responses(400, 401, 403, 404), sync_to_thread=True,
          summary="What a candidate version would have changed, rule by rule")  # fmt: skip
     def comparison(self, version: FromPath[int], request: Request[ApiKey, str, State]) -> Comparison:
         services: Services = request.app.state.services

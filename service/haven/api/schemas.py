@@ -151,20 +151,29 @@ class SubscriptionCreated(SubscriptionOut, kw_only=True):
 class ProtectedIdentityIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Names and handles a member must not be linked to: a real name, other accounts."""
 
-    names: Annotated[list[Annotated[str, Meta(min_length=1, max_length=200)]], Meta(min_length=1, max_length=20)]
+    names: Annotated[
+        Annotated[list[Annotated[str, Meta(min_length=1, max_length=200)]], Meta(min_length=1, max_length=20)],
+        Meta(description="Names and handles to protect (1 to 20)."),
+    ]
     # The member's author id on the platform: their own posts may use these names.
-    member: Annotated[str, Meta(min_length=1, max_length=500)] | None = None
+    member: Annotated[
+        Annotated[str, Meta(min_length=1, max_length=500)] | None,
+        Meta(description="The member's author id on the platform: their own posts may use these names."),
+    ] = None
 
 
 class ProtectedIdentityOut(msgspec.Struct, kw_only=True):
     """A registration without its names, which Haven does not keep."""
 
-    id: str
-    member: str | None
-    names: int
-    created_at: datetime
+    id: Annotated[str, Meta(description="The registration's id.")]
+    member: Annotated[str | None, Meta(description="The member's author id, when given.")]
+    names: Annotated[int, Meta(description="How many names it protects (never which).")]
+    created_at: Annotated[datetime, Meta(description="When it was registered.")]
     # The enforced rules that hold a post naming one of them; empty means none would.
-    matched_by: list[str]
+    matched_by: Annotated[
+        list[str],
+        Meta(description="The enforced rules that hold a post naming one of them; empty means none would."),
+    ]
 
 
 class Health(msgspec.Struct, kw_only=True):

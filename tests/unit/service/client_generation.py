@@ -36,6 +36,8 @@ def generate(document: dict[str, Any], out: Path) -> Path:
                 {
                     "package_name_override": PACKAGE,
                     "project_name_override": "haven-client",
+                    # A policy document is YAML: the client sends and receives it as bytes.
+                    "content_type_overrides": {"application/yaml": "application/octet-stream"},
                     "post_hooks": [
                         f"{_BIN / 'ruff'} check . --fix-only --quiet --no-cache",
                         f"{_BIN / 'ruff'} format --quiet --no-cache .",

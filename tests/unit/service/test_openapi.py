@@ -16,6 +16,17 @@ from tests.unit.service.conftest import failing_first
 from tests.unit.service.test_bad_input import a_post, problem
 
 API_OPERATIONS = {
+    "listPolicies",
+    "getPolicy",
+    "putPolicy",
+    "deletePolicy",
+    "explainPolicy",
+    "listPolicyVersions",
+    "activatePolicyVersion",
+    "comparePolicyVersion",
+    "registerProtectedIdentity",
+    "listProtectedIdentities",
+    "withdrawProtectedIdentity",
     "submitPost",
     "submitPosts",
     "getDecision",

@@ -13,6 +13,9 @@ from .batch_accepted import BatchAccepted
 from .claim import Claim
 from .claim_in import ClaimIn
 from .claim_links import ClaimLinks
+from .comparison import Comparison
+from .comparison_by_category import ComparisonByCategory
+from .comparison_by_verdict import ComparisonByVerdict
 from .consumer_health import ConsumerHealth
 from .consumer_health_state import ConsumerHealthState
 from .conversation_evidence import ConversationEvidence
@@ -25,6 +28,8 @@ from .delivery_report import DeliveryReport
 from .escalation import Escalation
 from .evidence import Evidence
 from .evidence_field import EvidenceField
+from .explain_in import ExplainIn
+from .explain_out import ExplainOut
 from .failed_actions import FailedActions
 from .field_error import FieldError
 from .health import Health
@@ -36,12 +41,16 @@ from .match_severity import MatchSeverity
 from .model_score import ModelScore
 from .parked_list import ParkedList
 from .platform_action import PlatformAction
+from .policy_list import PolicyList
+from .policy_out import PolicyOut
 from .post import Post
 from .post_batch import PostBatch
 from .post_kind import PostKind
 from .post_ref import PostRef
 from .post_ref_kind import PostRefKind
 from .problem_details import ProblemDetails
+from .protected_identity_in import ProtectedIdentityIn
+from .protected_identity_out import ProtectedIdentityOut
 from .queue import Queue
 from .queue_entry import QueueEntry
 from .queue_entry_links import QueueEntryLinks
@@ -53,6 +62,9 @@ from .review import Review
 from .review_in import ReviewIn
 from .review_in_outcome import ReviewInOutcome
 from .review_outcome import ReviewOutcome
+from .rule_change import RuleChange
+from .rule_change_by_verdict import RuleChangeByVerdict
+from .rule_out import RuleOut
 from .subscription_created import SubscriptionCreated
 from .subscription_in import SubscriptionIn
 from .subscription_in_event_types_item import SubscriptionInEventTypesItem
@@ -60,6 +72,7 @@ from .subscription_out import SubscriptionOut
 from .text_range import TextRange
 from .text_range_field import TextRangeField
 from .timings import Timings
+from .version_out import VersionOut
 
 __all__ = (
     "Accepted",
@@ -75,6 +88,9 @@ __all__ = (
     "Claim",
     "ClaimIn",
     "ClaimLinks",
+    "Comparison",
+    "ComparisonByCategory",
+    "ComparisonByVerdict",
     "ConsumerHealth",
     "ConsumerHealthState",
     "ConversationEvidence",
@@ -87,6 +103,8 @@ __all__ = (
     "Escalation",
     "Evidence",
     "EvidenceField",
+    "ExplainIn",
+    "ExplainOut",
     "FailedActions",
     "FieldError",
     "Health",
@@ -98,12 +116,16 @@ __all__ = (
     "ModelScore",
     "ParkedList",
     "PlatformAction",
+    "PolicyList",
+    "PolicyOut",
     "Post",
     "PostBatch",
     "PostKind",
     "PostRef",
     "PostRefKind",
     "ProblemDetails",
+    "ProtectedIdentityIn",
+    "ProtectedIdentityOut",
     "Queue",
     "QueueEntry",
     "QueueEntryLinks",
@@ -115,6 +137,9 @@ __all__ = (
     "ReviewIn",
     "ReviewInOutcome",
     "ReviewOutcome",
+    "RuleChange",
+    "RuleChangeByVerdict",
+    "RuleOut",
     "SubscriptionCreated",
     "SubscriptionIn",
     "SubscriptionInEventTypesItem",
@@ -122,4 +147,5 @@ __all__ = (
     "TextRange",
     "TextRangeField",
     "Timings",
+    "VersionOut",
 )

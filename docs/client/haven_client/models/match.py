@@ -34,6 +34,8 @@ class Match:
         conversation (list[ConversationEvidence] | Unset): For a rule that reads the thread: the earlier decisions that
             made it match.
         scores (list[ModelScore] | Unset): For a rule that reads a learned model: the model's scores.
+        layer (str | Unset): The policy layer that defined the rule: "base", "community:<c>" or "channel:<c>/<channel>".
+            Default: 'base'.
     """
 
     policy: str
@@ -46,6 +48,7 @@ class Match:
     description: str | Unset = ""
     conversation: list[ConversationEvidence] | Unset = UNSET
     scores: list[ModelScore] | Unset = UNSET
+    layer: str | Unset = "base"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,6 +85,8 @@ class Match:
                 scores_item = scores_item_data.to_dict()
                 scores.append(scores_item)
 
+        layer = self.layer
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -101,6 +106,8 @@ class Match:
             field_dict["conversation"] = conversation
         if scores is not UNSET:
             field_dict["scores"] = scores
+        if layer is not UNSET:
+            field_dict["layer"] = layer
 
         return field_dict
 
@@ -152,6 +159,8 @@ class Match:
 
                 scores.append(scores_item)
 
+        layer = d.pop("layer", UNSET)
+
         match = cls(
             policy=policy,
             rule=rule,
@@ -163,6 +172,7 @@ class Match:
             description=description,
             conversation=conversation,
             scores=scores,
+            layer=layer,
         )
 
         match.additional_properties = d

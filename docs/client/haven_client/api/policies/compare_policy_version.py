@@ -1,0 +1,176 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.comparison import Comparison
+from ...models.problem_details import ProblemDetails
+from ...types import Response
+
+
+def _get_kwargs(
+    version: int,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/policy-versions/{version}/comparison".format(
+            version=quote(str(version), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Comparison | ProblemDetails | None:
+    if response.status_code == 200:
+        response_200 = Comparison.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ProblemDetails.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ProblemDetails.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ProblemDetails.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ProblemDetails.from_dict(response.json())
+
+        return response_404
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Comparison | ProblemDetails]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    version: int,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Comparison | ProblemDetails]:
+    """What a candidate version would have changed, rule by rule
+
+    Args:
+        version (int):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Comparison | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        version=version,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    version: int,
+    *,
+    client: AuthenticatedClient,
+) -> Comparison | ProblemDetails | None:
+    """What a candidate version would have changed, rule by rule
+
+    Args:
+        version (int):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Comparison | ProblemDetails
+    """
+
+    return sync_detailed(
+        version=version,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    version: int,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Comparison | ProblemDetails]:
+    """What a candidate version would have changed, rule by rule
+
+    Args:
+        version (int):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Comparison | ProblemDetails]
+    """
+
+    kwargs = _get_kwargs(
+        version=version,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    version: int,
+    *,
+    client: AuthenticatedClient,
+) -> Comparison | ProblemDetails | None:
+    """What a candidate version would have changed, rule by rule
+
+    Args:
+        version (int):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Comparison | ProblemDetails
+    """
+
+    return (
+        await asyncio_detailed(
+            version=version,
+            client=client,
+        )
+    ).parsed
