@@ -21,7 +21,14 @@ from haven.policy import schema
 from haven.policy.classifier import ModelBank, TextModel
 from haven.policy.errors import PolicyError, PolicyLoadError
 from haven.policy.identities import PROTECTED_IDENTITY
-from haven.policy.loader import PolicyFolder, compile_regex, parse_duration, read_policy_folder, regex_options
+from haven.policy.loader import (
+    PolicyFolder,
+    compile_regex,
+    models_named,
+    parse_duration,
+    read_policy_folder,
+    regex_options,
+)
 from haven.policy.normalise import fold_phrase
 from haven.policy.templates import Templates
 
@@ -508,12 +515,6 @@ def _pattern_sets(sources: list[tuple[int, str]], root: Path) -> list[tuple[re2.
     return sets
 
 
-def uses_model(spec: schema.MatcherSpec) -> bool:
-    if isinstance(spec, schema.CombinatorSpec):
-        return any(uses_model(child) for child in spec.children)
-    return isinstance(spec, schema.ClassifierSpec)
-
-
 def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicySet:
     """Compiles a checked folder; `rules_only` leaves out every rule that asks a learned model,
     to measure what the rules alone decide (`haven backtest --rules-only`)."""
@@ -521,7 +522,7 @@ def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicyS
     rules: list[CompiledRule] = []
     for policy in folder.policies:
         for spec in policy.rules:
-            if rules_only and (uses_model(spec.match) or any(uses_model(v) for v in spec.vetoes)):
+            if rules_only and models_named(spec):
                 continue
             match = compiler.node(spec.match)
             vetoes = tuple(compiler.node(v) for v in spec.vetoes)

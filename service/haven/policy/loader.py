@@ -598,10 +598,15 @@ def model_files(root: Path) -> dict[str, Path]:
     return {file.name.removesuffix(MODEL_SUFFIX): file for file in sorted(directory.glob(f"*{MODEL_SUFFIX}"))}
 
 
-def _models_named(spec: schema.MatcherSpec) -> set[str]:
+def _models_in(spec: schema.MatcherSpec) -> set[str]:
     if isinstance(spec, schema.CombinatorSpec):
-        return set().union(*(_models_named(child) for child in spec.children))
+        return set().union(*(_models_in(child) for child in spec.children))
     return {spec.classifier.model} if isinstance(spec, schema.ClassifierSpec) else set()
+
+
+def models_named(rule: schema.RuleSpec) -> set[str]:
+    """The learned models a rule asks, in its match or its exceptions."""
+    return _models_in(rule.match).union(*(_models_in(v) for v in rule.vetoes))
 
 
 def _read_models(files: dict[str, Path], folder: PolicyFolder) -> None:
@@ -609,7 +614,7 @@ def _read_models(files: dict[str, Path], folder: PolicyFolder) -> None:
     wanted: set[str] = set()
     for policy in folder.policies:
         for rule in policy.rules:
-            wanted |= _models_named(rule.match).union(*(_models_named(v) for v in rule.vetoes))
+            wanted |= models_named(rule)
     for name in sorted(wanted & set(files)):
         try:
             model = read_model(files[name])
