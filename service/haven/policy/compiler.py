@@ -224,6 +224,8 @@ class PhraseAutomata:
     names: dict[int, list[tuple[str, str, str, bool]]] = field(default_factory=dict)
     compiled_plain: ahocorasick.Automaton | None = None
     compiled_leet: ahocorasick.Automaton | None = None
+    # What phrase_named answered for the hits of posts judged so far (see TextScan.phrase).
+    named_hits: dict[tuple[int, str, str], str] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, phrase: str, group: int, *, leet: bool) -> None:
         # Keys are searched in the word view of the text (see normalise.word_view):
@@ -295,6 +297,16 @@ class PolicySet:
     overlapping_groups: frozenset[int]
     models: dict[str, TextModel] = field(default_factory=dict)
     model_bank: ModelBank = field(default_factory=lambda: ModelBank(()))
+    # The same as rules_by_trigger and always_rules, as bit masks of rule indexes: a post's
+    # candidates are one OR over the groups it hit, without a set built rule by rule.
+    trigger_masks: dict[int, int] = field(default_factory=dict)
+    always_mask: int = 0
+
+    def __post_init__(self) -> None:
+        self.trigger_masks = {
+            group: sum(1 << index for index in set(indexes)) for group, indexes in self.rules_by_trigger.items()
+        }
+        self.always_mask = sum(1 << index for index in set(self.always_rules))
 
     def rule(self, qualified_id: str) -> CompiledRule | None:
         return next((r for r in self.rules if r.qualified_id == qualified_id), None)

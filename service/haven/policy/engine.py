@@ -8,6 +8,9 @@ conversation state give the same decision. The only I/O is through the
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
+import operator
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -59,6 +62,13 @@ _SENTENCE_BREAK = re.compile(r"[.!?;]")
 _FIRST_PERSON_POSSESSIVES = frozenset(("my", "our"))
 
 
+class _Forgetful(dict[tuple[int, Span], bool]):
+    """A memo that keeps nothing."""
+
+    def __setitem__(self, key: tuple[int, Span], value: bool) -> None:
+        pass
+
+
 class _Judge:
     """Evaluates rules over one scan, with a filter that keeps the hits of one voice."""
 
@@ -85,6 +95,7 @@ class _Judge:
         self.found: list[ConversationEvidence] = []
         self.scores: list[ModelScore] = []  # the model scores behind the current rule's match
         self._negations: dict[int, tuple[tuple[Negation, list[Span]], ...]] = {}
+        self._negated: dict[tuple[int, Span], bool] = {} if trace is None else _Forgetful()
 
     def note(self, message: str) -> None:
         if self.trace is not None and self._rule is not None:
@@ -100,22 +111,32 @@ class _Judge:
         return found
 
     def negated(self, span: Span, negations: tuple[Negation, ...]) -> bool:
+        # A proximity rule asks again of the same hit for each pair it is in: answered once
+        # (not while tracing, so that every check still says what negated it).
+        key = (id(negations), span)
+        known = self._negated.get(key)
+        if known is None:
+            known = self._negated[key] = self._negated_now(span, negations)
+        return known
+
+    def _negated_now(self, span: Span, negations: tuple[Negation, ...]) -> bool:
         text = self.scan.norm.text
+        starts = self.scan.word_starts
         start, end = span
         for negation, hits in self.present(negations):
             # Hits are sorted by start: only the nearest negations either side can be in reach.
             index = bisect.bisect_left(hits, (start, start))
-            nearby: list[tuple[Span, Span]] = []
+            nearby: list[tuple[Span, int, int]] = []  # the negation's hit, and the gap to it
             if negation.before:
-                nearby += [(hit, (hit[1], start)) for hit in hits[max(0, index - 3) : index] if hit[1] <= start]
+                nearby += [(hit, hit[1], start) for hit in hits[max(0, index - 3) : index] if hit[1] <= start]
             if negation.after:
                 later = bisect.bisect_left(hits, (end, end))
-                nearby += [(hit, (end, hit[0])) for hit in hits[later : later + 3]]
-            for (n_start, n_end), gap in nearby:
-                if self.scan.words_between(*gap) > negation.within:
-                    continue
-                if _SENTENCE_BREAK.search(text, gap[0], gap[1]):
-                    continue
+                nearby += [(hit, end, hit[0]) for hit in hits[later : later + 3]]
+            for (n_start, n_end), left, right in nearby:
+                if right > left:
+                    words = bisect.bisect_left(starts, right) - bisect.bisect_left(starts, left, 0, len(starts))
+                    if words > negation.within or _SENTENCE_BREAK.search(text, left, right):
+                        continue
                 self.note(f"'{text[n_start:n_end]}' negates '{text[start:end]}'")
                 return True
         return False
@@ -463,10 +484,15 @@ def _match(
 
 
 def _candidates(policy_set: PolicySet, scan: TextScan) -> list[CompiledRule]:
-    indexes = set(policy_set.always_rules)
-    for group in scan.groups:
-        indexes.update(policy_set.rules_by_trigger.get(group, ()))
-    return [policy_set.rules[i] for i in sorted(indexes)]
+    masks = policy_set.trigger_masks
+    chosen = functools.reduce(operator.or_, map(masks.get, scan.groups, itertools.repeat(0)), policy_set.always_mask)
+    rules = policy_set.rules
+    found = []
+    while chosen:
+        lowest = chosen & -chosen
+        found.append(rules[lowest.bit_length() - 1])
+        chosen ^= lowest
+    return found
 
 
 def _region(post: Post) -> str:

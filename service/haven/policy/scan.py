@@ -16,6 +16,8 @@ from haven.policy.pii import DETECTORS
 
 Span = tuple[int, int]
 _MAX_HITS_PER_PATTERN = 20
+# Hits already named (group, text, leetspeak reading -> phrase): a few hundred KiB at most.
+_NAMED_HITS_KEPT = 4096
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _LEET_CHARACTER = re.compile(r"[013457@$|+!]")
 _HANDLE_MARK = re.compile(r"@|u/")
@@ -177,9 +179,17 @@ class TextScan:
     def phrase(self, group: int, span: Span) -> str:
         """The phrase of `group`, as its author wrote it, that the hit at `span` is."""
         start, end = span
-        matched = " ".join(word_view(self.norm.text[start:end]).split())
-        matched_leet = " ".join(word_view(self.norm.leet[start:end]).split())
-        return self.policy_set.automata.phrase_named(group, matched, matched_leet)
+        key = (group, self.norm.text[start:end], self.norm.leet[start:end])
+        names = self.policy_set.automata.named_hits
+        name = names.get(key)
+        if name is None:
+            matched = " ".join(word_view(key[1]).split())
+            matched_leet = " ".join(word_view(key[2]).split())
+            name = self.policy_set.automata.phrase_named(group, matched, matched_leet)
+            if len(names) >= _NAMED_HITS_KEPT:
+                names.clear()
+            names[key] = name
+        return name
 
     def hits(self, group: int) -> list[Span]:
         """The hits of a phrase group or pattern, in start order (empty when none)."""
