@@ -347,7 +347,8 @@ def markdown_words(segments: Sequence[Segment]) -> str:
     return " ".join(parts)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~^@&:])")
+# What could start markup anywhere in a line (our own text never starts a line in an alert).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~@&])")
 
 
 def markdown_plain(text: str) -> str:
