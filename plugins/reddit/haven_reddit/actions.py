@@ -25,10 +25,11 @@ from typing import Any
 
 from haven.domain import Action, Decision
 from haven.moderation.alert import Alert, markdown
+from haven.moderation.commands import HELP
 from haven.plugins.protocol import ActionResult, PluginHost
 
 from haven_reddit.client import RedditClient, RedditError
-from haven_reddit.commands import HELP, AlertConversation, remember_alert
+from haven_reddit.commands import AlertConversation, remember_alert
 from haven_reddit.normalise import subreddit_of_permalink
 from haven_reddit.ratelimit import RateLimited
 from haven_reddit.settings import RedditSettings

@@ -1,8 +1,6 @@
-"""Moderators act on Haven's alerts by replying in the alert's modmail conversation.
-
-    !haven ack               I have seen this escalation (reminders stop)
-    !haven uphold [note]     the decision was right
-    !haven overturn [note]   it was wrong (Haven approves a post it removed)
+"""Moderators act on Haven's alerts by replying in the alert's modmail conversation with
+the commands of haven.moderation.commands (`!haven ack`, `!haven uphold [note]`,
+`!haven overturn [note]`; overturning approves a post Haven removed).
 
 Each pass lists the subreddit's modmail (`GET /api/mod/conversations/`), opens only the
 conversations Haven started for an alert that changed since the last pass, and reads their
@@ -17,11 +15,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from haven.moderation.commands import Command, carry_out, parse_command
 from haven.plugins.protocol import KeyValue, PluginHost
 
 from haven_reddit.client import RedditClient, RedditError
@@ -37,21 +35,6 @@ MAX_WAIT = 30.0
 # Reviewing is what a moderator with the posts permission does on Reddit itself (approve,
 # remove); acknowledging only says "I have seen it", which any moderator who reads modmail may.
 REVIEW_PERMISSIONS = frozenset({"all", "posts"})
-_COMMAND = re.compile(r"^\s*!haven\s+(\S+)\s*(.*)$", re.IGNORECASE | re.DOTALL)
-Verb = Literal["acknowledge", "upheld", "overturned"]
-VERBS: dict[str, Verb] = {
-    "ack": "acknowledge",
-    "acknowledge": "acknowledge",
-    "uphold": "upheld",
-    "overturn": "overturned",
-}
-
-HELP = (
-    "Reply in this conversation with one of:\n\n"
-    "* `!haven ack`: you have seen it (the reminders stop)\n"
-    "* `!haven uphold [note]`: the decision was right\n"
-    "* `!haven overturn [note]`: it was wrong (Haven approves the post again if it removed it)"
-)
 
 
 def alert_conversation_key(conversation_id: str) -> str:
@@ -83,23 +66,6 @@ class CommandsReport:
     handled: int = 0
     refused: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Command:
-    verb: Verb | None  # None: not one Haven knows
-    note: str
-
-
-def parse_command(body: str) -> Command | None:
-    """The command of a message whose first non-empty line starts with `!haven`; None otherwise."""
-    first = next((line for line in body.splitlines() if line.strip()), "")
-    found = _COMMAND.match(first)
-    if found is None:
-        return None if first.strip().lower() != "!haven" else Command(None, "")
-    verb = VERBS.get(found.group(1).lower())
-    note = found.group(2).strip()
-    return Command(verb, note[:500])
 
 
 class ModmailCommands:
@@ -249,30 +215,17 @@ class ModmailCommands:
                 "Nothing was recorded.",
                 False,
             )
-        if command.verb is None:
-            return f"u/{name}: Haven did not understand that command. {HELP}", False
-        moderator = f"reddit:{name}"
-        if command.verb == "acknowledge":
-            if not self.host.acknowledge(alert.community, alert.decision_id, moderator=moderator):
-                return f"u/{name}: this decision did not escalate (or is gone): there is nothing to acknowledge.", False
-            return (
-                f"Acknowledged by u/{name}: the reminders stop. Review it with `!haven uphold` or `!haven overturn`.",
-                True,
-            )
-        if not permissions & REVIEW_PERMISSIONS:
-            return (
-                f"u/{name}: reviewing needs the posts (or full) moderator permission in r/{alert.subreddit}. "
-                "Nothing was recorded; `!haven ack` still works.",
-                False,
-            )
-        note = command.note or "from Reddit modmail"
-        if not self.host.record_review(
-            alert.community, alert.decision_id, outcome=command.verb, moderator=moderator, note=note
-        ):
-            return f"u/{name}: Haven no longer has this decision; nothing was recorded.", False
-        if command.verb == "overturned":
-            return f"Overturned by u/{name}. Haven approves the post again if it removed it.", True
-        return f"Upheld by u/{name}.", True
+        return carry_out(
+            self.host,
+            alert.community,
+            alert.decision_id,
+            command,
+            moderator=f"reddit:{name}",
+            shown_as=f"u/{name}",
+            source="Reddit modmail",
+            may_review=bool(permissions & REVIEW_PERMISSIONS),
+            why_not=f"reviewing needs the posts (or full) moderator permission in r/{alert.subreddit}.",
+        )
 
     def _reply(self, conversation_id: str, body: str) -> Any:
         return self.client.post(

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from haven.domain import Decision
+from haven.moderation.commands import parse_command
 from haven.plugins.testing import RecordingHost
 from haven.policy import PolicySet, evaluate, load_policy_set
 from haven_reddit import RedditPlugin
 from haven_reddit.actions import alert_key
-from haven_reddit.commands import parse_command
 
 from tests.plugins.reddit.conftest import PluginFactory
 from tests.plugins.reddit.replay import USERNAME, Reddit, clone
