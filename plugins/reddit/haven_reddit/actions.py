@@ -244,4 +244,4 @@ def escalation_message(alert: Alert, subreddit: str) -> tuple[str, str]:
     priority = alert.priority or "normal"
     subject = f"[Haven {priority}] {alert.title}"
     where = f"In r/{subreddit}."
-    return subject, f"{where}\n\n{markdown(alert, commands=[HELP])}"
+    return subject, f"{where}\n\n{markdown(alert, commands=[HELP], author=f'by u/{alert.author_id}')}"

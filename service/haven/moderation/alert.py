@@ -357,13 +357,16 @@ def markdown_plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", _flat(text))
 
 
-def markdown(alert: Alert, *, commands: Sequence[str] = ()) -> str:
+def markdown(
+    alert: Alert, *, commands: Sequence[str] = (), author: str | None = None, quoted_from: str | None = None
+) -> str:
     """The alert as Markdown (Discourse posts, Reddit modmail): the same text on both, with the
-    platform's own way to act (`commands`) listed after the links."""
+    platform's own way to act (`commands`) listed after the links. `author` and `quoted_from`
+    are the platform's own Markdown naming the author and whom they quoted (`@name`, `u/name`)."""
     lines = [f"**{markdown_plain(alert.title)}**", ""]
     where = f"[the post]({alert.post_url})" if alert.post_url and _safe_url(alert.post_url) else "the post"
     lines.append(
-        f"Community {markdown_plain(alert.community)} · {where} by {markdown_plain(alert.author_id)} · "
+        f"Community {markdown_plain(alert.community)} · {where} {author or 'by ' + markdown_plain(alert.author_id)} · "
         f"category {markdown_plain(alert.category or alert.verdict)}"
         + (f", severity {alert.severity}" if alert.severity else "")
         + (f", priority {alert.priority}" if alert.priority else "")
@@ -381,10 +384,9 @@ def markdown(alert: Alert, *, commands: Sequence[str] = ()) -> str:
     if alert.thread:
         lines += ["", "**In this thread:**", *(f"- {markdown_plain(t)}" for t in alert.thread)]
     if alert.quoted:
-        lines += [
-            "",
-            f"Also in text the author quoted (not their own words): {markdown_plain(', '.join(alert.quoted))}",
-        ]
+        source = f", from {quoted_from}" if quoted_from else ""
+        categories = markdown_plain(", ".join(alert.quoted))
+        lines += ["", f"Also quoted (not the author's own words{source}): {categories}"]
     if alert.done:
         lines += ["", *alert.done]
     lines += ["", f"**What to do:** {alert.suggested}"]
