@@ -225,31 +225,55 @@ def _title(decision: Decision, urgent: bool, crisis: bool, rules: Sequence[RuleR
     return f"{lead} — {what}"
 
 
+@dataclass
+class _Span:
+    field: str
+    start: int
+    end: int
+    text: str
+    matches: list[Match]
+
+
 def _evidence(matches: Sequence[Match], text: Mapping[str, str]) -> tuple[tuple[EvidenceLine, ...], int]:
-    """One line per matched span (rules matching the same words share it), most severe first."""
-    by_span: dict[tuple[str, int, int], list[Match]] = {}
-    words: dict[tuple[str, int, int], str] = {}
-    for m in sorted(matches, key=lambda m: -SEVERITY_RANK[m.severity]):
-        for found in m.evidence:
-            key: tuple[str, int, int] = (found.field, found.start, found.end)
-            by_span.setdefault(key, [])
-            if m not in by_span[key]:
-                by_span[key].append(m)
-            words.setdefault(key, found.text)
+    """One line per stretch of matched words: overlapping spans (rules matching the same or
+    overlapping words) share one line. Most severe first, then in the post's order."""
+    spans: list[_Span] = []
+    for m in matches:
+        spans += [_Span(e.field, e.start, e.end, e.text, [m]) for e in m.evidence]
+    spans.sort(key=lambda s: (s.field, s.start, s.end))
+    merged: list[_Span] = []
+    for span in spans:
+        last = merged[-1] if merged else None
+        if last is not None and span.field == last.field and span.start < last.end:
+            joined = _join(last, span)
+            if joined is not None:
+                merged[-1] = joined
+                continue
+        merged.append(span)
     lines = []
-    for key, found_by in by_span.items():
-        field, start, end = key
-        first = found_by[0]
+    for span in merged:
+        ranked = sorted(span.matches, key=lambda m: -SEVERITY_RANK[m.severity])
         lines.append(
             EvidenceLine(
-                field=field,
-                segments=_segments(words[key], text.get(field), start, end),
-                rules=tuple(dict.fromkeys(f"{m.policy}/{m.rule}" for m in found_by)),
-                category=first.category,
-                severity=first.severity,
+                field=span.field,
+                segments=_segments(span.text, text.get(span.field), span.start, span.end),
+                rules=tuple(dict.fromkeys(f"{m.policy}/{m.rule}" for m in ranked)),
+                category=ranked[0].category,
+                severity=ranked[0].severity,
             )
         )
+    lines.sort(key=lambda line: -SEVERITY_RANK[line.severity])  # stable: the post's order within
     return tuple(lines[:MAX_EVIDENCE]), max(0, len(lines) - MAX_EVIDENCE)
+
+
+def _join(a: _Span, b: _Span) -> _Span | None:
+    """Two overlapping spans as one, its words pieced together from both; None when a snippet
+    is not the span's length (a protected name masked in it), which cannot be pieced."""
+    if len(a.text) != a.end - a.start or len(b.text) != b.end - b.start:
+        return None
+    end = max(a.end, b.end)
+    words = a.text + b.text[a.end - b.start :] if b.end > a.end else a.text
+    return _Span(a.field, a.start, end, words, a.matches + b.matches)
 
 
 def _flat(text: str) -> str:
@@ -281,15 +305,15 @@ def _done(actions: Sequence[Action]) -> list[str]:
         "silence": "silenced the author",
         "label": "labelled the post",
     }
-    done: list[str] = []
+    done: dict[str, None] = {}  # in order, each once (two labels are one "labelled")
     for action in actions:
         if action.kind in said:
-            done.append(f"Haven {said[action.kind]}.")
+            done[f"Haven {said[action.kind]}."] = None
         elif action.kind in ("reply", "notify_author") and (action.target == "author" or action.params.get("private")):
-            done.append("Haven sent the member a private message" + _template(action) + ".")
+            done["Haven sent the member a private message" + _template(action) + "."] = None
         elif action.kind == "reply":
-            done.append("Haven replied in the thread" + _template(action) + ".")
-    return done
+            done["Haven replied in the thread" + _template(action) + "."] = None
+    return list(done)
 
 
 def _template(action: Action) -> str:

@@ -3,9 +3,11 @@ replies arrive as signed webhooks, as Discourse sends them, against the loopback
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from haven.domain import Decision
+from haven.moderation.alert import markdown_words
 from haven.plugins.testing import RecordingHost
 from haven_discourse import DiscoursePlugin
 
@@ -44,7 +46,8 @@ def test_the_moderators_message_carries_the_alert_and_how_to_act(
     raw = fake.private_topics[topic]["raw"]
     alert = host.alert(decision)
     assert alert.rules[0].id in raw and alert.rules[0].name in raw
-    assert "**`end my life`**" in raw  # the evidence, the matched words marked
+    assert markdown_words(alert.evidence[0].segments) in raw  # the evidence, the matched words marked
+    assert re.search(r"\*\*`[^`]*end my life[^`]*`\*\*", raw)
     assert alert.suggested in raw
     assert "!haven ack" in raw and "!haven overturn" in raw
     assert alert.links.console in raw

@@ -3,11 +3,13 @@ read by the plugin's command poller from the replay servers' modmail, acted on t
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from haven.domain import Decision
+from haven.moderation.alert import markdown_words
 from haven.moderation.commands import parse_command
 from haven.plugins.testing import RecordingHost
 from haven.policy import PolicySet, evaluate, load_policy_set
@@ -54,7 +56,8 @@ def test_the_alert_in_modmail_is_havens_alert_with_the_commands(
     alert = host.alert(decision)
     assert reddit.modmail.conversations[conversation].subject.startswith("[Haven urgent] Crisis")
     assert alert.rules[0].id in body
-    assert "**`end my life`**" in body  # the evidence, the matched words marked
+    assert markdown_words(alert.evidence[0].segments) in body  # the evidence, the matched words marked
+    assert re.search(r"\*\*`[^`]*end my life[^`]*`\*\*", body)
     assert "!haven ack" in body and "!haven uphold" in body and "!haven overturn" in body
     assert alert.links.console in body
     assert reddit.unmatched == []
