@@ -93,14 +93,22 @@ def test_haven_containers_probe_and_run_the_agreed_commands(rendered: dict[str, 
         concurrency = {"crisis": "2", "default": "4"}[queue]
         assert container["args"] == ["worker", "--queues", queue, "--concurrency", concurrency]
         assert container["livenessProbe"]["exec"]["command"] == [
-            "haven", "health", "worker", "--max-age", "60",
+            "haven",
+            "health",
+            "worker",
+            "--max-age",
+            "60",
         ]
         assert "celery" not in str(container["livenessProbe"])
         assert "readinessProbe" not in container
     scheduler = one(rendered, "defaults", "Deployment", "rel-haven-scheduler")
     assert pod_spec(scheduler)["containers"][0]["args"] == ["scheduler"]
     assert pod_spec(scheduler)["containers"][0]["livenessProbe"]["exec"]["command"] == [
-        "haven", "health", "scheduler", "--max-age", "60",
+        "haven",
+        "health",
+        "scheduler",
+        "--max-age",
+        "60",
     ]
     assert scheduler["spec"]["replicas"] == 1
     assert scheduler["spec"]["strategy"] == {"type": "Recreate"}
