@@ -90,8 +90,10 @@ def test_haven_containers_probe_and_run_the_agreed_commands(rendered: dict[str, 
     for queue in ("crisis", "default"):
         worker = one(rendered, "defaults", "Deployment", f"rel-haven-worker-{queue}")
         container = pod_spec(worker)["containers"][0]
-        concurrency = {"crisis": "2", "default": "4"}[queue]
-        assert container["args"] == ["worker", "--queues", queue, "--concurrency", concurrency]
+        processes, concurrency = {"crisis": ("1", "2"), "default": ("2", "4")}[queue]
+        assert container["args"] == [
+            "worker", "--queues", queue, "--processes", processes, "--concurrency", concurrency,
+        ]  # fmt: skip
         assert container["livenessProbe"]["exec"]["command"] == [
             "haven",
             "health",
