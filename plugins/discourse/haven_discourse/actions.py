@@ -208,7 +208,7 @@ class ActionRunner:
                 [
                     f"Haven flagged this post for review: {reason}.",
                     *decision.conversation_lines,
-                    f"Decision {decision.id}.",
+                    f"Decision {decision.id}, in Haven's console: {self.host.alert(decision).links.console}",
                 ]
             ),
             "flag_topic": "false",
