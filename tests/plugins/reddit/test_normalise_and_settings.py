@@ -159,7 +159,7 @@ def test_entry_point_and_protocol(reddit: Reddit, host: RecordingHost) -> None:
         assert isinstance(plugin, Plugin)
         assert plugin.name == "reddit"
         assert plugin.routes() == []
-        assert set(plugin.periodic_tasks()) == {"poll"}
+        assert set(plugin.periodic_tasks()) == {"poll", "modmail"}
         assert {"remove", "reply", "escalate", "lock", "notify_author"} <= plugin.supported_actions
     finally:
         plugin.close()
@@ -173,7 +173,9 @@ def test_cli_poll_once(reddit: Reddit, make_plugin: PluginFactory, host: Recordi
 
     args = parser.parse_args(["poll", "--once"])
     assert args.handler(args) == 0
-    assert len(host.posts) == 5 - sum(1 for c in reddit.feed("comments").visible() if c["data"]["author"] == "[deleted]")
+    assert len(host.posts) == 5 - sum(
+        1 for c in reddit.feed("comments").visible() if c["data"]["author"] == "[deleted]"
+    )
     args = parser.parse_args(["cursors"])
     assert args.handler(args) == 0
     assert reddit.unmatched == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from datetime import timedelta
@@ -30,8 +31,8 @@ HARASSMENT = "kys nobody wants you here"
 
 # Member ids of this run only: Haven caches a member's locale in Redis for a day.
 RUN = uuid.uuid4().hex[:6].upper()
-U0GRIEF, U0PAIN, U0TROLL, U0REPLAY, U0FORGED, U0LIMITED, U0EDIT = (
-    f"U{name}{RUN}" for name in ("GRIEF", "PAIN", "TROLL", "REPLAY", "FORGED", "LIMITED", "EDIT")
+U0GRIEF, U0PAIN, U0TROLL, U0REPLAY, U0FORGED, U0LIMITED, U0EDIT, U0SEEN = (
+    f"U{name}{RUN}" for name in ("GRIEF", "PAIN", "TROLL", "REPLAY", "FORGED", "LIMITED", "EDIT", "SEEN")
 )
 
 
@@ -56,8 +57,32 @@ def test_crisis_message_gives_the_author_resources_of_their_locale_and_alerts_mo
     assert "Samaritans" in ephemeral[0].body["text"]  # the UK's line, for an en-GB member
     alert = haven.alert_of(decision["decision"]["id"])  # one alert per decision
     buttons = [e["action_id"] for b in alert.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == ["haven_uphold", "haven_overturn", "haven_remove"]
-    assert "end my life" in json.dumps(alert.body["blocks"])  # the evidence
+    assert buttons == ["haven_uphold", "haven_overturn", "haven_remove", "haven_acknowledge"]
+    assert re.search(r"\*[^*]*end my life[^*]*\*", json.dumps(alert.body["blocks"]))  # the matched words marked
+    assert "Samaritans" in json.dumps(alert.body["blocks"])  # the line to offer, of the member's region
+
+
+def test_acknowledge_button_records_the_slack_moderator_and_says_so_on_the_alert(haven: Haven) -> None:
+    sent = message(CRISIS, user=U0SEEN)
+    haven.event(sent)
+    decision_id = haven.decision(decision_id_of(haven.community, sent["ts"]))["decision"]["id"]
+    alert = haven.alert_of(decision_id)
+
+    assert haven.click(alert.body, "haven_acknowledge", moderator="UACKER").status_code == 200
+
+    updated = wait_until(
+        lambda: [u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)]
+    )[0]
+    shown = json.dumps(updated.body["blocks"])
+    assert "Acknowledged by <@UACKER> <!date^" in shown
+    assert "haven_acknowledge" not in shown and "haven_uphold" in shown  # still to review
+    # Haven recorded it as this Slack user's: a later acknowledgement does not replace it.
+    again = haven.api.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-later"})
+    assert again.status_code == 200, again.text
+    assert again.json()["acknowledged_by"] == "slack:UACKER"
+    # A second click changes nothing on Slack either.
+    assert haven.click(alert.body, "haven_acknowledge", moderator="UOTHER").status_code == 200
+    assert len([u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)]) == 1
 
 
 def test_overturn_button_takes_back_the_bots_reply_and_shows_who_decided(haven: Haven) -> None:
@@ -76,7 +101,9 @@ def test_overturn_button_takes_back_the_bots_reply_and_shows_who_decided(haven: 
     assert reviews[0]["moderator"] == "slack:UMOD"
     deleted = wait_until(lambda: haven.slack.to("chat.delete", channel=CHANNEL, ts=reply.answer["ts"]))
     assert deleted[0].token == BOT_TOKEN  # the bot takes back its own reply
-    updated = wait_until(lambda: [u for u in haven.slack.to("chat.update") if "Overturned by <@UMOD>" in u.body["text"]])
+    updated = wait_until(
+        lambda: [u for u in haven.slack.to("chat.update") if "Overturned by <@UMOD>" in u.body["text"]]
+    )
     assert all(b["type"] != "actions" for b in updated[0].body["blocks"])
     assert not haven.slack.to("chat.delete", channel=CHANNEL, ts=sent["ts"])  # the member's message stays
 
@@ -163,8 +190,15 @@ def test_edit_is_judged_again_and_deletion_is_acknowledged(haven: Haven) -> None
     assert haven.event(edited).json()["status"] == "accepted"
     again = haven.decision(decision_id_of(haven.community, sent["ts"], revision="1800000999.000001"))
     assert again["decision"]["verdict"] == "escalate"
-    deleted = {"type": "message", "subtype": "message_deleted", "channel": CHANNEL, "hidden": True,
-               "deleted_ts": sent["ts"], "ts": "1800001000.000001", "previous_message": sent}
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "channel": CHANNEL,
+        "hidden": True,
+        "deleted_ts": sent["ts"],
+        "ts": "1800001000.000001",
+        "previous_message": sent,
+    }
     assert haven.event(deleted).json()["status"] == "cancelled"
 
 

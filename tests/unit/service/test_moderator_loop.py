@@ -50,7 +50,9 @@ class Running:
     def post(self, external_id: str, body: str) -> str:
         post = {"platform": "f", "community": "g", "external_id": external_id, "author": {"id": "a"}, "body": body}
         decision_id: str = self.client.post("/v1/posts", json=post, headers=self.auth).json()["id"]
-        wait_until(lambda: self.client.get(f"/v1/decisions/{decision_id}", headers=self.auth).json()["status"] == "decided")
+        wait_until(
+            lambda: self.client.get(f"/v1/decisions/{decision_id}", headers=self.auth).json()["status"] == "decided"
+        )
         return decision_id
 
     def subscribe(self, hooks: WebhookReceiver, *event_types: str) -> str:
@@ -113,7 +115,9 @@ def test_an_unacknowledged_escalation_is_reminded_with_growing_waits_then_the_on
     assert len(events(hooks, on_call, "escalation.unacknowledged")) == 1
 
 
-def test_an_acknowledged_escalation_gets_no_more_reminders(start: Callable[..., Running], hooks: WebhookReceiver) -> None:
+def test_an_acknowledged_escalation_gets_no_more_reminders(
+    start: Callable[..., Running], hooks: WebhookReceiver
+) -> None:
     haven = start(HAVEN_ESCALATION_ACK_SECONDS="0.5", HAVEN_ESCALATION_REMINDERS="5")
     path = haven.subscribe(hooks, "escalation.reminder", "escalation.acknowledged")
     decision_id = haven.post("1", CRISIS)
@@ -129,6 +133,10 @@ def test_an_acknowledged_escalation_gets_no_more_reminders(start: Callable[..., 
 
     acknowledged = wait_until(lambda: events(hooks, path, "escalation.acknowledged"))
     assert acknowledged[0]["acknowledged_by"] == "sam" and acknowledged[0]["decision_id"] == decision_id
+    # Every escalation event carries the same links as the decision's own events.
+    links = events(hooks, path, "escalation.reminder")[0]["links"]
+    assert acknowledged[0]["links"] == links
+    assert links["console"] == f"https://haven.example.org/console/#decision/{decision_id}"
     sent = len(events(hooks, path, "escalation.reminder"))
     time.sleep(2.0)  # past the next reminder's time (0.5 s after the first, then 1 s)
     assert len(events(hooks, path, "escalation.reminder")) == sent
@@ -212,9 +220,13 @@ def test_acknowledging_releases_a_claim_and_a_review_acknowledges(start: Callabl
     second = haven.post("2", "I will kill myself")
     haven.client.post(f"/v1/queue/{first}/claim", json={"moderator": "sam"}, headers=haven.auth)
     haven.client.post(f"/v1/decisions/{first}/acknowledge", json={"moderator": "sam"}, headers=haven.auth)
-    assert haven.client.post(f"/v1/queue/{first}/claim", json={"moderator": "kim"}, headers=haven.auth).status_code == 200
+    assert (
+        haven.client.post(f"/v1/queue/{first}/claim", json={"moderator": "kim"}, headers=haven.auth).status_code == 200
+    )
 
-    haven.client.post(f"/v1/decisions/{second}/review", json={"outcome": "upheld", "moderator": "kim"}, headers=haven.auth)
+    haven.client.post(
+        f"/v1/decisions/{second}/review", json={"outcome": "upheld", "moderator": "kim"}, headers=haven.auth
+    )
     escalation = haven.services.loop.escalations.get("g", second)
     assert escalation is not None and escalation.acknowledged_by == "kim"
 
