@@ -19,10 +19,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import msgspec
-import numpy as np
-import numpy.typing as npt
+
+if TYPE_CHECKING:
+    # Imported where a model is built or scored: a set without models (the rules alone)
+    # never needs numpy, which holds about 12 MiB once imported.
+    import numpy as np
+    import numpy.typing as npt
 
 # Words (letters, digits, inner apostrophes) and the two punctuation marks that carry tone.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[!?]")
@@ -141,6 +146,11 @@ class ModelBank:
         for model in self.models:
             for feature in model.vocabulary:
                 rows.setdefault(feature, len(rows))
+        self._rows = rows
+        if not self.models:
+            return
+        import numpy as np
+
         count = len(self.models)
         # columns: idf·weight for each model, then idf² for each model
         table = np.zeros((len(rows), 2 * count))
@@ -148,13 +158,14 @@ class ModelBank:
             for feature, (idf, weight) in model.vocabulary.items():
                 table[rows[feature], i] = idf * weight
                 table[rows[feature], count + i] = idf * idf
-        self._rows = rows
-        self._table = table
-        self._bias = np.array([model.bias for model in self.models])
+        self._table: npt.NDArray[np.float64] = table
+        self._bias: npt.NDArray[np.float64] = np.array([model.bias for model in self.models])
 
     def assess(self, counts: Counter[str]) -> Assessment:
         """Every model's log-odds for a text with these feature counts, with what explaining
         a score needs: one pass over the features for all models."""
+        import numpy as np
+
         get = self._rows.get
         known = [(feature, row, n) for feature, n in counts.items() if (row := get(feature)) is not None]
         if not known:
@@ -175,6 +186,8 @@ class ModelBank:
         """The sentences that pushed the model's score up, strongest first, with their share
         of the log-odds: each sentence gets its own occurrences' part of each feature's term,
         so the shares and the bias add up to the log-odds."""
+        import numpy as np
+
         position = self.position[name]
         total = assessment.counts
         column = assessment.terms[:, position]

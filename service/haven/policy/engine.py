@@ -203,31 +203,27 @@ class _Judge:
 
     def third_party(self, leaf: ThirdPartyLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
         scan = self.scan
-        words = scan.words
         word_starts = scan.word_starts
-        text = scan.norm.text
         spans: list[Span] = []
         details: dict[Span, Span] = {}  # evidence span -> the detail phrase's hit inside it
         # Only a capitalised word or a handle can name someone: the words in reach of a detail
         # are looked up among those alone, so a detail costs the same in a post of any length.
         candidates = scan.name_candidates
+        # Many details share the words in their reach (a long post has thousands of hits of
+        # common details): what each word index has in reach is worked out once.
+        in_reach: dict[int, list[tuple[int, int, int, bool]] | None] = {}
         for d_start, d_end in scan.hits(leaf.details):
             first = bisect.bisect_left(word_starts, d_start)
-            if first > 0 and text[slice(*words[first - 1])] in _FIRST_PERSON_POSSESSIVES:
-                # "my real name is Sam": the author's own detail, not someone else's.
+            if first in in_reach:
+                reached = in_reach[first]
+            else:
+                reached = in_reach[first] = self._names_in_reach(leaf, first, candidates)
+            if reached is None:
                 continue
-            reach = first + leaf.within + 4
-            for at in range(bisect.bisect_left(candidates, max(0, first - leaf.within - 1)), len(candidates)):
-                index = candidates[at]
-                if index >= reach:
-                    break
-                w_start, w_end = words[index]
+            for w_start, w_end, head, is_name in reached:
                 if d_start <= w_start < d_end:
                     continue
-                # @handles and u/handles are split by the word pattern; look one char back.
-                head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
-                head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
-                named = scan.is_name_at((head, w_end))
+                named = is_name
                 if not named and leaf.sentence_start and scan.words_between(w_end, d_start) == 0:
                     named = w_end <= d_start and scan.is_name_at((head, w_end), sentence_start=True)
                 if named:
@@ -238,6 +234,30 @@ class _Judge:
         return self.text_hits(
             spans, lambda span: f"third party: {self.scan.phrase(leaf.details, details[span])}", negations
         )
+
+    def _names_in_reach(
+        self, leaf: ThirdPartyLeaf, first: int, candidates: list[int]
+    ) -> list[tuple[int, int, int, bool]] | None:
+        """The words that may name someone in reach of a detail starting at word `first`: each
+        one's span, where its name starts (with an @ or u/) and whether it is a name; None
+        when the author's own "my" or "our" comes just before the detail."""
+        words = self.scan.words
+        text = self.scan.norm.text
+        if first > 0 and text[slice(*words[first - 1])] in _FIRST_PERSON_POSSESSIVES:
+            # "my real name is Sam": the author's own detail, not someone else's.
+            return None
+        reached = []
+        reach = first + leaf.within + 4
+        for at in range(bisect.bisect_left(candidates, max(0, first - leaf.within - 1)), len(candidates)):
+            index = candidates[at]
+            if index >= reach:
+                break
+            w_start, w_end = words[index]
+            # @handles and u/handles are split by the word pattern; look one char back.
+            head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
+            head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
+            reached.append((w_start, w_end, head, self.scan.is_name_at((head, w_end))))
+        return reached
 
     def score(self, leaf: ScoreLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
         """Each distinct phrase found adds its term's weight once; negated ones add nothing."""

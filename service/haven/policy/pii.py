@@ -7,6 +7,7 @@ in a post about dosages would hold a harmless post.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -121,17 +122,31 @@ def _digit_count(text: str) -> int:
     return len(text) - len(text.translate(_WITHOUT_DIGITS))
 
 
-def _windows(text: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=16)
+def _windows(text: str, reach: int = _WINDOW) -> list[tuple[int, int]]:
     """Stretches of text around its numbers: every address detector needs a number, and most
-    posts have few, so searching only near them keeps long posts cheap."""
+    posts have few, so searching only near them keeps long posts cheap. (Kept for the last
+    few texts: every detector of a post asks, with one of two reaches.)"""
     windows: list[tuple[int, int]] = []
     for m in _DIGIT_RUN.finditer(text):
-        start, end = max(0, m.start() - _WINDOW), min(len(text), m.end() + _WINDOW)
+        start, end = max(0, m.start() - reach), min(len(text), m.end() + reach)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], end)
         else:
             windows.append((start, end))
     return windows
+
+
+# For the patterns below, every match holds a digit and is at most 44 characters long. Searched
+# only within this reach of the text's digits, a pattern finds exactly what it finds in the
+# whole text: a match lies within its length of its digits, and no attempt that could match
+# sees the end of its stretch, the stretch going twice that length past the last digit.
+_NUMBER_REACH = 2 * 44 + 2
+
+
+def _near_digits(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """`pattern.finditer(text)`, for a pattern as above, at a cost that follows the numbers."""
+    return [m for start, end in _windows(text, _NUMBER_REACH) for m in pattern.finditer(text, start, end)]
 
 
 def find_emails(text: str, region: str) -> list[Span]:
@@ -179,7 +194,7 @@ def find_phones(text: str, region: str) -> list[Span]:
     if _digit_count(text) < 6:
         return []
     spans: list[Span] = []
-    for m in _PHONE_SHAPE.finditer(text):
+    for m in _near_digits(_PHONE_SHAPE, text):
         shape = m.group().strip()
         if not 6 <= _digit_count(shape) <= 15 or _DATE.match(shape):
             continue
@@ -208,7 +223,7 @@ def find_cards(text: str, region: str) -> list[Span]:
     if _digit_count(text) < 12:
         return []
     spans = []
-    for m in _CARD.finditer(text):
+    for m in _near_digits(_CARD, text):
         digits = _digits(m.group())
         if not luhn.is_valid(digits) if digits.isdigit() else True:
             continue
@@ -220,10 +235,10 @@ def find_cards(text: str, region: str) -> list[Span]:
 def find_national_ids(text: str, region: str) -> list[Span]:
     if _digit_count(text) < 6:
         return []
-    spans = [m.span() for m in _SSN.finditer(text) if us_ssn.is_valid(_digits(m.group()))]
-    spans += [m.span() for m in _SIN.finditer(text) if ca_sin.is_valid(_digits(m.group()))]
-    spans += [m.span() for m in _AADHAAR.finditer(text) if aadhaar.is_valid(_digits(m.group()))]
-    spans += [m.span() for m in _NINO.finditer(text)]
+    spans = [m.span() for m in _near_digits(_SSN, text) if us_ssn.is_valid(_digits(m.group()))]
+    spans += [m.span() for m in _near_digits(_SIN, text) if ca_sin.is_valid(_digits(m.group()))]
+    spans += [m.span() for m in _near_digits(_AADHAAR, text) if aadhaar.is_valid(_digits(m.group()))]
+    spans += [m.span() for m in _near_digits(_NINO, text)]
     return spans
 
 
@@ -231,7 +246,7 @@ def find_ibans(text: str, region: str) -> list[Span]:
     if _digit_count(text) < 6:
         return []
     spans = []
-    for m in _IBAN.finditer(text):
+    for m in _near_digits(_IBAN, text):
         if stdnum_iban.is_valid(m.group().replace(" ", "").upper()):
             spans.append(m.span())
     return spans

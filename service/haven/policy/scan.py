@@ -58,6 +58,7 @@ class TextScan:
         self.view = ""  # word_view of the folded text, kept for protected-identity matching
         self._words: list[Span] | None = None
         self._name_candidates: list[int] | None = None
+        self._names: dict[tuple[int, int, bool], bool] = {}
         self._word_starts: list[int] = []
         self._pii: dict[str, list[Span]] = {}
         self._sentences: list[Sentence] | None = None
@@ -221,6 +222,15 @@ class TextScan:
         return self._assessments[kept]
 
     def is_name_at(self, span: Span, *, sentence_start: bool = False) -> bool:
+        """A capitalised word that is not the first of a sentence, or an @handle or u/handle
+        (see `_is_name_at`); asked again of the same word by every detail in its reach."""
+        key = (span[0], span[1], sentence_start)
+        known = self._names.get(key)
+        if known is None:
+            known = self._names[key] = self._is_name_at(span, sentence_start=sentence_start)
+        return known
+
+    def _is_name_at(self, span: Span, *, sentence_start: bool = False) -> bool:
         """A capitalised word that is not the first of a sentence, or an @handle or u/handle.
 
         `sentence_start`: the first word of a sentence counts too (the caller knows more,
