@@ -503,10 +503,10 @@ def _rule_verdict(rule: schema.RuleSpec) -> Verdict:
 
 
 # One RE2 DFA over hundreds of word-boundary patterns outgrows its memory and rebuilds its
-# states over and over on new text. Measured again on 40,000 posts of the data sets, each text
-# new to the DFA: 188 patterns in one set were no faster than six sets of 32 and held 51 MiB
-# more; sets of 64 were 10-15% faster than sets of 32 for 6 MiB more.
-PATTERNS_PER_SET = 32
+# states over and over on new text. Measured on 40,000 posts of the data sets, each text new
+# to the DFA: 188 patterns in one set were no faster than six sets of 32 and held 51 MiB more;
+# sets of 64 were 10-15% faster than sets of 32 for 6 MiB more, sets of 96 slower again.
+PATTERNS_PER_SET = 64
 PATTERN_SET_MEMORY = 64 << 20
 
 

@@ -61,15 +61,27 @@ _CONTINENTAL = re.compile(
     r"\b(?:rue|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|plaza|carrer|ul\.|ulica|utca) "
     r"(?:(?!" + _STOP + r")[a-z'-]+ ){0,3}[a-z'-]+,? \d{1,5}\b"
 )
-# Some word every address detector below needs near the number; a cheap first look.
+# Some word every address detector below needs near the number; a cheap first look. Either
+# a whole word, or a street suffix after three or more letters ("koskikatu"): looked for as
+# the suffix with three letters before it, the same texts, without trying every length of
+# the letters before it at every letter.
 _ADDRESS_WORD = re.compile(
     r"\b(?:" + _STREET_TYPES + r"|rue|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|plaza|carrer|ul|"
     r"ulica|utca|box|apt|apartment|suite|ste|unit|flat|address|addresses|addr|lives?|living|located|moved|"
     r"send|sent|mail|mailed|ship|shipped|deliver|delivered|return|post|office|station|restaurant|shop|"
     r"store|clinic|house|home|place|building|meeting|enter|corner|meet|staying|arrived|come|psc|cmr|usns|"
-    r"uss|usnv|uscgc|apo|fpo|dpo)\b|[a-z]{3,}(?:katu|tie|straße|strasse|str\.|gasse|weg|laan|straat|gade|"
+    r"uss|usnv|uscgc|apo|fpo|dpo)\b"
+)
+_ADDRESS_SUFFIX = re.compile(
+    r"(?<=[a-z]{3})(?:katu|tie|straße|strasse|str\.|gasse|weg|laan|straat|gade|"
     r"vej|gatan|vägen|veien|vei|allee|platz|ring|damm|ufer|steig)\b"
 )
+
+
+def _has_address_word(text: str, start: int, end: int) -> bool:
+    return bool(_ADDRESS_WORD.search(text, start, end) or _ADDRESS_SUFFIX.search(text, start + 3, end))
+
+
 _PO_BOX = re.compile(r"\bp\.? ?o\.? box \d{1,6}\b")
 # US military and diplomatic mail: "PSC 4574, Box 8393 APO AA 81998", "USNS Saibara FPO AP 12428".
 _MILITARY = re.compile(
@@ -122,14 +134,25 @@ def _digit_count(text: str) -> int:
     return len(text) - len(text.translate(_WITHOUT_DIGITS))
 
 
+# What every digit-based detector of a post asks about its text, found once: kept for the
+# last few texts (a post's detectors run one after the other on the same text).
+@functools.lru_cache(maxsize=8)
+def _digit_runs(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in _DIGIT_RUN.finditer(text))
+
+
+@functools.lru_cache(maxsize=8)
+def _text_digit_count(text: str) -> int:
+    return _digit_count(text)
+
+
 @functools.lru_cache(maxsize=16)
 def _windows(text: str, reach: int = _WINDOW) -> list[tuple[int, int]]:
     """Stretches of text around its numbers: every address detector needs a number, and most
-    posts have few, so searching only near them keeps long posts cheap. (Kept for the last
-    few texts: every detector of a post asks, with one of two reaches.)"""
+    posts have few, so searching only near them keeps long posts cheap."""
     windows: list[tuple[int, int]] = []
-    for m in _DIGIT_RUN.finditer(text):
-        start, end = max(0, m.start() - reach), min(len(text), m.end() + reach)
+    for run_start, run_end in _digit_runs(text):
+        start, end = max(0, run_start - reach), min(len(text), run_end + reach)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], end)
         else:
@@ -191,7 +214,7 @@ def _valid_for_region(candidate: str, region: str) -> bool:
 def find_phones(text: str, region: str) -> list[Span]:
     """Phone-shaped numbers that are valid for the region (libphonenumber's data), that have an
     unmistakable phone shape, or that a phone word introduces ("call me on", "my number")."""
-    if _digit_count(text) < 6:
+    if _text_digit_count(text) < 6:
         return []
     spans: list[Span] = []
     for m in _near_digits(_PHONE_SHAPE, text):
@@ -220,7 +243,7 @@ def _is_ipv4(candidate: str) -> bool:
 
 def find_cards(text: str, region: str) -> list[Span]:
     """13–19 digits passing Luhn; 12 (some Maestro cards) only when the word card comes just before."""
-    if _digit_count(text) < 12:
+    if _text_digit_count(text) < 12:
         return []
     spans = []
     for m in _near_digits(_CARD, text):
@@ -233,7 +256,7 @@ def find_cards(text: str, region: str) -> list[Span]:
 
 
 def find_national_ids(text: str, region: str) -> list[Span]:
-    if _digit_count(text) < 6:
+    if _text_digit_count(text) < 6:
         return []
     spans = [m.span() for m in _near_digits(_SSN, text) if us_ssn.is_valid(_digits(m.group()))]
     spans += [m.span() for m in _near_digits(_SIN, text) if ca_sin.is_valid(_digits(m.group()))]
@@ -243,7 +266,7 @@ def find_national_ids(text: str, region: str) -> list[Span]:
 
 
 def find_ibans(text: str, region: str) -> list[Span]:
-    if _digit_count(text) < 6:
+    if _text_digit_count(text) < 6:
         return []
     spans = []
     for m in _near_digits(_IBAN, text):
@@ -276,7 +299,7 @@ def find_street_addresses(text: str, region: str) -> list[Span]:
     to a house number, and any word-and-number after a cue such as "lives at" or "address:"."""
     found: set[Span] = set()
     for start, end in _windows(text):
-        if not _ADDRESS_WORD.search(text, start, end):
+        if not _has_address_word(text, start, end):
             continue  # a number with no street, box, unit or address word near it ("I'm 16")
         for pattern in (_PO_BOX, _MILITARY, _STREET, _STREET_NUMBER_AFTER, _CONTINENTAL):
             found.update(m.span() for m in pattern.finditer(text, start, end))
