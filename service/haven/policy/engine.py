@@ -238,26 +238,15 @@ class _Judge:
     def _names_in_reach(
         self, leaf: ThirdPartyLeaf, first: int, candidates: list[int]
     ) -> list[tuple[int, int, int, bool]] | None:
-        """The words that may name someone in reach of a detail starting at word `first`: each
-        one's span, where its name starts (with an @ or u/) and whether it is a name; None
-        when the author's own "my" or "our" comes just before the detail."""
+        """The words that may name someone in reach of a detail starting at word `first` (see
+        TextScan.name_words); None when the author's own "my" or "our" comes just before it."""
         words = self.scan.words
-        text = self.scan.norm.text
-        if first > 0 and text[slice(*words[first - 1])] in _FIRST_PERSON_POSSESSIVES:
+        if first > 0 and self.scan.norm.text[slice(*words[first - 1])] in _FIRST_PERSON_POSSESSIVES:
             # "my real name is Sam": the author's own detail, not someone else's.
             return None
-        reached = []
-        reach = first + leaf.within + 4
-        for at in range(bisect.bisect_left(candidates, max(0, first - leaf.within - 1)), len(candidates)):
-            index = candidates[at]
-            if index >= reach:
-                break
-            w_start, w_end = words[index]
-            # @handles and u/handles are split by the word pattern; look one char back.
-            head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
-            head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
-            reached.append((w_start, w_end, head, self.scan.is_name_at((head, w_end))))
-        return reached
+        low = bisect.bisect_left(candidates, max(0, first - leaf.within - 1))
+        high = bisect.bisect_left(candidates, first + leaf.within + 4, low)
+        return self.scan.name_words[low:high]
 
     def score(self, leaf: ScoreLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
         """Each distinct phrase found adds its term's weight once; negated ones add nothing."""

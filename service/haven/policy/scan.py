@@ -4,6 +4,7 @@ personal-data span that the rules of a policy set ask about."""
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -18,7 +19,8 @@ Span = tuple[int, int]
 _MAX_HITS_PER_PATTERN = 20
 # Hits already named (group, text, leetspeak reading -> phrase): a few hundred KiB at most.
 _NAMED_HITS_KEPT = 4096
-_WORD = re.compile(r"\w+(?:'\w+)*")
+# A word (letters, digits, inner apostrophes), captured: splitting around it keeps the words.
+_WORD_SPLIT = re.compile(r"(\w+(?:'\w+)*)")
 _LEET_CHARACTER = re.compile(r"[013457@$|+!]")
 _HANDLE_MARK = re.compile(r"@|u/")
 
@@ -59,6 +61,7 @@ class TextScan:
         self._words: list[Span] | None = None
         self._name_candidates: list[int] | None = None
         self._names: dict[tuple[int, int, bool], bool] = {}
+        self._name_words: list[tuple[int, int, int, bool]] | None = None
         self._word_starts: list[int] = []
         self._pii: dict[str, list[Span]] = {}
         self._sentences: list[Sentence] | None = None
@@ -136,8 +139,11 @@ class TextScan:
     @property
     def words(self) -> list[Span]:
         if self._words is None:
-            self._words = [m.span() for m in _WORD.finditer(self.norm.text)]
-            self._word_starts = [s for s, _ in self._words]
+            # Split around the words and add up the pieces' lengths: every word's start and end
+            # without a match object per word (a long post has thousands).
+            bounds = list(itertools.accumulate(map(len, _WORD_SPLIT.split(self.norm.text))))
+            self._word_starts = bounds[0:-1:2]
+            self._words = list(zip(self._word_starts, bounds[1::2], strict=True))
         return self._words
 
     @property
@@ -162,6 +168,22 @@ class TextScan:
                     found.add(index)
             self._name_candidates = sorted(found)
         return self._name_candidates
+
+    @property
+    def name_words(self) -> list[tuple[int, int, int, bool]]:
+        """For each of `name_candidates`: its span, where its name starts (one or two
+        characters earlier for an @handle or u/handle, which the word pattern splits) and
+        whether it names someone (`is_name_at`, not at a sentence's start)."""
+        if self._name_words is None:
+            text = self.norm.text
+            found = []
+            for index in self.name_candidates:
+                w_start, w_end = self.words[index]
+                head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
+                head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
+                found.append((w_start, w_end, head, self.is_name_at((head, w_end))))
+            self._name_words = found
+        return self._name_words
 
     def word_index(self, position: int) -> int:
         """How many words start before `position`."""
