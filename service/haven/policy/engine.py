@@ -240,13 +240,14 @@ class _Judge:
     ) -> list[tuple[int, int, int, bool]] | None:
         """The words that may name someone in reach of a detail starting at word `first` (see
         TextScan.name_words); None when the author's own "my" or "our" comes just before it."""
-        words = self.scan.words
-        if first > 0 and self.scan.norm.text[slice(*words[first - 1])] in _FIRST_PERSON_POSSESSIVES:
+        scan = self.scan
+        before = scan.norm.text[scan.word_starts[first - 1] : scan.word_ends[first - 1]] if first > 0 else ""
+        if before in _FIRST_PERSON_POSSESSIVES:
             # "my real name is Sam": the author's own detail, not someone else's.
             return None
         low = bisect.bisect_left(candidates, max(0, first - leaf.within - 1))
         high = bisect.bisect_left(candidates, first + leaf.within + 4, low)
-        return self.scan.name_words[low:high]
+        return scan.name_words[low:high]
 
     def score(self, leaf: ScoreLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
         """Each distinct phrase found adds its term's weight once; negated ones add nothing."""

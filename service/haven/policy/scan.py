@@ -62,7 +62,8 @@ class TextScan:
         self._name_candidates: list[int] | None = None
         self._names: dict[tuple[int, int, bool], bool] = {}
         self._name_words: list[tuple[int, int, int, bool]] | None = None
-        self._word_starts: list[int] = []
+        self._word_starts: list[int] | None = None
+        self._word_ends: list[int] = []
         self._pii: dict[str, list[Span]] = {}
         self._sentences: list[Sentence] | None = None
         self._assessments: dict[tuple[int, ...], Assessment] = {}
@@ -136,35 +137,44 @@ class TextScan:
             if spans:
                 self.groups[group] = spans
 
+    def _split_words(self) -> list[int]:
+        # Split around the words and add up the pieces' lengths: every word's start and end
+        # without a match object per word (a long post has thousands).
+        bounds = list(itertools.accumulate(map(len, _WORD_SPLIT.split(self.norm.text))))
+        self._word_starts = bounds[0:-1:2]
+        self._word_ends = bounds[1::2]
+        return self._word_starts
+
     @property
     def words(self) -> list[Span]:
         if self._words is None:
-            # Split around the words and add up the pieces' lengths: every word's start and end
-            # without a match object per word (a long post has thousands).
-            bounds = list(itertools.accumulate(map(len, _WORD_SPLIT.split(self.norm.text))))
-            self._word_starts = bounds[0:-1:2]
-            self._words = list(zip(self._word_starts, bounds[1::2], strict=True))
+            self._words = list(zip(self.word_starts, self._word_ends, strict=True))
         return self._words
 
     @property
     def word_starts(self) -> list[int]:
-        if self._words is None:
-            _ = self.words
-        return self._word_starts
+        """Where each word starts: all that counting words needs, without a span for each."""
+        return self._split_words() if self._word_starts is None else self._word_starts
+
+    @property
+    def word_ends(self) -> list[int]:
+        if self._word_starts is None:
+            self._split_words()
+        return self._word_ends
 
     @property
     def name_candidates(self) -> list[int]:
         """The indexes of the words that may name someone (see `is_name_at`): an @handle or
         u/handle, or a word its author began with a capital letter. No other word can."""
         if self._name_candidates is None:
-            words = self.words
+            word_starts = self.word_starts
             original = self.norm.original
-            starts = self.norm.original_starts(self._word_starts)
+            starts = self.norm.original_starts(word_starts)
             size = len(original)
             found = {i for i, at in enumerate(starts) if at < size and original[at].isupper()}
             for handle in _HANDLE_MARK.finditer(self.norm.text):
-                index = bisect.bisect_left(self._word_starts, handle.end())
-                if index < len(words) and words[index][0] == handle.end():
+                index = bisect.bisect_left(word_starts, handle.end())
+                if index < len(word_starts) and word_starts[index] == handle.end():
                     found.add(index)
             self._name_candidates = sorted(found)
         return self._name_candidates
@@ -177,8 +187,9 @@ class TextScan:
         if self._name_words is None:
             text = self.norm.text
             found = []
+            starts, ends = self.word_starts, self.word_ends
             for index in self.name_candidates:
-                w_start, w_end = self.words[index]
+                w_start, w_end = starts[index], ends[index]
                 head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
                 head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
                 found.append((w_start, w_end, head, self.is_name_at((head, w_end))))
@@ -187,17 +198,14 @@ class TextScan:
 
     def word_index(self, position: int) -> int:
         """How many words start before `position`."""
-        if self._words is None:
-            _ = self.words
-        return bisect.bisect_left(self._word_starts, position)
+        return bisect.bisect_left(self.word_starts, position)
 
     def words_between(self, left: int, right: int) -> int:
         """How many words start at or after `left` and before `right`."""
         if right <= left:
             return 0
-        if self._words is None:
-            _ = self.words
-        return bisect.bisect_left(self._word_starts, right) - bisect.bisect_left(self._word_starts, left)
+        starts = self.word_starts
+        return bisect.bisect_left(starts, right) - bisect.bisect_left(starts, left)
 
     def phrase(self, group: int, span: Span) -> str:
         """The phrase of `group`, as its author wrote it, that the hit at `span` is."""
