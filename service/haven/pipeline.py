@@ -210,6 +210,7 @@ class Pipeline:
                 self._subscriptions(decision.post.community),
                 events,
                 event_key=decision.id,
+                decision_id=decision.id,
                 ingested_at=accepted_at[decision.id],
             )
         pending = set(self.store.record_decisions(decisions, new_deliveries, settled=list(accepted_at)))
@@ -265,7 +266,10 @@ def record_review(
     if stored is not None:
         metrics.observe_review(stored.decision, outcome)
     deliveries = deliveries_for(
-        store.list_subscriptions(community), [review_event(review, community)], event_key=review.id
+        store.list_subscriptions(community),
+        [review_event(review, community)],
+        event_key=review.id,
+        decision_id=decision_id,
     )
     pending = store.add_deliveries(deliveries)
     if pending:
