@@ -1,14 +1,18 @@
-"""The moderators' alert in Block Kit: the evidence, the suggested actions, three buttons."""
+"""The moderators' alert in Block Kit: Haven's one alert (haven.moderation.alert) translated,
+with the buttons to uphold, overturn, remove (after a confirmation) and acknowledge."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from haven.domain import Decision
+from haven.moderation.alert import Alert, Segment
 
-UPHOLD, OVERTURN, REMOVE = "haven_uphold", "haven_overturn", "haven_remove"
+UPHOLD, OVERTURN, REMOVE, ACKNOWLEDGE = "haven_uphold", "haven_overturn", "haven_remove", "haven_acknowledge"
 CHOICES = {UPHOLD: "upheld", OVERTURN: "overturned", REMOVE: "removed"}
-MAX_EVIDENCE = 5
+# Slack's limit on a section's text; an alert far longer than this is cut, never refused.
+SECTION_LIMIT = 3000
 
 
 def button_value(decision: Decision) -> str:
@@ -25,49 +29,99 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def alert_text(decision: Decision, urgent: bool) -> str:
-    what = "Crisis: a member may need help now" if urgent else "A message needs a moderator"
-    return f"{what} ({', '.join(decision.categories) or decision.verdict})"
+def words(segments: tuple[Segment, ...]) -> str:
+    """The evidence with the matched words in bold. Shown in a `verbatim` text object, so Slack
+    does not turn a bare URL, #channel or @name in them into a link or a mention either."""
+    parts = []
+    for segment in segments:
+        # Bold needs a space on either side of its asterisks: each piece is set apart by one.
+        text = escape(segment.text).strip()
+        if text:
+            parts.append(f"*{text}*" if segment.marked else text)
+    return " ".join(parts)
 
 
-def alert_blocks(decision: Decision, *, urgent: bool, permalink: str | None) -> list[dict[str, Any]]:
-    lines = []
-    for match in decision.matches:
-        for evidence in match.evidence[:MAX_EVIDENCE]:
-            lines.append(f"• *{match.category}* ({match.severity}): “{escape(evidence.text)}”")
-    # A conversation finding has no words to quote: it says what the thread shows, in ids and counts.
-    lines += [f"• *In this thread*: {escape(line)}" for line in decision.conversation_lines]
+def _link(url: str, label: str) -> str:
+    # A relative link (HAVEN_PUBLIC_URL unset) means nothing in Slack: say where it is instead.
+    if url.startswith(("https://", "http://")):
+        return f"<{escape(url)}|{label}>"
+    return f"{label}: `{escape(url)}`"
+
+
+def _section(text: str, *, verbatim: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}
+    if verbatim:
+        body["verbatim"] = True
+    return {"type": "section", "text": body}
+
+
+def alert_text(alert: Alert) -> str:
+    """The notification's text (and the fallback where blocks are not shown)."""
+    return alert.title
+
+
+def alert_blocks(
+    alert: Alert, decision: Decision, *, permalink: str | None, acknowledged: str | None = None
+) -> list[dict[str, Any]]:
     where = f"<#{decision.post.external_id.partition(':')[0]}>"
     if permalink:
-        where += f" · <{permalink}|open the message>"
-    actions = ", ".join(a.kind for a in decision.actions) or "none"
-    summary = f"Verdict *{decision.verdict}* · actions: {actions} · decision `{decision.id}`"
-    return [
-        {"type": "header", "text": {"type": "plain_text", "text": alert_text(decision, urgent)[:150]}},
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"<@{decision.post.author_id}> in {where}\n" + "\n".join(lines[:MAX_EVIDENCE]),
-            },
-        },
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": summary}],
-        },
-        {
-            "type": "actions",
-            "block_id": f"haven:{decision.id}",
-            "elements": [
-                _button("Uphold", UPHOLD, decision, "primary"),
-                _button("Overturn", OVERTURN, decision, None),
-                _button("Remove", REMOVE, decision, "danger"),
-            ],
-        },
+        where += f" · {_link(permalink, 'open the message')}"
+    rules = "\n".join(f"• *{escape(r.name)}* (`{escape(r.id)}`, {r.severity})" for r in alert.rules)
+    facts = f"<@{alert.author_id}> in {where}\n*Category* {escape(alert.category or alert.verdict)}"
+    if alert.severity:
+        facts += f" · *severity* {alert.severity}"
+    if alert.priority:
+        facts += f" · *priority* {alert.priority}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": alert.title[:150]}},
+        _section(facts + ("\n*Rules*\n" + rules if rules else "")),
     ]
+    evidence = [f"• {words(e.segments)}" for e in alert.evidence]
+    if alert.more_evidence:
+        evidence.append(f"• and {alert.more_evidence} more in the console")
+    evidence += [f"• *In this thread*: {escape(line)}" for line in alert.thread]
+    if alert.quoted:
+        evidence.append(f"• *Also quoted* (not the author's own words): {escape(', '.join(alert.quoted))}")
+    if evidence:
+        blocks.append(_section("*Evidence*\n" + "\n".join(evidence), verbatim=True))
+    todo = f"*What to do*: {escape(alert.suggested)}"
+    if alert.done:
+        todo += "\n" + " ".join(escape(d) for d in alert.done)
+    blocks.append(_section(todo))
+    if alert.crisis_lines:
+        lines = "\n".join(f"• {escape(c.line)}" for c in alert.crisis_lines)
+        blocks.append(_section("*Crisis lines to offer*\n" + lines, verbatim=True))
+    links = f"{_link(alert.links.console, 'Open in the console')} · decision `{alert.decision_id}`"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": links}]})
+    if acknowledged:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": acknowledged}]})
+    buttons = [
+        _button("Uphold", UPHOLD, decision, "primary"),
+        _button("Overturn", OVERTURN, decision, None),
+        _button("Remove", REMOVE, decision, "danger", confirm=REMOVE_CONFIRM),
+    ]
+    if alert.urgent and not acknowledged:
+        buttons.append(_button("Acknowledge", ACKNOWLEDGE, decision, None))
+    blocks.append({"type": "actions", "block_id": f"haven:{decision.id}", "elements": buttons})
+    return blocks
 
 
-def _button(label: str, action_id: str, decision: Decision, style: str | None) -> dict[str, Any]:
+REMOVE_CONFIRM = {
+    "title": {"type": "plain_text", "text": "Remove this message?"},
+    "text": {
+        "type": "mrkdwn",
+        "text": "Haven deletes the member's message from the channel and records your review as upheld. "
+        "A deleted message cannot be brought back.",
+    },
+    "confirm": {"type": "plain_text", "text": "Remove it"},
+    "deny": {"type": "plain_text", "text": "Cancel"},
+    "style": "danger",
+}
+
+
+def _button(
+    label: str, action_id: str, decision: Decision, style: str | None, *, confirm: dict[str, Any] | None = None
+) -> dict[str, Any]:
     button: dict[str, Any] = {
         "type": "button",
         "text": {"type": "plain_text", "text": label},
@@ -76,7 +130,15 @@ def _button(label: str, action_id: str, decision: Decision, style: str | None) -
     }
     if style:
         button["style"] = style
+    if confirm:
+        button["confirm"] = confirm
     return button
+
+
+def acknowledged_line(user: str, at: datetime) -> str:
+    """Who acknowledged, and when, in each reader's own time zone (Slack's date formatting)."""
+    stamp = int(at.timestamp())
+    return f"Acknowledged by <@{user}> <!date^{stamp}^{{date_short_pretty}} at {{time}}|{at.isoformat()}>"
 
 
 def decided_blocks(blocks: list[dict[str, Any]], summary: str) -> list[dict[str, Any]]:
@@ -85,10 +147,13 @@ def decided_blocks(blocks: list[dict[str, Any]], summary: str) -> list[dict[str,
     return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": summary}]}]
 
 
-def reminder_text(decision: Decision, number: int, final: bool) -> str:
+def reminder_text(alert: Alert, number: int, final: bool) -> str:
     if final:
         return (
-            f"Nobody has acknowledged this crisis alert after {number} reminders: the on-call list has been told. "
-            f"Decision `{decision.id}`."
+            f"Nobody has acknowledged this escalation after {number} reminders: the on-call list has been told. "
+            f"Decision `{alert.decision_id}`."
         )
-    return f"Reminder {number}: nobody has acknowledged this crisis alert yet. Decision `{decision.id}`."
+    return (
+        f"Reminder {number}: nobody has acknowledged this alert yet ({escape(alert.title)}). "
+        f"Press Acknowledge on it once someone is on it. Decision `{alert.decision_id}`."
+    )

@@ -7,9 +7,11 @@ import argparse
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from haven.domain import Action, Decision
+from haven.moderation.alert import Alert
 from haven.plugins.ledger import action_key
 from haven.plugins.protocol import ActionResult, Consumer, PeriodicTask, PluginHost
 
@@ -123,16 +125,22 @@ class SlackPlugin:
         return locale or None
 
     def receive_interaction(self, payload: dict[str, Any]) -> None:
-        """A moderator clicked Uphold, Overturn or Remove on an alert."""
+        """A moderator clicked Uphold, Overturn, Remove (and confirmed) or Acknowledge on an alert."""
         if payload.get("type") != "block_actions":
             return
         user = str((payload.get("user") or {}).get("id") or "")
         for action in payload.get("actions") or []:
-            choice = alerts.CHOICES.get(str(action.get("action_id")))
+            action_id = str(action.get("action_id"))
+            choice = alerts.CHOICES.get(action_id)
             target = alerts.parse_button_value(str(action.get("value") or ""))
-            if choice is None or target is None or not user:
+            if target is None or not user:
                 continue
             community, decision_id = target
+            if action_id == alerts.ACKNOWLEDGE:
+                self._acknowledge(community, decision_id, user)
+                continue
+            if choice is None:
+                continue
             self.host.kv.set(
                 f"slack:choice:{decision_id}", json.dumps({"choice": choice, "user": user}), ttl_seconds=DAY
             )
@@ -145,13 +153,48 @@ class SlackPlugin:
             )
             log.info("slack.interaction", extra={"decision_id": decision_id, "choice": choice, "recorded": recorded})
 
+    def _acknowledge(self, community: str, decision_id: str, user: str) -> None:
+        """Record the acknowledgement as this Slack user's, and show it on the alert."""
+        acknowledged = self.host.acknowledge(community, decision_id, moderator=f"slack:{user}")
+        log.info("slack.acknowledged", extra={"decision_id": decision_id, "recorded": acknowledged})
+        if not acknowledged:
+            return
+        line = alerts.acknowledged_line(user, datetime.now(UTC))
+        # The first acknowledgement counts (as in Haven's record): a second click changes nothing.
+        if not self.host.kv.add(f"slack:ack:{decision_id}", line, ttl_seconds=STATE_TTL):
+            return
+        decision = self.host.decision(community, decision_id)
+        ref = self.host.kv.get(f"slack:alert:{decision_id}")
+        if decision is None or ref is None:
+            return
+        channel, ts = split_message_id(ref)
+        alert = self._alert_of(decision)
+        self.web.call(
+            "chat.update",
+            self.settings.bot_token,
+            {
+                "channel": channel,
+                "ts": ts,
+                "text": f"{alerts.alert_text(alert)}: acknowledged",
+                "blocks": alerts.alert_blocks(alert, decision, permalink=self._alert_permalink(decision),
+                                              acknowledged=line),
+            },
+        )  # fmt: skip
+
+    def _alert_of(self, decision: Decision) -> Alert:
+        return self.host.alert(decision, locale=self._locale(decision.post.author_id))
+
+    def _alert_permalink(self, decision: Decision) -> str | None:
+        channel, ts = split_message_id(decision.post.external_id)
+        return self._permalink(channel, ts)
+
     # Outbound
 
     def execute(self, decision: Decision, action: Action) -> ActionResult:
         if action.kind in ("escalate", "flag_for_review"):
             # One alert serves both kinds, and whichever runs first posts it: it is urgent
             # whenever the decision escalates, so a review flag cannot post it as routine.
-            return self._alert(decision, urgent=_urgent(decision))
+            return self._alert(decision)
         if action.kind == "remove":
             return self._remove(decision)
         if action.kind == "reply" and not action.params.get("private"):
@@ -164,7 +207,7 @@ class SlackPlugin:
         source = decision.post.thread_id or decision.post.external_id
         return split_message_id(source)[1]
 
-    def _alert(self, decision: Decision, *, urgent: bool) -> ActionResult:
+    def _alert(self, decision: Decision) -> ActionResult:
         existing = self.host.kv.get(f"slack:alert:{decision.id}")
         if existing is not None:
             return ActionResult("done", detail="alert already posted", platform_ref=existing)
@@ -174,14 +217,14 @@ class SlackPlugin:
             return ActionResult(
                 "failed", detail="another run is posting the alert", retryable=True, retry_after_seconds=10.0
             )
-        channel, ts = split_message_id(decision.post.external_id)
+        alert = self._alert_of(decision)
         reply = self.web.call(
             "chat.postMessage",
             self.settings.bot_token,
             {
                 "channel": self.settings.moderator_channel,
-                "text": alerts.alert_text(decision, urgent),
-                "blocks": alerts.alert_blocks(decision, urgent=urgent, permalink=self._permalink(channel, ts)),
+                "text": alerts.alert_text(alert),
+                "blocks": alerts.alert_blocks(alert, decision, permalink=self._alert_permalink(decision)),
             },
         )
         if not reply.ok:
@@ -284,14 +327,16 @@ class SlackPlugin:
         if alert is None:
             return
         channel, ts = split_message_id(alert)
-        blocks = alerts.alert_blocks(decision, urgent=_urgent(decision), permalink=None)
+        rendered = self._alert_of(decision)
+        acknowledged = self.host.kv.get(f"slack:ack:{decision.id}")
+        blocks = alerts.alert_blocks(rendered, decision, permalink=None, acknowledged=acknowledged)
         self.web.call(
             "chat.update",
             self.settings.bot_token,
             {
                 "channel": channel,
                 "ts": ts,
-                "text": f"{alerts.alert_text(decision, _urgent(decision))}: {summary}",
+                "text": f"{alerts.alert_text(rendered)}: {summary}",
                 "blocks": alerts.decided_blocks(blocks, summary),
             },
         )
@@ -311,7 +356,7 @@ class SlackPlugin:
         alert = self.host.kv.get(f"slack:alert:{decision.id}")
         payload: dict[str, Any] = {
             "channel": self.settings.moderator_channel,
-            "text": alerts.reminder_text(decision, number, final),
+            "text": alerts.reminder_text(self._alert_of(decision), number, final),
         }
         if alert is not None:
             payload["thread_ts"] = split_message_id(alert)[1]
@@ -339,10 +384,6 @@ class SlackPlugin:
 
     def close(self) -> None:
         self.web.close()
-
-
-def _urgent(decision: Decision) -> bool:
-    return decision.verdict == "escalate" or any(a.kind == "escalate" for a in decision.actions)
 
 
 def _failed(reply: SlackReply) -> ActionResult:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import redis
 
 from haven.domain import Decision, Post
+from haven.moderation.alert import Alert, alert_for
 from haven.plugins.dispatch import CeleryDispatch, InProcessDispatch, PluginRuntime
 from haven.plugins.ledger import ActionLedger
 from haven.plugins.protocol import KeyValue
@@ -136,6 +137,15 @@ class ServiceHost:
         except (LookupError, NotAnEscalation):
             return False
         return True
+
+    def alert(self, decision: Decision, *, locale: str | None = None, text: Mapping[str, str] | None = None) -> Alert:
+        from haven.policy.errors import PolicyLoadError
+
+        try:
+            templates = self._services.policies.effective(decision.post.community).policy_set.templates
+        except PolicyLoadError:
+            templates = self._services.policies.current().templates
+        return alert_for(decision, self._services.loop.links(decision.id), templates, locale=locale, text=text)
 
     def cancel_actions(self, community: str, platform: str, external_id: str) -> int:
         cancelled = self._ledger.cancel(community, platform, external_id)

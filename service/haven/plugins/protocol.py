@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from haven.domain import Action, Decision, Post
+from haven.moderation.alert import Alert
 
 PROTOCOL_VERSION = 1
 """The plugin protocol this Haven speaks. A plugin declares the version it was written for
@@ -83,6 +84,14 @@ class PluginHost(Protocol):
 
     def cancel_actions(self, community: str, platform: str, external_id: str) -> int:
         """Cancel platform actions not yet carried out for a post (it was deleted); returns how many."""
+        ...
+
+    def alert(self, decision: Decision, *, locale: str | None = None, text: Mapping[str, str] | None = None) -> Alert:
+        """The moderators' alert of a decision, the same on every platform (haven.moderation.alert):
+        the plugin only translates it to its format. `locale` picks the crisis lines' region; `text`
+        (field -> the post's words, when the plugin has them) shows the matched words in context.
+
+        Added in protocol version 1 without raising it: a host gaining a method breaks no plugin."""
         ...
 
 

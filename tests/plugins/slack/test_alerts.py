@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 import msgspec
 from haven.domain import Action, Decision, Post
+from haven.moderation.alert import Alert, render_alert
 from haven.plugins.host import MemoryKeyValue
 from haven.policy import evaluate, load_policy_set
 from haven_slack import alerts
@@ -41,6 +43,17 @@ class Host:
 
     def cancel_actions(self, community: str, platform: str, external_id: str) -> int:
         return 0
+
+    def acknowledge(self, community: str, decision_id: str, *, moderator: str) -> bool:
+        return False
+
+    def alert(
+        self, decision: Decision, *, locale: str | None = None, text: Mapping[str, str] | None = None
+    ) -> Alert:
+        return render_alert(decision, LINKS)
+
+
+LINKS = {name: f"https://haven.example/{name}" for name in ("decision", "review", "acknowledge", "console")}
 
 
 def test_a_review_flag_run_first_still_posts_the_crisis_alert() -> None:
@@ -92,10 +105,31 @@ def test_a_members_words_in_the_alert_cannot_ping_or_link() -> None:
     evidence = msgspec.structs.replace(match.evidence[0], text="<!channel> <https://x.example|help> & more")
     decision = msgspec.structs.replace(judged, matches=[msgspec.structs.replace(match, evidence=[evidence])])
 
-    section = alerts.alert_blocks(decision, urgent=True, permalink=None)[1]["text"]["text"]
+    blocks = alerts.alert_blocks(render_alert(decision, LINKS), decision, permalink=None)
+    (evidence,) = [b["text"] for b in blocks if b["type"] == "section" and "*Evidence*" in b["text"]["text"]]
 
-    assert "&lt;!channel&gt; &lt;https://x.example|help&gt; &amp; more" in section
-    assert "<!channel>" not in section
+    assert "&lt;!channel&gt; &lt;https://x.example|help&gt; &amp; more" in evidence["text"]
+    assert "<!channel>" not in json.dumps(blocks)
+    assert evidence["verbatim"] is True  # nor does Slack link a bare URL or #channel in them
+
+
+def test_the_alert_names_the_rule_and_remove_asks_for_confirmation() -> None:
+    community = f"slack-{uuid.uuid4().hex[:8]}"
+    post = post_from_message(message(CRISIS), channel=CHANNEL, community=community)
+    decision = evaluate(load_policy_set(REPO / "policies"), post, now=datetime.now(UTC), decision_id=post.decision_id())
+    blocks = alerts.alert_blocks(render_alert(decision, LINKS), decision, permalink=None)
+
+    shown = json.dumps(blocks)
+    for match in decision.matches:
+        assert f"`{match.policy}/{match.rule}`" in shown
+    buttons = {e["action_id"]: e for b in blocks if b["type"] == "actions" for e in b["elements"]}
+    assert list(buttons) == ["haven_uphold", "haven_overturn", "haven_remove", "haven_acknowledge"]
+    confirm = buttons["haven_remove"]["confirm"]
+    assert {"title", "text", "confirm", "deny"} <= set(confirm)
+    assert all("confirm" not in b for name, b in buttons.items() if name != "haven_remove")
+    # Once acknowledged, the alert says by whom and drops the button.
+    acked = alerts.alert_blocks(render_alert(decision, LINKS), decision, permalink=None, acknowledged="Acknowledged")
+    assert "haven_acknowledge" not in json.dumps(acked)
 
 
 def test_a_pile_on_alert_in_the_moderators_channel_says_what_the_thread_shows() -> None:
@@ -125,6 +159,8 @@ def test_a_pile_on_alert_in_the_moderators_channel_says_what_the_thread_shows() 
         finally:
             plugin.close()
         (alert,) = slack.to("chat.postMessage", channel=MODERATORS)
-    section = alert.body["blocks"][1]["text"]["text"]
+    section = json.dumps(alert.body["blocks"])
     assert f"*In this thread*: community.pile-on: 3 members replied this way to member {root.author.id}" in section
     assert not alert.body["text"].startswith("Crisis")
+    buttons = [e["action_id"] for b in alert.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert "haven_acknowledge" not in buttons  # not an escalation: nothing to acknowledge

@@ -30,8 +30,8 @@ HARASSMENT = "kys nobody wants you here"
 
 # Member ids of this run only: Haven caches a member's locale in Redis for a day.
 RUN = uuid.uuid4().hex[:6].upper()
-U0GRIEF, U0PAIN, U0TROLL, U0REPLAY, U0FORGED, U0LIMITED, U0EDIT = (
-    f"U{name}{RUN}" for name in ("GRIEF", "PAIN", "TROLL", "REPLAY", "FORGED", "LIMITED", "EDIT")
+U0GRIEF, U0PAIN, U0TROLL, U0REPLAY, U0FORGED, U0LIMITED, U0EDIT, U0SEEN = (
+    f"U{name}{RUN}" for name in ("GRIEF", "PAIN", "TROLL", "REPLAY", "FORGED", "LIMITED", "EDIT", "SEEN")
 )
 
 
@@ -56,8 +56,32 @@ def test_crisis_message_gives_the_author_resources_of_their_locale_and_alerts_mo
     assert "Samaritans" in ephemeral[0].body["text"]  # the UK's line, for an en-GB member
     alert = haven.alert_of(decision["decision"]["id"])  # one alert per decision
     buttons = [e["action_id"] for b in alert.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == ["haven_uphold", "haven_overturn", "haven_remove"]
-    assert "end my life" in json.dumps(alert.body["blocks"])  # the evidence
+    assert buttons == ["haven_uphold", "haven_overturn", "haven_remove", "haven_acknowledge"]
+    assert "*end my life*" in json.dumps(alert.body["blocks"])  # the evidence, the matched words marked
+    assert "Samaritans" in json.dumps(alert.body["blocks"])  # the line to offer, of the member's region
+
+
+def test_acknowledge_button_records_the_slack_moderator_and_says_so_on_the_alert(haven: Haven) -> None:
+    sent = message(CRISIS, user=U0SEEN)
+    haven.event(sent)
+    decision_id = haven.decision(decision_id_of(haven.community, sent["ts"]))["decision"]["id"]
+    alert = haven.alert_of(decision_id)
+
+    assert haven.click(alert.body, "haven_acknowledge", moderator="UACKER").status_code == 200
+
+    updated = wait_until(
+        lambda: [u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)]
+    )[0]
+    shown = json.dumps(updated.body["blocks"])
+    assert "Acknowledged by <@UACKER> <!date^" in shown
+    assert "haven_acknowledge" not in shown and "haven_uphold" in shown  # still to review
+    # Haven recorded it as this Slack user's: a later acknowledgement does not replace it.
+    again = haven.api.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-later"})
+    assert again.status_code == 200, again.text
+    assert again.json()["acknowledged_by"] == "slack:UACKER"
+    # A second click changes nothing on Slack either.
+    assert haven.click(alert.body, "haven_acknowledge", moderator="UOTHER").status_code == 200
+    assert len([u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)]) == 1
 
 
 def test_overturn_button_takes_back_the_bots_reply_and_shows_who_decided(haven: Haven) -> None:
