@@ -10,7 +10,7 @@ and measures three things:
 3. crisis-to-webhook latency: crisis posts sent one by one while a backlog of ordinary
    posts is being worked off, timed from the request to the signed webhook's arrival.
 
-    .venv/bin/python bench/pipeline.py [--posts 20000] [--pool threads] [--concurrency 4]
+    .venv/bin/python bench/pipeline.py [--posts 20000] [--processes 2] [--pool threads] [--concurrency 4]
 
 Needs Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432 (scripts/services).
 """
@@ -250,7 +250,8 @@ def committed_policies() -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=20_000, help="posts in the throughput run")
-    parser.add_argument("--concurrency", type=int, default=4, help="worker threads (or processes)")
+    parser.add_argument("--concurrency", type=int, default=4, help="threads per worker process (prefork: processes)")
+    parser.add_argument("--processes", type=int, default=2, help="worker processes (haven worker --processes)")
     parser.add_argument("--group-ms", type=float, default=None, help="HAVEN_INGEST_GROUP_MS")
     parser.add_argument("--pool", default="threads", help="worker pool: threads or prefork")
     parser.add_argument("--rate", type=int, default=100, help="posts/s of the latency run")
@@ -291,7 +292,11 @@ def main() -> int:
             HAVEN_WORKER_HEARTBEAT_FILE=str(logs / "alive"),
             **({"HAVEN_INGEST_GROUP_MS": str(args.group_ms)} if args.group_ms is not None else {}),
         )
-        worker = start_worker(env, logs / "worker.log", "--concurrency", str(args.concurrency), "--pool", args.pool)
+        worker = start_worker(
+            env,
+            logs / "worker.log",
+            *("--processes", str(args.processes), "--concurrency", str(args.concurrency), "--pool", args.pool),
+        )
         try:
             api, base = start_api(env, logs / "api.log")
             try:
@@ -303,7 +308,9 @@ def main() -> int:
             delete_keys(REDIS_URL, prefix)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True)
     results["setup"] = {
+        "worker_processes": args.processes,
         "worker_concurrency": args.concurrency,
+        "worker_pool": args.pool,
         "cpus": os.cpu_count(),
         "policy_pack": f"policies/ at {head.stdout.strip()}",
     }

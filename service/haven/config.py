@@ -158,6 +158,8 @@ class WorkerSettings:
     """File a worker touches while it lives; `haven health worker` checks its age."""
     heartbeat_seconds: float = field(default=10.0, metadata=_meta("HAVEN_WORKER_HEARTBEAT_SECONDS", min=0.1))
     """How often a worker touches its heartbeat file."""
+    processes: int = field(default=2, metadata=_meta("HAVEN_WORKER_PROCESSES", min=1, max=64))
+    """Worker processes `haven worker` runs (each a pool of threads; one process uses about a core at most)."""
     metrics_port: int = field(default=9101, metadata=_meta("HAVEN_WORKER_METRICS_PORT", min=0, max=65535))
     """Port where `haven worker` serves its Prometheus metrics (0: none)."""
     metrics_host: str = field(default="127.0.0.1", metadata=_meta("HAVEN_WORKER_METRICS_HOST"))

@@ -293,8 +293,10 @@ class Match(msgspec.Struct, kw_only=True):
     ] = []
     layer: Annotated[
         str,
-        Meta(description='The policy layer that defined the rule: "base", "community:<c>" or "channel:<c>/<channel>".',
-             examples=["base"]),
+        Meta(
+            description='The policy layer that defined the rule: "base", "community:<c>" or "channel:<c>/<channel>".',
+            examples=["base"],
+        ),
     ] = "base"
 
 

@@ -58,6 +58,10 @@ ALLOWED_FIELDS = frozenset(
         "method",
         "retry_after",
         "path",
+        # worker processes (`haven worker --processes N`)
+        "worker_pid",
+        "exit_code",
+        "retry_in_s",
     }
 )
 
@@ -74,6 +78,8 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
+            # Which process of a worker group, or API, wrote it.
+            "pid": record.process,
             "event": record.getMessage() if record.name.startswith(_OWN_LOGGERS) else str(record.msg),
         }
         for key in ALLOWED_FIELDS:

@@ -38,7 +38,8 @@ def policy_files(root: Path) -> dict[str, str]:
     return {
         str(path.relative_to(root)): path.read_text()
         for path in sorted(root.rglob("*"))
-        if path.is_file() and not any(part.startswith(".") for part in path.parts)
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.parts)
         # Learned models stay in the image (a ConfigMap holds 1 MiB of text); a pack without
         # models/ uses Haven's own.
         and path.relative_to(root).parts[0] != "models"
@@ -49,9 +50,7 @@ def policy_files(root: Path) -> dict[str, str]:
 REPO_POLICIES = policy_files(toolchain.REPO / "policies")
 EXAMPLES = toolchain.REPO / "helm" / "examples"
 INGRESS_NAMESPACE = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress"}}}
-MONITORING_NAMESPACE = {
-    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
-}
+MONITORING_NAMESPACE = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
 
 # name: values given to the install (over values.yaml).
 CASES: dict[str, dict[str, Any]] = {
@@ -79,7 +78,7 @@ CASES: dict[str, dict[str, Any]] = {
                 "topologyKey": "topology.kubernetes.io/zone",
                 "whenUnsatisfiable": "ScheduleAnyway",
                 "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "haven"}},
-            }
+            },
         ],
         "config": {"env": {"HAVEN_WEBHOOK_MAX_ATTEMPTS": 10}},
         "secrets": {"values": {"HAVEN_SLACK_BOT_TOKEN": "xoxb-test"}},
@@ -146,10 +145,7 @@ CASES: dict[str, dict[str, Any]] = {
         "policies": {"files": REPO_POLICIES, "rollOnChange": False},
     },
     # The examples operators start from.
-    **{
-        f"example-{path.stem}": yaml.safe_load(path.read_text())
-        for path in sorted(EXAMPLES.glob("*.yaml"))
-    },
+    **{f"example-{path.stem}": yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yaml"))},
     # Values Helm must refuse.
     "refuse-two-redis": {"redis": {"url": "redis://elsewhere:6379/0"}},
     "refuse-no-database": {"postgresql": {"bundled": {"enabled": False}}},

@@ -224,8 +224,12 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
                     }
                     for kind, _, _, _ in gvs.get(gv, [])
                 }
-                return {"openapi": "3.0.0", "info": {"title": "fake", "version": "v1"}, "paths": {},
-                        "components": {"schemas": schemas}}
+                return {
+                    "openapi": "3.0.0",
+                    "info": {"title": "fake", "version": "v1"},
+                    "paths": {},
+                    "components": {"schemas": schemas},
+                }
             if path == "/api":
                 return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
             if path == "/apis":
@@ -253,7 +257,13 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
                     "apiVersion": "v1",
                     "groupVersion": gv,
                     "resources": [
-                        {"name": plural, "singularName": singular, "namespaced": namespaced, "kind": kind, "verbs": VERBS}
+                        {
+                            "name": plural,
+                            "singularName": singular,
+                            "namespaced": namespaced,
+                            "kind": kind,
+                            "verbs": VERBS,
+                        }
                         for kind, plural, singular, namespaced in gvs[gv]
                     ],
                 }
@@ -307,7 +317,8 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
                 )
                 if not name and selector.get("owner") == "helm":
                     records = [
-                        r for (g, p, n, _), r in store.records.items()
+                        r
+                        for (g, p, n, _), r in store.records.items()
                         if (g, p, n) == (gv, plural, ns) and selector.items() <= r.labels.items()
                     ]
                     kind = next(k for k, pl, _, _ in gvs[gv] if pl == plural)
@@ -325,11 +336,14 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
                     if selector.startswith("metadata.name="):
                         wanted = selector.split("=", 1)[1]
                 items = [
-                    obj for (g, p, n, nm), obj in store.objects.items()
+                    obj
+                    for (g, p, n, nm), obj in store.objects.items()
                     if g == gv and p == plural and n == ns and (wanted is None or nm == wanted)
                 ]
             kind = next(k for k, pl, _, _ in gvs.get(gv, []) if pl == plural) if gv in gvs else "Object"
-            self._send(200, {"kind": f"{kind}List", "apiVersion": gv, "metadata": {"resourceVersion": "1"}, "items": items})
+            self._send(
+                200, {"kind": f"{kind}List", "apiVersion": gv, "metadata": {"resourceVersion": "1"}, "items": items}
+            )
 
         def do_POST(self) -> None:
             route = self._route()

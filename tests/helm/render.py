@@ -250,13 +250,9 @@ def render(chart: Path, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 results.append(out)
                 break
             out.update(describe(release, chart))
-            out["created"] = sorted(
-                f"{o['kind']}/{o['metadata']['name']}" for o in api.store.created[created_before:]
-            )
+            out["created"] = sorted(f"{o['kind']}/{o['metadata']['name']}" for o in api.store.created[created_before:])
             # What Helm asked of the cluster, in order, without discovery and reads.
-            out["calls"] = [
-                r.split("?", 1)[0] for r in api.store.requests[seen:] if not r.startswith("GET ")
-            ]
+            out["calls"] = [r.split("?", 1)[0] for r in api.store.requests[seen:] if not r.startswith("GET ")]
             results.append(out)
     return results
 
@@ -280,13 +276,8 @@ def main() -> int:
     # Each case has its own API double and Helm configuration; Helm's library runs them
     # side by side (the calls release the GIL).
     with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {
-            name: pool.submit(render, chart, [values]) for name, values in request["cases"].items()
-        }
-        upgrades = {
-            name: pool.submit(render, chart, steps)
-            for name, steps in request.get("upgrades", {}).items()
-        }
+        futures = {name: pool.submit(render, chart, [values]) for name, values in request["cases"].items()}
+        upgrades = {name: pool.submit(render, chart, steps) for name, steps in request.get("upgrades", {}).items()}
         results: dict[str, Any] = {name: future.result()[0] for name, future in futures.items()}
         results["upgrades"] = {name: future.result() for name, future in upgrades.items()}
     results["package"] = package(chart)

@@ -78,9 +78,7 @@ def container_environment(rendered: dict[str, Any], case: str, deployment: str) 
 
 
 @pytest.mark.parametrize("case", ["defaults", "everything-on", "existing-policies"])
-def test_the_service_accepts_the_settings_the_chart_gives(
-    rendered: dict[str, Any], case: str, tmp_path: Any
-) -> None:
+def test_the_service_accepts_the_settings_the_chart_gives(rendered: dict[str, Any], case: str, tmp_path: Any) -> None:
     from haven.config import Settings, documented_variables
 
     known = {name for name, _, _ in documented_variables()}

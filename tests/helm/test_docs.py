@@ -48,14 +48,15 @@ def test_every_value_the_docs_name_exists() -> None:
 
 
 def test_the_documented_policy_values_command_makes_the_files_map(tmp_path: Path) -> None:
-    (line,) = [
-        ln.strip() for ln in kubernetes_section().splitlines() if ln.strip().startswith("python3 -c '")
-    ]
+    (line,) = [ln.strip() for ln in kubernetes_section().splitlines() if ln.strip().startswith("python3 -c '")]
     code = line.split("'")[1]
     assert line.endswith("' policies > policy-values.yaml")
     done = subprocess.run(
         [sys.executable, "-c", code, str(REPO / "policies")],
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     assert json.loads(done.stdout) == {"policies": {"files": policy_files(REPO / "policies")}}
 

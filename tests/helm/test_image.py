@@ -54,8 +54,7 @@ def _matches(pattern: str, path: str) -> bool:
     if pattern.startswith("**/"):
         tail = pattern[3:]
         return any(fnmatch.fnmatchcase(part, tail) for part in parts)
-    return any(fnmatch.fnmatchcase(c, pattern) and c.count("/") == pattern.count("/")
-               for c in candidates)
+    return any(fnmatch.fnmatchcase(c, pattern) and c.count("/") == pattern.count("/") for c in candidates)
 
 
 def in_context(path: str, rules: list[tuple[bool, str]]) -> bool:
@@ -70,7 +69,10 @@ def build_context(dest: Path) -> list[str]:
     rules = ignore_rules()
     tracked = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     kept = sorted(p for p in tracked if (REPO / p).is_file() and in_context(p, rules))
     for path in kept:
@@ -90,7 +92,14 @@ def test_ignore_rules_behave_like_docker() -> None:
 def test_context_holds_only_what_the_image_needs(tmp_path: Path) -> None:
     kept = build_context(tmp_path)
     assert {p.split("/")[0] for p in kept} == {
-        "pyproject.toml", "setup.py", "README.md", "LICENSE", "requirements", "service", "plugins", "policies",
+        "pyproject.toml",
+        "setup.py",
+        "README.md",
+        "LICENSE",
+        "requirements",
+        "service",
+        "plugins",
+        "policies",
     }
     assert "requirements/service.lock" in kept
     assert not [p for p in kept if "__pycache__" in p or p.endswith(".pyc")]
@@ -148,18 +157,29 @@ def test_the_build_stage_wheel_carries_the_app(tmp_path: Path) -> None:
     context = tmp_path / "context"
     build_context(context)
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-         "--disable-pip-version-check", "-w", str(tmp_path / "wheels"), str(context)],
-        capture_output=True, text=True, timeout=240, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-w",
+            str(tmp_path / "wheels"),
+            str(context),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     if done.returncode != 0:
         pytest.fail(f"pip wheel failed:\n{done.stderr[-3000:]}")
     (wheel,) = (tmp_path / "wheels").glob("haven-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-        entry_points = next(
-            archive.read(n).decode() for n in names if n.endswith("entry_points.txt")
-        )
+        entry_points = next(archive.read(n).decode() for n in names if n.endswith("entry_points.txt"))
     assert "haven = haven.cli.main:main" in entry_points
     assert "haven/store/migrations/env.py" in names
     assert "haven/store/migrations/script.py.mako" in names

@@ -124,9 +124,9 @@ def test_service_monitor_scrapes_api_and_workers_only(rendered: dict[str, Any], 
         for p in s["spec"]["ports"]
     }
     assert service_ports == ports
-    assert one(rendered, "everything-on", "ServiceMonitor", "rel-haven")["metadata"]["labels"][
-        "release"
-    ] == "prometheus"
+    assert (
+        one(rendered, "everything-on", "ServiceMonitor", "rel-haven")["metadata"]["labels"]["release"] == "prometheus"
+    )
 
 
 def test_single_replica_deployments_get_no_disruption_budget(rendered: dict[str, Any]) -> None:

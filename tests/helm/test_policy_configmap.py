@@ -32,7 +32,8 @@ def test_policy_changes_roll_the_pods(rendered: dict[str, Any]) -> None:
     assert same["checksum/policies"] != changed["checksum/policies"]
     assert same["checksum/config"] == changed["checksum/config"]
     assert same == _checksums(rendered, "everything-on") | {
-        "checksum/config": same["checksum/config"], "checksum/secret": same["checksum/secret"],
+        "checksum/config": same["checksum/config"],
+        "checksum/secret": same["checksum/secret"],
     }
     for queue in ("crisis", "default"):
         worker = one(rendered, "policies-changed", "Deployment", f"rel-haven-worker-{queue}")
@@ -42,9 +43,7 @@ def test_policy_changes_roll_the_pods(rendered: dict[str, Any]) -> None:
 
 def test_an_existing_policy_configmap_is_mounted_for_hot_reload(rendered: dict[str, Any]) -> None:
     assert "checksum/policies" not in _checksums(rendered, "existing-policies")
-    assert [c["metadata"]["name"] for c in objects(rendered, "existing-policies", "ConfigMap")] == [
-        "rel-haven-config"
-    ]
+    assert [c["metadata"]["name"] for c in objects(rendered, "existing-policies", "ConfigMap")] == ["rel-haven-config"]
     api = one(rendered, "existing-policies", "Deployment", "rel-haven-api")
     (volume,) = [v for v in pod_spec(api)["volumes"] if v["name"] == "policies"]
     assert volume["configMap"] == {"name": "my-policies"}

@@ -57,13 +57,9 @@ def _mounted_pack(rendered: dict[str, Any], case: str) -> tuple[dict[str, Any], 
     result = rendered[case]
     assert result["error"] is None
     (configmap,) = [
-        o for o in result["objects"]
-        if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "rel-haven-policies"
+        o for o in result["objects"] if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "rel-haven-policies"
     ]
-    (api,) = [
-        o for o in result["objects"]
-        if o["kind"] == "Deployment" and o["metadata"]["name"] == "rel-haven-api"
-    ]
+    (api,) = [o for o in result["objects"] if o["kind"] == "Deployment" and o["metadata"]["name"] == "rel-haven-api"]
     (volume,) = [v for v in api["spec"]["template"]["spec"]["volumes"] if v["name"] == "policies"]
     return api, _payload(configmap, volume)
 

@@ -50,17 +50,13 @@ def test_every_object_is_valid_kubernetes(rendered: dict[str, Any], case: str) -
 def test_helm_created_exactly_what_it_rendered(rendered: dict[str, Any], case: str) -> None:
     on_demand = {h["object"] for h in rendered[case]["hooks"] if h["hook"] == "test"}
     names = sorted(
-        name
-        for o in objects(rendered, case)
-        if (name := f"{o['kind']}/{o['metadata']['name']}") not in on_demand
+        name for o in objects(rendered, case) if (name := f"{o['kind']}/{o['metadata']['name']}") not in on_demand
     )
     assert rendered[case]["created"] == names
 
 
 @pytest.mark.parametrize(("case", "message"), sorted(REFUSED.items()))
-def test_bad_values_are_refused_with_a_reason(
-    rendered: dict[str, Any], case: str, message: str
-) -> None:
+def test_bad_values_are_refused_with_a_reason(rendered: dict[str, Any], case: str, message: str) -> None:
     error = rendered[case]["error"]
     assert error is not None, f"{case} was accepted"
     assert message in error

@@ -61,7 +61,9 @@ def test_env_from_sources_hold_only_valid_variable_names(rendered: dict[str, Any
 def test_external_stores_render_no_statefulset(rendered: dict[str, Any]) -> None:
     assert "StatefulSet" not in kinds(rendered, "external")
     assert {s["metadata"]["name"] for s in objects(rendered, "external", "Service")} == {
-        "rel-haven-api", "rel-haven-worker-crisis", "rel-haven-worker-default",
+        "rel-haven-api",
+        "rel-haven-worker-crisis",
+        "rel-haven-worker-default",
     }
 
 
@@ -73,9 +75,7 @@ def test_existing_secrets_are_referenced_and_nothing_secret_is_rendered(
         container = pod_spec(obj)["containers"][0]
         env = env_of(container)
         assert env["HAVEN_REDIS_URL"] == {"secretKeyRef": {"name": "haven-redis", "key": "redis-url"}}
-        assert env["HAVEN_DATABASE_URL"] == {
-            "secretKeyRef": {"name": "haven-db", "key": "database-url"}
-        }
+        assert env["HAVEN_DATABASE_URL"] == {"secretKeyRef": {"name": "haven-db", "key": "database-url"}}
         assert {"secretRef": {"name": "haven-credentials"}} in container["envFrom"]
     job = one(rendered, "existing-secrets", "Job", "rel-haven-migrate")
     assert env_of(pod_spec(job)["containers"][0])["HAVEN_DATABASE_URL"] == {
@@ -87,9 +87,7 @@ def test_migration_is_a_hook_before_install_and_upgrade(rendered: dict[str, Any]
     hooks = {h["object"]: h for h in rendered["external"]["hooks"]}
     assert hooks["Job/rel-haven-migrate"]["hook"] == "pre-install,pre-upgrade"
     assert hooks["Secret/rel-haven-migrate"]["hook"] == "pre-install,pre-upgrade"
-    assert int(hooks["Secret/rel-haven-migrate"]["weight"]) < int(
-        hooks["Job/rel-haven-migrate"]["weight"]
-    )
+    assert int(hooks["Secret/rel-haven-migrate"]["weight"]) < int(hooks["Job/rel-haven-migrate"]["weight"])
     job = one(rendered, "external", "Job", "rel-haven-migrate")
     assert pod_spec(job)["containers"][0]["args"] == ["migrate"]
     assert "serviceAccountName" not in pod_spec(job), "the release's account may not exist yet"
@@ -129,6 +127,4 @@ def test_the_production_example_runs_on_external_stores(rendered: dict[str, Any]
         assert kind in present
     api = one(rendered, "example-production", "Deployment", "rel-haven-api")
     env = env_of(pod_spec(api)["containers"][0])
-    assert env["HAVEN_DATABASE_URL"] == {
-        "secretKeyRef": {"name": "haven-external-stores", "key": "database-url"}
-    }
+    assert env["HAVEN_DATABASE_URL"] == {"secretKeyRef": {"name": "haven-external-stores", "key": "database-url"}}

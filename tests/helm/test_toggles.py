@@ -17,8 +17,7 @@ from tests.helm.conftest import INGRESS_NAMESPACE, MONITORING_NAMESPACE
 
 def test_optional_objects_are_off_by_default(rendered: dict[str, Any]) -> None:
     present = kinds(rendered, "defaults")
-    for kind in ("ServiceMonitor", "PrometheusRule", "ScaledObject", "TriggerAuthentication",
-                 "Ingress"):
+    for kind in ("ServiceMonitor", "PrometheusRule", "ScaledObject", "TriggerAuthentication", "Ingress"):
         assert kind not in present
 
 
@@ -45,7 +44,10 @@ def test_network_policies_fence_each_component(rendered: dict[str, Any]) -> None
     assert "NetworkPolicy" not in kinds(rendered, "defaults")
     policies = {p["metadata"]["name"]: p for p in objects(rendered, "everything-on", "NetworkPolicy")}
     assert set(policies) == {
-        "rel-haven-api", "rel-haven-worker-crisis", "rel-haven-worker-default", "rel-haven-scheduler",
+        "rel-haven-api",
+        "rel-haven-worker-crisis",
+        "rel-haven-worker-default",
+        "rel-haven-scheduler",
     }
     pods = pod_labels(rendered, "everything-on")
     for name, policy in policies.items():

@@ -23,9 +23,7 @@ def test_upgrade_keeps_the_generated_passwords(rendered: dict[str, Any]) -> None
     assert upgrade["revision"] == 2
 
     def secret(step: dict[str, Any], name: str) -> dict[str, str]:
-        (found,) = [
-            o for o in step["objects"] if o["kind"] == "Secret" and o["metadata"]["name"] == name
-        ]
+        (found,) = [o for o in step["objects"] if o["kind"] == "Secret" and o["metadata"]["name"] == name]
         data: dict[str, str] = found["data"]
         return data
 
@@ -64,9 +62,7 @@ def test_helm_packages_the_whole_chart(rendered: dict[str, Any]) -> None:
     assert package["error"] is None
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     assert package["archive"] == f"haven-{chart['version']}.tgz"
-    on_disk = sorted(
-        f"haven/{p.relative_to(CHART)}" for p in CHART.rglob("*") if p.is_file()
-    )
+    on_disk = sorted(f"haven/{p.relative_to(CHART)}" for p in CHART.rglob("*") if p.is_file())
     assert package["files"] == on_disk
 
 

@@ -90,17 +90,27 @@ def test_haven_containers_probe_and_run_the_agreed_commands(rendered: dict[str, 
     for queue in ("crisis", "default"):
         worker = one(rendered, "defaults", "Deployment", f"rel-haven-worker-{queue}")
         container = pod_spec(worker)["containers"][0]
-        concurrency = {"crisis": "2", "default": "4"}[queue]
-        assert container["args"] == ["worker", "--queues", queue, "--concurrency", concurrency]
+        processes, concurrency = {"crisis": ("1", "2"), "default": ("2", "4")}[queue]
+        assert container["args"] == [
+            "worker", "--queues", queue, "--processes", processes, "--concurrency", concurrency,
+        ]  # fmt: skip
         assert container["livenessProbe"]["exec"]["command"] == [
-            "haven", "health", "worker", "--max-age", "60",
+            "haven",
+            "health",
+            "worker",
+            "--max-age",
+            "60",
         ]
         assert "celery" not in str(container["livenessProbe"])
         assert "readinessProbe" not in container
     scheduler = one(rendered, "defaults", "Deployment", "rel-haven-scheduler")
     assert pod_spec(scheduler)["containers"][0]["args"] == ["scheduler"]
     assert pod_spec(scheduler)["containers"][0]["livenessProbe"]["exec"]["command"] == [
-        "haven", "health", "scheduler", "--max-age", "60",
+        "haven",
+        "health",
+        "scheduler",
+        "--max-age",
+        "60",
     ]
     assert scheduler["spec"]["replicas"] == 1
     assert scheduler["spec"]["strategy"] == {"type": "Recreate"}

@@ -91,8 +91,7 @@ def ensure() -> Path:
             shutil.rmtree(VENV)
         subprocess.run([find_python(), "-m", "venv", str(VENV)], check=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "-r", str(REQUIREMENTS)],
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
             check=True,
         )
         stamp.write_text(want)

@@ -26,7 +26,9 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_migrate_against_a_missing_database_says_how_to_create_it() -> None:
-    line = one_line(run_haven("migrate", env=haven_env(HAVEN_DATABASE_URL=f"postgresql://postgres@{SERVER}/no_such_db")))
+    line = one_line(
+        run_haven("migrate", env=haven_env(HAVEN_DATABASE_URL=f"postgresql://postgres@{SERVER}/no_such_db"))
+    )
     assert 'the database "no_such_db" does not exist' in line
     assert "createdb --owner postgres no_such_db" in line and "docs/operations.md" in line
     assert "haven migrate" in line
@@ -43,7 +45,9 @@ def test_an_unreachable_database_names_its_address_and_never_its_password() -> N
         line = one_line(run_haven(*command, env=haven_env(HAVEN_DATABASE_URL=url)))
         assert "cannot reach the database at 127.0.0.1:" in line and "connection refused" in line
         assert "s3cret" not in line
-    serve = one_line(run_haven("serve", env=haven_env(HAVEN_DATABASE_URL=url, HAVEN_REDIS_URL="redis://127.0.0.1:6379/5")))
+    serve = one_line(
+        run_haven("serve", env=haven_env(HAVEN_DATABASE_URL=url, HAVEN_REDIS_URL="redis://127.0.0.1:6379/5"))
+    )
     assert "cannot reach the database" in serve
 
 

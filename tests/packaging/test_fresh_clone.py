@@ -42,7 +42,11 @@ def test_a_clone_with_nothing_beside_it_bootstraps_and_passes(tmp_path: Path) ->
     run(["scripts/bootstrap"], clone, env)  # the second time a no-op (the stamp matches)
     haven = clone / ".venv" / "bin" / "haven"
     located = run(
-        [str(clone / ".venv/bin/python"), "-c", "import haven, haven_reddit; print(haven.__file__, haven_reddit.__file__)"],
+        [
+            str(clone / ".venv/bin/python"),
+            "-c",
+            "import haven, haven_reddit; print(haven.__file__, haven_reddit.__file__)",
+        ],
         clone,
         env,
     )

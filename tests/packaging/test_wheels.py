@@ -28,7 +28,9 @@ DISTRIBUTIONS = ("haven", "haven_slack", "haven_discourse", "haven_reddit")
 ADAPTERS = ("plugins/slack", "plugins/discourse", "plugins/reddit")
 
 
-def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, f"{' '.join(command)}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
@@ -90,7 +92,9 @@ def test_wheels_install_into_an_empty_environment_and_escalate_a_first_post(tmp_
         decision_id = accepted.json()["id"]
 
         def decided() -> dict[str, object] | None:
-            found: dict[str, object] = httpx.get(f"{base}/v1/decisions/{decision_id}", headers=headers, timeout=10).json()
+            found: dict[str, object] = httpx.get(
+                f"{base}/v1/decisions/{decision_id}", headers=headers, timeout=10
+            ).json()
             return found if found.get("status") == "decided" else None
 
         decision = wait_until(decided, timeout=30)["decision"]

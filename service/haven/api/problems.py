@@ -28,9 +28,9 @@ class FieldError(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     message: Annotated[str, Meta(description="What is wrong.", examples=["Object contains unknown field `mood`"])]
     key: Annotated[str | None, Meta(description="The parameter or field concerned.", examples=["mood"])] = None
-    source: Annotated[
-        str | None, Meta(description="Where it was: body, query, path or header.", examples=["body"])
-    ] = None
+    source: Annotated[str | None, Meta(description="Where it was: body, query, path or header.", examples=["body"])] = (
+        None
+    )
 
 
 class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):

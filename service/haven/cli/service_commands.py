@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from haven.cli.settings_loading import check_policies, check_services, load_settings
+from haven.cli.worker_processes import SUPERVISOR_ENV, WorkerGroup, child_command, watch_supervisor
 from haven.queues import DEFAULT_QUEUE, QUEUES
 
 if TYPE_CHECKING:
@@ -42,6 +43,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=int,
         default=None,
         help=f"tasks at once: threads or processes (default: {DEFAULT_THREADS} threads, or one process per CPU)",
+    )
+    worker.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="worker processes, each with its own threads (default: HAVEN_WORKER_PROCESSES, 2); "
+        "one process uses about one core at most",
     )
     worker.add_argument(
         "--pool",
@@ -143,10 +151,18 @@ def run_worker(args: argparse.Namespace) -> int:
         print(f"haven: unknown queue(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
 
+    processes = args.processes if args.processes is not None else settings.worker.processes
+    if processes < 1:
+        print("haven: --processes must be 1 or more", file=sys.stderr)
+        return 2
+    supervised = bool(os.environ.get(SUPERVISOR_ENV))
+    if settings.worker.metrics_port and not supervised:
+        _serve_worker_metrics(settings.worker.metrics_host, settings.worker.metrics_port)
+    if processes > 1 and args.pool != "prefork":
+        return WorkerGroup(child_command(_worker_options(args)), processes).run()
+    watch_supervisor()
     _start_heartbeat(settings)
     _start_consumers(settings)
-    if settings.worker.metrics_port:
-        _serve_worker_metrics(settings.worker.metrics_host, settings.worker.metrics_port)
     argv = [
         "worker",
         f"--queues={','.join(queues)}",
@@ -161,6 +177,14 @@ def run_worker(args: argparse.Namespace) -> int:
     argv.append(f"--pool={args.pool}")
     app.worker_main(argv)
     return 0
+
+
+def _worker_options(args: argparse.Namespace) -> list[str]:
+    """The options of this `haven worker` that each supervised process repeats."""
+    options = [f"--queues={args.queues}", f"--pool={args.pool}"]
+    if args.concurrency:
+        options.append(f"--concurrency={args.concurrency}")
+    return options
 
 
 def _needs_redis(command: str, why: str) -> int:

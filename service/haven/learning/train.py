@@ -260,9 +260,7 @@ def card_markdown(model: TextModel, per_kind: dict[str, dict[str, float]]) -> st
         "|---|---:|---:|---:|---:|",
     ]
     for kind, row in per_kind.items():
-        lines.append(
-            f"| {kind} | {int(row['n'])} | {row['rules']:.1%} | {row['model']:.1%} | {row['together']:.1%} |"
-        )
+        lines.append(f"| {kind} | {int(row['n'])} | {row['rules']:.1%} | {row['model']:.1%} | {row['together']:.1%} |")
     aucs = {k: v for k, v in card.figures.items() if k.startswith("AUC")}
     lines += ["", ", ".join(f"{k}: {v}" for k, v in aucs.items()) + ".", ""]
     lines += ["## Share flagged (together) per threshold", ""]

@@ -69,7 +69,6 @@ class Sentence:
     features: tuple[str, ...]  # its words and adjacent word pairs, in order, repeats kept
 
 
-
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """What a ModelBank found in one text: enough to score it with any model and explain it."""

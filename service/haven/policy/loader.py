@@ -56,6 +56,7 @@ _CONVERSATION_PARAMS = (
     schema.PileOnParams, schema.ThreadParams, schema.ParentParams, schema.AuthorRepliesParams, schema.TurnSpec,
 )  # fmt: skip
 
+
 def regex_options() -> re2.Options:
     """Patterns run over lower-cased text, so they match without regard to case: an author's
     "Pain Olympics" would otherwise never match."""

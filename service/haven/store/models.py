@@ -285,6 +285,8 @@ class CandidateDecisionRow(Base):
     verdict: Mapped[str] = mapped_column(String(20))
     body: Mapped[dict[str, Any]]
     decided_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class IdentitySecretRow(Base):
     """A community's secret for the keyed hashes of its protected identities."""
 

@@ -129,8 +129,12 @@ class PolicyVersionsSql:
                 if session.get(CandidateDecisionRow, (decision.id, version)) is None:
                     session.add(
                         CandidateDecisionRow(
-                            decision_id=decision.id, version=version, community=decision.post.community,
-                            verdict=decision.verdict, body=msgspec.to_builtins(decision), decided_at=now,
+                            decision_id=decision.id,
+                            version=version,
+                            community=decision.post.community,
+                            verdict=decision.verdict,
+                            body=msgspec.to_builtins(decision),
+                            decided_at=now,
                         )
                     )
 

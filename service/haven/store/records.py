@@ -172,6 +172,8 @@ class PolicyVersion(msgspec.Struct, kw_only=True, frozen=True):
     created_at: datetime
     # Document key ("policy-id", or "channels/<channel>/policy-id") -> its YAML text.
     documents: dict[str, str]
+
+
 class ProtectedIdentity(msgspec.Struct, kw_only=True, frozen=True):
     """A registration as the API shows it: how many names, never which."""
 

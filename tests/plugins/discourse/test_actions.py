@@ -216,7 +216,9 @@ def test_remove_deletes_and_an_overturn_recovers(
     assert fake.admin_calls("PUT", "/posts/1602/recover.json")
 
 
-def test_remove_of_a_post_already_gone_is_done(small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse) -> None:
+def test_remove_of_a_post_already_gone_is_done(
+    small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse
+) -> None:
     plugin, host = small
     fake.deleted.add(1603)
     decision = judge(plugin, host, 1603, "buy cheap pills here")
@@ -224,7 +226,9 @@ def test_remove_of_a_post_already_gone_is_done(small: tuple[DiscoursePlugin, Rec
     assert (result.status, result.detail) == ("done", "already gone")
 
 
-def test_silence_only_when_a_policy_asks_for_it(small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse) -> None:
+def test_silence_only_when_a_policy_asks_for_it(
+    small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse
+) -> None:
     plugin, host = small
     decision = judge(plugin, host, 1604, "you worthless troll")
     assert {a.kind for a in decision.actions} == {"hold", "silence"}
@@ -249,7 +253,9 @@ def test_label_adds_a_tag_and_keeps_the_topics_tags(
     assert put.body == {"tags": ["flare", "needs-eyes"]}
 
 
-def test_shadow_decisions_are_not_carried_out(small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse) -> None:
+def test_shadow_decisions_are_not_carried_out(
+    small: tuple[DiscoursePlugin, RecordingHost], fake: FakeDiscourse
+) -> None:
     plugin, host = small
     decision = judge(plugin, host, 1606, "shadow words")
     assert decision.mode == "shadow"
@@ -279,7 +285,9 @@ def test_unreachable_discourse_is_a_retryable_failure(host: RecordingHost, tmp_p
     assert (result.status, result.retryable) == ("failed", True)
 
 
-def test_context_is_fetched_when_not_remembered(plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse) -> None:
+def test_context_is_fetched_when_not_remembered(
+    plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse
+) -> None:
     decision = judge(plugin, host, 1609, CRISIS)
     host.kv.delete(f"discourse:post:{decision.post.external_id}")
     fake.posts[1609] = {"id": 1609, "topic_id": 77, "post_number": 2, "user_id": 4242, "username": "tired_of_pain"}

@@ -85,7 +85,9 @@ def test_crisis_post_end_to_end_in_process(
     assert recipients == ["moderators", "tired_of_pain"]
 
 
-def test_a_retried_delivery_is_judged_once(client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse) -> None:
+def test_a_retried_delivery_is_judged_once(
+    client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse
+) -> None:
     payload = post_payload(2004, CRISIS)
     first = send(client, fake, payload, "post_created", event_id=31)
     retry = send(client, fake, payload, "post_created", event_id=32)  # Discourse's retry: a new event id
@@ -112,7 +114,9 @@ def test_topic_created_judges_the_title(client: TestClient[Litestar], host: Reco
     assert host.decisions[response.json()["decision_id"]].verdict == "escalate"
 
 
-def test_form_encoded_deliveries_are_read(client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse) -> None:
+def test_form_encoded_deliveries_are_read(
+    client: TestClient[Litestar], host: RecordingHost, fake: FakeDiscourse
+) -> None:
     body = urlencode({"payload": json.dumps(post_payload(2006, "Hello all"))}).encode()
     response = client.post(
         PATH,

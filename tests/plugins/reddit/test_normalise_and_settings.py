@@ -173,7 +173,9 @@ def test_cli_poll_once(reddit: Reddit, make_plugin: PluginFactory, host: Recordi
 
     args = parser.parse_args(["poll", "--once"])
     assert args.handler(args) == 0
-    assert len(host.posts) == 5 - sum(1 for c in reddit.feed("comments").visible() if c["data"]["author"] == "[deleted]")
+    assert len(host.posts) == 5 - sum(
+        1 for c in reddit.feed("comments").visible() if c["data"]["author"] == "[deleted]"
+    )
     args = parser.parse_args(["cursors"])
     assert args.handler(args) == 0
     assert reddit.unmatched == []

@@ -67,7 +67,9 @@ def test_crisis_message_reaches_slack_as_resources_and_alert_from_serve_alone(em
     alert = embedded.alert_of(decision_id)
     assert alert.token == BOT_TOKEN
     actions = wait_until(
-        lambda: (found := embedded.ledger.for_decision(decision_id)) and all(a.status != "pending" for a in found) and found
+        lambda: (
+            (found := embedded.ledger.for_decision(decision_id)) and all(a.status != "pending" for a in found) and found
+        )
     )
     assert {(a.kind, a.status) for a in actions if a.kind in ("escalate", "reply")} == {
         ("escalate", "done"),

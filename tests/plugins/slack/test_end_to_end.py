@@ -100,7 +100,9 @@ def test_overturn_button_takes_back_the_bots_reply_and_shows_who_decided(haven: 
     assert reviews[0]["moderator"] == "slack:UMOD"
     deleted = wait_until(lambda: haven.slack.to("chat.delete", channel=CHANNEL, ts=reply.answer["ts"]))
     assert deleted[0].token == BOT_TOKEN  # the bot takes back its own reply
-    updated = wait_until(lambda: [u for u in haven.slack.to("chat.update") if "Overturned by <@UMOD>" in u.body["text"]])
+    updated = wait_until(
+        lambda: [u for u in haven.slack.to("chat.update") if "Overturned by <@UMOD>" in u.body["text"]]
+    )
     assert all(b["type"] != "actions" for b in updated[0].body["blocks"])
     assert not haven.slack.to("chat.delete", channel=CHANNEL, ts=sent["ts"])  # the member's message stays
 
@@ -187,8 +189,15 @@ def test_edit_is_judged_again_and_deletion_is_acknowledged(haven: Haven) -> None
     assert haven.event(edited).json()["status"] == "accepted"
     again = haven.decision(decision_id_of(haven.community, sent["ts"], revision="1800000999.000001"))
     assert again["decision"]["verdict"] == "escalate"
-    deleted = {"type": "message", "subtype": "message_deleted", "channel": CHANNEL, "hidden": True,
-               "deleted_ts": sent["ts"], "ts": "1800001000.000001", "previous_message": sent}
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "channel": CHANNEL,
+        "hidden": True,
+        "deleted_ts": sent["ts"],
+        "ts": "1800001000.000001",
+        "previous_message": sent,
+    }
     assert haven.event(deleted).json()["status"] == "cancelled"
 
 

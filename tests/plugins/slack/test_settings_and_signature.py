@@ -80,8 +80,12 @@ def test_channel_mapping_wins_over_the_workspace_mapping() -> None:
 
 def test_thread_reply_becomes_a_comment_with_quotes_marked() -> None:
     post = post_from_message(
-        {"user": "U1", "text": "&gt; you should end it\nI would never say that", "ts": "1700000001.000200",
-         "thread_ts": "1700000000.000100"},
+        {
+            "user": "U1",
+            "text": "&gt; you should end it\nI would never say that",
+            "ts": "1700000001.000200",
+            "thread_ts": "1700000000.000100",
+        },
         channel="C1",
         community="recovery",
     )

@@ -151,10 +151,18 @@ def _write_jsonl(path: Path, rows: list[dict[str, object]]) -> None:
 
 def test_training_writes_the_same_model_twice_and_it_loads(tmp_path: Path) -> None:
     datasets = tmp_path / "datasets"
-    despair = ["nothing matters and i am so tired of all of it", "i cannot see a way forward anymore at all",
-               "every day is heavier and i have stopped caring", "i feel like a burden to everyone around me"]
-    support = ["sending you a hug, you are not alone in this", "have you tried talking to your doctor about it",
-               "that sounds so hard, we are here for you", "keep going, you are stronger than you think"]
+    despair = [
+        "nothing matters and i am so tired of all of it",
+        "i cannot see a way forward anymore at all",
+        "every day is heavier and i have stopped caring",
+        "i feel like a burden to everyone around me",
+    ]
+    support = [
+        "sending you a hug, you are not alone in this",
+        "have you tried talking to your doctor about it",
+        "that sounds so hard, we are here for you",
+        "keep going, you are stronger than you think",
+    ]
     rows = [{"id": f"b:user-{i}:{j}", "text": t, "label": "ideation"} for i, t in enumerate(despair) for j in range(3)]
     rows += [{"id": f"b:user-{i + 10}:{j}", "text": t, "label": "supportive"} for i, t in enumerate(support)
              for j in range(3)]  # fmt: skip
@@ -162,7 +170,9 @@ def test_training_writes_the_same_model_twice_and_it_loads(tmp_path: Path) -> No
     _write_jsonl(datasets / "counsel-chat" / "items.jsonl",
                  [{"id": f"answer:{i}", "text": t} for i, t in enumerate(support)])  # fmt: skip
     corpus = tmp_path / "corpus"
-    _write_jsonl(corpus / "c.jsonl", [{"id": "c-1", "text": "i am so tired of all of it", "expect": {"escalate": True}}])
+    _write_jsonl(
+        corpus / "c.jsonl", [{"id": "c-1", "text": "i am so tired of all of it", "expect": {"escalate": True}}]
+    )
     haven = Path(sys.executable).with_name("haven")
     outputs = []
     for run in ("one", "two"):

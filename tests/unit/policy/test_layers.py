@@ -75,7 +75,9 @@ def test_a_community_layer_adds_policies_and_changes_rules_below_by_id(tmp_path:
 
 
 def test_a_channel_layer_changes_what_its_community_set(tmp_path: Path) -> None:
-    community = layer("community:c", strict="id: strict\noverrides:\n  - {rule: support/dosing, verdict: remove, actions: [remove]}\n")
+    community = layer(
+        "community:c", strict="id: strict\noverrides:\n  - {rule: support/dosing, verdict: remove, actions: [remove]}\n"
+    )
     channel = layer("channel:c/venting", calm="id: calm\noverrides:\n  - {rule: support, mode: shadow}\n")
     rules = merged_set(tmp_path, community, channel)
     decision = judge(rules, post("I doubled my dose"))

@@ -166,7 +166,14 @@ def test_text_the_database_cannot_store_is_refused_naming_the_field(
 
 
 def test_options_on_every_v1_route_is_a_problem_not_a_500(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
-    for path in ("/v1/posts", "/v1/posts/batch", "/v1/decisions", "/v1/decisions/x", "/v1/webhooks", "/v1/posts/parked"):
+    for path in (
+        "/v1/posts",
+        "/v1/posts/batch",
+        "/v1/decisions",
+        "/v1/decisions/x",
+        "/v1/webhooks",
+        "/v1/posts/parked",
+    ):
         response = client.options(path, headers=auth)
         assert response.status_code < 500, (path, response.text)
         assert "internal" not in response.text

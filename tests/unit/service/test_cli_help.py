@@ -10,7 +10,9 @@ import pytest
 from haven.cli.main import build_parser, main
 
 
-def subcommands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+def subcommands(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
     found = []
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -31,7 +33,13 @@ def test_every_command_has_a_description() -> None:
     parser = build_parser()
     assert parser.description and "HAVEN_" in parser.description
     found = subcommands(parser)
-    assert {path for path, _ in found} >= {("serve",), ("worker",), ("migrate",), ("keys", "create"), ("plugins", "reddit")}
+    assert {path for path, _ in found} >= {
+        ("serve",),
+        ("worker",),
+        ("migrate",),
+        ("keys", "create"),
+        ("plugins", "reddit"),
+    }
     for path, sub in found:
         assert sub.description, f"haven {' '.join(path)} --help has no description"
         assert sub.format_help().count("\n\n") >= 1
