@@ -265,7 +265,9 @@ def record_review(
     if stored is not None:
         metrics.observe_review(stored.decision, outcome)
     deliveries = deliveries_for(
-        store.list_subscriptions(community), [review_event(review, community)], event_key=review.id
+        store.list_subscriptions(community),
+        [review_event(review, community, loop.links(decision_id) if loop is not None else None)],
+        event_key=review.id,
     )
     pending = store.add_deliveries(deliveries)
     if pending:
