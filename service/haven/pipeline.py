@@ -267,7 +267,7 @@ def record_review(
         metrics.observe_review(stored.decision, outcome)
     deliveries = deliveries_for(
         store.list_subscriptions(community),
-        [review_event(review, community)],
+        [review_event(review, community, loop.links(decision_id) if loop is not None else None)],
         event_key=review.id,
         decision_id=decision_id,
     )

@@ -152,6 +152,7 @@ def test_review_is_recorded_and_emitted_as_an_event(
     assert event.verified
     assert event.payload["type"] == "review.recorded"
     assert event.payload["data"]["decision_id"] == held["id"]
+    assert event.payload["data"]["links"]["console"].endswith(f"/console/#decision/{held['id']}")
     # Policy authors see which rules misfire: overturned reviews counted by rule.
     rules = [(m["policy"], m["rule"]) for m in decided(api, held["id"])["decision"]["matches"]]
     assert rules

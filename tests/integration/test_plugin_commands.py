@@ -122,7 +122,14 @@ def test_scheduler_beat_schedule_has_the_plugins_periodic_tasks(
             "schedule": 2.0,
             "args": ["reddit", "poll"],
             "options": {"queue": DEFAULT_QUEUE},
-        }
+        },
+        # Moderators' `!haven ...` replies in the alerts' modmail.
+        "plugin-reddit-modmail": {
+            "task": PLUGIN_PERIODIC,
+            "schedule": 2.0,
+            "args": ["reddit", "modmail"],
+            "options": {"queue": DEFAULT_QUEUE},
+        },
     }  # Slack has no periodic task
     beat = app.conf.beat_schedule
     assert beat["plugin-reddit-poll"] == schedule["plugin-reddit-poll"]

@@ -28,10 +28,13 @@ from typing import Any
 
 import httpx
 from haven.domain import Action, Decision
+from haven.moderation.alert import markdown
+from haven.moderation.commands import HELP
 from haven.plugins.ledger import action_key
-from haven.plugins.protocol import ActionResult, KeyValue
+from haven.plugins.protocol import ActionResult, PluginHost
 
 from haven_discourse.client import AdminClient, ApiResponse, RateLimited
+from haven_discourse.commands import AlertTopic, remember_alert_topic
 from haven_discourse.config import DiscourseSettings
 from haven_discourse.normalise import PostContext
 
@@ -91,12 +94,13 @@ class ActionRunner:
         self,
         settings: DiscourseSettings,
         client: AdminClient,
-        kv: KeyValue,
+        host: PluginHost,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
         self.client = client
-        self.kv = kv
+        self.host = host
+        self.kv = host.kv
         self.now = now
         self._handlers: dict[str, Callable[[Decision, Action, PostContext], Done]] = {
             "hold": self._hold,
@@ -204,7 +208,7 @@ class ActionRunner:
                 [
                     f"Haven flagged this post for review: {reason}.",
                     *decision.conversation_lines,
-                    f"Decision {decision.id}.",
+                    f"Decision {decision.id}, in Haven's console: {self.host.alert(decision).links.console}",
                 ]
             ),
             "flag_topic": "false",
@@ -256,26 +260,21 @@ class ActionRunner:
         return Done(ref=f"post:{data.get('id')}" if data.get("id") is not None else None, detail="replied")
 
     def _escalate(self, decision: Decision, action: Action, context: PostContext) -> Done:
-        priority = str(action.params.get("priority") or "normal")
-        categories = ", ".join(decision.categories) or decision.verdict
-        lines = [
-            f"Haven escalated a post ({priority} priority): {categories}.",
-            "",
-            f"- Post: {decision.post.url or decision.post.external_id}",
-            f"- Author: @{context.username}" if context.username else f"- Author id: {decision.post.author_id}",
-            f"- Verdict: {decision.verdict}",
-            f"- Rules: {', '.join(sorted({r for a in decision.actions for r in a.rules}))}",
-            f"- Decision: {decision.id}",
-            *(f"- In this thread: {line}" for line in decision.conversation_lines),
-        ]
-        if decision.quoted_matches:
-            quoted = ", ".join(sorted({m.category for m in decision.quoted_matches}))
-            who = ", ".join(f"@{u}" for u in context.quoted_users) or "another member"
-            lines.append(f"- Also quoted (not the author's own words, from {who}): {quoted}")
-        title = f"[Haven] {priority.capitalize()}: {categories}"
-        done = self._private_message(self.settings.moderators_group, title, "\n".join(lines))
+        alert = self.host.alert(decision, locale=self.settings.locale)
+        who = f"by @{context.username}" if context.username else f"by member {decision.post.author_id}"
+        quoted_from = ", ".join(f"@{u}" for u in context.quoted_users) or "another member"
+        raw = markdown(
+            alert,
+            commands=[f"{HELP}\n\nOnly staff (moderators and admins) can; Haven answers here."],
+            author=who,
+            quoted_from=quoted_from,
+        )
+        title = f"[Haven] {(alert.priority or 'normal').capitalize()}: {alert.title}"
+        done = self._private_message(self.settings.moderators_group, title, raw)
         if done.ref is not None:
-            self.kv.set(alert_key(decision), done.ref.removeprefix("topic:"), ttl_seconds=DONE_TTL)
+            topic = done.ref.removeprefix("topic:")
+            self.kv.set(alert_key(decision), topic, ttl_seconds=DONE_TTL)
+            remember_alert_topic(self.kv, topic, AlertTopic(decision.id, decision.post.community))
         return done
 
     def remind(self, decision: Decision, number: int, final: bool) -> None:
@@ -283,7 +282,10 @@ class ActionRunner:
         if final:
             raw = f"Nobody has acknowledged this escalation after {number} reminders: the on-call list has been told."
         else:
-            raw = f"Reminder {number}: nobody has acknowledged this escalation yet (decision {decision.id})."
+            raw = (
+                f"Reminder {number}: nobody has acknowledged this escalation yet (decision {decision.id}). "
+                "Reply `!haven ack` once someone is on it."
+            )
         topic = self.kv.get(alert_key(decision))
         try:
             if topic is not None:

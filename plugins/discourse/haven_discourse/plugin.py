@@ -12,6 +12,7 @@ from haven.plugins.protocol import ActionResult, Consumer, PeriodicTask, PluginH
 
 from haven_discourse.actions import SUPPORTED, ActionRunner
 from haven_discourse.client import AdminClient, RateLimiter
+from haven_discourse.commands import ReplyCommands, alert_topic
 from haven_discourse.config import DiscourseSettings, instance_host
 from haven_discourse.normalise import (
     PLATFORM,
@@ -53,7 +54,8 @@ class DiscoursePlugin:
             max_wait_seconds=settings.max_wait_seconds,
             timeout_seconds=settings.timeout_seconds,
         )
-        self.runner = ActionRunner(settings, self.client, host.kv)
+        self.runner = ActionRunner(settings, self.client, host)
+        self.commands = ReplyCommands(settings, self.client, host)
 
     # ------------------------------------------------------------------ inbound
 
@@ -69,14 +71,21 @@ class DiscoursePlugin:
         if event in DESTROYED and isinstance(payload.get(DESTROYED[event]), dict):
             return self._receive_destroyed(payload[DESTROYED[event]], host, topic=DESTROYED[event] == "topic")
         if event in POST_EVENTS and isinstance(payload.get("post"), dict):
-            return self._receive_post(payload["post"], host)
+            return self._receive_post(payload["post"], host, created=event == "post_created")
         if event in TOPIC_EVENTS and isinstance(payload.get("topic"), dict):
             return self._receive_topic(payload["topic"], host)
         return 200, {"status": "ignored", "reason": f"event {event or 'unknown'} is not judged"}
 
-    def _receive_post(self, data: dict[str, Any], host: str) -> tuple[int, dict[str, Any]]:
+    def _receive_post(self, data: dict[str, Any], host: str, *, created: bool) -> tuple[int, dict[str, Any]]:
         if "id" not in data:
             return 400, {"error": "post has no id"}
+        # A reply in a moderators' message Haven sent is read for a command, never judged.
+        alert = alert_topic(self.host.kv, data.get("topic_id"))
+        if alert is not None:
+            # An edit never acts again: a command is the post as it was first written.
+            if not created or data.get("post_type", REGULAR_POST_TYPE) != REGULAR_POST_TYPE or data.get("deleted_at"):
+                return 200, {"status": "ignored", "reason": "not a new reply in the alert"}
+            return self.commands.receive(data, alert)
         community = self.settings.communities.community_for(host, data.get("category_id"), data.get("category_slug"))
         if community is None:
             return 200, {"status": "ignored", "reason": "category is not mapped to a community"}

@@ -76,9 +76,18 @@ class ExamplePlugin:
 
     def escalation_reminder(self, decision: Decision, number: int, final: bool) -> None:
         """No moderator acknowledged the escalation yet: tell the platform's moderators again."""
+        # Haven renders the alert (title, rules, evidence, what to do, links) the same for every
+        # platform; a plugin only puts it in its platform's format. Here: its title and link.
+        alert = self.host.alert(decision)
         self.http.post(
             "/moderators/notify",
-            json={"post": decision.post.external_id, "reminder": number, "final": final},
+            json={
+                "post": decision.post.external_id,
+                "reminder": number,
+                "final": final,
+                "title": alert.title,
+                "console": alert.links.console,
+            },
         )
 
     def periodic_tasks(self) -> Mapping[str, PeriodicTask]:

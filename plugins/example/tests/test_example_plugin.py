@@ -104,4 +104,7 @@ def test_hold_and_remove_hide_the_post_and_an_overturn_unhides_it(plugin: Exampl
     plugin.review_recorded(decision, "overturned", "mod-1")
     assert platform.hidden == ["hide 7", "unhide 7"]
     plugin.escalation_reminder(decision, 2, final=True)
-    assert platform.notified == [{"post": "7", "reminder": 2, "final": True}]
+    (notified,) = platform.notified
+    assert {k: notified[k] for k in ("post", "reminder", "final")} == {"post": "7", "reminder": 2, "final": True}
+    assert notified["title"].startswith("Removed, please check")
+    assert notified["console"] == f"https://haven.example/console/#decision/{decision.id}"

@@ -24,9 +24,12 @@ import logging
 from typing import Any
 
 from haven.domain import Action, Decision
-from haven.plugins.protocol import ActionResult, KeyValue
+from haven.moderation.alert import Alert, markdown
+from haven.moderation.commands import HELP
+from haven.plugins.protocol import ActionResult, PluginHost
 
 from haven_reddit.client import RedditClient, RedditError
+from haven_reddit.commands import AlertConversation, remember_alert
 from haven_reddit.normalise import subreddit_of_permalink
 from haven_reddit.ratelimit import RateLimited
 from haven_reddit.settings import RedditSettings
@@ -65,10 +68,15 @@ def is_spam(decision: Decision, action: Action) -> bool:
 
 
 class RedditActions:
-    def __init__(self, client: RedditClient, kv: KeyValue, settings: RedditSettings) -> None:
+    def __init__(self, client: RedditClient, host: PluginHost, settings: RedditSettings) -> None:
         self.client = client
-        self.kv = kv
+        self.host = host
+        self.kv = host.kv
         self.settings = settings
+
+    def alert(self, decision: Decision) -> Alert:
+        # Reddit tells nothing of a member's region: the configured locale picks the crisis lines.
+        return self.host.alert(decision, locale=self.settings.locale)
 
     # ----------------------------------------------------------------- helpers
     def subreddit(self, decision: Decision) -> str | None:
@@ -159,10 +167,12 @@ class RedditActions:
         if subreddit is None:
             return ActionResult("failed", "cannot tell the subreddit of this post")
         if kind == "escalate":
-            subject, body = escalation_message(decision, action, subreddit)
+            subject, body = escalation_message(self.alert(decision), subreddit)
             ref = self._modmail(subreddit, self.settings.username, subject, body, author_hidden=False)
             if ref is not None:
                 self.kv.set(alert_key(decision.id), ref, ttl_seconds=DONE_TTL)
+                # Moderators answer in this conversation: the command poller reads its replies.
+                remember_alert(self.kv, ref, AlertConversation(decision.id, decision.post.community, subreddit))
             return ActionResult("done", "moderators alerted by modmail", platform_ref=ref)
         # private reply or notify_author: modmail from the subreddit to the author
         text = str(action.params.get("text") or action.params.get("message") or "")
@@ -228,22 +238,10 @@ class RedditActions:
         return ActionResult("done", "approved", platform_ref=fullname)
 
 
-def escalation_message(decision: Decision, action: Action, subreddit: str) -> tuple[str, str]:
-    """Subject and body of the moderators' alert: where, what, why, with the evidence."""
-    post = decision.post
-    priority = str(action.params.get("priority") or "normal")
-    noun = "comment" if post.kind == "comment" else "post"
-    subject = f"[Haven {priority}] {decision.verdict}: {noun} by u/{post.author_id}"
-    lines = [
-        f"Haven flagged a {noun} by u/{post.author_id} in r/{subreddit}: {post.url or post.external_id}",
-        "",
-        f"Suggested action: **{decision.verdict}** (priority {priority}).",
-        "",
-    ]
-    for match in decision.matches:
-        lines.append(f"* {match.policy}/{match.rule} ({match.category}, {match.severity})")
-        for evidence in match.evidence[:3]:
-            lines.append(f"  > {_clip(evidence.text, 200)}")
-    lines += [f"* In this thread: {line}" for line in decision.conversation_lines]
-    lines += ["", f"Decision {decision.id}, policy version {decision.policy_version}."]
-    return subject, "\n".join(lines)
+def escalation_message(alert: Alert, subreddit: str) -> tuple[str, str]:
+    """Subject and body of the moderators' alert: Haven's alert in Markdown, with the commands
+    a moderator replies with to act on it from modmail."""
+    priority = alert.priority or "normal"
+    subject = f"[Haven {priority}] {alert.title}"
+    where = f"In r/{subreddit}."
+    return subject, f"{where}\n\n{markdown(alert, commands=[HELP], author=f'by u/{alert.author_id}')}"

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
 
 
 def register(plugin: RedditPlugin, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    poll = commands.add_parser("poll", help="poll the configured subreddits and hand new items to Haven")
+    poll = commands.add_parser(
+        "poll", help="poll the configured subreddits, hand new items to Haven, act on moderators' modmail commands"
+    )
     poll.add_argument("--once", action="store_true", help="one pass over every subreddit, then exit")
     poll.set_defaults(handler=lambda args: run_poll(plugin, once=args.once))
 
@@ -25,18 +27,22 @@ def run_poll(plugin: RedditPlugin, *, once: bool, max_passes: int | None = None)
     try:
         while True:
             report = plugin.poller.poll_once()
+            commands = plugin.commands.poll_once()
             passes += 1
+            errors = report.errors + commands.errors
             summary = {
-                "requests": report.requests,
+                "requests": report.requests + commands.requests,
                 "fetched": report.fetched,
                 "ingested": report.ingested,
                 "skipped": report.skipped,
                 "catch_ups": report.catch_ups,
-                "errors": report.errors,
+                "commands": commands.handled,
+                "refused": commands.refused,
+                "errors": errors,
             }
-            print(json.dumps(summary), file=sys.stderr if report.errors else sys.stdout, flush=True)
+            print(json.dumps(summary), file=sys.stderr if errors else sys.stdout, flush=True)
             if once:
-                return 1 if report.errors else 0
+                return 1 if errors else 0
             if max_passes is not None and passes >= max_passes:
                 return 0
             plugin.sleep(plugin.settings.poll_interval)

@@ -13,6 +13,7 @@ from haven.plugins.protocol import ActionResult, Consumer, PeriodicTask, PluginH
 from haven_reddit import cli
 from haven_reddit.actions import SUPPORTED, RedditActions
 from haven_reddit.client import build_client
+from haven_reddit.commands import ModmailCommands
 from haven_reddit.poller import Poller
 from haven_reddit.settings import RedditSettings, load_settings
 
@@ -46,7 +47,8 @@ class RedditPlugin:
             sleep=sleep,
         )
         self.poller = Poller(self.client, host, settings)
-        self.actions = RedditActions(self.client, host.kv, settings)
+        self.actions = RedditActions(self.client, host, settings)
+        self.commands = ModmailCommands(self.client, host, settings)
 
     def routes(self) -> Sequence[Any]:
         return []  # Reddit has no inbound webhooks: we poll.
@@ -68,7 +70,13 @@ class RedditPlugin:
         def poll() -> None:
             self.poller.poll_once()
 
-        return {"poll": PeriodicTask(every_seconds=self.settings.poll_interval, run=poll)}
+        def modmail() -> None:
+            self.commands.poll_once()
+
+        return {
+            "poll": PeriodicTask(every_seconds=self.settings.poll_interval, run=poll),
+            "modmail": PeriodicTask(every_seconds=self.settings.poll_interval, run=modmail),
+        }
 
     def register_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         cli.register(self, commands)

@@ -225,31 +225,55 @@ def _title(decision: Decision, urgent: bool, crisis: bool, rules: Sequence[RuleR
     return f"{lead} — {what}"
 
 
+@dataclass
+class _Span:
+    field: str
+    start: int
+    end: int
+    text: str
+    matches: list[Match]
+
+
 def _evidence(matches: Sequence[Match], text: Mapping[str, str]) -> tuple[tuple[EvidenceLine, ...], int]:
-    """One line per matched span (rules matching the same words share it), most severe first."""
-    by_span: dict[tuple[str, int, int], list[Match]] = {}
-    words: dict[tuple[str, int, int], str] = {}
-    for m in sorted(matches, key=lambda m: -SEVERITY_RANK[m.severity]):
-        for found in m.evidence:
-            key: tuple[str, int, int] = (found.field, found.start, found.end)
-            by_span.setdefault(key, [])
-            if m not in by_span[key]:
-                by_span[key].append(m)
-            words.setdefault(key, found.text)
+    """One line per stretch of matched words: overlapping spans (rules matching the same or
+    overlapping words) share one line. Most severe first, then in the post's order."""
+    spans: list[_Span] = []
+    for m in matches:
+        spans += [_Span(e.field, e.start, e.end, e.text, [m]) for e in m.evidence]
+    spans.sort(key=lambda s: (s.field, s.start, s.end))
+    merged: list[_Span] = []
+    for span in spans:
+        last = merged[-1] if merged else None
+        if last is not None and span.field == last.field and span.start < last.end:
+            joined = _join(last, span)
+            if joined is not None:
+                merged[-1] = joined
+                continue
+        merged.append(span)
     lines = []
-    for key, found_by in by_span.items():
-        field, start, end = key
-        first = found_by[0]
+    for span in merged:
+        ranked = sorted(span.matches, key=lambda m: -SEVERITY_RANK[m.severity])
         lines.append(
             EvidenceLine(
-                field=field,
-                segments=_segments(words[key], text.get(field), start, end),
-                rules=tuple(dict.fromkeys(f"{m.policy}/{m.rule}" for m in found_by)),
-                category=first.category,
-                severity=first.severity,
+                field=span.field,
+                segments=_segments(span.text, text.get(span.field), span.start, span.end),
+                rules=tuple(dict.fromkeys(f"{m.policy}/{m.rule}" for m in ranked)),
+                category=ranked[0].category,
+                severity=ranked[0].severity,
             )
         )
+    lines.sort(key=lambda line: -SEVERITY_RANK[line.severity])  # stable: the post's order within
     return tuple(lines[:MAX_EVIDENCE]), max(0, len(lines) - MAX_EVIDENCE)
+
+
+def _join(a: _Span, b: _Span) -> _Span | None:
+    """Two overlapping spans as one, its words pieced together from both; None when a snippet
+    is not the span's length (a protected name masked in it), which cannot be pieced."""
+    if len(a.text) != a.end - a.start or len(b.text) != b.end - b.start:
+        return None
+    end = max(a.end, b.end)
+    words = a.text + b.text[a.end - b.start :] if b.end > a.end else a.text
+    return _Span(a.field, a.start, end, words, a.matches + b.matches)
 
 
 def _flat(text: str) -> str:
@@ -281,15 +305,15 @@ def _done(actions: Sequence[Action]) -> list[str]:
         "silence": "silenced the author",
         "label": "labelled the post",
     }
-    done: list[str] = []
+    done: dict[str, None] = {}  # in order, each once (two labels are one "labelled")
     for action in actions:
         if action.kind in said:
-            done.append(f"Haven {said[action.kind]}.")
+            done[f"Haven {said[action.kind]}."] = None
         elif action.kind in ("reply", "notify_author") and (action.target == "author" or action.params.get("private")):
-            done.append("Haven sent the member a private message" + _template(action) + ".")
+            done["Haven sent the member a private message" + _template(action) + "."] = None
         elif action.kind == "reply":
-            done.append("Haven replied in the thread" + _template(action) + ".")
-    return done
+            done["Haven replied in the thread" + _template(action) + "."] = None
+    return list(done)
 
 
 def _template(action: Action) -> str:
@@ -347,7 +371,8 @@ def markdown_words(segments: Sequence[Segment]) -> str:
     return " ".join(parts)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~^@&:])")
+# What could start markup anywhere in a line (our own text never starts a line in an alert).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~@&])")
 
 
 def markdown_plain(text: str) -> str:
@@ -356,13 +381,16 @@ def markdown_plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", _flat(text))
 
 
-def markdown(alert: Alert, *, commands: Sequence[str] = ()) -> str:
+def markdown(
+    alert: Alert, *, commands: Sequence[str] = (), author: str | None = None, quoted_from: str | None = None
+) -> str:
     """The alert as Markdown (Discourse posts, Reddit modmail): the same text on both, with the
-    platform's own way to act (`commands`) listed after the links."""
+    platform's own way to act (`commands`) listed after the links. `author` and `quoted_from`
+    are the platform's own Markdown naming the author and whom they quoted (`@name`, `u/name`)."""
     lines = [f"**{markdown_plain(alert.title)}**", ""]
     where = f"[the post]({alert.post_url})" if alert.post_url and _safe_url(alert.post_url) else "the post"
     lines.append(
-        f"Community {markdown_plain(alert.community)} · {where} by {markdown_plain(alert.author_id)} · "
+        f"Community {markdown_plain(alert.community)} · {where} {author or 'by ' + markdown_plain(alert.author_id)} · "
         f"category {markdown_plain(alert.category or alert.verdict)}"
         + (f", severity {alert.severity}" if alert.severity else "")
         + (f", priority {alert.priority}" if alert.priority else "")
@@ -380,10 +408,9 @@ def markdown(alert: Alert, *, commands: Sequence[str] = ()) -> str:
     if alert.thread:
         lines += ["", "**In this thread:**", *(f"- {markdown_plain(t)}" for t in alert.thread)]
     if alert.quoted:
-        lines += [
-            "",
-            f"Also in text the author quoted (not their own words): {markdown_plain(', '.join(alert.quoted))}",
-        ]
+        source = f", from {quoted_from}" if quoted_from else ""
+        categories = markdown_plain(", ".join(alert.quoted))
+        lines += ["", f"Also quoted (not the author's own words{source}): {categories}"]
     if alert.done:
         lines += ["", *alert.done]
     lines += ["", f"**What to do:** {alert.suggested}"]

@@ -180,7 +180,9 @@ class ModeratorLoop:
             return escalation, []
         waited = (now - escalation.opened_at).total_seconds()
         metrics.ESCALATION_ACK_SECONDS.observe(max(waited, 0.0))
-        event = escalation_event("escalation.acknowledged", self._state(escalation))
+        event = escalation_event(
+            "escalation.acknowledged", {**self._state(escalation), "links": self.links(decision_id)}
+        )
         pending = store.add_deliveries(
             deliveries_for(store.list_subscriptions(community), [event], event_key=decision_id, decision_id=decision_id)
         )

@@ -8,6 +8,9 @@ conversation state give the same decision. The only I/O is through the
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
+import operator
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -59,6 +62,13 @@ _SENTENCE_BREAK = re.compile(r"[.!?;]")
 _FIRST_PERSON_POSSESSIVES = frozenset(("my", "our"))
 
 
+class _Forgetful(dict[tuple[int, Span], bool]):
+    """A memo that keeps nothing."""
+
+    def __setitem__(self, key: tuple[int, Span], value: bool) -> None:
+        pass
+
+
 class _Judge:
     """Evaluates rules over one scan, with a filter that keeps the hits of one voice."""
 
@@ -84,31 +94,49 @@ class _Judge:
         self.thread: ThreadContext | None = None
         self.found: list[ConversationEvidence] = []
         self.scores: list[ModelScore] = []  # the model scores behind the current rule's match
+        self._negations: dict[int, tuple[tuple[Negation, list[Span]], ...]] = {}
+        self._negated: dict[tuple[int, Span], bool] = {} if trace is None else _Forgetful()
 
     def note(self, message: str) -> None:
         if self.trace is not None and self._rule is not None:
             self.trace.append(f"{self._rule.qualified_id}: {message}")
 
+    def present(self, negations: tuple[Negation, ...]) -> tuple[tuple[Negation, list[Span]], ...]:
+        """The negations whose phrases the post has, with their hits: looked up once a post."""
+        found = self._negations.get(id(negations))
+        if found is None:
+            found = self._negations[id(negations)] = tuple(
+                (negation, hits) for negation in negations if (hits := self.scan.hits(negation.group))
+            )
+        return found
+
     def negated(self, span: Span, negations: tuple[Negation, ...]) -> bool:
+        # A proximity rule asks again of the same hit for each pair it is in: answered once
+        # (not while tracing, so that every check still says what negated it).
+        key = (id(negations), span)
+        known = self._negated.get(key)
+        if known is None:
+            known = self._negated[key] = self._negated_now(span, negations)
+        return known
+
+    def _negated_now(self, span: Span, negations: tuple[Negation, ...]) -> bool:
         text = self.scan.norm.text
+        starts = self.scan.word_starts
         start, end = span
-        for negation in negations:
-            hits = self.scan.groups.get(negation.group)
-            if not hits:
-                continue
+        for negation, hits in self.present(negations):
             # Hits are sorted by start: only the nearest negations either side can be in reach.
             index = bisect.bisect_left(hits, (start, start))
-            nearby: list[tuple[Span, Span]] = []
+            nearby: list[tuple[Span, int, int]] = []  # the negation's hit, and the gap to it
             if negation.before:
-                nearby += [(hit, (hit[1], start)) for hit in hits[max(0, index - 3) : index] if hit[1] <= start]
+                nearby += [(hit, hit[1], start) for hit in hits[max(0, index - 3) : index] if hit[1] <= start]
             if negation.after:
                 later = bisect.bisect_left(hits, (end, end))
-                nearby += [(hit, (end, hit[0])) for hit in hits[later : later + 3]]
-            for (n_start, n_end), gap in nearby:
-                if self.scan.words_between(*gap) > negation.within:
-                    continue
-                if _SENTENCE_BREAK.search(text, gap[0], gap[1]):
-                    continue
+                nearby += [(hit, end, hit[0]) for hit in hits[later : later + 3]]
+            for (n_start, n_end), left, right in nearby:
+                if right > left:
+                    words = bisect.bisect_left(starts, right) - bisect.bisect_left(starts, left, 0, len(starts))
+                    if words > negation.within or _SENTENCE_BREAK.search(text, left, right):
+                        continue
                 self.note(f"'{text[n_start:n_end]}' negates '{text[start:end]}'")
                 return True
         return False
@@ -116,6 +144,8 @@ class _Judge:
     def text_hits(self, spans: list[Span], label: Callable[[Span], str], negations: tuple[Negation, ...]) -> list[Hit]:
         """The spans kept (own voice, not negated), each named by `label`: the phrase or
         pattern that matched there, so evidence says what the author's text actually hit."""
+        if spans and negations and not self.present(negations):
+            negations = ()
         return [
             (s, e, label((s, e)))
             for s, e in spans
@@ -126,8 +156,8 @@ class _Judge:
         return lambda span: f"{kind}: {self.scan.phrase(group, span)}"
 
     def near(self, leaf: NearLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
-        firsts = self.scan.groups.get(leaf.first, ())
-        seconds = self.scan.groups.get(leaf.second, ())
+        firsts = self.scan.hits(leaf.first)
+        seconds = self.scan.hits(leaf.second)
         if not firsts or not seconds:
             return []
         # Word indexes make "within N words" arithmetic, and sorted starts let each first
@@ -172,25 +202,34 @@ class _Judge:
         return [(s, e, label) for (s, e), label in sorted(spans.items())]
 
     def third_party(self, leaf: ThirdPartyLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
-        words = self.scan.words
-        text = self.scan.norm.text
+        scan = self.scan
+        words = scan.words
+        word_starts = scan.word_starts
+        text = scan.norm.text
         spans: list[Span] = []
         details: dict[Span, Span] = {}  # evidence span -> the detail phrase's hit inside it
-        for d_start, d_end in self.scan.groups.get(leaf.details, ()):
-            first = bisect.bisect_left(self.scan._word_starts, d_start)
+        # Only a capitalised word or a handle can name someone: the words in reach of a detail
+        # are looked up among those alone, so a detail costs the same in a post of any length.
+        candidates = scan.name_candidates
+        for d_start, d_end in scan.hits(leaf.details):
+            first = bisect.bisect_left(word_starts, d_start)
             if first > 0 and text[slice(*words[first - 1])] in _FIRST_PERSON_POSSESSIVES:
                 # "my real name is Sam": the author's own detail, not someone else's.
                 continue
-            window = words[max(0, first - leaf.within - 1) : first + leaf.within + 4]
-            for w_start, w_end in window:
+            reach = first + leaf.within + 4
+            for at in range(bisect.bisect_left(candidates, max(0, first - leaf.within - 1)), len(candidates)):
+                index = candidates[at]
+                if index >= reach:
+                    break
+                w_start, w_end = words[index]
                 if d_start <= w_start < d_end:
                     continue
                 # @handles and u/handles are split by the word pattern; look one char back.
                 head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
                 head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
-                named = self.scan.is_name_at((head, w_end))
-                if not named and leaf.sentence_start and self.scan.words_between(w_end, d_start) == 0:
-                    named = w_end <= d_start and self.scan.is_name_at((head, w_end), sentence_start=True)
+                named = scan.is_name_at((head, w_end))
+                if not named and leaf.sentence_start and scan.words_between(w_end, d_start) == 0:
+                    named = w_end <= d_start and scan.is_name_at((head, w_end), sentence_start=True)
                 if named:
                     span = (min(head, d_start), max(w_end, d_end))
                     spans.append(span)
@@ -206,7 +245,7 @@ class _Judge:
         total = 0
         hits: list[Hit] = []
         for group, weight in leaf.terms:
-            kept = self.text_hits(self.scan.groups.get(group, []), self.named(leaf.label, group), negations)
+            kept = self.text_hits(self.scan.hits(group), self.named(leaf.label, group), negations)
             total += weight * len({text[s:e] for s, e, _ in kept})
             hits.extend(kept)
         if total >= leaf.at_least:
@@ -219,11 +258,11 @@ class _Judge:
         scan = self.scan
         hits: list[Hit]
         if isinstance(node, PhraseLeaf):
-            hits = self.text_hits(scan.groups.get(node.group, []), self.named(node.label, node.group), negations)
+            hits = self.text_hits(scan.hits(node.group), self.named(node.label, node.group), negations)
         elif isinstance(node, RegexLeaf):
             hits = []
             for group, pattern in zip(node.groups, node.patterns, strict=True):
-                found = scan.groups.get(group)
+                found = scan.hits(group)
                 if found:
                     name = f"{node.label}: {pattern}"
                     hits += self.text_hits(found, lambda _, name=name: name, negations)  # type: ignore[misc]
@@ -445,10 +484,15 @@ def _match(
 
 
 def _candidates(policy_set: PolicySet, scan: TextScan) -> list[CompiledRule]:
-    indexes = set(policy_set.always_rules)
-    for group in scan.groups:
-        indexes.update(policy_set.rules_by_trigger.get(group, ()))
-    return [policy_set.rules[i] for i in sorted(indexes)]
+    masks = policy_set.trigger_masks
+    chosen = functools.reduce(operator.or_, map(masks.get, scan.groups, itertools.repeat(0)), policy_set.always_mask)
+    rules = policy_set.rules
+    found = []
+    while chosen:
+        lowest = chosen & -chosen
+        found.append(rules[lowest.bit_length() - 1])
+        chosen ^= lowest
+    return found
 
 
 def _region(post: Post) -> str:

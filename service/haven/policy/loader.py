@@ -610,13 +610,17 @@ def models_named(rule: schema.RuleSpec) -> set[str]:
     return _models_in(rule.match).union(*(_models_in(v) for v in rule.vetoes))
 
 
-def _read_models(files: dict[str, Path], folder: PolicyFolder) -> None:
-    """Reads the models the folder's rules name, and only those: a model file is large."""
+def _models_wanted(files: dict[str, Path], folder: PolicyFolder) -> list[str]:
     wanted: set[str] = set()
     for policy in folder.policies:
         for rule in policy.rules:
             wanted |= models_named(rule)
-    for name in sorted(wanted & set(files)):
+    return sorted(wanted & set(files))
+
+
+def _read_models(files: dict[str, Path], folder: PolicyFolder) -> None:
+    """Reads the models the folder's rules name, and only those: a model file is large."""
+    for name in _models_wanted(files, folder):
         try:
             model = read_model(files[name])
         except ValueError as exc:
@@ -685,7 +689,9 @@ def read_context(file: Path) -> tuple[list[schema.TurnSpec], list[PolicyError]]:
     return (turns or []), errors
 
 
-def read_policy_folder(root: Path) -> PolicyFolder:
+def read_policy_folder(root: Path, *, read_models: bool = True) -> PolicyFolder:
+    """`read_models=False` leaves the model files unread (the rules alone need none of their
+    tens of MiB); the version still names them, so it is the whole pack's version."""
     folder = PolicyFolder(root=root)
     if not root.is_dir():
         folder.errors.append(PolicyError(root, 1, 1, "not a folder of policy files"))
@@ -713,8 +719,12 @@ def read_policy_folder(root: Path) -> PolicyFolder:
             continue
         seen[policy.id] = file
         folder.policies.append(policy)
-    _read_models(models, folder)
-    folder.version = folder_version(root, [models[name] for name in sorted(folder.models)])
+    if read_models:
+        _read_models(models, folder)
+        named = sorted(folder.models)
+    else:
+        named = _models_wanted(models, folder)
+    folder.version = folder_version(root, [models[name] for name in named])
     return folder
 
 

@@ -98,10 +98,32 @@ class NormalisedText:
             self._leet = self.text.translate(_LEET)
         return self._leet
 
+    @property
+    def is_plain(self) -> bool:
+        """Folded offsets are the original's (no character was folded to another length)."""
+        return self._segments is None
+
     def _segment(self, index: int) -> _Segment:
         assert self._segments is not None
         position = bisect.bisect_right(self._segment_starts, index) - 1
         return self._segments[max(position, 0)]
+
+    def original_starts(self, starts: list[int]) -> list[int]:
+        """`original_span(start, ...)[0]` of each of `starts` (ascending), in one walk."""
+        segments = self._segments
+        if segments is None:
+            return list(starts)
+        if not segments:
+            return [0] * len(starts)
+        found: list[int] = []
+        at = 0
+        last = len(segments) - 1
+        for start in starts:
+            while at < last and segments[at + 1].norm_start <= start:
+                at += 1
+            segment = segments[at]
+            found.append(segment.orig_start + (start - segment.norm_start) if segment.copied else segment.orig_start)
+        return found
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Maps the folded span [start, end) onto the original text."""

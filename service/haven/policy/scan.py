@@ -16,8 +16,11 @@ from haven.policy.pii import DETECTORS
 
 Span = tuple[int, int]
 _MAX_HITS_PER_PATTERN = 20
+# Hits already named (group, text, leetspeak reading -> phrase): a few hundred KiB at most.
+_NAMED_HITS_KEPT = 4096
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _LEET_CHARACTER = re.compile(r"[013457@$|+!]")
+_HANDLE_MARK = re.compile(r"@|u/")
 
 
 def _has_leet_in_a_word(text: str) -> bool:
@@ -54,6 +57,7 @@ class TextScan:
         self.groups: dict[int, list[Span]] = {}
         self.view = ""  # word_view of the folded text, kept for protected-identity matching
         self._words: list[Span] | None = None
+        self._name_candidates: list[int] | None = None
         self._word_starts: list[int] = []
         self._pii: dict[str, list[Span]] = {}
         self._sentences: list[Sentence] | None = None
@@ -135,6 +139,29 @@ class TextScan:
             self._word_starts = [s for s, _ in self._words]
         return self._words
 
+    @property
+    def word_starts(self) -> list[int]:
+        if self._words is None:
+            _ = self.words
+        return self._word_starts
+
+    @property
+    def name_candidates(self) -> list[int]:
+        """The indexes of the words that may name someone (see `is_name_at`): an @handle or
+        u/handle, or a word its author began with a capital letter. No other word can."""
+        if self._name_candidates is None:
+            words = self.words
+            original = self.norm.original
+            starts = self.norm.original_starts(self._word_starts)
+            size = len(original)
+            found = {i for i, at in enumerate(starts) if at < size and original[at].isupper()}
+            for handle in _HANDLE_MARK.finditer(self.norm.text):
+                index = bisect.bisect_left(self._word_starts, handle.end())
+                if index < len(words) and words[index][0] == handle.end():
+                    found.add(index)
+            self._name_candidates = sorted(found)
+        return self._name_candidates
+
     def word_index(self, position: int) -> int:
         """How many words start before `position`."""
         if self._words is None:
@@ -152,9 +179,21 @@ class TextScan:
     def phrase(self, group: int, span: Span) -> str:
         """The phrase of `group`, as its author wrote it, that the hit at `span` is."""
         start, end = span
-        matched = " ".join(word_view(self.norm.text[start:end]).split())
-        matched_leet = " ".join(word_view(self.norm.leet[start:end]).split())
-        return self.policy_set.automata.phrase_named(group, matched, matched_leet)
+        key = (group, self.norm.text[start:end], self.norm.leet[start:end])
+        names = self.policy_set.automata.named_hits
+        name = names.get(key)
+        if name is None:
+            matched = " ".join(word_view(key[1]).split())
+            matched_leet = " ".join(word_view(key[2]).split())
+            name = self.policy_set.automata.phrase_named(group, matched, matched_leet)
+            if len(names) >= _NAMED_HITS_KEPT:
+                names.clear()
+            names[key] = name
+        return name
+
+    def hits(self, group: int) -> list[Span]:
+        """The hits of a phrase group or pattern, in start order (empty when none)."""
+        return self.groups.get(group) or []
 
     def pii(self, kind: str) -> list[Span]:
         if kind not in self._pii:
@@ -200,5 +239,11 @@ class TextScan:
         orig_start, _ = self.norm.original_span(start, end)
         if orig_start >= len(original) or not original[orig_start].isupper():
             return False
-        before = original[:orig_start].rstrip()
-        return sentence_start or (bool(before) and before[-1] not in ".!?:\n\"'")
+        if sentence_start:
+            return True
+        # The last character before the word that is not white space (what rstrip would
+        # leave), looked for in place: copying the text before it costs a long post dearly.
+        at = orig_start - 1
+        while at >= 0 and original[at].isspace():
+            at -= 1
+        return at >= 0 and original[at] not in ".!?:\"'"

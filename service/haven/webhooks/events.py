@@ -68,13 +68,16 @@ def conversation_flags(decision: Decision) -> list[dict[str, Any]]:
     return flags
 
 
-def review_event(review: Review, community: str) -> tuple[str, dict[str, Any]]:
-    return "review.recorded", {**msgspec.to_builtins(review), "community": community}
+def review_event(review: Review, community: str, links: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
+    data = {**msgspec.to_builtins(review), "community": community}
+    if links:
+        data["links"] = links
+    return "review.recorded", data
 
 
 def escalation_event(event_type: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """escalation.acknowledged, .reminder or .unacknowledged: the escalation's state (and for a
-    reminder the decision and its links)."""
+    """escalation.acknowledged, .reminder or .unacknowledged: the escalation's state and its
+    links (and for a reminder or the on-call notice, the decision)."""
     return event_type, msgspec.to_builtins(data)
 
 

@@ -40,6 +40,9 @@ class FakeDiscourse:
         self.hidden: set[int] = set()
         self.deleted: set[int] = set()
         self.posts: dict[int, dict[str, Any]] = {}
+        # Topics Haven opened with a private message, and what was posted in each since.
+        self.private_topics: dict[int, dict[str, Any]] = {}
+        self.replies: dict[int, list[dict[str, Any]]] = {}
         self._scripted: list[Scripted] = []
         self._next_id = 9000
         self._lock = threading.Lock()
@@ -55,6 +58,15 @@ class FakeDiscourse:
             return [
                 c for c in self.calls if (method is None or c.method == method) and (path is None or c.path == path)
             ]
+
+    def topic_of(self, recipients: str, containing: str) -> int:
+        """The topic of the private message to `recipients` whose text contains `containing`."""
+        with self._lock:
+            (topic,) = [
+                t for t, b in self.private_topics.items()
+                if b["target_recipients"] == recipients and containing in b["raw"]
+            ]  # fmt: skip
+        return topic
 
     def private_messages(self) -> list[dict[str, Any]]:
         return [c.body for c in self.admin_calls("POST", "/posts.json") if c.body.get("archetype") == "private_message"]
@@ -84,6 +96,10 @@ class FakeDiscourse:
         if method == "POST" and path == "/posts.json":
             new_id = self._new_id()
             topic_id = body.get("topic_id") or self._new_id()
+            if body.get("archetype") == "private_message":
+                self.private_topics[topic_id] = body
+            elif body.get("topic_id"):
+                self.replies.setdefault(topic_id, []).append(body)
             return 200, {"id": new_id, "topic_id": topic_id, "post_number": 1}, {}
         if found := re.fullmatch(r"/posts/(\d+)/unhide", path):
             self.hidden.discard(int(found.group(1)))

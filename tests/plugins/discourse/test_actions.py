@@ -200,6 +200,7 @@ def test_flag_for_review_is_a_notify_moderators_flag(
     (flag,) = fake.admin_calls("POST", "/post_actions.json")
     assert flag.body["post_action_type_id"] == 7
     assert "miracle cure claim" in flag.body["message"]
+    assert flag.body["message"].endswith(f"https://haven.example/console/#decision/{decision.id}")
     assert 1601 not in fake.hidden
 
 

@@ -204,3 +204,33 @@ def test_the_webhook_answers_503_while_redis_is_down(tmp_path: Path) -> None:
             assert answer.headers["retry-after"]
         finally:
             api.stop()
+
+
+def test_a_staff_reply_in_the_moderators_message_becomes_an_acknowledgement_and_a_review(haven: Haven) -> None:
+    """The proof the moderators' loop closes on Discourse: `!haven ack` and `!haven overturn`
+    replied in Haven's moderators' message, delivered by the signed webhook, recorded by Haven."""
+    response = haven.deliver(post_payload(5011, CRISIS, username="night_hawk"))
+    decision_id = haven.decision(response.json()["decision_id"])["decision"]["id"]
+    topic = _until(lambda: [t for t, b in haven.fake.private_topics.items() if decision_id in b["raw"]])[0]
+
+    def staff_reply(post_id: int, raw: str, *, staff: bool = True, username: str = "mod_mia") -> httpx.Response:
+        payload = post_payload(post_id, raw, topic_id=topic, username=username, staff=staff, moderator=staff,
+                               archetype="private_message")  # fmt: skip
+        payload["post"].update(category_id=None, category_slug=None)
+        return haven.deliver(payload)
+
+    assert staff_reply(5012, "!haven ack").json()["status"] == "recorded"
+    again = haven.client.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-later"})
+    assert again.json()["acknowledged_by"] == "discourse:mod_mia"
+
+    assert staff_reply(5013, "!haven overturn", staff=False, username="curious_member").json()["status"] == "refused"
+    assert staff_reply(5014, "!haven overturn a lyric, she is fine").json()["status"] == "recorded"
+    assert staff_reply(5014, "!haven overturn a lyric, she is fine").json()["status"] == "duplicate"
+    (review,) = haven.decision(decision_id)["reviews"]
+    assert (review["outcome"], review["moderator"], review["note"]) == (
+        "overturned",
+        "discourse:mod_mia",
+        "a lyric, she is fine",
+    )
+    answers = [r["raw"].split(" ")[0] for r in haven.fake.replies[topic]]
+    assert answers == ["Acknowledged", "@curious_member:", "Overturned"]

@@ -63,10 +63,12 @@ CASSETTES = (
     "listing_modqueue.json",
     "listing_edited.json",
     "moderation.json",
+    "modmail.json",
 )
 
 _FULLNAME = re.compile(r"^t[13]_[a-z0-9]+$")
 _SUB_PATH = re.compile(r"^/r/[^/]+/")
+_CONVERSATION_PATH = re.compile(r"^/api/mod/conversations/[a-z0-9]+$")
 # Form fields whose values must equal the recorded ones, or follow the recorded shape.
 _EXACT = {"api_type", "grant_type", "username", "password", "refresh_token", "raw_json", "limit"}
 _SHAPES: dict[str, re.Pattern[str]] = {
@@ -78,6 +80,9 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     "how": re.compile(r"^(yes|no|admin|special)$"),
     "srName": re.compile(r"^[A-Za-z0-9_]{2,21}$"),
     "to": re.compile(r"^[A-Za-z0-9_-]{3,20}$"),
+    "entity": re.compile(r"^[A-Za-z0-9_]{2,21}$"),
+    "state": re.compile(r"^(all|new|inprogress|mod|notifications|archived|highlighted|join_requests|filtered)$"),
+    "sort": re.compile(r"^(recent|mod|user|unread)$"),
 }
 
 
@@ -96,7 +101,10 @@ def _body(part: Any) -> str:
 
 
 def template_path(path: str) -> str:
-    """/r/askreddit/new -> /r/{sub}/new: the subreddit is the one variable of a recorded path."""
+    """/r/askreddit/new -> /r/{sub}/new, /api/mod/conversations/2h4vn -> .../{id}: the subreddit
+    and the modmail conversation are the variables of a recorded path."""
+    if _CONVERSATION_PATH.match(path):
+        return "/api/mod/conversations/{id}"
     return _SUB_PATH.sub("/r/{sub}/", path)
 
 
@@ -213,6 +221,84 @@ class Injected:
 
 
 @dataclass
+class Conversation:
+    """A modmail conversation on the stand-in: what Haven opened, and the replies in it."""
+
+    id: str
+    subreddit: str
+    subject: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Modmail:
+    """Modmail with state: conversations get ids of their own, replies pile up, and the
+    answers keep the recorded shapes (recordings/modmail.json, moderation.json)."""
+
+    conversations: dict[str, Conversation] = field(default_factory=dict)
+    # lower-cased subreddit -> its moderators (the recorded list unless a test sets one)
+    moderators: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    serial: int = 0
+
+    def _message(self, author: str, body: str, *, is_mod: bool) -> dict[str, Any]:
+        self.serial += 1
+        return {
+            "id": f"m{self.serial:05d}",
+            "body": f"<div class=\"md\"><p>{body}</p></div>",
+            "bodyMarkdown": body,
+            "author": {"name": author, "isMod": is_mod, "isAdmin": False, "isOp": False, "isHidden": False},
+            "isInternal": True,
+            # One second apart, in order: the stand-in's clock is its message count.
+            "date": f"2026-01-05T11:{self.serial // 60 % 60:02d}:{self.serial % 60:02d}+00:00",
+        }
+
+    def open(self, subreddit: str, subject: str, author: str, body: str) -> Conversation:
+        self.serial += 1
+        conversation = Conversation(f"c{self.serial:05d}", subreddit, subject)
+        conversation.messages.append(self._message(author, body, is_mod=True))
+        self.conversations[conversation.id] = conversation
+        return conversation
+
+    def reply(self, conversation_id: str, author: str, body: str, *, is_mod: bool = True) -> dict[str, Any]:
+        """A message in a conversation: Haven's answer, or (from a test) a moderator's reply."""
+        message = self._message(author, body, is_mod=is_mod)
+        self.conversations[conversation_id].messages.append(message)
+        return message
+
+    def replies_by(self, conversation_id: str, author: str) -> list[str]:
+        return [m["bodyMarkdown"] for m in self.conversations[conversation_id].messages if m["author"]["name"] == author]
+
+    def summary(self, conversation: Conversation) -> dict[str, Any]:
+        return {
+            "id": conversation.id,
+            "subject": conversation.subject,
+            "isInternal": True,
+            "isAuto": False,
+            "isRepliable": True,
+            "numMessages": len(conversation.messages),
+            "state": 0,
+            "owner": {"displayName": conversation.subreddit, "type": "subreddit", "id": "t5_3h4v3n"},
+            "objIds": [{"id": m["id"], "key": "messages"} for m in conversation.messages],
+            "authors": [dict(m["author"]) for m in conversation.messages],
+            "lastUpdated": conversation.messages[-1]["date"],
+        }
+
+    def full(self, conversation: Conversation) -> dict[str, Any]:
+        messages = {m["id"]: m for m in conversation.messages}
+        return {"conversation": self.summary(conversation), "messages": messages, "modActions": {}, "user": {}}
+
+    def listing(self, subreddit: str) -> dict[str, Any]:
+        mine = [c for c in self.conversations.values() if c.subreddit.lower() == subreddit.lower()]
+        mine.sort(key=lambda c: c.messages[-1]["date"], reverse=True)
+        return {
+            "conversations": {c.id: self.summary(c) for c in mine},
+            "conversationIds": [c.id for c in mine],
+            "messages": {c.messages[-1]["id"]: c.messages[-1] for c in mine},
+            "viewerId": "t2_h4v3nb0t",
+        }
+
+
+@dataclass
 class Reddit:
     """The two servers' shared state."""
 
@@ -222,6 +308,7 @@ class Reddit:
     events: list[tuple[str, Any]] = field(default_factory=list)
     injected: list[Injected] = field(default_factory=list)
     tokens_issued: int = 0
+    modmail: Modmail = field(default_factory=Modmail)
     lock: threading.Lock = field(default_factory=threading.Lock)
     auth_url: str = ""
     api_url: str = ""
@@ -229,7 +316,7 @@ class Reddit:
     @property
     def listing_parameters(self) -> list[set[str]]:
         """The parameter sets recorded for any listing (the `before=` poll is recorded on /comments/)."""
-        return [set(r.query) for r in self.recordings if r.method == "GET"]
+        return [set(r.query) for r in self.recordings if r.method == "GET" and r.name.startswith("listing_")]
 
     @property
     def unmatched(self) -> list[Seen]:
@@ -252,7 +339,8 @@ class Reddit:
                 continue
             if set(rec.form) != set(form):
                 continue
-            if set(query) not in (self.listing_parameters if method == "GET" else [set(rec.query)]):
+            listing = method == "GET" and rec.name.startswith("listing_")
+            if set(query) not in (self.listing_parameters if listing else [set(rec.query)]):
                 continue
             values = {**query, **form}
             expected = {**rec.query, **rec.form}
@@ -272,7 +360,7 @@ class Reddit:
         out_headers: dict[str, str] = {}
         status, body = 404, b'{"message": "Not Found", "error": 404}'
         if rec is not None:
-            status, out_headers, body = self._respond(rec, host, parts.path, query, headers)
+            status, out_headers, body = self._respond(rec, host, parts.path, query, headers, form)
         with self.lock:
             self.requests.append(
                 Seen(host, method, parts.path, query, form, headers, status, rec.name if rec is not None else None)
@@ -281,7 +369,7 @@ class Reddit:
         return status, out_headers, body
 
     def _respond(
-        self, rec: Recorded, host: str, path: str, query: dict[str, str], headers: dict[str, str]
+        self, rec: Recorded, host: str, path: str, query: dict[str, str], headers: dict[str, str], form: dict[str, str]
     ) -> tuple[int, dict[str, str], bytes]:
         if headers.get("user-agent") != USER_AGENT:
             return 403, {}, b'{"error": "bad user agent"}'
@@ -298,6 +386,8 @@ class Reddit:
                 if path.endswith(injected.path_suffix):
                     del self.injected[i]
                     return injected.status, injected.headers, b'{"message": "Too Many Requests"}'
+        if rec.name == "modmail.json" or rec.path == "/api/mod/conversations/":
+            return self._modmail(rec, path, query, form)
         if rec.method == "GET":
             sub = path.split("/")[2].lower()
             stream = next((name for name in ("modqueue", "edited", "comments") if f"/{name}/" in path), "new")
@@ -305,6 +395,31 @@ class Reddit:
             children = feed.page(query.get("before"), int(query["limit"])) if feed else []
             return rec.status, rec.headers, json.dumps(listing(children)).encode()
         return rec.status, rec.headers, rec.body.encode()
+
+
+    def _modmail(
+        self, rec: Recorded, path: str, query: dict[str, str], form: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """The modmail calls, answered from the stand-in's state in the recorded shapes."""
+        recorded: dict[str, Any] = json.loads(rec.body)
+        with self.lock:
+            mail = self.modmail
+            if rec.path.startswith("/r/{sub}/"):
+                listed = mail.moderators.get(path.split("/")[2].lower(), recorded["data"]["children"])
+                answer: dict[str, Any] = {"kind": recorded["kind"], "data": {"children": listed}}
+            elif rec.path == "/api/mod/conversations/" and rec.method == "GET":
+                answer = mail.listing(query["entity"])
+            elif rec.path == "/api/mod/conversations/":
+                opened = mail.open(form["srName"], form["subject"], USERNAME, form["body"])
+                answer = {**mail.full(opened), "modActions": recorded["modActions"]}
+            else:
+                conversation = mail.conversations.get(path.rsplit("/", 1)[1])
+                if conversation is None:
+                    return 404, {}, b'{"message": "Not Found", "error": 404}'
+                if rec.method == "POST":
+                    mail.reply(conversation.id, USERNAME, form["body"])
+                answer = mail.full(conversation)
+        return rec.status, rec.headers, json.dumps(answer).encode()
 
 
 def _handler(state: Reddit, host: str) -> type[BaseHTTPRequestHandler]:

@@ -97,8 +97,9 @@ def test_crisis_comment_modmails_the_author_and_the_moderators(
     assert post.url is not None and post.url in to_author["body"]
     # To the bot's own moderator account: Reddit files it as an internal moderators' discussion.
     to_moderators = by_recipient[USERNAME]
-    assert to_moderators["subject"].startswith("[Haven urgent] escalate")
+    assert to_moderators["subject"].startswith("[Haven urgent] Crisis")
     assert "crisis/" in to_moderators["body"]
+    assert "!haven ack" in to_moderators["body"]  # how to act on it from modmail
     assert post.url in to_moderators["body"]
     # No public reply, no removal: people first.
     assert reddit.api_requests("/api/comment/") == []
@@ -265,6 +266,5 @@ def test_the_moderators_modmail_says_what_the_thread_shows() -> None:
 
     say("t3_abc", "mia", "I'm going to end my life tonight.")
     decision = say("t1_x", "troll", "Stop faking it for attention, nobody cares about your sob story.", "t3_abc")
-    escalate = next(a for a in decision.actions if a.kind == "escalate")
-    _, body = escalation_message(decision, escalate, SUBREDDIT)
-    assert "* In this thread: community.crisis-hostility: a reply to member mia, whose post was flagged" in body
+    _, body = escalation_message(RecordingHost().alert(decision), SUBREDDIT)
+    assert "- community.crisis-hostility: a reply to member mia, whose post was flagged" in body

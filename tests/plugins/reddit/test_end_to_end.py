@@ -169,7 +169,7 @@ def test_crisis_comment_polled_through_the_service_gets_modmail_to_the_author_an
     # The rest are labels, which Reddit cannot do: recorded as such, never sent.
     assert {key.split(":")[0] for key in statuses} <= {"label"}
     assert set(statuses.values()) <= {"unsupported"}
-    modmail = reddit.api_requests("/api/mod/conversations/")
+    modmail = [r for r in reddit.api_requests("/api/mod/conversations/") if r.method == "POST"]
     by_recipient = {r.form["to"]: r.form for r in modmail}
     assert len(modmail) == 2
     assert set(by_recipient) == {MEMBER, USERNAME}
@@ -180,7 +180,7 @@ def test_crisis_comment_polled_through_the_service_gets_modmail_to_the_author_an
     permalink = "https://www.reddit.com" + crisis["data"]["permalink"]
     assert permalink in to_author["body"]
     to_moderators = by_recipient[USERNAME]  # the bot, a moderator: an internal moderators' discussion
-    assert to_moderators["subject"].startswith("[Haven urgent] escalate")
+    assert to_moderators["subject"].startswith("[Haven urgent] Crisis")
     assert decision["id"] in to_moderators["body"]
     assert permalink in to_moderators["body"]
     # People first: no public reply, no removal. Every request matched a recording.
@@ -192,3 +192,46 @@ def test_crisis_comment_polled_through_the_service_gets_modmail_to_the_author_an
     for text in [log.read_text(errors="replace") for log in haven.logs] + haven.poller_output:
         assert "goodbye everyone" not in text
         assert "test-access-token" not in text
+
+
+def test_a_moderators_modmail_replies_become_an_acknowledgement_and_a_review(haven: Haven) -> None:
+    """The proof the moderators' loop closes on Reddit: `!haven ack` and `!haven overturn` in the
+    alert's conversation, read by `haven plugins reddit poll --once`, recorded by Haven."""
+    from haven_reddit.actions import alert_key
+
+    from tests.integration.harness import wait_until
+
+    reddit = haven.reddit
+    comments = reddit.feed("comments", SUBREDDIT)
+    comments.publish()
+    haven.poll()
+    crisis = clone(comments.visible()[0], 2, body=CRISIS, author=MEMBER, item_id=f"zy{RUN}")
+    comments.push(crisis)
+    haven.poll()
+    decision_id = haven.decision(decision_id_of(haven.community, crisis["data"]["name"]))["decision"]["id"]
+    conversation = wait_until(lambda: haven.kv.get(alert_key(decision_id)))
+
+    reddit.modmail.reply(conversation, "kind_heron", "!haven ack")
+    assert haven.poll()["commands"] == 1
+    # Recorded as that moderator's: a later acknowledgement through the API does not replace it.
+    again = haven.api.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-later"})
+    assert again.json()["acknowledged_by"] == "reddit:kind_heron"
+
+    reddit.modmail.reply(conversation, "passer_by", "!haven uphold", is_mod=False)
+    reddit.modmail.reply(conversation, "kind_heron", "!haven overturn quoting a film, checked with her")
+    summary = haven.poll()
+    assert (summary["commands"], summary["refused"]) == (1, 1)
+    (review,) = haven.decision(decision_id)["reviews"]
+    assert (review["outcome"], review["moderator"], review["note"]) == (
+        "overturned",
+        "reddit:kind_heron",
+        "quoting a film, checked with her",
+    )
+    assert haven.poll()["commands"] == 0  # never twice
+    answers = reddit.modmail.replies_by(conversation, USERNAME)
+    assert [a.split(" ", 2)[:2] for a in answers[1:]] == [
+        ["Acknowledged", "by"],
+        ["u/passer_by:", "only"],
+        ["Overturned", "by"],
+    ]
+    assert reddit.unmatched == []

@@ -159,7 +159,7 @@ def test_entry_point_and_protocol(reddit: Reddit, host: RecordingHost) -> None:
         assert isinstance(plugin, Plugin)
         assert plugin.name == "reddit"
         assert plugin.routes() == []
-        assert set(plugin.periodic_tasks()) == {"poll"}
+        assert set(plugin.periodic_tasks()) == {"poll", "modmail"}
         assert {"remove", "reply", "escalate", "lock", "notify_author"} <= plugin.supported_actions
     finally:
         plugin.close()

@@ -106,8 +106,19 @@ def test_rules_matching_the_same_words_share_one_evidence_line(policies: PolicyS
     twin = msgspec.structs.replace(match, rule=match.rule + "-twin")
     doubled = msgspec.structs.replace(decision, matches=[match, twin])
     alert = render_alert(doubled, LINKS)
-    assert len(alert.evidence) == len(match.evidence)
+    single = render_alert(msgspec.structs.replace(decision, matches=[match]), LINKS)
+    assert len(alert.evidence) == len(single.evidence)
     assert alert.evidence[0].rules == (f"{match.policy}/{match.rule}", f"{match.policy}/{match.rule}-twin")
+
+
+def test_overlapping_matches_are_one_stretch_of_marked_words(policies: PolicySet) -> None:
+    post, decision = judge(policies, CRISIS)
+    alert = render_alert(decision, LINKS, text={"body": post.body})
+    spans = [(e.start, e.end) for m in decision.matches for e in m.evidence]
+    assert len(spans) > len(alert.evidence)  # the engine's spans overlap here
+    marked = [s.text for line in alert.evidence for s in line.segments if s.marked]
+    assert marked == ["I'm going to end my life this weekend, I've written the notes"]
+    assert set(alert.evidence[0].rules) == {f"{m.policy}/{m.rule}" for m in decision.matches if m.evidence}
 
 
 HOSTILE_TEXTS = [

@@ -62,6 +62,10 @@ def test_an_acknowledged_escalation_gets_no_more_reminders(
 
     acknowledged = wait_until(lambda: events(hooks, path, "escalation.acknowledged"))
     assert acknowledged[0]["acknowledged_by"] == "sam" and acknowledged[0]["decision_id"] == decision_id
+    # Every escalation event carries the same links as the decision's own events.
+    links = events(hooks, path, "escalation.reminder")[0]["links"]
+    assert acknowledged[0]["links"] == links
+    assert links["console"] == f"https://haven.example.org/console/#decision/{decision_id}"
     sent = len(events(hooks, path, "escalation.reminder"))
     time.sleep(2.0)  # past the next reminder's time (0.5 s after the first, then 1 s)
     assert len(events(hooks, path, "escalation.reminder")) == sent

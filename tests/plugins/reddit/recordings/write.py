@@ -308,6 +308,64 @@ def cassettes() -> dict[str, dict[str, Any]]:
     }
     post = links_newest_first[0]["data"]["name"]
     reply_to = newest_first[0]["data"]["name"]
+    # A moderator's reply in that conversation, and Haven's answer to it.
+    reply_message = "7k1q1"
+    answer_message = "7k1q2"
+    moderator_reply = {
+        "id": reply_message,
+        "body": html("!haven ack"),
+        "bodyMarkdown": "!haven ack",
+        "author": {"name": "kind_heron", "isMod": True, "isAdmin": False, "isOp": False, "isHidden": False},
+        "isInternal": True,
+        "date": "2026-01-05T10:04:00+00:00",
+    }
+    answer = {
+        "id": answer_message,
+        "body": html("Acknowledged"),
+        "bodyMarkdown": "Acknowledged",
+        "author": {"name": BOT, "isMod": True, "isAdmin": False, "isOp": True, "isHidden": False},
+        "isInternal": True,
+        "date": "2026-01-05T10:05:00+00:00",
+    }
+    replied = {
+        "conversation": modmail["conversation"]
+        | {
+            "numMessages": 2,
+            "objIds": [*modmail["conversation"]["objIds"], {"id": reply_message, "key": "messages"}],
+            "lastUpdated": moderator_reply["date"],
+        },
+        "messages": {**modmail["messages"], reply_message: moderator_reply},
+        "modActions": {},
+        "user": {},
+    }
+    answered = {
+        "conversation": replied["conversation"]
+        | {
+            "numMessages": 3,
+            "objIds": [*replied["conversation"]["objIds"], {"id": answer_message, "key": "messages"}],
+            "lastUpdated": answer["date"],
+        },
+        "messages": {**replied["messages"], answer_message: answer},
+        "modActions": {},
+    }
+    listed = {
+        "conversations": {conversation_id: dict(replied["conversation"])},
+        "conversationIds": [conversation_id],
+        "messages": {reply_message: moderator_reply},
+        "viewerId": "t2_h4v3nb0t",
+    }
+    moderators = {
+        "kind": "UserList",
+        "data": {
+            "children": [
+                {"name": BOT, "id": "t2_h4v3nb0t", "rel_id": "rb_1", "date": FIRST_EPOCH, "mod_permissions": ["all"]},
+                {"name": "kind_heron", "id": "t2_k1ndh", "rel_id": "rb_2", "date": FIRST_EPOCH,
+                 "mod_permissions": ["posts", "mail"]},
+                {"name": "lakeside_jo", "id": "t2_l4k3j", "rel_id": "rb_3", "date": FIRST_EPOCH,
+                 "mod_permissions": ["mail"]},
+            ]
+        },
+    }  # fmt: skip
 
     def form(**fields: str) -> dict[str, str]:
         return {"api_type": "json", **fields}
@@ -382,6 +440,29 @@ def cassettes() -> dict[str, dict[str, Any]]:
                 201,
                 modmail,
                 limits(11, 290),
+            ),
+        ],
+        "modmail.json": [
+            token(PASSWORD_GRANT),
+            exchange(
+                "GET",
+                f"{API}/api/mod/conversations/?entity={SUB}&limit=25&raw_json=1&sort=recent&state=all",
+                None,
+                200,
+                listed,
+                limits(12, 288),
+            ),
+            exchange(
+                "GET", f"{API}/api/mod/conversations/{conversation_id}?raw_json=1", None, 200, replied, limits(13, 287)
+            ),
+            exchange("GET", f"{API}/r/{SUB}/about/moderators/?raw_json=1", None, 200, moderators, limits(14, 286)),
+            exchange(
+                "POST",
+                f"{API}/api/mod/conversations/{conversation_id}?raw_json=1",
+                form(body="Acknowledged", isAuthorHidden="False"),
+                201,
+                answered,
+                limits(15, 284),
             ),
         ],
     }

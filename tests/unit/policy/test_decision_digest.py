@@ -1,0 +1,45 @@
+"""The equality guard (bench/decision_digest.py) on what ships in the repository: the rules
+alone must decide every corpus post, and the dense and long posts stitched from the corpus,
+exactly as when the digests were recorded (bench/results/decision-digest.json)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[3]
+SCRIPT = ROOT / "bench" / "decision_digest.py"
+RECORDED = ROOT / "bench" / "results" / "decision-digest.json"
+
+
+def _guard() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("decision_digest", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_corpus_decision_is_the_recorded_one() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--corpus-only", "--against", str(RECORDED)],
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "every decision identical" in done.stdout
+
+
+def test_a_changed_decision_or_pack_is_reported() -> None:
+    recorded = json.loads(RECORDED.read_text())
+    found = json.loads(RECORDED.read_text())
+    assert _guard().differences(recorded, found) == []
+    found["sets"]["corpus/crisis.jsonl"]["sha256"] = "0" * 64
+    found["pack_version"] = "another"
+    failures = _guard().differences(recorded, found)
+    assert len(failures) == 2
+    assert failures[0].startswith("pack version another is not the recorded")
+    assert failures[1].startswith("corpus/crisis.jsonl: recorded")
