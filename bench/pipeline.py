@@ -252,6 +252,7 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=20_000, help="posts in the throughput run")
     parser.add_argument("--concurrency", type=int, default=4, help="threads per worker process (prefork: processes)")
     parser.add_argument("--processes", type=int, default=2, help="worker processes (haven worker --processes)")
+    parser.add_argument("--crisis-processes", type=int, default=1, help="crisis-only worker processes")
     parser.add_argument("--group-ms", type=float, default=None, help="HAVEN_INGEST_GROUP_MS")
     parser.add_argument("--pool", default="threads", help="worker pool: threads or prefork")
     parser.add_argument("--rate", type=int, default=100, help="posts/s of the latency run")
@@ -295,7 +296,8 @@ def main() -> int:
         worker = start_worker(
             env,
             logs / "worker.log",
-            *("--processes", str(args.processes), "--concurrency", str(args.concurrency), "--pool", args.pool),
+            *("--processes", str(args.processes), "--crisis-processes", str(args.crisis_processes)),
+            *("--concurrency", str(args.concurrency), "--pool", args.pool),
         )
         try:
             api, base = start_api(env, logs / "api.log")
@@ -309,6 +311,7 @@ def main() -> int:
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True)
     results["setup"] = {
         "worker_processes": args.processes,
+        "worker_crisis_processes": args.crisis_processes,
         "worker_concurrency": args.concurrency,
         "worker_pool": args.pool,
         "cpus": os.cpu_count(),

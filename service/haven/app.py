@@ -19,6 +19,7 @@ from haven.api.auth import API_KEY_SCHEMES, PUBLIC_PATHS, ApiKeyAuthentication, 
 from haven.api.http_metrics import HttpMetrics
 from haven.api.problems import EXCEPTION_HANDLERS
 from haven.config import Settings
+from haven.console import CONSOLE_PATH, ConsoleHeaders, console_router
 from haven.services import Services, build_services
 
 PLUGINS_PATH = "/v1/plugins"
@@ -42,14 +43,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         for name, plugin in sorted(services.plugins.active.items())
     ]
     app = Litestar(
-        route_handlers=[*ROUTES, *plugin_routers],
+        route_handlers=[*ROUTES, console_router, *plugin_routers],
         state=State({"services": services, "keys": KeyCache(services.store)}),
         middleware=[
             # Every method is authenticated, OPTIONS and HEAD too (Litestar skips them by
-            # default): the routes' scope guards need the key, and no browser calls Haven.
+            # default): the routes' scope guards need the key. The console's pages hold no data
+            # and are public; the calls they make send the user's key like any client.
             DefineMiddleware(
                 ApiKeyAuthentication,
-                exclude=[f"^{p}" for p in [*PUBLIC_PATHS, PLUGINS_PATH + "/"]],
+                exclude=[f"^{p}" for p in [*PUBLIC_PATHS, PLUGINS_PATH + "/", CONSOLE_PATH + "(/|$)"]],
                 exclude_http_methods=[],
             )
         ],
@@ -72,5 +74,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     # Around the whole handler, so that requests routing refuses (404, 405) and every error
     # answer are counted too; Litestar's own middleware runs only once a route has matched.
-    app.asgi_handler = HttpMetrics(app.asgi_handler)
+    app.asgi_handler = HttpMetrics(ConsoleHeaders(app.asgi_handler))
     return app

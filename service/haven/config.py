@@ -160,6 +160,9 @@ class WorkerSettings:
     """How often a worker touches its heartbeat file."""
     processes: int = field(default=2, metadata=_meta("HAVEN_WORKER_PROCESSES", min=1, max=64))
     """Worker processes `haven worker` runs (each a pool of threads; one process uses about a core at most)."""
+    crisis_processes: int = field(default=1, metadata=_meta("HAVEN_WORKER_CRISIS_PROCESSES", min=0, max=16))
+    """More worker processes that take only crisis work, so a crisis post never waits behind the
+    backlog for a share of a busy process (only when the worker consumes crisis and other queues)."""
     metrics_port: int = field(default=9101, metadata=_meta("HAVEN_WORKER_METRICS_PORT", min=0, max=65535))
     """Port where `haven worker` serves its Prometheus metrics (0: none)."""
     metrics_host: str = field(default="127.0.0.1", metadata=_meta("HAVEN_WORKER_METRICS_HOST"))

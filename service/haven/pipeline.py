@@ -210,6 +210,7 @@ class Pipeline:
                 self._subscriptions(decision.post.community),
                 events,
                 event_key=decision.id,
+                decision_id=decision.id,
                 ingested_at=accepted_at[decision.id],
             )
         pending = set(self.store.record_decisions(decisions, new_deliveries, settled=list(accepted_at)))
@@ -268,6 +269,7 @@ def record_review(
         store.list_subscriptions(community),
         [review_event(review, community, loop.links(decision_id) if loop is not None else None)],
         event_key=review.id,
+        decision_id=decision_id,
     )
     pending = store.add_deliveries(deliveries)
     if pending:

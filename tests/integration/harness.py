@@ -178,7 +178,9 @@ class HavenProcess:
 
 
 def start_worker(env: dict[str, str], log_path: Path, *extra: str) -> HavenProcess:
-    worker = HavenProcess(("worker", "--processes", "1", "--concurrency", "2", *extra), env, log_path).start()
+    worker = HavenProcess(
+        ("worker", "--processes", "1", "--crisis-processes", "0", "--concurrency", "2", *extra), env, log_path
+    ).start()
     try:
         wait_until(lambda: "ready" in worker.logs(), timeout=90)
     except AssertionError:

@@ -1,5 +1,6 @@
-"""`haven worker --processes N`: several worker processes share the work, a dead one is
-started again, a SIGTERM stops them all after their tasks, and none outlives its supervisor."""
+"""`haven worker --processes N --crisis-processes M`: several worker processes share the work,
+crisis-only ones take none of the ordinary posts, a dead one is started again, a SIGTERM stops
+them all after their tasks, and none outlives its supervisor."""
 
 from __future__ import annotations
 
@@ -63,8 +64,9 @@ def events(process: HavenProcess, name: str) -> list[dict[str, object]]:
 
 
 def start_group(env: dict[str, str], log_path: Path) -> HavenProcess:
-    group = HavenProcess(("worker", "--processes", "2", "--concurrency", "1"), env, log_path).start()
-    wait_until(lambda: len(events(group, " ready.")) >= 2, timeout=90, interval=0.2)
+    args = ("worker", "--processes", "2", "--crisis-processes", "1", "--concurrency", "1")
+    group = HavenProcess(args, env, log_path).start()
+    wait_until(lambda: len(events(group, " ready.")) >= 3, timeout=90, interval=0.2)
     return group
 
 
@@ -76,7 +78,10 @@ def test_two_processes_share_the_work_and_a_dead_one_is_replaced(
     try:
         assert group.process is not None
         first = children(group.process.pid)
-        assert len(first) == 2
+        assert len(first) == 3
+        started = {e["worker_pid"]: e["queue"] for e in events(group, "worker.process_started")}
+        assert sorted(started.values()) == ["crisis", "crisis,default", "crisis,default"]
+        general = {pid for pid, queues in started.items() if queues == "crisis,default"}
 
         community = f"processes-{os.getpid()}-{tmp_path.name}"
         secret, _ = store.create_api_key(community, ["admin"])
@@ -92,15 +97,15 @@ def test_two_processes_share_the_work_and_a_dead_one_is_replaced(
 
         wait_until(lambda: len(events(group, "decision.stored")) >= 120, timeout=90, interval=0.3)
         deciders = {e["pid"] for e in events(group, "decision.stored")}
-        assert deciders == first, "both processes take tasks, and only they"
+        assert deciders == general, "both general processes take ordinary posts; the crisis one none"
 
-        victim = min(first)
+        victim = min(general)
         os.kill(victim, signal.SIGKILL)
         pid = group.process.pid
 
         def replacement() -> set[int] | None:
             now = children(pid)
-            return now if len(now) == 2 and len(now - first) == 1 else None
+            return now if len(now) == 3 and len(now - first) == 1 else None
 
         replaced: set[int] = wait_until(replacement, timeout=30)
         assert victim not in replaced
@@ -119,7 +124,7 @@ def test_workers_stop_when_their_supervisor_is_killed(own_env: dict[str, str], t
     try:
         assert group.process is not None
         workers = children(group.process.pid)
-        assert len(workers) == 2
+        assert len(workers) == 3
         group.process.send_signal(signal.SIGKILL)
         group.process.wait(timeout=10)
         wait_until(lambda: not any(alive(pid) for pid in workers), timeout=60, interval=0.2)

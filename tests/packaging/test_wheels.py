@@ -16,8 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from haven.console import ASSETS
 
-from tests.helm.test_image import build_context
+from tests.helm.test_image import REPO, build_context
 from tests.integration.harness import start_api, wait_until
 from tests.packaging.environments import fresh_venv, full_install
 
@@ -44,7 +45,10 @@ def test_wheels_install_into_an_empty_environment_and_escalate_a_first_post(tmp_
     built = sorted(wheels.glob("*.whl"))
     assert sorted(w.name.split("-")[0] for w in built) == sorted(DISTRIBUTIONS)
     with zipfile.ZipFile(next(w for w in built if w.name.startswith("haven-"))) as archive:
-        assert not [n for n in archive.namelist() if n.split("/")[0] in ("service", "plugins", "policies", "tests")]
+        names = archive.namelist()
+        assert not [n for n in names if n.split("/")[0] in ("service", "plugins", "policies", "tests")]
+        # The console's pages are package data: an installed Haven serves them with no checkout.
+        assert {f"haven/console/static/{name}" for name in ASSETS} <= set(names)
 
     operator = tmp_path / "operator"  # no checkout anywhere near
     python = fresh_venv(operator / "venv", tmp_path / "dependencies")
@@ -96,6 +100,10 @@ def test_wheels_install_into_an_empty_environment_and_escalate_a_first_post(tmp_
         decision = wait_until(decided, timeout=30)["decision"]
         assert decision["verdict"] == "escalate"
         assert any(match["category"].startswith("crisis") for match in decision["matches"]), decision
+        for name in ASSETS:
+            served = httpx.get(f"{base}/console/{name}", timeout=10)
+            assert served.status_code == 200, name
+            assert served.content == (REPO / "service" / "haven" / "console" / "static" / name).read_bytes()
     finally:
         api.stop()
     assert not list(here.iterdir()) and not list(there.iterdir())  # nothing written where it was started

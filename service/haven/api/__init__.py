@@ -6,6 +6,7 @@ from haven.api.actions import ActionController
 from haven.api.decisions import DecisionController
 from haven.api.escalations import AcknowledgeController
 from haven.api.health import healthz, metrics_endpoint, readyz
+from haven.api.history import HistoryController
 from haven.api.identities import ProtectedIdentityController
 from haven.api.parked import ParkedPostController
 from haven.api.policies import PolicyController, PolicyVersionController
@@ -21,6 +22,7 @@ ROUTES: list[ControllerRouterHandler] = [
     DecisionController,
     ReviewController,
     AcknowledgeController,
+    HistoryController,
     QueueController,
     WebhookController,
     PolicyController,

@@ -35,22 +35,22 @@ class DecisionController(Controller):
         services: Services = request.app.state.services
         stored = services.store.get_decision(request.user.community, decision_id)
         url = decision_url(decision_id)
-        if stored is not None:
-            return DecisionResource(
-                id=decision_id,
-                url=url,
-                status="decided",
-                decision=stored.decision,
-                reviews=stored.reviews,
-            )
-        held = services.store.held_posts([decision_id]).get(decision_id)
-        if held is not None and held.community == request.user.community:
-            if held.status == "parked":
-                return DecisionResource(id=decision_id, url=url, status="failed", reason=held.reason)
-            return DecisionResource(id=decision_id, url=url, status="pending")
-        if services.work.is_pending(request.user.community, decision_id):
-            return DecisionResource(id=decision_id, url=url, status="pending")
-        raise Problem(404, "not-found", "no decision with this id in your community")
+        if stored is None:
+            held = services.store.held_posts([decision_id]).get(decision_id)
+            if held is not None and held.community == request.user.community:
+                if held.status == "parked":
+                    return DecisionResource(id=decision_id, url=url, status="failed", reason=held.reason)
+                return DecisionResource(id=decision_id, url=url, status="pending")
+            if services.work.is_pending(request.user.community, decision_id):
+                return DecisionResource(id=decision_id, url=url, status="pending")
+            # Decided since the first read: a decision is stored before its post stops being
+            # held and pending, so a second read finds it (without it such a GET answered 404).
+            stored = services.store.get_decision(request.user.community, decision_id)
+            if stored is None:
+                raise Problem(404, "not-found", "no decision with this id in your community")
+        return DecisionResource(
+            id=decision_id, url=url, status="decided", decision=stored.decision, reviews=stored.reviews
+        )
 
     @get(
         "/",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from haven.cli.settings_loading import check_policies, check_services, load_settings
 from haven.cli.worker_processes import SUPERVISOR_ENV, WorkerGroup, child_command, watch_supervisor
-from haven.queues import DEFAULT_QUEUE, QUEUES
+from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 
 if TYPE_CHECKING:
     from haven.config import Settings
@@ -50,6 +50,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=None,
         help="worker processes, each with its own threads (default: HAVEN_WORKER_PROCESSES, 2); "
         "one process uses about one core at most",
+    )
+    worker.add_argument(
+        "--crisis-processes",
+        type=int,
+        default=None,
+        help="more processes that take only crisis work, when the worker consumes crisis and other "
+        "queues (default: HAVEN_WORKER_CRISIS_PROCESSES, 1)",
     )
     worker.add_argument(
         "--pool",
@@ -152,14 +159,20 @@ def run_worker(args: argparse.Namespace) -> int:
         return 2
 
     processes = args.processes if args.processes is not None else settings.worker.processes
-    if processes < 1:
-        print("haven: --processes must be 1 or more", file=sys.stderr)
+    crisis = args.crisis_processes if args.crisis_processes is not None else settings.worker.crisis_processes
+    if processes < 1 or crisis < 0:
+        print("haven: --processes must be 1 or more, --crisis-processes 0 or more", file=sys.stderr)
         return 2
+    if CRISIS_QUEUE not in queues or len(queues) == 1:
+        crisis = 0  # a worker of the crisis queue alone, or not of it, has nothing to keep apart
     supervised = bool(os.environ.get(SUPERVISOR_ENV))
     if settings.worker.metrics_port and not supervised:
         _serve_worker_metrics(settings.worker.metrics_host, settings.worker.metrics_port)
-    if processes > 1 and args.pool != "prefork":
-        return WorkerGroup(child_command(_worker_options(args)), processes).run()
+    if processes + crisis > 1 and args.pool != "prefork":
+        return WorkerGroup(
+            [child_command(_worker_options(args, queues))] * processes
+            + [child_command(_worker_options(args, [CRISIS_QUEUE]))] * crisis
+        ).run()
     watch_supervisor()
     _start_heartbeat(settings)
     _start_consumers(settings)
@@ -179,9 +192,9 @@ def run_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _worker_options(args: argparse.Namespace) -> list[str]:
-    """The options of this `haven worker` that each supervised process repeats."""
-    options = [f"--queues={args.queues}", f"--pool={args.pool}"]
+def _worker_options(args: argparse.Namespace, queues: list[str]) -> list[str]:
+    """The options of one supervised process of this `haven worker`."""
+    options = [f"--queues={','.join(queues)}", f"--pool={args.pool}"]
     if args.concurrency:
         options.append(f"--concurrency={args.concurrency}")
     return options

@@ -41,6 +41,7 @@ MAX_PAUSE_SECONDS = 60.0
 @dataclass
 class _Child:
     number: int
+    command: Sequence[str]
     process: subprocess.Popen[bytes] | None = None
     started: float = 0.0
     pause: float = 0.0
@@ -49,10 +50,9 @@ class _Child:
 
 @dataclass
 class WorkerGroup:
-    """Runs `command` (argv of one worker process) `count` times until told to stop."""
+    """Runs each of `commands` (the argv of one worker process each) until told to stop."""
 
-    command: Sequence[str]
-    count: int
+    commands: Sequence[Sequence[str]]
     poll_seconds: float = 0.5
     _stopping: threading.Event = field(default_factory=threading.Event)
     _signals: int = 0
@@ -61,7 +61,7 @@ class WorkerGroup:
     def run(self) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
-        self._children = [_Child(number) for number in range(1, self.count + 1)]
+        self._children = [_Child(number, command) for number, command in enumerate(self.commands, 1)]
         for child in self._children:
             self._start(child)
         while not self._stopping.wait(self.poll_seconds):
@@ -81,10 +81,13 @@ class WorkerGroup:
 
     def _start(self, child: _Child) -> None:
         env = {**os.environ, SUPERVISOR_ENV: str(os.getpid())}
-        child.process = subprocess.Popen(list(self.command), env=env)  # noqa: S603 - our own argv
+        child.process = subprocess.Popen(list(child.command), env=env)  # noqa: S603 - our own argv
         child.started = time.monotonic()
         child.restart_at = None
-        log.info("worker.process_started", extra={"count": child.number, "worker_pid": child.process.pid})
+        queues = next((a.split("=", 1)[1] for a in child.command if a.startswith("--queues=")), "")
+        log.info(
+            "worker.process_started", extra={"count": child.number, "worker_pid": child.process.pid, "queue": queues}
+        )
 
     def _tend(self, child: _Child, now: float) -> None:
         if child.restart_at is not None:
@@ -126,8 +129,8 @@ class WorkerGroup:
 
 
 def child_command(argv: Sequence[str]) -> list[str]:
-    """The argv of one supervised worker process: this same `haven worker` command line."""
-    return [sys.executable, "-m", "haven.cli.main", "worker", *argv, "--processes", "1"]
+    """The argv of one supervised worker process: a `haven worker` of one process."""
+    return [sys.executable, "-m", "haven.cli.main", "worker", *argv, "--processes", "1", "--crisis-processes", "0"]
 
 
 def watch_supervisor(every_seconds: float = 1.0) -> None:

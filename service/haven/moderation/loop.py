@@ -123,12 +123,15 @@ class ModeratorLoop:
                 continue
             final = escalation.reminders_sent >= self.settings.reminders
             if final:
-                won = self.escalations.advance(escalation, next_due_at=None, unacknowledged_at=now)
+                won = self.escalations.advance(escalation, next_due_at=None, unacknowledged_at=now, now=now)
                 event_type, number = "escalation.unacknowledged", escalation.reminders_sent
             else:
                 number = escalation.reminders_sent + 1
                 won = self.escalations.advance(
-                    escalation, next_due_at=self.due_at(escalation.opened_at, number), unacknowledged_at=None
+                    escalation,
+                    next_due_at=self.due_at(escalation.opened_at, number),
+                    unacknowledged_at=None,
+                    now=now,
                 )
                 event_type = "escalation.reminder"
             if not won:
@@ -145,6 +148,7 @@ class ModeratorLoop:
                     store.list_subscriptions(escalation.community),
                     [event],
                     event_key=f"{escalation.decision_id}/{number}",
+                    decision_id=escalation.decision_id,
                 )
             )
             swept.reminders.append(Reminder(escalation.community, escalation.decision_id, number, final))
@@ -180,7 +184,7 @@ class ModeratorLoop:
             "escalation.acknowledged", {**self._state(escalation), "links": self.links(decision_id)}
         )
         pending = store.add_deliveries(
-            deliveries_for(store.list_subscriptions(community), [event], event_key=decision_id)
+            deliveries_for(store.list_subscriptions(community), [event], event_key=decision_id, decision_id=decision_id)
         )
         log.info(
             "escalation.acknowledged",

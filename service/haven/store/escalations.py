@@ -41,6 +41,10 @@ class Escalation(msgspec.Struct, kw_only=True, frozen=True):
         datetime | None,
         Meta(description="When it was declared unacknowledged after the last reminder.", examples=[None]),
     ]
+    reminded_at: Annotated[
+        list[datetime],
+        Meta(description="When each reminder went out, oldest first.", examples=[["2026-01-05T09:40:01Z"]]),
+    ] = []
 
 
 class NewEscalation(msgspec.Struct, kw_only=True, frozen=True):
@@ -60,6 +64,7 @@ def _record(row: EscalationRow) -> Escalation:
         reminders_sent=row.reminders_sent,
         next_due_at=row.next_due_at,
         unacknowledged_at=row.unacknowledged_at,
+        reminded_at=[datetime.fromisoformat(at) for at in row.reminded_at or []],
     )
 
 
@@ -68,7 +73,7 @@ class EscalationLedger(Transactions):
         """Start the timers; idempotent (a re-run task leaves a running timer alone)."""
         if not escalations:
             return
-        values = [
+        values: list[dict[str, object]] = [
             {
                 "decision_id": e.decision_id,
                 "community": e.community,
@@ -78,6 +83,7 @@ class EscalationLedger(Transactions):
                 "reminders_sent": 0,
                 "next_due_at": e.first_due_at,
                 "unacknowledged_at": None,
+                "reminded_at": [],
             }
             for e in escalations
         ]
@@ -122,8 +128,11 @@ class EscalationLedger(Transactions):
             )
             return [_record(r) for r in rows]
 
-    def advance(self, seen: Escalation, *, next_due_at: datetime | None, unacknowledged_at: datetime | None) -> bool:
-        """Count one more reminder (or the on-call notice) if nothing changed since `seen` was read.
+    def advance(
+        self, seen: Escalation, *, next_due_at: datetime | None, unacknowledged_at: datetime | None, now: datetime
+    ) -> bool:
+        """Count one more reminder (sent `now`), or the on-call notice, if nothing changed since
+        `seen` was read.
 
         False when a moderator acknowledged it meanwhile, or another sweep already counted it:
         then the caller sends nothing."""
@@ -132,6 +141,8 @@ class EscalationLedger(Transactions):
             values["unacknowledged_at"] = unacknowledged_at
         else:
             values["reminders_sent"] = seen.reminders_sent + 1
+            # Safe to rewrite whole: the update below only wins while the row is as `seen` read it.
+            values["reminded_at"] = [at.isoformat() for at in [*seen.reminded_at, now]]
         with self._session() as session:
             result = session.execute(
                 update(EscalationRow)

@@ -118,6 +118,8 @@ class DeliveryRow(Base):
     subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True)
     community: Mapped[str] = mapped_column(String(200))
     event_type: Mapped[str] = mapped_column(String(50))
+    # The decision the event is about, for its history (None for rows stored before it was kept).
+    decision_id: Mapped[str | None] = mapped_column(String(36), index=True)
     # The exact bytes signed and sent, as text, so every attempt sends the same body.
     payload: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="pending")
@@ -209,6 +211,8 @@ class EscalationRow(Base):
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # When each reminder went out (ISO 8601, oldest first), for the decision's history.
+    reminded_at: Mapped[list[str] | None]
     # When the next reminder (after the last one: escalation.unacknowledged) is due; None once
     # acknowledged or once the on-call list was told.
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)

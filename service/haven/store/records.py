@@ -123,6 +123,8 @@ class NewDelivery(msgspec.Struct, kw_only=True, frozen=True):
     event_type: str
     payload: str
     ingested_at: datetime | None
+    # The decision the event is about (its history lists the delivery).
+    decision_id: str | None = None
 
 
 class HeldPost(msgspec.Struct, kw_only=True, frozen=True):

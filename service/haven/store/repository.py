@@ -153,6 +153,10 @@ class Store(Protocol):
         """A subscription's latest deliveries, newest first, with every attempt."""
         ...
 
+    def decision_deliveries(self, community: str, decision_id: str) -> list[DeliveryReport]:
+        """The deliveries of events about one decision, oldest first, with every attempt."""
+        ...
+
     # Protected identities
     def identity_secret(self, community: str) -> bytes:
         """The community's secret for keyed name hashes, made on first use."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import msgspec
-from sqlalchemy import Engine, Table, and_, create_engine, delete, event, or_, select, text, update
+from sqlalchemy import Engine, Select, Table, and_, create_engine, delete, event, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
@@ -630,15 +630,23 @@ class SqlStore(PolicyVersionsSql):
         return attempts
 
     def recent_deliveries(self, community: str, subscription_id: str, limit: int = 50) -> list[DeliveryReport]:
+        return self._reports(
+            select(DeliveryRow)
+            .where(DeliveryRow.community == community, DeliveryRow.subscription_id == subscription_id)
+            .order_by(DeliveryRow.created_at.desc(), DeliveryRow.id)
+            .limit(limit)
+        )
+
+    def decision_deliveries(self, community: str, decision_id: str) -> list[DeliveryReport]:
+        return self._reports(
+            select(DeliveryRow)
+            .where(DeliveryRow.community == community, DeliveryRow.decision_id == decision_id)
+            .order_by(DeliveryRow.created_at, DeliveryRow.id)
+        )
+
+    def _reports(self, query: Select[DeliveryRow]) -> list[DeliveryReport]:
         with self._session() as session:
-            deliveries = list(
-                session.scalars(
-                    select(DeliveryRow)
-                    .where(DeliveryRow.community == community, DeliveryRow.subscription_id == subscription_id)
-                    .order_by(DeliveryRow.created_at.desc(), DeliveryRow.id)
-                    .limit(limit)
-                )
-            )
+            deliveries = list(session.scalars(query))
             attempts = self._attempts(session, [d.id for d in deliveries])
             return [
                 DeliveryReport(

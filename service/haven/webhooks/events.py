@@ -86,10 +86,13 @@ def deliveries_for(
     events: Sequence[tuple[str, dict[str, Any]]],
     *,
     event_key: str,
+    decision_id: str | None,
     ingested_at: datetime | None = None,
     now: datetime | None = None,
 ) -> list[NewDelivery]:
-    """One delivery per (subscriber, event); the id derives from both, so re-runs dedupe."""
+    """One delivery per (subscriber, event); the id derives from both, so re-runs dedupe.
+
+    `decision_id` names the decision the events are about, so its history lists them."""
     timestamp = now or datetime.now(UTC)
     deliveries = []
     for subscription in subscriptions:
@@ -110,6 +113,7 @@ def deliveries_for(
                     event_type=event_type,
                     payload=msgspec.json.encode(body).decode(),
                     ingested_at=ingested_at,
+                    decision_id=decision_id,
                 )
             )
     return deliveries

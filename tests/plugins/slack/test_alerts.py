@@ -47,9 +47,7 @@ class Host:
     def acknowledge(self, community: str, decision_id: str, *, moderator: str) -> bool:
         return False
 
-    def alert(
-        self, decision: Decision, *, locale: str | None = None, text: Mapping[str, str] | None = None
-    ) -> Alert:
+    def alert(self, decision: Decision, *, locale: str | None = None, text: Mapping[str, str] | None = None) -> Alert:
         return render_alert(decision, LINKS)
 
 

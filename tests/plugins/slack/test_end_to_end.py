@@ -70,9 +70,7 @@ def test_acknowledge_button_records_the_slack_moderator_and_says_so_on_the_alert
 
     assert haven.click(alert.body, "haven_acknowledge", moderator="UACKER").status_code == 200
 
-    updated = wait_until(
-        lambda: [u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)]
-    )[0]
+    updated = wait_until(lambda: [u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)])[0]
     shown = json.dumps(updated.body["blocks"])
     assert "Acknowledged by <@UACKER> <!date^" in shown
     assert "haven_acknowledge" not in shown and "haven_uphold" in shown  # still to review

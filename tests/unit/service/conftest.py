@@ -13,7 +13,8 @@ from haven.services import Services, build_services
 from haven.webhooks.delivery import AttemptResult
 from litestar.testing import TestClient
 
-TEST_POLICIES = Path(__file__).resolve().parents[2] / "integration" / "policies"
+from tests.integration.harness import WebhookReceiver, webhook_receiver
+from tests.unit.service.moderators import TEST_POLICIES, Running, loop_settings
 
 
 @pytest.fixture
@@ -75,3 +76,29 @@ def attempt_failing_once(calls: list[str]) -> Callable[..., AttemptResult]:
         return AttemptResult("delivered", 1)
 
     return attempt
+
+
+@pytest.fixture
+def hooks() -> Iterator[WebhookReceiver]:
+    with webhook_receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[..., Running]]:
+    started: list[tuple[TestClient, Services]] = []  # type: ignore[type-arg]
+
+    def run(secret: str | None = None, **overrides: str) -> Running:
+        settings = loop_settings(tmp_path, **overrides)
+        services = build_services(settings)
+        if secret is None:
+            secret, _ = services.store.create_api_key("g", ["admin"])
+        client = TestClient(create_app(settings, services))
+        client.__enter__()
+        started.append((client, services))
+        return Running(client, services, secret)
+
+    yield run
+    for client, services in started:
+        client.__exit__(None, None, None)
+        services.store.dispose()

@@ -38,6 +38,7 @@ API_OPERATIONS = {
     "listWebhookDeliveries",
     "deleteWebhook",
     "acknowledgeEscalation",
+    "getDecisionHistory",
     "listQueue",
     "claimQueueItem",
     "listParkedPosts",

@@ -5,7 +5,9 @@ from .accepted_queue import AcceptedQueue
 from .accepted_status import AcceptedStatus
 from .acknowledge_in import AcknowledgeIn
 from .action import Action
+from .action_attempt import ActionAttempt
 from .action_params import ActionParams
+from .action_report import ActionReport
 from .action_target import ActionTarget
 from .attempt import Attempt
 from .author import Author
@@ -20,6 +22,7 @@ from .consumer_health import ConsumerHealth
 from .consumer_health_state import ConsumerHealthState
 from .conversation_evidence import ConversationEvidence
 from .decision import Decision
+from .decision_history import DecisionHistory
 from .decision_list import DecisionList
 from .decision_mode import DecisionMode
 from .decision_resource import DecisionResource
@@ -35,6 +38,8 @@ from .field_error import FieldError
 from .health import Health
 from .held_post import HeldPost
 from .held_post_status import HeldPostStatus
+from .history_entry import HistoryEntry
+from .history_entry_kind import HistoryEntryKind
 from .match import Match
 from .match_mode import MatchMode
 from .match_severity import MatchSeverity
@@ -54,6 +59,7 @@ from .protected_identity_out import ProtectedIdentityOut
 from .queue import Queue
 from .queue_entry import QueueEntry
 from .queue_entry_links import QueueEntryLinks
+from .queue_state import QueueState
 from .readiness import Readiness
 from .readiness_consumers import ReadinessConsumers
 from .readiness_mode import ReadinessMode
@@ -80,7 +86,9 @@ __all__ = (
     "AcceptedStatus",
     "AcknowledgeIn",
     "Action",
+    "ActionAttempt",
     "ActionParams",
+    "ActionReport",
     "ActionTarget",
     "Attempt",
     "Author",
@@ -95,6 +103,7 @@ __all__ = (
     "ConsumerHealthState",
     "ConversationEvidence",
     "Decision",
+    "DecisionHistory",
     "DecisionList",
     "DecisionMode",
     "DecisionResource",
@@ -110,6 +119,8 @@ __all__ = (
     "Health",
     "HeldPost",
     "HeldPostStatus",
+    "HistoryEntry",
+    "HistoryEntryKind",
     "Match",
     "MatchMode",
     "MatchSeverity",
@@ -129,6 +140,7 @@ __all__ = (
     "Queue",
     "QueueEntry",
     "QueueEntryLinks",
+    "QueueState",
     "Readiness",
     "ReadinessConsumers",
     "ReadinessMode",

@@ -7,6 +7,8 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="Escalation")
 
 
@@ -22,6 +24,7 @@ class Escalation:
         reminders_sent (int): Reminders sent while nobody acknowledged it.
         next_due_at (datetime.datetime | None): When the next reminder goes out, if still unacknowledged.
         unacknowledged_at (datetime.datetime | None): When it was declared unacknowledged after the last reminder.
+        reminded_at (list[datetime.datetime] | Unset): When each reminder went out, oldest first.
     """
 
     decision_id: str
@@ -32,6 +35,7 @@ class Escalation:
     reminders_sent: int
     next_due_at: datetime.datetime | None
     unacknowledged_at: datetime.datetime | None
+    reminded_at: list[datetime.datetime] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,6 +68,13 @@ class Escalation:
         else:
             unacknowledged_at = self.unacknowledged_at
 
+        reminded_at: list[str] | Unset = UNSET
+        if not isinstance(self.reminded_at, Unset):
+            reminded_at = []
+            for reminded_at_item_data in self.reminded_at:
+                reminded_at_item = reminded_at_item_data.isoformat()
+                reminded_at.append(reminded_at_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -78,6 +89,8 @@ class Escalation:
                 "unacknowledged_at": unacknowledged_at,
             }
         )
+        if reminded_at is not UNSET:
+            field_dict["reminded_at"] = reminded_at
 
         return field_dict
 
@@ -144,6 +157,17 @@ class Escalation:
 
         unacknowledged_at = _parse_unacknowledged_at(d.pop("unacknowledged_at"))
 
+        _reminded_at = d.pop("reminded_at", UNSET)
+        reminded_at: list[datetime.datetime] | Unset = UNSET
+        if _reminded_at is not UNSET:
+            reminded_at = []
+            for reminded_at_item_data in _reminded_at:
+                reminded_at_item = datetime.datetime.fromisoformat(
+                    reminded_at_item_data
+                )
+
+                reminded_at.append(reminded_at_item)
+
         escalation = cls(
             decision_id=decision_id,
             community=community,
@@ -153,6 +177,7 @@ class Escalation:
             reminders_sent=reminders_sent,
             next_due_at=next_due_at,
             unacknowledged_at=unacknowledged_at,
+            reminded_at=reminded_at,
         )
 
         escalation.additional_properties = d
