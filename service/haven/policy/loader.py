@@ -18,6 +18,7 @@ import re2
 from haven.policy import schema
 from haven.policy.classifier import TextModel
 from haven.policy.errors import PolicyError
+from haven.policy.normalise import fold_phrase
 from haven.policy.pack import default_pack_dir
 from haven.policy.yamlsource import DocPath, SourceMap, read_yaml
 
@@ -363,6 +364,15 @@ class _FileChecker:
         for i, phrase in enumerate(phrases):
             if not phrase.strip().rstrip("*").strip():
                 self.fail((*path, i), "an empty phrase matches nothing")
+                ok = False
+            elif not fold_phrase(phrase.strip().rstrip("*")):
+                # Phrases are matched as whole words of the folded text, where punctuation is
+                # space: a phrase of punctuation alone would match between every two words.
+                self.fail(
+                    (*path, i),
+                    f"the phrase {phrase!r} has no letters or digits, so it would match between any two "
+                    "words; match punctuation with a regex",
+                )
                 ok = False
         return ok
 

@@ -163,3 +163,25 @@ def test_a_configmap_style_mount_of_links_has_the_same_version_as_the_folder(tmp
     assert load_policy_set(mounted).version == load_policy_set(plain).version
     (data / "templates" / "guideline.md").write_text("edited {guideline}\n")
     assert load_policy_set(mounted).version != load_policy_set(plain).version
+
+
+def test_a_phrase_of_punctuation_alone_is_refused_where_it_stands(tmp_path: Path) -> None:
+    # Phrases match whole words of the folded text, where punctuation is space: "=" would match
+    # between any two words (it once made a confidentiality rule hold one tweet in ten).
+    errors = errors_of(
+        tmp_path,
+        """\
+        id: p
+        rules:
+          - id: r
+            category: confidentiality.identity
+            severity: high
+            match:
+              third_party: {details: ["real name", "="], within: 4}
+            actions: [hold]
+        """,
+    )
+    assert errors == [
+        "bad.yaml:7:44: the phrase '=' has no letters or digits, so it would match between any two words; "
+        "match punctuation with a regex"
+    ]
