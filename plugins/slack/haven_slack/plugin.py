@@ -169,15 +169,19 @@ class SlackPlugin:
         self._show_acknowledged(decision, moderator, acknowledged_at)
 
     def _show_acknowledged(self, decision: Decision, moderator: str, at: datetime) -> None:
+        shown = self._update_acknowledged(decision, moderator, at)
+        log.info("slack.acknowledged_shown", extra={"decision_id": decision.id, "status": shown})
+
+    def _update_acknowledged(self, decision: Decision, moderator: str, at: datetime) -> str:
         line = alerts.acknowledged_line(moderator, at)
         # The first acknowledgement counts (as in Haven's record): a second one, or this shown
         # both from the button and from Haven's notice, changes nothing.
         key = f"slack:ack:{decision.id}"
         if not self.host.kv.add(key, line, ttl_seconds=STATE_TTL):
-            return
+            return "already"
         ref = self.host.kv.get(f"slack:alert:{decision.id}")
         if ref is None:
-            return
+            return "no alert yet"  # the alert, once posted, says it (`_alert`)
         channel, ts = split_message_id(ref)
         alert = self._alert_of(decision)
         reply = self.web.call(
@@ -194,7 +198,8 @@ class SlackPlugin:
         if not reply.ok:
             # Not shown: let a run again (the task's, or the other path's) try.
             self.host.kv.delete(key)
-        log.info("slack.acknowledged_shown", extra={"decision_id": decision.id, "ok": reply.ok})
+            return "failed"
+        return "updated"
 
     def _alert_of(self, decision: Decision) -> Alert:
         return self.host.alert(decision, locale=self._locale(decision.post.author_id))
