@@ -81,9 +81,7 @@ def test_acknowledge_button_records_the_slack_moderator_and_says_so_on_the_alert
     # A second click changes nothing on Slack either.
     assert haven.click(alert.body, "haven_acknowledge", moderator="UOTHER").status_code == 200
     # Haven's notice to the plugin (a worker's task) came too: it and the second click found it shown.
-    wait_until(
-        lambda: len(haven.logged("slack.acknowledged_shown", decision_id=decision_id, status="already")) == 2
-    )
+    wait_until(lambda: len(haven.logged("slack.acknowledged_shown", decision_id=decision_id, status="already")) == 2)
     assert len(haven.logged("slack.acknowledged_shown", decision_id=decision_id, status="updated")) == 1
     assert len([u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)]) == 1
 
