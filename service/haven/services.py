@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from haven.config import Settings
 from haven.moderation.loop import ModeratorLoop
 from haven.pipeline import WorkQueue
 from haven.plugins.host import start_plugins
+from haven.plugins.protocol import AcknowledgementHook
 from haven.plugins.registry import Plugins
 from haven.policy_library import LivePolicies, PolicyLibrary
 from haven.store.migrate import upgrade
@@ -46,6 +48,14 @@ class Services:
         """Tell the post's plugin (in a task) that a moderator reviewed a decision."""
         if self.dispatch is not None and self.plugins.active:
             self.dispatch.reviewed(community, decision_id, outcome, moderator)
+
+    def escalation_acknowledged(
+        self, community: str, decision_id: str, moderator: str, acknowledged_at: datetime
+    ) -> None:
+        """Tell the post's plugin (in a task on the crisis queue) who took the escalation, so its
+        alert says so wherever the acknowledgement came from."""
+        if self.dispatch is not None and any(isinstance(p, AcknowledgementHook) for p in self.plugins.active.values()):
+            self.dispatch.acknowledged(community, decision_id, moderator, acknowledged_at)
 
     @property
     def mode(self) -> Literal["embedded", "full"]:

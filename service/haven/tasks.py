@@ -29,7 +29,7 @@ from haven.counters_redis import RedisCounterStore
 from haven.domain import Post
 from haven.parking import failure_reason, give_up
 from haven.pipeline import Pipeline
-from haven.plugins.dispatch import PLATFORM_ACTION, PLUGIN_REMIND, PluginRuntime, register_plugin_tasks
+from haven.plugins.dispatch import PLATFORM_ACTION, CeleryDispatch, PluginRuntime, register_plugin_tasks
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 from haven.services import Services, build_services
 from haven.store.sql import SqlStore
@@ -266,9 +266,9 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
         swept = worker.services.loop.sweep(worker.store)
         for delivery_id in swept.deliveries:
             app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=CRISIS_QUEUE)
+        plugins = CeleryDispatch(lambda task, args, queue: app.send_task(task, args=args, queue=queue))
         for reminder in swept.reminders:
-            args = [reminder.community, reminder.decision_id, reminder.number, reminder.final]
-            app.send_task(PLUGIN_REMIND, args=args, queue=CRISIS_QUEUE)
+            plugins.remind(reminder.community, reminder.decision_id, reminder.number, reminder.final)
 
     @app.task(name=PURGE, shared=False)  # type: ignore[untyped-decorator]
     def purge() -> None:

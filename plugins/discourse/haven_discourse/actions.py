@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 from haven.domain import Action, Decision
 from haven.moderation.alert import markdown
-from haven.moderation.commands import HELP
+from haven.moderation.commands import HELP, say_acknowledged
 from haven.plugins.ledger import action_key
 from haven.plugins.protocol import ActionResult, PluginHost
 
@@ -286,14 +286,32 @@ class ActionRunner:
                 f"Reminder {number}: nobody has acknowledged this escalation yet (decision {decision.id}). "
                 "Reply `!haven ack` once someone is on it."
             )
-        topic = self.kv.get(alert_key(decision))
+        if self.kv.get(alert_key(decision)) is not None:
+            self._say_in_alert(decision, raw)
+            return
         try:
-            if topic is not None:
-                _check(self.client.request("POST", "/posts.json", {"topic_id": int(topic), "raw": raw}), "reminder")
-            else:
-                self._private_message(self.settings.moderators_group, f"[Haven] Reminder {number}", raw)
+            self._private_message(self.settings.moderators_group, f"[Haven] Reminder {number}", raw)
         except (ActionFailed, RateLimited, httpx.HTTPError):
             log.warning("discourse.reminder.failed", extra={"decision": decision.id})
+
+    def acknowledged(self, decision: Decision, moderator: str, acknowledged_at: datetime) -> None:
+        """Once, in the moderators' alert message, unless it was acknowledged by a reply there."""
+        said = say_acknowledged(
+            self.kv, "discourse", decision.id, moderator, acknowledged_at, lambda raw: self._say_in_alert(decision, raw)
+        )
+        log.info("discourse.acknowledged", extra={"decision": decision.id, "said": said})
+
+    def _say_in_alert(self, decision: Decision, raw: str) -> bool:
+        """A reply in the moderators' alert message; False when there is none or Discourse refused."""
+        topic = self.kv.get(alert_key(decision))
+        if topic is None:
+            return False
+        try:
+            _check(self.client.request("POST", "/posts.json", {"topic_id": int(topic), "raw": raw}), "alert reply")
+        except (ActionFailed, RateLimited, httpx.HTTPError):
+            log.warning("discourse.alert_reply.failed", extra={"decision": decision.id})
+            return False
+        return True
 
     def _label(self, decision: Decision, action: Action, context: PostContext) -> Done:
         if context.topic_id is None:

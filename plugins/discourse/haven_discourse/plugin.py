@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from haven.domain import Action, Decision, Post
@@ -163,6 +164,9 @@ class DiscoursePlugin:
 
     def escalation_reminder(self, decision: Decision, number: int, final: bool) -> None:
         self.runner.remind(decision, number, final)
+
+    def escalation_acknowledged(self, decision: Decision, moderator: str, acknowledged_at: datetime) -> None:
+        self.runner.acknowledged(decision, moderator, acknowledged_at)
 
     def consumers(self) -> Mapping[str, Consumer]:
         return {}

@@ -21,11 +21,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from haven.domain import Action, Decision
 from haven.moderation.alert import Alert, markdown
-from haven.moderation.commands import HELP
+from haven.moderation.commands import HELP, say_acknowledged
 from haven.plugins.protocol import ActionResult, PluginHost
 
 from haven_reddit.client import RedditClient, RedditError
@@ -211,17 +212,35 @@ class RedditActions:
 
     def remind(self, decision: Decision, number: int, final: bool) -> None:
         """A reply in the alert's modmail conversation, which brings it back to the top of modmail."""
-        conversation = self.kv.get(alert_key(decision.id))
-        if conversation is None:
-            return
         if final:
             body = f"Nobody has acknowledged this escalation after {number} reminders: the on-call list has been told."
         else:
             body = f"Reminder {number}: nobody has acknowledged this escalation yet. Reply `!haven ack` to stop these."
+        self._say_in_alert(decision, body, "reddit.reminder_failed")
+
+    def acknowledged(self, decision: Decision, moderator: str, acknowledged_at: datetime) -> None:
+        """Once, in the alert's modmail conversation, unless it was acknowledged from there."""
+        said = say_acknowledged(
+            self.kv,
+            "reddit",
+            decision.id,
+            moderator,
+            acknowledged_at,
+            lambda body: self._say_in_alert(decision, body, "reddit.acknowledged_failed"),
+        )
+        log.info("reddit.acknowledged", extra={"decision": decision.id, "said": said})
+
+    def _say_in_alert(self, decision: Decision, body: str, failed: str) -> bool:
+        """A reply in the alert's modmail conversation; False when there is none or Reddit refused."""
+        conversation = self.kv.get(alert_key(decision.id))
+        if conversation is None:
+            return False
         try:
             self._post(f"/api/mod/conversations/{conversation}", {"body": body, "isAuthorHidden": "False"})
         except (RateLimited, RedditError):
-            log.warning("reddit.reminder_failed", extra={"decision": decision.id})
+            log.warning(failed, extra={"decision": decision.id})
+            return False
+        return True
 
     # ------------------------------------------------------------------- review
     def approve_overturned(self, decision: Decision) -> ActionResult:

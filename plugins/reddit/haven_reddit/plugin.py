@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from haven.domain import Action, Decision
@@ -62,6 +63,9 @@ class RedditPlugin:
 
     def escalation_reminder(self, decision: Decision, number: int, final: bool) -> None:
         self.actions.remind(decision, number, final)
+
+    def escalation_acknowledged(self, decision: Decision, moderator: str, acknowledged_at: datetime) -> None:
+        self.actions.acknowledged(decision, moderator, acknowledged_at)
 
     def consumers(self) -> Mapping[str, Consumer]:
         return {}

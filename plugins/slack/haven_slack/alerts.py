@@ -135,10 +135,13 @@ def _button(
     return button
 
 
-def acknowledged_line(user: str, at: datetime) -> str:
-    """Who acknowledged, and when, in each reader's own time zone (Slack's date formatting)."""
+def acknowledged_line(moderator: str, at: datetime) -> str:
+    """Who acknowledged (Haven's record of who: a Slack member is mentioned, anyone else named),
+    and when, in each reader's own time zone (Slack's date formatting)."""
+    slack_user = moderator.removeprefix("slack:") if moderator.startswith("slack:") else None
+    who = f"<@{slack_user}>" if slack_user else escape(moderator)
     stamp = int(at.timestamp())
-    return f"Acknowledged by <@{user}> <!date^{stamp}^{{date_short_pretty}} at {{time}}|{at.isoformat()}>"
+    return f"Acknowledged by {who} <!date^{stamp}^{{date_short_pretty}} at {{time}}|{at.isoformat()}>"
 
 
 def decided_blocks(blocks: list[dict[str, Any]], summary: str) -> list[dict[str, Any]]:

@@ -154,22 +154,37 @@ class SlackPlugin:
             log.info("slack.interaction", extra={"decision_id": decision_id, "choice": choice, "recorded": recorded})
 
     def _acknowledge(self, community: str, decision_id: str, user: str) -> None:
-        """Record the acknowledgement as this Slack user's, and show it on the alert."""
-        acknowledged = self.host.acknowledge(community, decision_id, moderator=f"slack:{user}")
+        """Record the acknowledgement as this Slack user's, and show it on the alert at once."""
+        moderator = f"slack:{user}"
+        acknowledged = self.host.acknowledge(community, decision_id, moderator=moderator)
         log.info("slack.acknowledged", extra={"decision_id": decision_id, "recorded": acknowledged})
-        if not acknowledged:
-            return
-        line = alerts.acknowledged_line(user, datetime.now(UTC))
-        # The first acknowledgement counts (as in Haven's record): a second click changes nothing.
-        if not self.host.kv.add(f"slack:ack:{decision_id}", line, ttl_seconds=STATE_TTL):
-            return
-        decision = self.host.decision(community, decision_id)
-        ref = self.host.kv.get(f"slack:alert:{decision_id}")
-        if decision is None or ref is None:
-            return
+        decision = self.host.decision(community, decision_id) if acknowledged else None
+        if decision is not None:
+            # Haven also tells this plugin (escalation_acknowledged): whichever comes first shows it.
+            self._show_acknowledged(decision, moderator, datetime.now(UTC))
+
+    def escalation_acknowledged(self, decision: Decision, moderator: str, acknowledged_at: datetime) -> None:
+        """Acknowledged anywhere (the API, the console, another platform, this alert's button):
+        the alert says by whom and loses its Acknowledge button."""
+        self._show_acknowledged(decision, moderator, acknowledged_at)
+
+    def _show_acknowledged(self, decision: Decision, moderator: str, at: datetime) -> None:
+        shown = self._update_acknowledged(decision, moderator, at)
+        log.info("slack.acknowledged_shown", extra={"decision_id": decision.id, "status": shown})
+
+    def _update_acknowledged(self, decision: Decision, moderator: str, at: datetime) -> str:
+        line = alerts.acknowledged_line(moderator, at)
+        # The first acknowledgement counts (as in Haven's record): a second one, or this shown
+        # both from the button and from Haven's notice, changes nothing.
+        key = f"slack:ack:{decision.id}"
+        if not self.host.kv.add(key, line, ttl_seconds=STATE_TTL):
+            return "already"
+        ref = self.host.kv.get(f"slack:alert:{decision.id}")
+        if ref is None:
+            return "no alert yet"  # the alert, once posted, says it (`_alert`)
         channel, ts = split_message_id(ref)
         alert = self._alert_of(decision)
-        self.web.call(
+        reply = self.web.call(
             "chat.update",
             self.settings.bot_token,
             {
@@ -180,6 +195,11 @@ class SlackPlugin:
                                               acknowledged=line),
             },
         )  # fmt: skip
+        if not reply.ok:
+            # Not shown: let a run again (the task's, or the other path's) try.
+            self.host.kv.delete(key)
+            return "failed"
+        return "updated"
 
     def _alert_of(self, decision: Decision) -> Alert:
         return self.host.alert(decision, locale=self._locale(decision.post.author_id))
@@ -224,7 +244,13 @@ class SlackPlugin:
             {
                 "channel": self.settings.moderator_channel,
                 "text": alerts.alert_text(alert),
-                "blocks": alerts.alert_blocks(alert, decision, permalink=self._alert_permalink(decision)),
+                # Acknowledged (through the API) before the alert went out: it says so from the start.
+                "blocks": alerts.alert_blocks(
+                    alert,
+                    decision,
+                    permalink=self._alert_permalink(decision),
+                    acknowledged=self.host.kv.get(f"slack:ack:{decision.id}"),
+                ),
             },
         )
         if not reply.ok:

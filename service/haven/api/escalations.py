@@ -28,9 +28,12 @@ class AcknowledgeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 def acknowledge(services: Services, community: str, decision_id: str, moderator: str) -> Escalation:
     """The one acknowledgement path: the API, the console and the plugins' host."""
-    escalation, pending = services.loop.acknowledge(services.store, community, decision_id, moderator)
+    escalation, pending, fresh = services.loop.acknowledge(services.store, community, decision_id, moderator)
     if pending:
         services.work.deliver(pending, queue=CRISIS_QUEUE)
+    if fresh and escalation.acknowledged_at is not None and escalation.acknowledged_by is not None:
+        # Told once, by whoever won the row: a later acknowledgement changes nothing anywhere.
+        services.escalation_acknowledged(community, decision_id, escalation.acknowledged_by, escalation.acknowledged_at)
     return escalation
 
 

@@ -12,11 +12,15 @@ so every platform acts on and answers a command alike.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
+from haven.moderation.alert import markdown_plain
+
 if TYPE_CHECKING:
-    from haven.plugins.protocol import PluginHost
+    from haven.plugins.protocol import KeyValue, PluginHost
 
 Verb = Literal["acknowledge", "upheld", "overturned"]
 VERBS: dict[str, Verb] = {
@@ -83,3 +87,37 @@ def carry_out(
     if command.verb == "overturned":
         return f"Overturned by {shown_as}. Haven undoes what it can (a post it removed or hid comes back).", True
     return f"Upheld by {shown_as}.", True
+
+
+# Long enough to outlive any escalation's reminders and a task run again.
+SAID_TTL = 30 * 86400
+
+
+def say_acknowledged(
+    kv: KeyValue,
+    platform: str,
+    decision_id: str,
+    moderator: str,
+    acknowledged_at: datetime,
+    reply: Callable[[str], bool],
+) -> bool:
+    """Say once, in the conversation of the platform's alert, that someone acknowledged the
+    escalation elsewhere (the API, the console, another platform); whether it was said now.
+
+    Nothing when it came from this platform's own alert (`moderator` is `<platform>:name`):
+    `carry_out` already answered there. `reply(text)` posts in the alert's conversation and
+    says whether it did (False when there is none, or the platform failed: it may be tried again)."""
+    if moderator.startswith(f"{platform}:"):
+        return False
+    key = f"{platform}:acknowledged-said:{decision_id}"
+    if not kv.add(key, moderator, ttl_seconds=SAID_TTL):
+        return False
+    at = acknowledged_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = (
+        f"Acknowledged by {markdown_plain(moderator)} at {at}, outside this conversation: the reminders stop. "
+        "Review it with `!haven uphold` or `!haven overturn`."
+    )
+    if reply(text):
+        return True
+    kv.delete(key)
+    return False

@@ -162,9 +162,10 @@ class ModeratorLoop:
 
     def acknowledge(
         self, store: Store, community: str, decision_id: str, moderator: str
-    ) -> tuple[Escalation, list[str]]:
+    ) -> tuple[Escalation, list[str], bool]:
         """Record the acknowledgement (the first one counts) and release any claim; returns the
-        escalation and the escalation.acknowledged deliveries to send.
+        escalation, the escalation.acknowledged deliveries to send, and whether this call was
+        the first acknowledgement.
 
         Raises LookupError when the community has no such decision, NotAnEscalation when it did
         not escalate."""
@@ -177,7 +178,7 @@ class ModeratorLoop:
             raise NotAnEscalation(decision_id) from None
         self.queue.release(decision_id)
         if not fresh:
-            return escalation, []
+            return escalation, [], False
         waited = (now - escalation.opened_at).total_seconds()
         metrics.ESCALATION_ACK_SECONDS.observe(max(waited, 0.0))
         event = escalation_event(
@@ -190,7 +191,7 @@ class ModeratorLoop:
             "escalation.acknowledged",
             extra={"decision_id": decision_id, "community": community, "duration_ms": round(waited * 1000)},
         )
-        return escalation, pending
+        return escalation, pending, True
 
     def reviewed(self, store: Store, community: str, decision_id: str, moderator: str) -> list[str]:
         """A review takes the item off the queue, and counts as the escalation's acknowledgement

@@ -4,8 +4,9 @@ After a decision is stored, each of its actions becomes a task of its own
 (`haven.platform_action`, on the crisis queue for escalations), idempotent by
 the action's key, every attempt recorded in the ledger and retried with
 backoff while the plugin says the failure is transient. A moderator's review
-becomes a `haven.plugin_review` task that tells the plugin. Embedded mode runs
-the same steps on a thread of the API process.
+becomes a `haven.plugin_review` task that tells the plugin; an escalation's
+reminder and its first acknowledgement are told the same way (`NOTICES`), on the
+crisis queue. Embedded mode runs the same steps on a thread of the API process.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from celery import Celery, Task
 
 from haven.domain import Decision
 from haven.plugins.ledger import ActionLedger, action_key
-from haven.plugins.protocol import ActionResult
+from haven.plugins.protocol import AcknowledgementHook, ActionResult, Plugin
 from haven.plugins.registry import Plugins
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
 from haven.store.repository import Store
@@ -34,7 +36,39 @@ PLATFORM_ACTION = "haven.platform_action"
 PLUGIN_REVIEW = "haven.plugin_review"
 PLUGIN_PERIODIC = "haven.plugin_periodic"
 PLUGIN_REMIND = "haven.plugin_remind"
+PLUGIN_ACKNOWLEDGED = "haven.plugin_acknowledged"
 MAX_ATTEMPTS = 8
+
+
+def _review(plugin: Plugin, decision: Decision, outcome: str, moderator: str) -> None:
+    plugin.review_recorded(decision, outcome, moderator)
+
+
+def _remind(plugin: Plugin, decision: Decision, number: int, final: bool) -> None:
+    plugin.escalation_reminder(decision, number, final)
+
+
+def _acknowledged(plugin: Plugin, decision: Decision, moderator: str, acknowledged_at: str) -> None:
+    # The hook is optional (plugins written before it still load): only a plugin that has it hears.
+    if isinstance(plugin, AcknowledgementHook):
+        plugin.escalation_acknowledged(decision, moderator, datetime.fromisoformat(acknowledged_at))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the post's plugin is told about a decision, in a task of its own: `tell` gets
+    the plugin, the stored decision and the task's arguments after (community, decision id)."""
+
+    queue: str
+    tell: Callable[..., None]
+
+
+NOTICES: dict[str, Notice] = {
+    PLUGIN_REVIEW: Notice(DEFAULT_QUEUE, _review),
+    # A reminder, or that someone took the escalation, is as urgent as the alert was.
+    PLUGIN_REMIND: Notice(CRISIS_QUEUE, _remind),
+    PLUGIN_ACKNOWLEDGED: Notice(CRISIS_QUEUE, _acknowledged),
+}
 
 
 @dataclass(frozen=True)
@@ -98,22 +132,14 @@ class PluginRuntime:
         delay = max(backoff_seconds(attempt, self.retry_base_seconds), result.retry_after_seconds or 0.0)
         return Attempted("retry", attempt, delay)
 
-    def run_review(self, community: str, decision_id: str, outcome: str, moderator: str) -> None:
+    def run_notice(self, task: str, community: str, decision_id: str, *args: Any) -> None:
+        """Tell the post's plugin one of NOTICES (a review, a reminder, an acknowledgement)."""
         stored = self.store.get_decision(community, decision_id)
         if stored is None:
             return
         plugin = self.plugins.for_platform(stored.decision.post.platform)
         if plugin is not None:
-            plugin.review_recorded(stored.decision, outcome, moderator)
-
-    def run_reminder(self, community: str, decision_id: str, number: int, final: bool) -> None:
-        """Re-send an unacknowledged escalation to the moderators on the post's platform."""
-        stored = self.store.get_decision(community, decision_id)
-        if stored is None:
-            return
-        plugin = self.plugins.for_platform(stored.decision.post.platform)
-        if plugin is not None:
-            plugin.escalation_reminder(stored.decision, number, final)
+            NOTICES[task].tell(plugin, stored.decision, *args)
 
     def run_periodic(self, plugin_name: str, task_name: str) -> None:
         plugin = self.plugins.active.get(plugin_name)
@@ -148,10 +174,29 @@ class PlatformDispatch(Protocol):
 
     def remind(self, community: str, decision_id: str, number: int, final: bool) -> None: ...
 
+    def acknowledged(self, community: str, decision_id: str, moderator: str, acknowledged_at: datetime) -> None: ...
+
     def close(self) -> None: ...
 
 
-class CeleryDispatch:
+class Notifying:
+    """What both dispatches tell plugins, each through its own `tell`."""
+
+    def tell(self, task: str, args: list[Any]) -> None:
+        """Hand one of NOTICES over, with its arguments (as JSON carries them)."""
+        raise NotImplementedError
+
+    def reviewed(self, community: str, decision_id: str, outcome: str, moderator: str) -> None:
+        self.tell(PLUGIN_REVIEW, [community, decision_id, outcome, moderator])
+
+    def remind(self, community: str, decision_id: str, number: int, final: bool) -> None:
+        self.tell(PLUGIN_REMIND, [community, decision_id, number, final])
+
+    def acknowledged(self, community: str, decision_id: str, moderator: str, acknowledged_at: datetime) -> None:
+        self.tell(PLUGIN_ACKNOWLEDGED, [community, decision_id, moderator, acknowledged_at.isoformat()])
+
+
+class CeleryDispatch(Notifying):
     def __init__(self, send: Callable[[str, list[Any], str], None]) -> None:
         self._send = send
 
@@ -159,11 +204,8 @@ class CeleryDispatch:
         for action_id, queue in actions:
             self._send(PLATFORM_ACTION, [action_id], queue)
 
-    def reviewed(self, community: str, decision_id: str, outcome: str, moderator: str) -> None:
-        self._send(PLUGIN_REVIEW, [community, decision_id, outcome, moderator], DEFAULT_QUEUE)
-
-    def remind(self, community: str, decision_id: str, number: int, final: bool) -> None:
-        self._send(PLUGIN_REMIND, [community, decision_id, number, final], CRISIS_QUEUE)
+    def tell(self, task: str, args: list[Any]) -> None:
+        self._send(task, args, NOTICES[task].queue)
 
     def close(self) -> None:
         return None
@@ -176,21 +218,22 @@ def register_plugin_tasks(app: Celery, runtime: Callable[[], PluginRuntime]) -> 
         if attempted.outcome == "retry":
             raise self.retry(countdown=attempted.retry_after)
 
-    @app.task(name=PLUGIN_REVIEW, shared=False)  # type: ignore[untyped-decorator]
-    def plugin_review(community: str, decision_id: str, outcome: str, moderator: str) -> None:
-        runtime().run_review(community, decision_id, outcome, moderator)
+    def notice_task(task: str) -> Callable[..., None]:
+        def notice(community: str, decision_id: str, *args: Any) -> None:
+            runtime().run_notice(task, community, decision_id, *args)
 
-    @app.task(name=PLUGIN_REMIND, shared=False)  # type: ignore[untyped-decorator]
-    def plugin_remind(community: str, decision_id: str, number: int, final: bool) -> None:
-        runtime().run_reminder(community, decision_id, number, final)
+        return notice
+
+    for task in NOTICES:
+        app.task(name=task, shared=False)(notice_task(task))
 
     @app.task(name=PLUGIN_PERIODIC, shared=False)  # type: ignore[untyped-decorator]
     def plugin_periodic(plugin: str, task: str) -> None:
         runtime().run_periodic(plugin, task)
 
 
-class InProcessDispatch:
-    """Embedded mode: one thread carries out actions (retries by a timer heap) and reviews."""
+class InProcessDispatch(Notifying):
+    """Embedded mode: one thread carries out actions (retries by a timer heap) and notices."""
 
     def __init__(self, runtime: PluginRuntime) -> None:
         self._runtime = runtime
@@ -228,11 +271,8 @@ class InProcessDispatch:
         if attempted.outcome == "retry":
             self._push(time.monotonic() + (attempted.retry_after or 0.0), lambda: self._action(action_id))
 
-    def reviewed(self, community: str, decision_id: str, outcome: str, moderator: str) -> None:
-        self._push(time.monotonic(), lambda: self._runtime.run_review(community, decision_id, outcome, moderator))
-
-    def remind(self, community: str, decision_id: str, number: int, final: bool) -> None:
-        self._push(time.monotonic(), lambda: self._runtime.run_reminder(community, decision_id, number, final))
+    def tell(self, task: str, args: list[Any]) -> None:
+        self._push(time.monotonic(), lambda: self._runtime.run_notice(task, *args))
 
     def _loop(self) -> None:
         while True:

@@ -157,4 +157,20 @@ class Plugin(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class AcknowledgementHook(Protocol):
+    """An optional hook a plugin may have beside the `Plugin` protocol.
+
+    Optional, not part of `Plugin`, so that a plugin written for protocol version 1 before it
+    existed still loads and works: Haven calls it only on a plugin that has it."""
+
+    def escalation_acknowledged(self, decision: Decision, moderator: str, acknowledged_at: datetime) -> None:
+        """A moderator acknowledged this escalation (the first acknowledgement: through the API,
+        the console, this or another platform): say so where the platform's moderators saw the
+        alert. Runs in a task on the crisis queue, possibly twice: be idempotent, and say nothing
+        where the acknowledgement came from the platform's own alert (`moderator` is Haven's
+        record of who: `slack:U123`, `reddit:name`, or a name given to the API)."""
+        ...
+
+
 PluginFactory = Callable[[Mapping[str, str], PluginHost], Plugin]

@@ -4,6 +4,7 @@ replies arrive as signed webhooks, as Discourse sends them, against the loopback
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from haven.domain import Decision
@@ -100,3 +101,30 @@ def test_a_reply_in_any_other_private_message_is_left_alone(
     status, answer = reply(plugin, 424242, 1820, "!haven overturn")
     assert status == 200 and answer["status"] == "ignored"
     assert host.reviews == [] and fake.replies == {}
+
+
+def test_an_acknowledgement_made_elsewhere_is_said_once_in_the_moderators_message(
+    plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse
+) -> None:
+    decision, topic = escalated(plugin, host, fake, 1710)
+    at = datetime(2026, 12, 2, 6, 5, tzinfo=UTC)
+
+    # Haven's notice may come twice (a task run again): one reply.
+    plugin.escalation_acknowledged(decision, "mod_alex", at)
+    plugin.escalation_acknowledged(decision, "mod_alex", at)
+
+    assert [r["raw"] for r in fake.replies[topic]] == [
+        "Acknowledged by mod\\_alex at 2026-12-02 06:05 UTC, outside this conversation: the reminders stop. "
+        "Review it with `!haven uphold` or `!haven overturn`."
+    ]
+
+
+def test_an_acknowledgement_by_a_staff_reply_is_not_said_again(
+    plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse
+) -> None:
+    decision, topic = escalated(plugin, host, fake, 1711)
+    assert reply(plugin, topic, 1811, "!haven ack")[1]["status"] == "recorded"
+
+    plugin.escalation_acknowledged(decision, "discourse:mod_mia", datetime.now(UTC))
+
+    assert [r["raw"].split(" ")[0] for r in fake.replies[topic]] == ["Acknowledged"]  # the command's answer alone

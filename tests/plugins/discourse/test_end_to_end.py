@@ -234,3 +234,18 @@ def test_a_staff_reply_in_the_moderators_message_becomes_an_acknowledgement_and_
     )
     answers = [r["raw"].split(" ")[0] for r in haven.fake.replies[topic]]
     assert answers == ["Acknowledged", "@curious_member:", "Overturned"]
+
+
+def test_an_acknowledgement_through_the_api_is_said_once_in_the_moderators_message(haven: Haven) -> None:
+    response = haven.deliver(post_payload(5021, CRISIS, username="late_owl"))
+    decision_id = haven.decision(response.json()["decision_id"])["decision"]["id"]
+    topic = _until(lambda: [t for t, b in haven.fake.private_topics.items() if decision_id in b["raw"]])[0]
+
+    first = haven.client.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-alex"})
+    assert first.status_code == 200, first.text
+    said = _until(lambda: haven.fake.replies.get(topic))
+    assert len(said) == 1 and said[0]["raw"].startswith("Acknowledged by mod-alex at ")
+    # A second acknowledgement is not the first: Haven tells no plugin.
+    again = haven.client.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-later"})
+    assert again.json()["acknowledged_by"] == "mod-alex"
+    assert len(haven.fake.replies[topic]) == 1

@@ -167,3 +167,32 @@ def test_commands_are_read_from_the_first_line(body: str, verb: str | None, note
 @pytest.mark.parametrize("body", ["thanks, on it", "please !haven ack", "", "!havenack"])
 def test_other_messages_are_not_commands(body: str) -> None:
     assert parse_command(body) is None
+
+
+def test_an_acknowledgement_made_elsewhere_is_said_once_in_the_alerts_conversation(
+    reddit: Reddit, make_plugin: PluginFactory, host: RecordingHost, default_pack: PolicySet
+) -> None:
+    plugin = make_plugin(initial_backlog="0")
+    decision, conversation = alerted(reddit, plugin, host, default_pack)
+    at = datetime(2026, 12, 2, 6, 5, tzinfo=UTC)
+
+    # Haven's notice may come twice (a task run again): one reply.
+    plugin.escalation_acknowledged(decision, "slack:U0ACK", at)
+    plugin.escalation_acknowledged(decision, "slack:U0ACK", at)
+
+    _alert, *said = reddit.modmail.replies_by(conversation, USERNAME)
+    assert said == [
+        "Acknowledged by slack:U0ACK at 2026-12-02 06:05 UTC, outside this conversation: the reminders stop. "
+        "Review it with `!haven uphold` or `!haven overturn`."
+    ]
+
+
+def test_an_acknowledgement_from_the_conversation_itself_is_not_said_again(
+    reddit: Reddit, make_plugin: PluginFactory, host: RecordingHost, default_pack: PolicySet
+) -> None:
+    plugin = make_plugin(initial_backlog="0")
+    decision, conversation = alerted(reddit, plugin, host, default_pack)
+
+    plugin.escalation_acknowledged(decision, f"reddit:{REVIEWER}", datetime.now(UTC))
+
+    assert len(reddit.modmail.replies_by(conversation, USERNAME)) == 1  # the alert alone

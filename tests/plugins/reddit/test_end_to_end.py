@@ -194,22 +194,28 @@ def test_crisis_comment_polled_through_the_service_gets_modmail_to_the_author_an
         assert "test-access-token" not in text
 
 
-def test_a_moderators_modmail_replies_become_an_acknowledgement_and_a_review(haven: Haven) -> None:
-    """The proof the moderators' loop closes on Reddit: `!haven ack` and `!haven overturn` in the
-    alert's conversation, read by `haven plugins reddit poll --once`, recorded by Haven."""
+def alerted_in_modmail(haven: Haven, serial: int, item_id: str) -> tuple[str, str]:
+    """A crisis comment polled and escalated: its decision id and its alert's modmail conversation."""
     from haven_reddit.actions import alert_key
 
     from tests.integration.harness import wait_until
 
-    reddit = haven.reddit
-    comments = reddit.feed("comments", SUBREDDIT)
+    comments = haven.reddit.feed("comments", SUBREDDIT)
     comments.publish()
     haven.poll()
-    crisis = clone(comments.visible()[0], 2, body=CRISIS, author=MEMBER, item_id=f"zy{RUN}")
+    crisis = clone(comments.visible()[0], serial, body=CRISIS, author=MEMBER, item_id=item_id)
     comments.push(crisis)
     haven.poll()
-    decision_id = haven.decision(decision_id_of(haven.community, crisis["data"]["name"]))["decision"]["id"]
-    conversation = wait_until(lambda: haven.kv.get(alert_key(decision_id)))
+    decision_id: str = haven.decision(decision_id_of(haven.community, crisis["data"]["name"]))["decision"]["id"]
+    conversation: str = wait_until(lambda: haven.kv.get(alert_key(decision_id)))
+    return decision_id, conversation
+
+
+def test_a_moderators_modmail_replies_become_an_acknowledgement_and_a_review(haven: Haven) -> None:
+    """The proof the moderators' loop closes on Reddit: `!haven ack` and `!haven overturn` in the
+    alert's conversation, read by `haven plugins reddit poll --once`, recorded by Haven."""
+    reddit = haven.reddit
+    decision_id, conversation = alerted_in_modmail(haven, 2, f"zy{RUN}")
 
     reddit.modmail.reply(conversation, "kind_heron", "!haven ack")
     assert haven.poll()["commands"] == 1
@@ -233,5 +239,29 @@ def test_a_moderators_modmail_replies_become_an_acknowledgement_and_a_review(hav
         ["Acknowledged", "by"],
         ["u/passer_by:", "only"],
         ["Overturned", "by"],
+    ]
+    assert reddit.unmatched == []
+
+
+def test_an_acknowledgement_through_the_api_is_said_once_in_the_alerts_modmail(haven: Haven) -> None:
+    from tests.integration.harness import wait_until
+
+    reddit = haven.reddit
+    decision_id, conversation = alerted_in_modmail(haven, 3, f"zx{RUN}")
+
+    first = haven.api.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-alex"})
+    assert first.status_code == 200, first.text
+    said = wait_until(lambda: reddit.modmail.replies_by(conversation, USERNAME)[1:])
+    assert len(said) == 1 and said[0].startswith("Acknowledged by mod-alex at ")
+    # A second acknowledgement is not the first: Haven tells no plugin, and the worker has
+    # nothing to say. Its moderator's `!haven ack` is answered as before, nothing more.
+    again = haven.api.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-later"})
+    assert again.json()["acknowledged_by"] == "mod-alex"
+    reddit.modmail.reply(conversation, "kind_heron", "!haven ack")
+    assert haven.poll()["commands"] == 1
+    answers = reddit.modmail.replies_by(conversation, USERNAME)[1:]
+    assert [a.split(" ", 3)[:3] for a in answers] == [
+        ["Acknowledged", "by", "mod-alex"],
+        ["Acknowledged", "by", "u/kind_heron:"],
     ]
     assert reddit.unmatched == []

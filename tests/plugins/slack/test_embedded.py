@@ -101,3 +101,19 @@ def test_remove_button_without_an_admin_token_asks_the_moderators_to_remove_by_h
     reviews = embedded.decision(decision_id)["reviews"]
     assert [(r["outcome"], r["moderator"]) for r in reviews] == [("upheld", "slack:UMODHAND")]
     assert not embedded.slack.to("chat.delete")  # nothing was deleted: Haven cannot here
+
+
+def test_an_acknowledgement_through_the_api_shows_on_the_alert_from_serve_alone(embedded: Haven) -> None:
+    sent = message(CRISIS, user=f"UACKAPI{RUN}")
+    embedded.event(sent)
+    decision_id = decision_id_of(embedded.community, sent["ts"])
+    alert = embedded.alert_of(decision_id)
+
+    acknowledged = embedded.api.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-embedded"})
+    assert acknowledged.status_code == 200, acknowledged.text
+
+    updated = wait_until(lambda: embedded.slack.to("chat.update", channel=MODERATORS, ts=alert.answer["ts"]))
+    assert len(updated) == 1
+    assert "Acknowledged by mod-embedded" in str(updated[0].body["blocks"])
+    assert all(e["action_id"] != "haven_acknowledge" for b in updated[0].body["blocks"] if b["type"] == "actions"
+               for e in b["elements"])  # fmt: skip

@@ -31,8 +31,8 @@ HARASSMENT = "kys nobody wants you here"
 
 # Member ids of this run only: Haven caches a member's locale in Redis for a day.
 RUN = uuid.uuid4().hex[:6].upper()
-U0GRIEF, U0PAIN, U0TROLL, U0REPLAY, U0FORGED, U0LIMITED, U0EDIT, U0SEEN = (
-    f"U{name}{RUN}" for name in ("GRIEF", "PAIN", "TROLL", "REPLAY", "FORGED", "LIMITED", "EDIT", "SEEN")
+U0GRIEF, U0PAIN, U0TROLL, U0REPLAY, U0FORGED, U0LIMITED, U0EDIT, U0SEEN, U0ELSEWHERE = (
+    f"U{name}{RUN}" for name in ("GRIEF", "PAIN", "TROLL", "REPLAY", "FORGED", "LIMITED", "EDIT", "SEEN", "ELSE")
 )
 
 
@@ -80,6 +80,32 @@ def test_acknowledge_button_records_the_slack_moderator_and_says_so_on_the_alert
     assert again.json()["acknowledged_by"] == "slack:UACKER"
     # A second click changes nothing on Slack either.
     assert haven.click(alert.body, "haven_acknowledge", moderator="UOTHER").status_code == 200
+    # Haven's notice to the plugin (a worker's task) came too: it and the second click found it shown.
+    wait_until(lambda: len(haven.logged("slack.acknowledged_shown", decision_id=decision_id, status="already")) == 2)
+    assert len(haven.logged("slack.acknowledged_shown", decision_id=decision_id, status="updated")) == 1
+    assert len([u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)]) == 1
+
+
+def test_an_acknowledgement_through_the_api_shows_on_the_alert_once_without_the_button(haven: Haven) -> None:
+    sent = message(CRISIS, user=U0ELSEWHERE)
+    haven.event(sent)
+    decision_id = haven.decision(decision_id_of(haven.community, sent["ts"]))["decision"]["id"]
+    alert = haven.alert_of(decision_id)
+
+    acknowledged = haven.api.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-alex"})
+    assert acknowledged.status_code == 200, acknowledged.text
+
+    updated = wait_until(lambda: [u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)])
+    assert len(updated) == 1
+    assert (updated[0].body["channel"], updated[0].body["ts"]) == (MODERATORS, alert.answer["ts"])
+    shown = json.dumps(updated[0].body["blocks"])
+    assert "Acknowledged by mod-alex <!date^" in shown
+    assert "haven_acknowledge" not in shown and "haven_uphold" in shown  # still to review
+    # Acknowledged again (the API, then the button still on an old copy of the alert): nothing changes.
+    again = haven.api.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-later"})
+    assert again.json()["acknowledged_by"] == "mod-alex"
+    assert haven.click(alert.body, "haven_acknowledge", moderator="ULATE").status_code == 200
+    wait_until(lambda: haven.logged("slack.acknowledged_shown", decision_id=decision_id, status="already"))
     assert len([u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)]) == 1
 
 

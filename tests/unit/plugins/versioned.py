@@ -1,9 +1,11 @@
-"""Plugins that declare a protocol version (or none), for the host's check."""
+"""Plugins that declare a protocol version (or none), for the host's check; one of them also
+has the optional escalation_acknowledged hook."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from haven.domain import Action, Decision
@@ -41,6 +43,19 @@ class Versioned:
 
     def close(self) -> None:
         return None
+
+
+class Listening(Versioned):
+    def __init__(self) -> None:
+        super().__init__("listening", 1)
+        self.heard: list[tuple[str, str, datetime]] = []
+
+    def escalation_acknowledged(self, decision: Decision, moderator: str, acknowledged_at: datetime) -> None:
+        self.heard.append((decision.id, moderator, acknowledged_at))
+
+
+def create_listening(env: Mapping[str, str], host: PluginHost) -> Listening:
+    return Listening()
 
 
 def create_current(env: Mapping[str, str], host: PluginHost) -> Versioned:
