@@ -77,7 +77,7 @@ class QueueSettings:
     """Seconds before a task held by a worker that died is handed to another; above any task."""
     key_prefix: str = field(default="", metadata=_meta("HAVEN_REDIS_KEY_PREFIX"))
     """Prefix of every Redis key Haven writes (queues too), to share one Redis database."""
-    group_ms: float = field(default=20.0, metadata=_meta("HAVEN_INGEST_GROUP_MS", min=0, max=1000))
+    group_ms: float = field(default=5.0, metadata=_meta("HAVEN_INGEST_GROUP_MS", min=0, max=1000))
     """Ordinary posts accepted within this many ms go to the queue as one task (0: one each)."""
     dedupe_ttl_seconds: int = field(default=86400, metadata=_meta("HAVEN_DEDUPE_TTL_SECONDS", min=60))
     """How long a post's identity is remembered for deduplication."""
