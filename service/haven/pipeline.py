@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +28,7 @@ from haven.webhooks.events import decision_events, deliveries_for, review_event
 
 if TYPE_CHECKING:
     from haven.moderation.loop import ModeratorLoop
+    from haven.store.escalations import Escalation
 
 log = logging.getLogger("haven.pipeline")
 T = TypeVar("T")
@@ -252,16 +253,20 @@ def record_review(
     moderator: str,
     note: str,
     loop: ModeratorLoop | None = None,
+    on_acknowledged: Callable[[Escalation], None] | None = None,
 ) -> Review | None:
     """Store a moderator's review and send review.recorded to the community's subscribers; the
-    decision leaves the review queue, and an open escalation counts as acknowledged."""
+    decision leaves the review queue, and an open escalation counts as acknowledged (then
+    `on_acknowledged` hears of it)."""
     review = store.add_review(community, decision_id, outcome, moderator, note)
     if review is None:
         return None
     if loop is not None:
-        acknowledged = loop.reviewed(store, community, decision_id, moderator)
+        acknowledged, escalation = loop.reviewed(store, community, decision_id, moderator)
         if acknowledged:
             work.deliver(acknowledged, queue=CRISIS_QUEUE)
+        if escalation is not None and on_acknowledged is not None:
+            on_acknowledged(escalation)
     stored = store.get_decision(community, decision_id)
     if stored is not None:
         metrics.observe_review(stored.decision, outcome)

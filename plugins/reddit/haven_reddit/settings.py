@@ -112,9 +112,7 @@ def load_settings(env: Mapping[str, str]) -> RedditSettings:
         raise PluginUnavailable(f"{PREFIX}PASSWORD (or {PREFIX}REFRESH_TOKEN) is not set")
     user_agent = _require(env, "USER_AGENT")
     if not USER_AGENT_FORMAT.match(user_agent):
-        raise PluginUnavailable(
-            f"{PREFIX}USER_AGENT must look like '<platform>:<app ID>:<version> (by /u/<username>)'"
-        )
+        raise PluginUnavailable(f"{PREFIX}USER_AGENT must look like '<platform>:<app ID>:<version> (by /u/<username>)'")
     communities = parse_communities(_require(env, "SUBREDDITS"))
     return RedditSettings(
         client_id=client_id,

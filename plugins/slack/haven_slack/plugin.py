@@ -179,27 +179,38 @@ class SlackPlugin:
         key = f"slack:ack:{decision.id}"
         if not self.host.kv.add(key, line, ttl_seconds=STATE_TTL):
             return "already"
+        shown = self._update_alert(decision, permalink=self._alert_permalink(decision))
+        if shown is None:
+            return "no alert yet"  # the alert, once posted, says it (`_alert`)
+        if not shown:
+            # Not shown: let a run again (the task's, or the other path's) try.
+            self.host.kv.delete(key)
+            return "failed"
+        return "updated"
+
+    def _update_alert(self, decision: Decision, *, permalink: str | None) -> bool | None:
+        """Show the alert as its state now stands: acknowledged (by whom), decided (by whom,
+        what). Both notices render the whole state, so whichever runs last leaves both shown
+        (a review often is the acknowledgement too). None when no alert was posted."""
         ref = self.host.kv.get(f"slack:alert:{decision.id}")
         if ref is None:
-            return "no alert yet"  # the alert, once posted, says it (`_alert`)
+            return None
         channel, ts = split_message_id(ref)
         alert = self._alert_of(decision)
+        acknowledged = self.host.kv.get(f"slack:ack:{decision.id}")
+        decided = self.host.kv.get(f"slack:decided:{decision.id}")
+        blocks = alerts.alert_blocks(alert, decision, permalink=permalink, acknowledged=acknowledged)
         reply = self.web.call(
             "chat.update",
             self.settings.bot_token,
             {
                 "channel": channel,
                 "ts": ts,
-                "text": f"{alerts.alert_text(alert)}: acknowledged",
-                "blocks": alerts.alert_blocks(alert, decision, permalink=self._alert_permalink(decision),
-                                              acknowledged=line),
+                "text": f"{alerts.alert_text(alert)}: {decided or 'acknowledged'}",
+                "blocks": alerts.decided_blocks(blocks, decided) if decided else blocks,
             },
-        )  # fmt: skip
-        if not reply.ok:
-            # Not shown: let a run again (the task's, or the other path's) try.
-            self.host.kv.delete(key)
-            return "failed"
-        return "updated"
+        )
+        return reply.ok
 
     def _alert_of(self, decision: Decision) -> Alert:
         return self.host.alert(decision, locale=self._locale(decision.post.author_id))
@@ -349,23 +360,8 @@ class SlackPlugin:
             summary = f"Overturned by {who}"
         else:
             summary = f"Upheld by {who}"
-        alert = self.host.kv.get(f"slack:alert:{decision.id}")
-        if alert is None:
-            return
-        channel, ts = split_message_id(alert)
-        rendered = self._alert_of(decision)
-        acknowledged = self.host.kv.get(f"slack:ack:{decision.id}")
-        blocks = alerts.alert_blocks(rendered, decision, permalink=None, acknowledged=acknowledged)
-        self.web.call(
-            "chat.update",
-            self.settings.bot_token,
-            {
-                "channel": channel,
-                "ts": ts,
-                "text": f"{alerts.alert_text(rendered)}: {summary}",
-                "blocks": alerts.decided_blocks(blocks, summary),
-            },
-        )
+        self.host.kv.set(f"slack:decided:{decision.id}", summary, ttl_seconds=STATE_TTL)
+        self._update_alert(decision, permalink=None)
 
     def _undo(self, decision: Decision) -> None:
         """An overturned decision: stop what has not happened, take back the bot's public reply."""

@@ -11,7 +11,30 @@ from haven.api.problems import Problem, problem_responses
 from haven.api.schemas import ReviewIn
 from haven.pipeline import record_review
 from haven.services import Services
+from haven.store.escalations import Escalation
 from haven.store.records import ApiKey, Review
+
+
+def review(
+    services: Services, community: str, decision_id: str, outcome: str, moderator: str, note: str
+) -> Review | None:
+    """The one review path: the API, the console and the plugins' host. The post's plugin hears
+    of the review and, when it was the escalation's first acknowledgement, of that too, so every
+    platform's alert says who took it. None when the community has no such decision."""
+
+    def acknowledged(escalation: Escalation) -> None:
+        if escalation.acknowledged_at is not None and escalation.acknowledged_by is not None:
+            services.escalation_acknowledged(
+                community, decision_id, escalation.acknowledged_by, escalation.acknowledged_at
+            )
+
+    found = record_review(
+        services.store, services.work, community, decision_id,
+        outcome=outcome, moderator=moderator, note=note, loop=services.loop, on_acknowledged=acknowledged,
+    )  # fmt: skip
+    if found is not None:
+        services.review_recorded(community, decision_id, outcome, moderator)
+    return found
 
 
 class ReviewController(Controller):
@@ -32,17 +55,7 @@ class ReviewController(Controller):
         self, decision_id: FromPath[str], data: JSONBody[ReviewIn], request: Request[ApiKey, str, State]
     ) -> Review:
         services: Services = request.app.state.services
-        review = record_review(
-            services.store,
-            services.work,
-            request.user.community,
-            decision_id,
-            outcome=data.outcome,
-            moderator=data.moderator,
-            note=data.note,
-            loop=services.loop,
-        )
-        if review is None:
+        found = review(services, request.user.community, decision_id, data.outcome, data.moderator, data.note)
+        if found is None:
             raise Problem(404, "not-found", "no decision with this id in your community")
-        services.review_recorded(request.user.community, decision_id, data.outcome, data.moderator)
-        return review
+        return found

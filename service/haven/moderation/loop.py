@@ -193,14 +193,18 @@ class ModeratorLoop:
         )
         return escalation, pending, True
 
-    def reviewed(self, store: Store, community: str, decision_id: str, moderator: str) -> list[str]:
+    def reviewed(
+        self, store: Store, community: str, decision_id: str, moderator: str
+    ) -> tuple[list[str], Escalation | None]:
         """A review takes the item off the queue, and counts as the escalation's acknowledgement
-        (a moderator who upheld or overturned it has seen it); deliveries to send."""
+        (a moderator who upheld or overturned it has seen it): the deliveries to send, and the
+        escalation when this review was its first acknowledgement."""
         self.queue.reviewed(decision_id, datetime.now(UTC))
         escalation = self.escalations.get(community, decision_id)
         if escalation is None or escalation.acknowledged_at is not None:
-            return []
-        return self.acknowledge(store, community, decision_id, moderator)[1]
+            return [], None
+        escalation, pending, fresh = self.acknowledge(store, community, decision_id, moderator)
+        return pending, escalation if fresh else None
 
     def claim(self, community: str, decision_id: str, moderator: str) -> ClaimResult:
         now = datetime.now(UTC)

@@ -110,23 +110,9 @@ class ServiceHost:
     def record_review(
         self, community: str, decision_id: str, *, outcome: Literal["upheld", "overturned"], moderator: str, note: str
     ) -> bool:
-        from haven.pipeline import record_review
+        from haven.api.reviews import review
 
-        services = self._services
-        review = record_review(
-            services.store,
-            services.work,
-            community,
-            decision_id,
-            outcome=outcome,
-            moderator=moderator,
-            note=note,
-            loop=services.loop,
-        )
-        if review is None:
-            return False
-        services.review_recorded(community, decision_id, outcome, moderator)
-        return True
+        return review(self._services, community, decision_id, outcome, moderator, note) is not None
 
     def acknowledge(self, community: str, decision_id: str, *, moderator: str) -> bool:
         from haven.api.escalations import acknowledge

@@ -28,7 +28,13 @@ def escalated(plugin: DiscoursePlugin, host: RecordingHost, fake: FakeDiscourse,
 
 
 def reply(
-    plugin: DiscoursePlugin, topic: int, post_id: int, raw: str, *, username: str = "mod_mia", staff: bool = True,
+    plugin: DiscoursePlugin,
+    topic: int,
+    post_id: int,
+    raw: str,
+    *,
+    username: str = "mod_mia",
+    staff: bool = True,
     event: str = "post_created",
 ) -> tuple[int, dict[str, Any]]:
     payload = post_payload(
@@ -64,9 +70,7 @@ def test_a_staff_reply_acknowledges_then_reviews_once_each(
     assert host.acknowledged == [(decision.id, "discourse:mod_mia")]
     status, answer = reply(plugin, topic, 1801, "!haven uphold\n\nI've called her, she's with her sister.")
     assert (status, answer["status"]) == (200, "recorded")
-    assert host.review_notes == [
-        (decision.id, "upheld", "discourse:mod_mia", "from the Discourse moderators' message")
-    ]
+    assert host.review_notes == [(decision.id, "upheld", "discourse:mod_mia", "from the Discourse moderators' message")]
     # Discourse retries a delivery with a new event id: the post id says it was handled.
     assert reply(plugin, topic, 1801, "!haven uphold")[1] == {"status": "duplicate"}
     # An edit of a command is not a new command.

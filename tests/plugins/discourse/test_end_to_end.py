@@ -249,3 +249,17 @@ def test_an_acknowledgement_through_the_api_is_said_once_in_the_moderators_messa
     again = haven.client.post(f"/v1/decisions/{decision_id}/acknowledge", json={"moderator": "mod-later"})
     assert again.json()["acknowledged_by"] == "mod-alex"
     assert len(haven.fake.replies[topic]) == 1
+
+
+def test_a_review_through_the_api_acknowledges_and_is_said_once_in_the_moderators_message(haven: Haven) -> None:
+    response = haven.deliver(post_payload(5031, CRISIS, username="early_lark"))
+    decision_id = haven.decision(response.json()["decision_id"])["decision"]["id"]
+    topic = _until(lambda: [t for t, b in haven.fake.private_topics.items() if decision_id in b["raw"]])[0]
+
+    reviewed = haven.client.post(
+        f"/v1/decisions/{decision_id}/review", json={"outcome": "upheld", "moderator": "mod-sam"}
+    )
+    assert reviewed.status_code == 201, reviewed.text
+    said = _until(lambda: haven.fake.replies.get(topic))
+    assert len(said) == 1 and said[0]["raw"].startswith("Acknowledged by mod-sam at ")
+    assert haven.decision(decision_id)["reviews"][0]["moderator"] == "mod-sam"

@@ -244,7 +244,7 @@ class Modmail:
         self.serial += 1
         return {
             "id": f"m{self.serial:05d}",
-            "body": f"<div class=\"md\"><p>{body}</p></div>",
+            "body": f'<div class="md"><p>{body}</p></div>',
             "bodyMarkdown": body,
             "author": {"name": author, "isMod": is_mod, "isAdmin": False, "isOp": False, "isHidden": False},
             "isInternal": True,
@@ -266,7 +266,9 @@ class Modmail:
         return message
 
     def replies_by(self, conversation_id: str, author: str) -> list[str]:
-        return [m["bodyMarkdown"] for m in self.conversations[conversation_id].messages if m["author"]["name"] == author]
+        return [
+            m["bodyMarkdown"] for m in self.conversations[conversation_id].messages if m["author"]["name"] == author
+        ]
 
     def summary(self, conversation: Conversation) -> dict[str, Any]:
         return {
@@ -395,7 +397,6 @@ class Reddit:
             children = feed.page(query.get("before"), int(query["limit"])) if feed else []
             return rec.status, rec.headers, json.dumps(listing(children)).encode()
         return rec.status, rec.headers, rec.body.encode()
-
 
     def _modmail(
         self, rec: Recorded, path: str, query: dict[str, str], form: dict[str, str]

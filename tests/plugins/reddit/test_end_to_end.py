@@ -265,3 +265,21 @@ def test_an_acknowledgement_through_the_api_is_said_once_in_the_alerts_modmail(h
         ["Acknowledged", "by", "u/kind_heron:"],
     ]
     assert reddit.unmatched == []
+
+
+def test_a_review_through_the_api_acknowledges_and_is_said_once_in_the_alerts_modmail(haven: Haven) -> None:
+    """Reviewing an escalation nobody acknowledged is its acknowledgement (reminders stop); the
+    alert's conversation is told, as for an acknowledgement made elsewhere."""
+    from tests.integration.harness import wait_until
+
+    reddit = haven.reddit
+    decision_id, conversation = alerted_in_modmail(haven, 4, f"zy{RUN}")
+
+    reviewed = haven.api.post(f"/v1/decisions/{decision_id}/review", json={"outcome": "upheld", "moderator": "mod-sam"})
+    assert reviewed.status_code == 201, reviewed.text
+    said = wait_until(lambda: reddit.modmail.replies_by(conversation, USERNAME)[1:])
+    assert len(said) == 1 and said[0].startswith("Acknowledged by mod-sam at ")
+    # A second review acknowledges nothing more.
+    haven.api.post(f"/v1/decisions/{decision_id}/review", json={"outcome": "overturned", "moderator": "mod-kim"})
+    wait_until(lambda: len(haven.api.get(f"/v1/decisions/{decision_id}").json()["reviews"]) == 2)
+    assert len(reddit.modmail.replies_by(conversation, USERNAME)[1:]) == 1

@@ -109,6 +109,26 @@ def test_an_acknowledgement_through_the_api_shows_on_the_alert_once_without_the_
     assert len([u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)]) == 1
 
 
+def test_upholding_an_unacknowledged_escalation_shows_both_who_decided_and_who_acknowledged(haven: Haven) -> None:
+    """The review is the acknowledgement too: two notices reach the plugin, in either order, and
+    the alert ends showing both, with no buttons left."""
+    sent = message(CRISIS, user=U0ELSEWHERE)
+    haven.event(sent)
+    decision_id = haven.decision(decision_id_of(haven.community, sent["ts"]))["decision"]["id"]
+    alert = haven.alert_of(decision_id)
+
+    assert haven.click(alert.body, "haven_uphold", moderator="UREVIEW").status_code == 200
+
+    def final() -> str | None:
+        updates = [u for u in haven.slack.to("chat.update") if decision_id in json.dumps(u.body)]
+        shown = json.dumps(updates[-1].body["blocks"]) if len(updates) == 2 else ""
+        return shown if "Upheld by" in shown and "Acknowledged by" in shown else None
+
+    shown = wait_until(final)
+    assert "<@UREVIEW>" in shown
+    assert "haven_acknowledge" not in shown and "haven_uphold" not in shown
+
+
 def test_overturn_button_takes_back_the_bots_reply_and_shows_who_decided(haven: Haven) -> None:
     sent = message(MEDICATION, user=U0PAIN)
     haven.event(sent)
