@@ -273,7 +273,7 @@ def test_a_review_through_the_api_acknowledges_and_is_said_once_in_the_alerts_mo
     from tests.integration.harness import wait_until
 
     reddit = haven.reddit
-    decision_id, conversation = alerted_in_modmail(haven, 4, f"zy{RUN}")
+    decision_id, conversation = alerted_in_modmail(haven, 4, f"zw{RUN}")
 
     reviewed = haven.api.post(f"/v1/decisions/{decision_id}/review", json={"outcome": "upheld", "moderator": "mod-sam"})
     assert reviewed.status_code == 201, reviewed.text

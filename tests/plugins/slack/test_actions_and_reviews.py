@@ -4,6 +4,7 @@ review made through the API updates the alert."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -86,10 +87,15 @@ def test_remove_button_deletes_the_message_with_the_admin_token_and_records_the_
     assert [c.token for c in deleted] == [ADMIN_TOKEN]
     reviews = wait_until(lambda: haven.decision(decision_id)["reviews"])
     assert [(r["outcome"], r["moderator"]) for r in reviews] == [("upheld", "slack:UMODREMOVE")]
-    updated = wait_until(lambda: haven.slack.to("chat.update", channel=MODERATORS, ts=alert.answer["ts"]))
-    assert updated[0].token == BOT_TOKEN
-    assert "Removed by <@UMODREMOVE>" in updated[0].body["text"]
-    assert all(b["type"] != "actions" for b in updated[0].body["blocks"])  # the buttons are gone
+    # The review is the crisis's acknowledgement too: two updates, in either order; the alert
+    # ends showing the removal (and who acknowledged), its buttons gone.
+    updates = wait_until(
+        lambda: (found := haven.slack.to("chat.update", channel=MODERATORS, ts=alert.answer["ts"]))[1:] and found
+    )
+    assert {u.token for u in updates} == {BOT_TOKEN}
+    assert "Removed by <@UMODREMOVE>" in updates[-1].body["text"]
+    assert "Acknowledged by <@UMODREMOVE>" in json.dumps(updates[-1].body["blocks"])
+    assert all(b["type"] != "actions" for b in updates[-1].body["blocks"])  # the buttons are gone
 
 
 def test_review_through_the_api_updates_the_alert_and_takes_back_the_bots_reply(haven: Haven) -> None:
@@ -122,6 +128,10 @@ def test_uphold_through_the_api_updates_the_alert(haven: Haven) -> None:
     answer = haven.api.post(f"/v1/decisions/{decision_id}/review", json={"outcome": "upheld", "moderator": "sam"})
 
     assert answer.status_code == 201, answer.text
-    updated = wait_until(lambda: haven.slack.to("chat.update", channel=MODERATORS, ts=alert.answer["ts"]))
-    assert updated[0].body["text"].endswith(": Upheld by sam")
+    # The review acknowledges the crisis too: two updates, in either order, the last shows both.
+    updated = wait_until(
+        lambda: (found := haven.slack.to("chat.update", channel=MODERATORS, ts=alert.answer["ts"]))[1:] and found
+    )
+    assert updated[-1].body["text"].endswith(": Upheld by sam")
+    assert "Acknowledged by sam" in json.dumps(updated[-1].body["blocks"])
     assert not haven.slack.to("chat.delete", channel=CHANNEL, ts=sent["ts"])
