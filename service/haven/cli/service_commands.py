@@ -141,17 +141,14 @@ def run_worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     if settings.embedded:
         return _needs_redis("worker", "without it, `haven serve` evaluates in-process")
-    check_policies(settings)
-    check_services(settings)
+    supervised = bool(os.environ.get(SUPERVISOR_ENV))
+    if not supervised:  # a supervisor checked them once for all its processes
+        check_policies(settings)
+        check_services(settings)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="haven-metrics-"))
     from haven.logging import configure_logging
-    from haven.tasks import create_celery_app
 
     configure_logging(settings.log.level)
-    # A line per task received and succeeded says nothing the decision logs do not.
-    for chatty in ("celery.app.trace", "celery.worker.strategy"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLevelName(settings.log.level)))
-    app = create_celery_app(settings)
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
     unknown = sorted(set(queues) - set(QUEUES))
     if unknown:
@@ -165,14 +162,20 @@ def run_worker(args: argparse.Namespace) -> int:
         return 2
     if CRISIS_QUEUE not in queues or len(queues) == 1:
         crisis = 0  # a worker of the crisis queue alone, or not of it, has nothing to keep apart
-    supervised = bool(os.environ.get(SUPERVISOR_ENV))
     if settings.worker.metrics_port and not supervised:
         _serve_worker_metrics(settings.worker.metrics_host, settings.worker.metrics_port)
     if processes + crisis > 1 and args.pool != "prefork":
+        # The supervisor itself builds no Celery app: its processes do.
         return WorkerGroup(
             [child_command(_worker_options(args, queues))] * processes
             + [child_command(_worker_options(args, [CRISIS_QUEUE]))] * crisis
         ).run()
+    from haven.tasks import create_celery_app
+
+    # A line per task received and succeeded says nothing the decision logs do not.
+    for chatty in ("celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLevelName(settings.log.level)))
+    app = create_celery_app(settings)
     watch_supervisor()
     _start_heartbeat(settings)
     _start_consumers(settings)
