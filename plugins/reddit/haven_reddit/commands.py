@@ -77,7 +77,7 @@ class ModmailCommands:
     def poll_once(self) -> CommandsReport:
         report = CommandsReport()
         lock = "reddit:lock:modmail"
-        if not self.host.kv.add(lock, "1", ttl_seconds=max(60, int(self.settings.poll_interval * 4))):
+        if not self.host.kv.add(lock, "1", ttl_seconds=self.settings.poll_lock_seconds):
             return report  # another poller is reading modmail right now
         try:
             for subreddit in self.settings.subreddits:

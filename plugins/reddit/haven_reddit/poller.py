@@ -131,7 +131,7 @@ class Poller:
         report = PassReport()
         for stream in self.streams:
             lock = f"reddit:lock:{stream.subreddit.lower()}:{stream.name}"
-            if not self.kv.add(lock, "1", ttl_seconds=max(60, int(self.settings.poll_interval * 4))):
+            if not self.kv.add(lock, "1", ttl_seconds=self.settings.poll_lock_seconds):
                 continue  # another poller is on this stream right now
             try:
                 self._poll(stream, report)

@@ -41,6 +41,12 @@ class RedditSettings:
     locale: str | None = None
 
     @property
+    def poll_lock_seconds(self) -> int:
+        """How long one poller holds a stream (or modmail) before another may take it: a few
+        passes, so a poller that died frees it soon."""
+        return max(60, int(self.poll_interval * 4))
+
+    @property
     def subreddits(self) -> list[str]:
         return sorted(self.communities)
 
