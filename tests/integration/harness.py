@@ -9,6 +9,7 @@ number (so its own Celery queues), its own PostgreSQL databases, its own
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -175,6 +176,22 @@ class HavenProcess:
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def log_entries(self) -> list[dict[str, Any]]:
+        return json_log_entries(self.logs())
+
+
+def json_log_entries(text: str) -> list[dict[str, Any]]:
+    """The JSON log lines of a Haven process's output, parsed (other lines skipped)."""
+    entries = []
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
 
 
 def start_worker(env: dict[str, str], log_path: Path, *extra: str) -> HavenProcess:

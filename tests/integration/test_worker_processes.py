@@ -4,7 +4,6 @@ them all after their tasks, and none outlives its supervisor."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from collections.abc import Iterator
@@ -37,14 +36,6 @@ def alive(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
-def log_entries(process: HavenProcess) -> list[dict[str, object]]:
-    entries = []
-    for line in process.logs().splitlines():
-        if line.startswith("{"):
-            entries.append(json.loads(line))
-    return entries
-
-
 @pytest.fixture
 def own_env(service_env: dict[str, str], redis_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     """The session's services under a key prefix of this test's: its queues are apart from the
@@ -60,7 +51,7 @@ def own_env(service_env: dict[str, str], redis_url: str, tmp_path: Path) -> Iter
 
 
 def events(process: HavenProcess, name: str) -> list[dict[str, object]]:
-    return [e for e in log_entries(process) if str(e.get("event", "")).endswith(name)]
+    return [e for e in process.log_entries() if str(e.get("event", "")).endswith(name)]
 
 
 def start_group(env: dict[str, str], log_path: Path) -> HavenProcess:

@@ -123,20 +123,14 @@ class Haven:
 
     def logged(self, event: str, **fields: Any) -> list[dict[str, Any]]:
         """JSON log lines of the Haven processes with this event and these fields."""
-        lines = []
-        for path in self.logs:
-            for line in path.read_text(errors="replace").splitlines():
-                try:
-                    entry = json.loads(line)
-                except ValueError:
-                    continue
-                if (
-                    isinstance(entry, dict)
-                    and entry.get("event") == event
-                    and all(entry.get(k) == v for k, v in fields.items())
-                ):
-                    lines.append(entry)
-        return lines
+        from tests.integration.harness import json_log_entries
+
+        return [
+            entry
+            for path in self.logs
+            for entry in json_log_entries(path.read_text(errors="replace"))
+            if entry.get("event") == event and all(entry.get(k) == v for k, v in fields.items())
+        ]
 
 
 def message(text: str, *, user: str = "U0MEMBER", ts: str | None = None, **extra: Any) -> dict[str, Any]:
