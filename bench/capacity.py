@@ -54,11 +54,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from haven.domain import Author, Post  # noqa: E402
-from haven.policy import load_policy_set  # noqa: E402
 from haven.store.migrate import upgrade  # noqa: E402
 from haven.store.sql import SqlStore  # noqa: E402
-from pipeline import committed_policies, corpus_texts, send_batches, send_singles  # noqa: E402
+from pipeline import calm_texts, committed_policies, corpus_texts, send_batches, send_singles  # noqa: E402
 
 from tests.integration.harness import (  # noqa: E402
     HavenProcess,
@@ -227,16 +225,8 @@ def main() -> int:
     # so the verdict mix (and with it the webhook fan-out) here is an upper bound.
     texts = ordinary + crisis
     policies = committed_policies()
-    policy_set = load_policy_set(policies)
-    # The corpus's ordinary texts that the API does not triage as crisis-prone: a calmer
-    # mix, closer to ordinary support-group traffic, that travels in tasks of 100.
-    calm = [
-        t
-        for t in ordinary
-        if not policy_set.is_crisis_prone(
-            Post(platform="c", community="c", external_id="1", author=Author(id="a"), body=t)
-        )
-    ]
+    # A calmer mix than the whole corpus, closer to ordinary support-group traffic.
+    calm = calm_texts(ordinary, policies)
     folder = Path(tempfile.mkdtemp(prefix="haven-capacity-"))
     results: dict[str, Any] = {"corpus": {"texts": len(texts), "crisis_texts": len(crisis), "calm_texts": len(calm)}}
     own_redis = OwnRedis(folder)

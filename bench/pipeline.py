@@ -239,6 +239,19 @@ def run_all(
         )
 
 
+def calm_texts(texts: list[str], policies: Path) -> list[str]:
+    """The texts the API does not triage as crisis-prone: they travel in grouped tasks of the
+    default queue, as ordinary support-group traffic does."""
+    policy_set = load_policy_set(policies)
+    return [
+        t
+        for t in texts
+        if not policy_set.is_crisis_prone(
+            Post(platform="bench", community="c", external_id="1", author=Author(id="a"), body=t)
+        )
+    ]
+
+
 def committed_policies() -> Path:
     """The default pack as committed (HEAD), not as someone is editing it right now."""
     folder = Path(tempfile.mkdtemp(prefix="haven-bench-policies-"))
@@ -263,14 +276,7 @@ def main() -> int:
     results: dict[str, Any] = {}
     ordinary, crisis = corpus_texts()
     policies = committed_policies()
-    policy_set = load_policy_set(policies)
-    calm = [
-        t
-        for t in ordinary
-        if not policy_set.is_crisis_prone(
-            Post(platform="bench", community="c", external_id="1", author=Author(id="a"), body=t)
-        )
-    ]
+    calm = calm_texts(ordinary, policies)
     results["corpus"] = {
         "ordinary_texts": len(ordinary),
         "crisis_texts": len(crisis),
