@@ -1,0 +1,79 @@
+"""The worker's decide path alone: `Pipeline.decide` as a worker process builds it, on a real
+PostgreSQL and Redis, in batches of 100 posts of `tests/corpus/`, timed in CPU and wall time
+and profiled.
+
+    scripts/services
+    .venv/bin/python bench/worker_decide.py [--batches 20] [--top 25]
+
+It prints CPU and wall milliseconds a post and the functions with the most cumulative time
+(cProfile), so the engine's share of a worker's work can be read beside SQL and Redis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from haven.domain import Author, Post  # noqa: E402
+from haven.store.migrate import upgrade  # noqa: E402
+from haven.store.sql import SqlStore  # noqa: E402
+from pipeline import corpus_texts  # noqa: E402
+
+from tests.integration.harness import REDIS_HOST, delete_keys, haven_env, new_key_prefix, postgres_database  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches", type=int, default=20, help="batches of 100 posts timed")
+    parser.add_argument("--top", type=int, default=25, help="functions listed")
+    args = parser.parse_args()
+    ordinary, crisis = corpus_texts()
+    texts = ordinary + crisis
+    redis_url = f"{REDIS_HOST}/3"
+    prefix = new_key_prefix()
+    with postgres_database("haven_bench") as url:
+        store = SqlStore.from_url(url.replace("postgresql://", "postgresql+psycopg://"))
+        upgrade(store.engine)
+        store.dispose()
+        os.environ.update(haven_env(HAVEN_REDIS_URL=redis_url, HAVEN_REDIS_KEY_PREFIX=prefix, HAVEN_DATABASE_URL=url))
+        from haven.config import Settings
+        from haven.tasks import WorkerRuntime
+
+        runtime = WorkerRuntime.from_settings(Settings.from_env())
+
+        def batch(n: int) -> list[Post]:
+            return [
+                Post(platform="bench", community="bench", external_id=uuid.uuid4().hex,
+                     author=Author(id=f"a{i % 50}"), body=texts[(n * 100 + i) % len(texts)])
+                for i in range(100)
+            ]  # fmt: skip
+
+        for n in range(3):  # warm: connections, caches
+            runtime.pipeline.decide(batch(n), datetime.now(UTC))
+        profile = cProfile.Profile()
+        cpu, wall = time.process_time(), time.perf_counter()
+        profile.enable()
+        for n in range(args.batches):
+            runtime.pipeline.decide(batch(n + 3), datetime.now(UTC))
+        profile.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        posts = args.batches * 100
+        print(f"{posts} posts: {cpu * 1000 / posts:.3f} ms CPU, {wall * 1000 / posts:.3f} ms wall a post (profiled)")
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+        runtime.services.close()
+        delete_keys(redis_url, prefix)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
