@@ -31,10 +31,18 @@ def acknowledge(services: Services, community: str, decision_id: str, moderator:
     escalation, pending, fresh = services.loop.acknowledge(services.store, community, decision_id, moderator)
     if pending:
         services.work.deliver(pending, queue=CRISIS_QUEUE)
-    if fresh and escalation.acknowledged_at is not None and escalation.acknowledged_by is not None:
+    if fresh:
         # Told once, by whoever won the row: a later acknowledgement changes nothing anywhere.
-        services.escalation_acknowledged(community, decision_id, escalation.acknowledged_by, escalation.acknowledged_at)
+        announce_acknowledged(services, community, escalation)
     return escalation
+
+
+def announce_acknowledged(services: Services, community: str, escalation: Escalation) -> None:
+    """Tell the post's plugin who took the escalation (its first acknowledgement)."""
+    if escalation.acknowledged_at is not None and escalation.acknowledged_by is not None:
+        services.escalation_acknowledged(
+            community, escalation.decision_id, escalation.acknowledged_by, escalation.acknowledged_at
+        )
 
 
 class AcknowledgeController(Controller):

@@ -7,11 +7,11 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
 from haven.api.auth import API_KEY_SECURITY, requires
+from haven.api.escalations import announce_acknowledged
 from haven.api.problems import Problem, problem_responses
 from haven.api.schemas import ReviewIn
 from haven.pipeline import record_review
 from haven.services import Services
-from haven.store.escalations import Escalation
 from haven.store.records import ApiKey, Review
 
 
@@ -22,15 +22,9 @@ def review(
     of the review and, when it was the escalation's first acknowledgement, of that too, so every
     platform's alert says who took it. None when the community has no such decision."""
 
-    def acknowledged(escalation: Escalation) -> None:
-        if escalation.acknowledged_at is not None and escalation.acknowledged_by is not None:
-            services.escalation_acknowledged(
-                community, decision_id, escalation.acknowledged_by, escalation.acknowledged_at
-            )
-
     found = record_review(
-        services.store, services.work, community, decision_id,
-        outcome=outcome, moderator=moderator, note=note, loop=services.loop, on_acknowledged=acknowledged,
+        services.store, services.work, community, decision_id, outcome=outcome, moderator=moderator,
+        note=note, loop=services.loop, on_acknowledged=lambda e: announce_acknowledged(services, community, e),
     )  # fmt: skip
     if found is not None:
         services.review_recorded(community, decision_id, outcome, moderator)
