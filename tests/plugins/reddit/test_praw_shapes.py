@@ -17,9 +17,13 @@ def praw() -> list[Any]:
 
 
 def items(exchanges: list[Any]) -> Iterator[dict[str, Any]]:
+    """The posts and comments of the listings answered (modmail and the moderator list answer in
+    shapes of their own, with no items)."""
     for exchange in exchanges:
         if exchange.method == "GET" and exchange.body:
-            yield from json.loads(exchange.body)["data"]["children"]
+            answer = json.loads(exchange.body)
+            if isinstance(answer, dict) and answer.get("kind") == "Listing":
+                yield from answer["data"]["children"]
 
 
 def test_requests_have_the_fields_praw_sent() -> None:
