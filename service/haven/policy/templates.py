@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from haven.policy.schema import CrisisLine
+
+# Rendered texts kept (name, locale, guideline, community -> text): a few hundred KiB at most.
+_RENDERED_KEPT = 1024
 
 
 def locale_parts(locale: str | None) -> tuple[str | None, str | None]:
@@ -21,6 +24,11 @@ def locale_parts(locale: str | None) -> tuple[str | None, str | None]:
 class Templates:
     by_name: dict[str, dict[str, str]]
     crisis_lines: dict[str, list[CrisisLine]]
+    # What render answered so far: a post that matches renders the same few texts as the
+    # posts before it, and rendering them again cost a dense post half of its actions' time.
+    _rendered: dict[tuple[str, str | None, str, str], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def lines_for(self, locale: str | None) -> list[CrisisLine]:
         _, region = locale_parts(locale)
@@ -29,6 +37,15 @@ class Templates:
         return self.crisis_lines.get("default", [])
 
     def render(self, name: str, locale: str | None, *, guideline: str, community: str) -> str:
+        key = (name, locale, guideline, community)
+        text = self._rendered.get(key)
+        if text is None:
+            if len(self._rendered) >= _RENDERED_KEPT:
+                self._rendered.clear()
+            text = self._rendered[key] = self._render(name, locale, guideline=guideline, community=community)
+        return text
+
+    def _render(self, name: str, locale: str | None, *, guideline: str, community: str) -> str:
         variants = self.by_name[name]
         language, region = locale_parts(locale)
         text = (
