@@ -123,23 +123,42 @@ class _Judge:
         text = self.scan.norm.text
         starts = self.scan.word_starts
         start, end = span
+        start_words = end_words = -1  # how many words start before `start` and `end`, once asked
         for negation, hits in self.present(negations):
             # Hits are sorted by start: only the nearest negations either side can be in reach.
-            index = bisect.bisect_left(hits, (start, start))
-            nearby: list[tuple[Span, int, int]] = []  # the negation's hit, and the gap to it
+            # Indexes, not slices and lists of candidates: most spans have none in reach.
             if negation.before:
-                nearby += [(hit, hit[1], start) for hit in hits[max(0, index - 3) : index] if hit[1] <= start]
+                index = bisect.bisect_left(hits, (start, start))
+                for at in range(max(0, index - 3), index):
+                    n_end = hits[at][1]
+                    if n_end > start:
+                        continue
+                    if n_end < start:
+                        if start_words < 0:
+                            start_words = bisect.bisect_left(starts, start)
+                        if start_words - bisect.bisect_left(starts, n_end) > negation.within or _SENTENCE_BREAK.search(
+                            text, n_end, start
+                        ):
+                            continue
+                    return self._negates(hits[at], span)
             if negation.after:
                 later = bisect.bisect_left(hits, (end, end))
-                nearby += [(hit, end, hit[0]) for hit in hits[later : later + 3]]
-            for (n_start, n_end), left, right in nearby:
-                if right > left:
-                    words = bisect.bisect_left(starts, right) - bisect.bisect_left(starts, left, 0, len(starts))
-                    if words > negation.within or _SENTENCE_BREAK.search(text, left, right):
-                        continue
-                self.note(f"'{text[n_start:n_end]}' negates '{text[start:end]}'")
-                return True
+                for at in range(later, min(later + 3, len(hits))):
+                    n_start = hits[at][0]
+                    if n_start > end:
+                        if end_words < 0:
+                            end_words = bisect.bisect_left(starts, end)
+                        if bisect.bisect_left(starts, n_start) - end_words > negation.within or _SENTENCE_BREAK.search(
+                            text, end, n_start
+                        ):
+                            continue
+                    return self._negates(hits[at], span)
         return False
+
+    def _negates(self, negation: Span, span: Span) -> bool:
+        text = self.scan.norm.text
+        self.note(f"'{text[negation[0] : negation[1]]}' negates '{text[span[0] : span[1]]}'")
+        return True
 
     def text_hits(self, spans: list[Span], label: Callable[[Span], str], negations: tuple[Negation, ...]) -> list[Hit]:
         """The spans kept (own voice, not negated), each named by `label`: the phrase or
