@@ -12,8 +12,10 @@ import functools
 import itertools
 import operator
 import re
+import typing
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from haven.domain import (
     ConversationEvidence,
@@ -160,25 +162,24 @@ class _Judge:
         self.note(f"'{text[negation[0] : negation[1]]}' negates '{text[span[0] : span[1]]}'")
         return True
 
-    def text_hits(self, spans: list[Span], label: Callable[[Span], str], negations: tuple[Negation, ...]) -> list[Hit]:
-        """The spans kept (own voice, not negated), each named by `label`: the phrase or
-        pattern that matched there, so evidence says what the author's text actually hit."""
-        if spans and negations and not self.present(negations):
+    def kept(self, spans: list[Span], negations: tuple[Negation, ...]) -> list[Span]:
+        """The spans kept: the voice this judge hears, not negated. Callers name the spans
+        kept (the phrase or pattern that matched there) for evidence, and only those."""
+        if not spans:
+            return []
+        if negations and not self.present(negations):
             negations = ()
-        return [
-            (s, e, label((s, e)))
-            for s, e in spans
-            if self.keep((s, e)) and not (negations and self.negated((s, e), negations))
-        ]
+        keep = self.keep
+        if negations:
+            negated = self.negated
+            return [span for span in spans if keep(span) and not negated(span, negations)]
+        return [span for span in spans if keep(span)]
 
-    def named(self, kind: str, group: int) -> Callable[[Span], str]:
-        return lambda span: f"{kind}: {self.scan.phrase(group, span)}"
-
-    def near(self, leaf: NearLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
+    def near(self, leaf: NearLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
         firsts = self.scan.hits(leaf.first)
         seconds = self.scan.hits(leaf.second)
         if not firsts or not seconds:
-            return []
+            return None
         # Word indexes make "within N words" arithmetic, and sorted starts let each first
         # hit look only at the second hits in reach, so dense posts stay linear-ish.
         text = self.scan.norm.text
@@ -218,9 +219,9 @@ class _Judge:
             if span not in spans:
                 first, second = (earlier, later) if in_order else (later, earlier)
                 spans[span] = f"near: {phrase(leaf.first, first)} … {phrase(leaf.second, second)}"
-        return [(s, e, label) for (s, e), label in sorted(spans.items())]
+        return [(s, e, label) for (s, e), label in sorted(spans.items())] or None
 
-    def third_party(self, leaf: ThirdPartyLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
+    def third_party(self, leaf: ThirdPartyLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
         scan = self.scan
         word_starts = scan.word_starts
         spans: list[Span] = []
@@ -250,9 +251,9 @@ class _Judge:
                     spans.append(span)
                     details[span] = (d_start, d_end)
                     break
-        return self.text_hits(
-            spans, lambda span: f"third party: {self.scan.phrase(leaf.details, details[span])}", negations
-        )
+        phrase = scan.phrase
+        hits = [(s, e, f"third party: {phrase(leaf.details, details[s, e])}") for s, e in self.kept(spans, negations)]
+        return hits or None
 
     def _names_in_reach(
         self, leaf: ThirdPartyLeaf, first: int, candidates: list[int]
@@ -268,62 +269,59 @@ class _Judge:
         high = bisect.bisect_left(candidates, first + leaf.within + 4, low)
         return scan.name_words[low:high]
 
-    def score(self, leaf: ScoreLeaf, negations: tuple[Negation, ...]) -> list[Hit]:
+    def score(self, leaf: ScoreLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
         """Each distinct phrase found adds its term's weight once; negated ones add nothing."""
-        text = self.scan.norm.text
+        scan = self.scan
+        text = scan.norm.text
         total = 0
         hits: list[Hit] = []
         for group, weight in leaf.terms:
-            kept = self.text_hits(self.scan.hits(group), self.named(leaf.label, group), negations)
-            total += weight * len({text[s:e] for s, e, _ in kept})
-            hits.extend(kept)
+            kept = self.kept(scan.hits(group), negations)
+            if kept:
+                total += weight * len({text[s:e] for s, e in kept})
+                hits += [(s, e, f"{leaf.label}: {scan.phrase(group, (s, e))}") for s, e in kept]
         if total >= leaf.at_least:
-            return hits
+            return hits or None
         if hits:
             self.note(f"score {total} below {leaf.at_least}")
-        return []
+        return None
 
-    def leaf(self, node: Node, negations: tuple[Negation, ...]) -> list[Hit] | None:
+    def phrases(self, leaf: PhraseLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
         scan = self.scan
-        hits: list[Hit]
-        if isinstance(node, PhraseLeaf):
-            hits = self.text_hits(scan.hits(node.group), self.named(node.label, node.group), negations)
-        elif isinstance(node, RegexLeaf):
-            hits = []
-            for group, pattern in zip(node.groups, node.patterns, strict=True):
-                found = scan.hits(group)
-                if found:
-                    name = f"{node.label}: {pattern}"
-                    hits += self.text_hits(found, lambda _, name=name: name, negations)  # type: ignore[misc]
-        elif isinstance(node, NearLeaf):
-            hits = self.near(node, negations)
-        elif isinstance(node, ThirdPartyLeaf):
-            hits = self.third_party(node, negations)
-        elif isinstance(node, ScoreLeaf):
-            hits = self.score(node, negations)
-        elif isinstance(node, PiiLeaf):
-            spans = [s for kind in node.kinds for s in scan.pii(kind)]
-            hits = [(s, e, node.label) for s, e in spans if self.keep((s, e))]
-        elif isinstance(node, DomainsLeaf):
-            hits = []
-            for s, e in scan.pii("url"):
-                host = url_host(scan.norm.text[s:e])
-                if any(host == d or host.endswith("." + d) for d in node.domains) and self.keep((s, e)):
-                    hits.append((s, e, node.label))
-        elif isinstance(node, CounterLeaf):
-            return self.counter(node)
-        elif isinstance(node, ConversationLeaf):
-            return self.conversation(node)
-        elif isinstance(node, ClassifierLeaf):
-            return self.classify(node)
-        elif isinstance(node, ProtectedIdentityLeaf):
-            # Quoted or not: repeating someone's protected name outs them all the same.
-            hits = [(s, e, node.label) for s, e in self.protected]
-        else:
-            raise TypeError(node)
+        group = leaf.group
+        hits = [
+            (s, e, f"{leaf.label}: {scan.phrase(group, (s, e))}") for s, e in self.kept(scan.hits(group), negations)
+        ]
         return hits or None
 
-    def classify(self, leaf: ClassifierLeaf) -> list[Hit] | None:
+    def regex(self, leaf: RegexLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
+        hits: list[Hit] = []
+        for group, pattern in zip(leaf.groups, leaf.patterns, strict=True):
+            found = self.scan.hits(group)
+            if found:
+                name = f"{leaf.label}: {pattern}"
+                hits += [(s, e, name) for s, e in self.kept(found, negations)]
+        return hits or None
+
+    def pii(self, leaf: PiiLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
+        keep = self.keep
+        hits = [(s, e, leaf.label) for kind in leaf.kinds for s, e in self.scan.pii(kind) if keep((s, e))]
+        return hits or None
+
+    def domains(self, leaf: DomainsLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
+        scan = self.scan
+        hits: list[Hit] = []
+        for s, e in scan.pii("url"):
+            host = url_host(scan.norm.text[s:e])
+            if any(host == d or host.endswith("." + d) for d in leaf.domains) and self.keep((s, e)):
+                hits.append((s, e, leaf.label))
+        return hits or None
+
+    def protected_identity(self, leaf: ProtectedIdentityLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
+        # Quoted or not: repeating someone's protected name outs them all the same.
+        return [(s, e, leaf.label) for s, e in self.protected] or None
+
+    def classify(self, leaf: ClassifierLeaf, negations: tuple[Negation, ...] = ()) -> list[Hit] | None:
         """The model's score of the sentences this judge keeps (the author's own words, or
         only the quoted ones); its evidence is the sentences that drove the score."""
         sentences = self.scan.sentences
@@ -346,7 +344,7 @@ class _Judge:
         drivers = bank.drivers(assessment, model.name, parts)[:MODEL_EVIDENCE_SENTENCES] or ((0, 0.0),)
         return [(sentences[kept[i]].start, sentences[kept[i]].end, label) for i, _ in drivers]
 
-    def counter(self, leaf: CounterLeaf) -> list[Hit] | None:
+    def counter(self, leaf: CounterLeaf, negations: tuple[Negation, ...] = ()) -> list[Hit] | None:
         if self.counters is None:
             return None
         since = self.now - timedelta(seconds=leaf.seconds)
@@ -358,7 +356,7 @@ class _Judge:
             return []
         return None
 
-    def conversation(self, leaf: ConversationLeaf) -> list[Hit] | None:
+    def conversation(self, leaf: ConversationLeaf, negations: tuple[Negation, ...] = ()) -> list[Hit] | None:
         if self.thread is None:
             return None
         found = self.thread.holds(leaf)
@@ -371,8 +369,11 @@ class _Judge:
 
     def node(self, node: Node, negations: tuple[Negation, ...]) -> list[Hit] | None:
         """The node's evidence when it holds (possibly empty), None when it does not."""
-        if not isinstance(node, Combinator):
-            return self.leaf(node, negations)
+        # One lookup by the node's type rather than a chain of isinstance checks: a dense post
+        # asks about tens of thousands of nodes.
+        return _JUDGE_BY_TYPE[type(node)](self, node, negations)
+
+    def combination(self, node: Combinator, negations: tuple[Negation, ...]) -> list[Hit] | None:
         if node.op == "none":
             for child in node.children:
                 if self.node(child, negations) is not None:
@@ -406,6 +407,23 @@ class _Judge:
                 return None
         self.scores = matched_scores
         return evidence
+
+
+_JudgeOf = Callable[[_Judge, Any, tuple[Negation, ...]], list[Hit] | None]
+_JUDGE_BY_TYPE: dict[type, _JudgeOf] = {
+    Combinator: _Judge.combination,
+    PhraseLeaf: _Judge.phrases,
+    RegexLeaf: _Judge.regex,
+    NearLeaf: _Judge.near,
+    ThirdPartyLeaf: _Judge.third_party,
+    ScoreLeaf: _Judge.score,
+    PiiLeaf: _Judge.pii,
+    DomainsLeaf: _Judge.domains,
+    CounterLeaf: _Judge.counter,
+    **dict.fromkeys(typing.get_args(ConversationLeaf), _Judge.conversation),
+    ClassifierLeaf: _Judge.classify,
+    ProtectedIdentityLeaf: _Judge.protected_identity,
+}
 
 
 def _conditions_hold(when: WhenSpec, post: Post, now: datetime) -> bool:
