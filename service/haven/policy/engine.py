@@ -64,6 +64,11 @@ _SENTENCE_BREAK = re.compile(r"[.!?;]")
 _FIRST_PERSON_POSSESSIVES = frozenset(("my", "our"))
 
 
+def _everyone(span: Span) -> bool:
+    """The voice of a judge that keeps every hit: a post that quotes no one has one voice."""
+    return True
+
+
 class _Forgetful(dict[tuple[int, Span], bool]):
     """A memo that keeps nothing."""
 
@@ -172,8 +177,10 @@ class _Judge:
         keep = self.keep
         if negations:
             negated = self.negated
+            if keep is _everyone:
+                return [span for span in spans if not negated(span, negations)]
             return [span for span in spans if keep(span) and not negated(span, negations)]
-        return [span for span in spans if keep(span)]
+        return list(spans) if keep is _everyone else [span for span in spans if keep(span)]
 
     def near(self, leaf: NearLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
         firsts = self.scan.hits(leaf.first)
@@ -579,7 +586,7 @@ def evaluate(
 
     evidence = _Evidence(post, scan, body_start, protected)
     candidates = _candidates(policy_set, scan)
-    judge = _Judge(scan, post, now, counters, own, trace, protected)
+    judge = _Judge(scan, post, now, counters, own if quoted else _everyone, trace, protected)
     enforced: list[tuple[CompiledRule, Match]] = []
     shadow: list[Match] = []
     for rule in candidates:
@@ -661,7 +668,7 @@ def is_crisis_prone(policy_set: PolicySet, post: Post) -> bool:
     """
     text, _ = post_text(post)
     scan = TextScan(policy_set, text, _region(post))
-    judge = _Judge(scan, post, datetime.min, None, lambda span: True, None)
+    judge = _Judge(scan, post, datetime.min, None, _everyone, None)
     return any(
         rule.escalates and rule.mode == "enforce" and judge.rule(rule) is not None
         for rule in _candidates(policy_set, scan)
