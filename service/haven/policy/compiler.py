@@ -9,6 +9,8 @@ the cost of a post grows with what it says, not with the number of rules.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,13 +219,14 @@ class PhraseAutomata:
 
     plain: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)
     leet: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)
-    # group -> (words, open-ended) of its phrases: tells which groups' hits can overlap.
-    shapes: dict[int, set[tuple[int, bool]]] = field(default_factory=dict)
     shortest: dict[int, int] = field(default_factory=dict)
     # group -> (folded, leet-folded, as written, open-ended) of each phrase: names the one that matched.
     names: dict[int, list[tuple[str, str, str, bool]]] = field(default_factory=dict)
     compiled_plain: ahocorasick.Automaton | None = None
     compiled_leet: ahocorasick.Automaton | None = None
+    # The groups of each key of both automata, by the key's number: the automata answer a
+    # hit with (key length, key number, open-ended), and a post's hits are kept by key.
+    key_groups: list[tuple[int, ...]] = field(default_factory=list)
     # What phrase_named answered for the hits of posts judged so far (see TextScan.phrase).
     named_hits: dict[tuple[int, str, str], str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -236,7 +239,6 @@ class PhraseAutomata:
         folded = fold_phrase(text)
         self.plain.setdefault(f" {folded}{tail}", []).append((group, prefix))
         self.shortest[group] = min(self.shortest.get(group, len(folded)), len(folded))
-        self.shapes.setdefault(group, set()).add((len(folded.split()), prefix))
         self.names.setdefault(group, []).append((folded, fold_phrase(text, leet=True), phrase.strip(), prefix))
         if leet:
             self.leet.setdefault(f" {fold_phrase(text, leet=True)}{tail}", []).append((group, prefix))
@@ -252,22 +254,18 @@ class PhraseAutomata:
                     return written
         return names[0][2] if names else ""
 
-    @staticmethod
-    def _build(entries: dict[str, list[tuple[int, bool]]]) -> ahocorasick.Automaton | None:
+    def _build(self, entries: dict[str, list[tuple[int, bool]]]) -> ahocorasick.Automaton | None:
         if not entries:
             return None
         automaton = ahocorasick.Automaton()
         for key, groups in entries.items():
-            whole = tuple(sorted({g for g, prefix in groups if not prefix}))
-            prefixed = tuple(sorted({g for g, prefix in groups if prefix}))
-            automaton.add_word(key, (len(key), whole, prefixed))
+            # A whole-word key ends in a space and an open-ended one does not: never both.
+            prefixed = {prefix for _, prefix in groups}
+            assert len(prefixed) == 1, key
+            automaton.add_word(key, (len(key), len(self.key_groups), prefixed.pop()))
+            self.key_groups.append(tuple(sorted({g for g, _ in groups})))
         automaton.make_automaton()
         return automaton
-
-    def overlapping_groups(self) -> frozenset[int]:
-        """Groups whose hits can overlap or repeat, so arrive out of start order. Hits come in
-        order of their end; phrases of one length that are whole words end in start order."""
-        return frozenset(g for g, shapes in self.shapes.items() if len(shapes) > 1 or any(p for _, p in shapes))
 
     def build(self) -> None:
         self.compiled_plain = self._build(self.plain)
@@ -294,19 +292,25 @@ class PolicySet:
     pii_kinds: frozenset[str]
     group_count: int
     longest_phrase_words: int
-    overlapping_groups: frozenset[int]
     models: dict[str, TextModel] = field(default_factory=dict)
     model_bank: ModelBank = field(default_factory=lambda: ModelBank(()))
     # The same as rules_by_trigger and always_rules, as bit masks of rule indexes: a post's
     # candidates are one OR over the groups it hit, without a set built rule by rule.
     trigger_masks: dict[int, int] = field(default_factory=dict)
     always_mask: int = 0
+    # The rules that each phrase key's hits make candidates, by key number (see PhraseAutomata).
+    key_masks: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.trigger_masks = {
             group: sum(1 << index for index in set(indexes)) for group, indexes in self.rules_by_trigger.items()
         }
         self.always_mask = sum(1 << index for index in set(self.always_rules))
+        masks = self.trigger_masks
+        self.key_masks = [
+            functools.reduce(operator.or_, (masks.get(group, 0) for group in groups), 0)
+            for groups in self.automata.key_groups
+        ]
 
     def rule(self, qualified_id: str) -> CompiledRule | None:
         return next((r for r in self.rules if r.qualified_id == qualified_id), None)
@@ -584,7 +588,6 @@ def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicyS
         templates=Templates(folder.templates, folder.crisis_lines),
         pii_kinds=frozenset(compiler.pii_kinds), group_count=compiler.next_group,
         longest_phrase_words=max((len(k.split()) for k in compiler.automata.plain), default=1),
-        overlapping_groups=compiler.automata.overlapping_groups(),
         models=dict(folder.models),
         model_bank=ModelBank(folder.models.values()),
     )  # fmt: skip

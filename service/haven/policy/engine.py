@@ -539,7 +539,10 @@ def _match(
 
 def _candidates(policy_set: PolicySet, scan: TextScan) -> list[CompiledRule]:
     masks = policy_set.trigger_masks
-    chosen = functools.reduce(operator.or_, map(masks.get, scan.groups, itertools.repeat(0)), policy_set.always_mask)
+    chosen = functools.reduce(operator.or_, map(policy_set.key_masks.__getitem__, scan.phrase_keys), 0)
+    chosen |= functools.reduce(
+        operator.or_, map(masks.get, scan.pattern_groups, itertools.repeat(0)), policy_set.always_mask
+    )
     rules = policy_set.rules
     found = []
     while chosen:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from haven.policy import classifier
@@ -56,7 +56,11 @@ class TextScan:
         self.policy_set = policy_set
         self.norm: NormalisedText = normalise(text)
         self.region = region
+        # Each phrase group's and pattern's hits in start order, worked out when first asked.
         self.groups: dict[int, list[Span]] = {}
+        self.phrase_keys: dict[int, list[Span]] = {}  # each phrase key's hits (see PhraseAutomata)
+        self.pattern_groups: list[int] = []  # the patterns found
+        self._key_hits: dict[int, list[list[Span]]] = {}  # a phrase group's hits, by key
         self.view = ""  # word_view of the folded text, kept for protected-identity matching
         self._words: list[Span] | None = None
         self._name_candidates: list[int] | None = None
@@ -73,25 +77,24 @@ class TextScan:
 
     @staticmethod
     def _collect(automaton: Any, view: str, found: dict[int, list[Span]]) -> None:
-        """Hits of whole words and phrases, in folded-text offsets (the view is padded by one)."""
+        """Hits of whole words and phrases by key, in folded-text offsets (the view is padded
+        by one). A key's hits arrive in start order; common words are keys of many groups,
+        and each hit is kept once, for its key, not once for every group."""
         if automaton is None:
             return
         size = len(view)
-        for end_index, (length, whole, prefixed) in automaton.iter(view):
+        for end_index, (length, key, prefixed) in automaton.iter(view):
             start = end_index - length + 1  # the key's leading space; the phrase starts one later
-            if whole:
-                span = (start, end_index - 1)
-                for group in whole:
-                    if group in found:
-                        found[group].append(span)
-                    else:
-                        found[group] = [span]
+            end = end_index
             if prefixed:
-                end = end_index + 1
+                end += 1
                 while end < size and view[end] != " ":
                     end += 1
-                for group in prefixed:
-                    found.setdefault(group, []).append((start, end - 1))
+            spans = found.get(key)
+            if spans is None:
+                found[key] = [(start, end - 1)]
+            else:
+                spans.append((start, end - 1))
 
     def _search_phrases(self) -> None:
         automata = self.policy_set.automata
@@ -102,15 +105,15 @@ class TextScan:
         # gives the leet pass nothing the plain pass has not found.
         if automata.compiled_leet is not None and _has_leet_in_a_word(self.norm.text):
             self._collect(automata.compiled_leet, word_view(self.norm.leet), found)
-            unordered: Iterable[int] = found
-        else:
-            unordered = self.policy_set.overlapping_groups.intersection(found)
-        for group in unordered:
-            spans = found[group]
-            if len(spans) > 1:
-                # Hits arrive by end; overlapping phrases and the leet pass can repeat or reorder.
-                spans[:] = sorted(set(spans))
-        self.groups = found
+        self.phrase_keys = found
+        key_groups = automata.key_groups
+        by_group = self._key_hits
+        for key, spans in found.items():
+            for group in key_groups[key]:
+                if group in by_group:
+                    by_group[group].append(spans)
+                else:
+                    by_group[group] = [spans]
 
     def _search_patterns(self) -> None:
         if not self.policy_set.regex_sets:
@@ -136,6 +139,7 @@ class TextScan:
                     break
             if spans:
                 self.groups[group] = spans
+                self.pattern_groups.append(group)
 
     def _split_words(self) -> list[int]:
         # Split around the words and add up the pieces' lengths: every word's start and end
@@ -224,7 +228,18 @@ class TextScan:
 
     def hits(self, group: int) -> list[Span]:
         """The hits of a phrase group or pattern, in start order (empty when none)."""
-        return self.groups.get(group) or []
+        found = self.groups.get(group)
+        if found is None:
+            by_key = self._key_hits.get(group)
+            if by_key is None:
+                found = []
+            elif len(by_key) == 1:
+                found = by_key[0]
+            else:
+                # Phrases of a group can overlap (or the leet pass find them again): once each.
+                found = sorted(set(itertools.chain.from_iterable(by_key)))
+            self.groups[group] = found
+        return found
 
     def pii(self, kind: str) -> list[Span]:
         if kind not in self._pii:
