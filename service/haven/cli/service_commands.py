@@ -191,6 +191,12 @@ def run_worker(args: argparse.Namespace) -> int:
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
     argv.append(f"--pool={args.pool}")
+    if args.pool != "prefork":
+        # Threads (or solo) judge in this process: ready only once it can judge, so no post
+        # waits on the policy pack being compiled inside a task.
+        from haven.tasks import build_runtime_at_start
+
+        build_runtime_at_start()
     app.worker_main(argv)
     return 0
 
