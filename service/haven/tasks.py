@@ -315,19 +315,9 @@ class _Group:
         self.error: BaseException | None = None
 
 
-# How much the latest time between two posts moves the running mean, and the longest gap it
-# counts (in windows): a lull of minutes should not take a burst many posts to be noticed.
-_GAP_WEIGHT = 0.25
-_LONGEST_GAP = 10
-
-
 class GroupCommit:
     """Ordinary posts from concurrent requests, gathered for up to `window` seconds, go to
     the queue as one task: workers pay a task's fixed cost once per group, not per post.
-
-    The window is waited only while posts come closer together than it, on a running mean
-    of the time between them: when none is likely to join, waiting would only delay the
-    post (5 ms of every post's latency at 100 posts/s).
 
     Each request still returns only once its own posts are in Redis (or with the error
     that kept them out), so a 202 always means queued.
@@ -339,16 +329,9 @@ class GroupCommit:
         self._limit = limit
         self._lock = threading.Lock()
         self._open: _Group | None = None
-        self._gap: float | None = None  # the running mean of the time between posts
-        self._last: float | None = None
 
     def submit(self, posts: Sequence[Post], received_at: datetime) -> None:
-        now = time.monotonic()
         with self._lock:
-            if self._last is not None:
-                gap = min(now - self._last, _LONGEST_GAP * self._window)
-                self._gap = gap if self._gap is None else self._gap + _GAP_WEIGHT * (gap - self._gap)
-            self._last = now
             group = self._open
             leader = group is None
             if group is None:
@@ -358,11 +341,8 @@ class GroupCommit:
             if len(group.posts) >= self._limit:
                 self._open = None
                 group.full.set()
-            # Until two posts have come, nothing is known: wait, as a burst's first post would.
-            others_likely = self._gap is None or self._gap < self._window
         if leader:
-            if others_likely:
-                group.full.wait(self._window)
+            group.full.wait(self._window)
             with self._lock:
                 if self._open is group:
                     self._open = None
