@@ -58,6 +58,7 @@ from tests.integration.harness import (  # noqa: E402
 REDIS_URL = "redis://127.0.0.1:6379/13"
 QUEUE_PREFIX = [""]
 CORPUS = REPO / "tests" / "corpus"
+PHASES = ("throughput", "latency", "crisis")
 
 
 def corpus_texts() -> tuple[list[str], list[str]]:
@@ -225,18 +226,23 @@ def run_all(
     results: dict[str, Any],
 ) -> None:
     ordinary, calm, crisis = texts
-    with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=60) as client:
-        results["throughput"] = throughput(client, db_url, ordinary, args.posts)
-        print(json.dumps(results["throughput"]), file=sys.stderr)
-    with httpx.Client(
-        base_url=base, headers={"authorization": f"Bearer {keys['bench-latency']}"}, timeout=60
-    ) as client:
-        results["ingest_to_decision"] = steady_latency(client, db_url, ordinary, args.rate, args.seconds)
-        print(json.dumps(results["ingest_to_decision"]), file=sys.stderr)
-    with httpx.Client(base_url=base, headers={"authorization": f"Bearer {keys['bench-crisis']}"}, timeout=60) as client:
-        results["crisis_to_webhook"] = crisis_under_backlog(
-            client, db_url, receiver, calm, crisis, args.backlog, args.crises
-        )
+    if "throughput" in args.only:
+        with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=60) as client:
+            results["throughput"] = throughput(client, db_url, ordinary, args.posts)
+            print(json.dumps(results["throughput"]), file=sys.stderr)
+    if "latency" in args.only:
+        with httpx.Client(
+            base_url=base, headers={"authorization": f"Bearer {keys['bench-latency']}"}, timeout=60
+        ) as client:
+            results["ingest_to_decision"] = steady_latency(client, db_url, ordinary, args.rate, args.seconds)
+            print(json.dumps(results["ingest_to_decision"]), file=sys.stderr)
+    if "crisis" in args.only:
+        with httpx.Client(
+            base_url=base, headers={"authorization": f"Bearer {keys['bench-crisis']}"}, timeout=60
+        ) as client:
+            results["crisis_to_webhook"] = crisis_under_backlog(
+                client, db_url, receiver, calm, crisis, args.backlog, args.crises
+            )
 
 
 def calm_texts(texts: list[str], policies: Path) -> list[str]:
@@ -272,6 +278,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=30, help="length of the latency run")
     parser.add_argument("--backlog", type=int, default=40_000, help="ordinary posts behind the crises")
     parser.add_argument("--crises", type=int, default=20, help="crisis posts sent during the backlog")
+    parser.add_argument("--only", nargs="*", choices=PHASES, default=list(PHASES), help="phases to run")
     args = parser.parse_args()
     results: dict[str, Any] = {}
     ordinary, crisis = corpus_texts()

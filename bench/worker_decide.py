@@ -1,9 +1,10 @@
 """The worker's decide path alone: `Pipeline.decide` as a worker process builds it, on a real
-PostgreSQL and Redis, in batches of 100 posts of `tests/corpus/`, timed in CPU and wall time
+PostgreSQL and Redis, in batches of 100 posts of `tests/corpus/` (or `--size` posts: 1 is a
+post sent alone, which travels as a task of its own), timed in CPU and wall time
 and profiled.
 
     scripts/services
-    .venv/bin/python bench/worker_decide.py [--batches 20] [--top 25]
+    .venv/bin/python bench/worker_decide.py [--batches 20] [--size 100] [--top 25] [--no-profile]
 
 It prints CPU and wall milliseconds a post and the functions with the most cumulative time
 (cProfile), so the engine's share of a worker's work can be read beside SQL and Redis.
@@ -34,7 +35,9 @@ from tests.integration.harness import REDIS_HOST, delete_keys, haven_env, new_ke
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=int, default=20, help="batches of 100 posts timed")
+    parser.add_argument("--batches", type=int, default=20, help="batches timed")
+    parser.add_argument("--size", type=int, default=100, help="posts a batch")
+    parser.add_argument("--no-profile", action="store_true", help="time without cProfile's overhead")
     parser.add_argument("--top", type=int, default=25, help="functions listed")
     args = parser.parse_args()
     ordinary, crisis = corpus_texts()
@@ -54,22 +57,25 @@ def main() -> int:
         def batch(n: int) -> list[Post]:
             return [
                 Post(platform="bench", community="bench", external_id=uuid.uuid4().hex,
-                     author=Author(id=f"a{i % 50}"), body=texts[(n * 100 + i) % len(texts)])
-                for i in range(100)
+                     author=Author(id=f"a{i % 50}"), body=texts[(n * args.size + i) % len(texts)])
+                for i in range(args.size)
             ]  # fmt: skip
 
         for n in range(3):  # warm: connections, caches
             runtime.pipeline.decide(batch(n), datetime.now(UTC))
         profile = cProfile.Profile()
         cpu, wall = time.process_time(), time.perf_counter()
-        profile.enable()
+        if not args.no_profile:
+            profile.enable()
         for n in range(args.batches):
             runtime.pipeline.decide(batch(n + 3), datetime.now(UTC))
         profile.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        posts = args.batches * 100
-        print(f"{posts} posts: {cpu * 1000 / posts:.3f} ms CPU, {wall * 1000 / posts:.3f} ms wall a post (profiled)")
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+        posts = args.batches * args.size
+        how = "" if args.no_profile else " (profiled)"
+        print(f"{posts} posts: {cpu * 1000 / posts:.3f} ms CPU, {wall * 1000 / posts:.3f} ms wall a post{how}")
+        if not args.no_profile:
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
         runtime.services.close()
         delete_keys(redis_url, prefix)
     return 0

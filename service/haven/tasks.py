@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -155,13 +156,25 @@ def runtime() -> WorkerRuntime:
     return _runtime
 
 
-@worker_process_init.connect  # type: ignore[untyped-decorator]
-def _build_runtime_at_start(**_: Any) -> None:
-    """Build the runtime (policies, plugins) as the process starts, not inside the first task's time limit."""
+def build_runtime_at_start() -> None:
+    """Build the runtime (policies, plugins) as the process starts, not inside the first task.
+
+    A task that builds it waits seconds (the policy pack is read and compiled), and so do the
+    tasks queued behind it: in a process of threads, every post that arrives meanwhile.
+    """
+    started = time.perf_counter()
     try:
         runtime()
     except Exception:
         log.exception("worker.runtime_failed")  # the first task tries again
+        return
+    log.info("worker.runtime_ready", extra={"duration_ms": round((time.perf_counter() - started) * 1000)})
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _build_runtime_in_child(**_: Any) -> None:
+    """A prefork pool's child: its own runtime, never one copied across the fork."""
+    build_runtime_at_start()
 
 
 def plugin_runtime() -> PluginRuntime:
@@ -197,6 +210,24 @@ def _received_times(received_at: str | list[str], count: int) -> list[datetime]:
     return [datetime.fromisoformat(at) for at in received_at]
 
 
+def _send_delivery(worker: WorkerRuntime, delivery_id: str, task: str) -> float | None:
+    """One attempt at a webhook delivery; the seconds until the next one, None when no more."""
+    hooks = worker.settings.webhooks
+    result = attempt_delivery(
+        worker.store,
+        worker.http,
+        delivery_id,
+        max_attempts=hooks.max_attempts,
+        allow_private=hooks.allow_private_networks,
+        retry_base_seconds=hooks.retry_base_seconds,
+        # A retry waits inside a worker, unacknowledged: keep it well under the visibility
+        # timeout, or Redis would hand the same delivery to a second worker meanwhile.
+        retry_cap_seconds=worker.settings.queue.visibility_timeout_seconds / 2,
+        task=task,
+    )
+    return result.retry_in if result.outcome == "retry" else None
+
+
 def _register_tasks(app: Celery, settings: Settings) -> None:
     # Each app built here registers its own tasks (shared=False); shared ones would be added to
     # every app a process builds, which Celery warns about (a warning is an error in the tests).
@@ -211,7 +242,15 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
             _evaluation_failed(self, worker, posts, times, exc)
             return
         for delivery_id, queue in decided.deliveries:
-            app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
+            if queue == CRISIS_QUEUE:
+                # An escalation goes out from here, at once, not behind another trip through
+                # the broker and a wait for a free worker; a failure is retried by the task.
+                # Should this process die first, the sweeper finds the delivery due.
+                retry = _send_delivery(worker, delivery_id, EVALUATE)
+                if retry is not None:
+                    app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue, countdown=retry)
+            else:
+                app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
         for action_id, queue in decided.actions:
             app.send_task(PLATFORM_ACTION, args=[action_id], queue=queue)
         touch_heartbeat(worker.settings)
@@ -242,21 +281,10 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
     @app.task(name=DELIVER_WEBHOOK, bind=True, **_bounded_retries(settings), shared=False)  # type: ignore[untyped-decorator]
     def deliver_webhook(self: Task[Any, Any], delivery_id: str) -> None:
         worker = runtime()
-        hooks = worker.settings.webhooks
-        result = attempt_delivery(
-            worker.store,
-            worker.http,
-            delivery_id,
-            max_attempts=hooks.max_attempts,
-            allow_private=hooks.allow_private_networks,
-            retry_base_seconds=hooks.retry_base_seconds,
-            # A retry waits inside a worker, unacknowledged: keep it well under the visibility
-            # timeout, or Redis would hand the same delivery to a second worker meanwhile.
-            retry_cap_seconds=worker.settings.queue.visibility_timeout_seconds / 2,
-        )
+        retry = _send_delivery(worker, delivery_id, DELIVER_WEBHOOK)
         touch_heartbeat(worker.settings)
-        if result.outcome == "retry":
-            raise self.retry(countdown=result.retry_in, max_retries=None)
+        if retry is not None:
+            raise self.retry(countdown=retry, max_retries=None)
 
     register_plugin_tasks(app, plugin_runtime)
 

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import WebhookReceiver, wait_until
 
 pytestmark = pytest.mark.integration
@@ -90,7 +91,7 @@ def test_a_batch_over_one_hundred_posts_is_refused(api: httpx.Client, community:
 
 
 def test_crisis_post_goes_to_the_crisis_queue_and_its_escalation_is_delivered_signed(
-    api: httpx.Client, community: str, receiver: WebhookReceiver
+    api: httpx.Client, community: str, receiver: WebhookReceiver, worker: WorkerHandle
 ) -> None:
     path = subscribe(api, receiver, "decision.created", "escalation.created")
     accepted = api.post("/v1/posts", json=a_post(community, CRISIS)).json()
@@ -104,6 +105,14 @@ def test_crisis_post_goes_to_the_crisis_queue_and_its_escalation_is_delivered_si
         assert delivery.payload["data"]["id"] == accepted["id"]
         assert delivery.payload["data"]["verdict"] == "escalate"
         assert delivery.headers["webhook-id"].startswith("msg_")
+    # The escalation went out from the task that judged the post, without a second trip
+    # through the broker; the ordinary event by the delivery task.
+    sent_by = {
+        e["event_type"]: e["task"]
+        for e in worker.process.log_entries()
+        if e.get("event") == "webhook.attempt" and e.get("delivery_id") in {d.headers["webhook-id"] for d in deliveries}
+    }
+    assert sent_by == {"escalation.created": "haven.evaluate", "decision.created": "haven.deliver_webhook"}
 
 
 def test_allowed_post_raises_no_webhook(api: httpx.Client, community: str, receiver: WebhookReceiver) -> None:

@@ -28,6 +28,11 @@ def children(pid: int) -> set[int]:
     return {int(child) for child in listed.split()}
 
 
+def niceness(pid: int) -> int:
+    # /proc/PID/stat: the command sits in parentheses; "nice" is the 17th field after them.
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[16])
+
+
 def alive(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -73,6 +78,15 @@ def test_two_processes_share_the_work_and_a_dead_one_is_replaced(
         started = {e["worker_pid"]: e["queue"] for e in events(group, "worker.process_started")}
         assert sorted(started.values()) == ["crisis", "crisis,default", "crisis,default"]
         general = {pid for pid, queues in started.items() if queues == "crisis,default"}
+        # The crisis-only process comes first for the CPU; the others yield to it.
+        assert {pid: niceness(pid) for pid in started} == {pid: 5 if pid in general else 0 for pid in started}
+        # Each process compiled its policies before it said ready: no post waits on that.
+        entries = group.log_entries()
+        for pid in first:
+            said = [str(e.get("event", "")) for e in entries if e.get("pid") == pid]
+            assert "worker.runtime_ready" in said, said
+            ready = next(i for i, event in enumerate(said) if event.endswith(" ready."))
+            assert said.index("worker.runtime_ready") < ready
 
         community = f"processes-{os.getpid()}-{tmp_path.name}"
         secret, _ = store.create_api_key(community, ["admin"])

@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from haven.cli.settings_loading import check_policies, check_services, load_settings
-from haven.cli.worker_processes import SUPERVISOR_ENV, WorkerGroup, child_command, watch_supervisor
+from haven.cli.worker_processes import GENERAL_NICENESS, SUPERVISOR_ENV, WorkerGroup, child_command, watch_supervisor
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="more processes that take only crisis work, when the worker consumes crisis and other "
         "queues (default: HAVEN_WORKER_CRISIS_PROCESSES, 1)",
     )
+    # Set by `haven worker` on the processes it starts (see GENERAL_NICENESS), not by people.
+    worker.add_argument("--niceness", type=int, default=0, help=argparse.SUPPRESS)
     worker.add_argument(
         "--pool",
         choices=("threads", "prefork", "solo"),
@@ -166,10 +168,14 @@ def run_worker(args: argparse.Namespace) -> int:
         _serve_worker_metrics(settings.worker.metrics_host, settings.worker.metrics_port)
     if processes + crisis > 1 and args.pool != "prefork":
         # The supervisor itself builds no Celery app: its processes do.
+        # With crisis-only processes beside them, the others yield the CPU to those: a crisis
+        # post is judged and its alert sent while the ordinary backlog waits its turn.
+        general = _worker_options(args, queues) + ([f"--niceness={GENERAL_NICENESS}"] if crisis else [])
         return WorkerGroup(
-            [child_command(_worker_options(args, queues))] * processes
-            + [child_command(_worker_options(args, [CRISIS_QUEUE]))] * crisis
+            [child_command(general)] * processes + [child_command(_worker_options(args, [CRISIS_QUEUE]))] * crisis
         ).run()
+    if args.niceness:
+        os.nice(args.niceness)
     from haven.tasks import create_celery_app
 
     # A line per task received and succeeded says nothing the decision logs do not.
@@ -191,6 +197,12 @@ def run_worker(args: argparse.Namespace) -> int:
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
     argv.append(f"--pool={args.pool}")
+    if args.pool != "prefork":
+        # Threads (or solo) judge in this process: ready only once it can judge, so no post
+        # waits on the policy pack being compiled inside a task.
+        from haven.tasks import build_runtime_at_start
+
+        build_runtime_at_start()
     app.worker_main(argv)
     return 0
 

@@ -99,7 +99,7 @@ class ActionLedger(Transactions):
             return []
         ids = [v["id"] for v in values]
         with self._session() as session:
-            session.execute(self._insert(PlatformActionRow).values(values).on_conflict_do_nothing())
+            self._insert_new(session, PlatformActionRow, values)
             pending = set(
                 session.scalars(
                     select(PlatformActionRow.id).where(

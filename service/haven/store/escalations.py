@@ -88,7 +88,7 @@ class EscalationLedger(Transactions):
             for e in escalations
         ]
         with self._session() as session:
-            session.execute(self._insert(EscalationRow).values(values).on_conflict_do_nothing())
+            self._insert_new(session, EscalationRow, values)
 
     def get(self, community: str, decision_id: str) -> Escalation | None:
         with self._session() as session:

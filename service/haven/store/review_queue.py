@@ -58,9 +58,7 @@ class ReviewQueueStore(Transactions):
         if not items:
             return
         with self._session() as session:
-            session.execute(
-                self._insert(QueueItemRow).values([msgspec.structs.asdict(i) for i in items]).on_conflict_do_nothing()
-            )
+            self._insert_new(session, QueueItemRow, [msgspec.structs.asdict(i) for i in items])
 
     def waiting(self, community: str, limit: int) -> list[QueueItem]:
         """Not reviewed yet: crisis first, then the most severe, then the oldest."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import msgspec
-from sqlalchemy import Engine, Select, Table, and_, create_engine, delete, event, or_, select, text, update
+from sqlalchemy import Connection, Engine, Select, Table, and_, create_engine, delete, event, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
@@ -187,6 +187,16 @@ class SqlStore(PolicyVersionsSql):
         # Single-statement reads on the hot path: no BEGIN/COMMIT round trips.
         self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        # Built once: every post the API accepts is held with it, and building an upsert
+        # (its `excluded` columns) costs more than sending it.
+        hold = self._insert(_PENDING)
+        # A post held again (re-sent after it was taken for lost) gets a new deadline;
+        # a parked one stays parked until an operator retries it.
+        self._hold = hold.on_conflict_do_update(
+            index_elements=["decision_id"],
+            set_={"due_at": hold.excluded.due_at},
+            where=_PENDING.c.status == "pending",
+        )
 
     @classmethod
     def from_url(cls, url: str) -> SqlStore:
@@ -196,6 +206,13 @@ class SqlStore(PolicyVersionsSql):
     def _session(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A transaction for table statements alone: without an ORM session's bookkeeping,
+        which costs the API and the worker more than the statements on their hot paths."""
+        with self.engine.begin() as connection:
+            yield connection
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
@@ -250,20 +267,20 @@ class SqlStore(PolicyVersionsSql):
     ) -> list[str]:
         if not decisions and not deliveries and not settled:
             return []
-        with self._session() as session:
+        with self._transaction() as connection:
             if settled:
                 # In the same transaction as the decisions: a post is held or decided, never neither.
-                session.execute(delete(PendingPostRow).where(PendingPostRow.decision_id.in_(settled)))
+                connection.execute(delete(_PENDING).where(_PENDING.c.decision_id.in_(settled)))
             if decisions:
                 # executemany with one cached statement: SQLAlchemy batches the rows.
-                session.execute(
+                connection.execute(
                     self._insert(_DECISIONS).on_conflict_do_nothing(index_elements=["id"]),
                     [self._decision_values(d, text) for d, text in decisions],
                 )
                 categories = [{"decision_id": d.id, "category": c} for d, _ in decisions for c in d.categories]
                 if categories:
-                    session.execute(self._insert(_CATEGORIES).on_conflict_do_nothing(), categories)
-            return self._add_deliveries(session, deliveries)
+                    connection.execute(self._insert(_CATEGORIES).on_conflict_do_nothing(), categories)
+            return self._add_deliveries(connection, deliveries)
 
     @staticmethod
     def _decision_values(decision: Decision, post_text: dict[str, Any] | None) -> dict[str, Any]:
@@ -375,16 +392,8 @@ class SqlStore(PolicyVersionsSql):
             }
             for post, at, queue in items
         ]
-        statement = self._insert(_PENDING)
-        # A post held again (re-sent after it was taken for lost) gets a new deadline;
-        # a parked one stays parked until an operator retries it.
-        statement = statement.on_conflict_do_update(
-            index_elements=["decision_id"],
-            set_={"due_at": statement.excluded.due_at},
-            where=_PENDING.c.status == "pending",
-        )
-        with self._session() as session:
-            session.execute(statement, rows)
+        with self._transaction() as connection:
+            connection.execute(self._hold, rows)
 
     def release_pending(self, decision_ids: Sequence[str]) -> None:
         if decision_ids:
@@ -511,7 +520,7 @@ class SqlStore(PolicyVersionsSql):
         with self._session() as session:
             return self._add_deliveries(session, deliveries)
 
-    def _add_deliveries(self, session: Session, deliveries: Sequence[NewDelivery]) -> list[str]:
+    def _add_deliveries(self, session: Session | Connection, deliveries: Sequence[NewDelivery]) -> list[str]:
         if not deliveries:
             return []
         now = _now()

@@ -77,9 +77,10 @@ def attempt_delivery(
     allow_private: bool = True,
     retry_base_seconds: float = 5.0,
     retry_cap_seconds: float = MAX_BACKOFF_SECONDS,
+    task: str | None = None,
 ) -> AttemptResult:
     """Send the delivery once; every attempt is recorded, and when the next one is due.
-    Idempotent once delivered."""
+    Idempotent once delivered. `task` names the worker task that sends it, for the log."""
     delivery = store.get_delivery(delivery_id)
     if delivery is None or delivery.status != "pending":
         return AttemptResult("skipped", delivery.attempts if delivery else 0)
@@ -133,6 +134,7 @@ def attempt_delivery(
             "outcome": outcome,
             "status_code": status_code,
             "duration_ms": round(duration_ms, 2),
+            **({"task": task} if task is not None else {}),
         },
     )
     return AttemptResult(outcome, attempt, retry_in)
