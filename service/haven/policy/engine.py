@@ -302,9 +302,12 @@ class _Judge:
         return hits or None
 
     def regex(self, leaf: RegexLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
+        patterns = self.scan.patterns
+        if not patterns:  # most posts match no pattern at all
+            return None
         hits: list[Hit] = []
         for group, pattern in zip(leaf.groups, leaf.patterns, strict=True):
-            found = self.scan.hits(group)
+            found = patterns.get(group)
             if found:
                 name = f"{leaf.label}: {pattern}"
                 hits += [(s, e, name) for s, e in self.kept(found, negations)]
@@ -540,9 +543,7 @@ def _match(
 def _candidates(policy_set: PolicySet, scan: TextScan) -> list[CompiledRule]:
     masks = policy_set.trigger_masks
     chosen = functools.reduce(operator.or_, map(policy_set.key_masks.__getitem__, scan.phrase_keys), 0)
-    chosen |= functools.reduce(
-        operator.or_, map(masks.get, scan.pattern_groups, itertools.repeat(0)), policy_set.always_mask
-    )
+    chosen |= functools.reduce(operator.or_, map(masks.get, scan.patterns, itertools.repeat(0)), policy_set.always_mask)
     rules = policy_set.rules
     found = []
     while chosen:

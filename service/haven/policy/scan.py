@@ -59,7 +59,7 @@ class TextScan:
         # Each phrase group's and pattern's hits in start order, worked out when first asked.
         self.groups: dict[int, list[Span]] = {}
         self.phrase_keys: dict[int, list[Span]] = {}  # each phrase key's hits (see PhraseAutomata)
-        self.pattern_groups: list[int] = []  # the patterns found
+        self.patterns: dict[int, list[Span]] = {}  # the hits of each pattern found
         self._key_hits: dict[int, list[list[Span]]] = {}  # a phrase group's hits, by key
         self.view = ""  # word_view of the folded text, kept for protected-identity matching
         self._words: list[Span] | None = None
@@ -138,8 +138,7 @@ class TextScan:
                 if len(spans) >= _MAX_HITS_PER_PATTERN:
                     break
             if spans:
-                self.groups[group] = spans
-                self.pattern_groups.append(group)
+                self.groups[group] = self.patterns[group] = spans
 
     def _split_words(self) -> list[int]:
         # Split around the words and add up the pieces' lengths: every word's start and end
