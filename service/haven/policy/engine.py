@@ -136,7 +136,7 @@ class _Judge:
             # Indexes, not slices and lists of candidates: most spans have none in reach.
             if negation.before:
                 index = bisect.bisect_left(hits, (start, start))
-                for at in range(max(0, index - 3), index):
+                for at in range(index - 3 if index > 3 else 0, index):
                     n_end = hits[at][1]
                     if n_end > start:
                         continue
@@ -384,17 +384,19 @@ class _Judge:
         return _JUDGE_BY_TYPE[type(node)](self, node, negations)
 
     def combination(self, node: Combinator, negations: tuple[Negation, ...]) -> list[Hit] | None:
+        judge_by_type = _JUDGE_BY_TYPE  # each child judged straight from the table, as in node()
         if node.op == "none":
             for child in node.children:
-                if self.node(child, negations) is not None:
+                if judge_by_type[type(child)](self, child, negations) is not None:
                     return None
             return []
+        every = node.op == "all"
         found: list[Hit] = []
         held = False
         for child in node.children:
-            result = self.node(child, negations)
+            result = judge_by_type[type(child)](self, child, negations)
             if result is None:
-                if node.op == "all":
+                if every:
                     return None
                 continue
             held = True
