@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -264,6 +264,7 @@ class SqlStore(PolicyVersionsSql):
         deliveries: Sequence[NewDelivery],
         *,
         settled: Sequence[str] = (),
+        then: Callable[[Connection], None] | None = None,
     ) -> list[str]:
         if not decisions and not deliveries and not settled:
             return []
@@ -280,7 +281,10 @@ class SqlStore(PolicyVersionsSql):
                 categories = [{"decision_id": d.id, "category": c} for d, _ in decisions for c in d.categories]
                 if categories:
                     connection.execute(self._insert(_CATEGORIES).on_conflict_do_nothing(), categories)
-            return self._add_deliveries(connection, deliveries)
+            pending = self._add_deliveries(connection, deliveries)
+            if then is not None:
+                then(connection)
+            return pending
 
     @staticmethod
     def _decision_values(decision: Decision, post_text: dict[str, Any] | None) -> dict[str, Any]:
