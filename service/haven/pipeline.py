@@ -214,11 +214,13 @@ class Pipeline:
                 decision_id=decision.id,
                 ingested_at=accepted_at[decision.id],
             )
-        pending = set(self.store.record_decisions(decisions, new_deliveries, settled=list(accepted_at)))
+        loop = self.loop
+        # The review queue and the escalations' timers are written in the decisions' own
+        # transaction: one commit a task instead of three, and never a decision without them.
+        track = (lambda within: loop.track([d for d, _ in decisions] + earlier, within=within)) if loop else None
+        pending = set(self.store.record_decisions(decisions, new_deliveries, settled=list(accepted_at), then=track))
         if candidates:
             self.store.record_candidate_decisions(candidates)
-        if self.loop is not None:
-            self.loop.track([d for d, _ in decisions] + earlier)
         for decision, _ in decisions:
             metrics.observe_decision(decision)
             log.info(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from haven import metrics
 from haven.config import ModerationSettings
@@ -74,8 +74,9 @@ class ModeratorLoop:
 
     # Decisions come in
 
-    def track(self, decisions: Sequence[Decision]) -> None:
-        """Queue the decisions that need a person and start their escalations' timers (idempotent)."""
+    def track(self, decisions: Sequence[Decision], *, within: Connection | None = None) -> None:
+        """Queue the decisions that need a person and start their escalations' timers
+        (idempotent); `within`: the transaction that stores the decisions, to join."""
         now = datetime.now(UTC)
         waiting = [d for d in decisions if d.mode == "enforce" and d.verdict in NEEDS_A_PERSON]
         if not waiting:
@@ -90,7 +91,8 @@ class ModeratorLoop:
                     received_at=d.timings.received_at or now,
                 )
                 for d in waiting
-            ]
+            ],
+            within=within,
         )
         opened = []
         for decision in filter(is_escalation, waiting):
@@ -103,7 +105,7 @@ class ModeratorLoop:
                     first_due_at=self.due_at(at, 0),
                 )
             )
-        self.escalations.open(opened)
+        self.escalations.open(opened, within=within)
 
     def due_at(self, opened_at: datetime, reminders_sent: int) -> datetime:
         """When the next reminder (after the last, the on-call notice) is due: the first wait is

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 from msgspec import Meta
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 
 from haven.store.models import EscalationRow
 from haven.store.transactions import Transactions
@@ -69,8 +69,9 @@ def _record(row: EscalationRow) -> Escalation:
 
 
 class EscalationLedger(Transactions):
-    def open(self, escalations: Sequence[NewEscalation]) -> None:
-        """Start the timers; idempotent (a re-run task leaves a running timer alone)."""
+    def open(self, escalations: Sequence[NewEscalation], *, within: Connection | None = None) -> None:
+        """Start the timers; idempotent (a re-run task leaves a running timer alone).
+        `within`: an open transaction to join."""
         if not escalations:
             return
         values: list[dict[str, object]] = [
@@ -87,7 +88,7 @@ class EscalationLedger(Transactions):
             }
             for e in escalations
         ]
-        with self._session() as session:
+        with self._within(within) as session:
             self._insert_new(session, EscalationRow, values)
 
     def get(self, community: str, decision_id: str) -> Escalation | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -47,9 +47,12 @@ class Store(Protocol):
         deliveries: Sequence[NewDelivery],
         *,
         settled: Sequence[str] = (),
+        then: Callable[[Any], None] | None = None,
     ) -> list[str]:
         """Store decisions (with post text when given) and their webhook deliveries at once,
         and stop holding the posts `settled` (decided now or before) in the same transaction.
+        `then` is called with that open transaction (a SQLAlchemy `Connection`) for other
+        ledgers of the same database to write in it: one commit for all of it.
 
         Idempotent: what already exists is left alone. Returns the ids of the given
         deliveries that are still pending, so a re-run task sends what a dead one did not.

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from haven.store.models import ModeratorStreakRow, QueueItemRow
 from haven.store.transactions import Transactions
@@ -53,11 +53,11 @@ def _record(row: QueueItemRow) -> QueueItem:
 
 
 class ReviewQueueStore(Transactions):
-    def add(self, items: Sequence[QueueItem]) -> None:
-        """Put decisions in the queue; idempotent."""
+    def add(self, items: Sequence[QueueItem], *, within: Connection | None = None) -> None:
+        """Put decisions in the queue; idempotent. `within`: an open transaction to join."""
         if not items:
             return
-        with self._session() as session:
+        with self._within(within) as session:
             self._insert_new(session, QueueItemRow, [msgspec.structs.asdict(i) for i in items])
 
     def waiting(self, community: str, limit: int) -> list[QueueItem]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -22,7 +22,18 @@ class Transactions:
         with self._sessions.begin() as session:
             yield session
 
-    def _insert_new(self, session: Session, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]]) -> None:
+    @contextmanager
+    def _within(self, transaction: Connection | None) -> Iterator[Session | Connection]:
+        """The caller's open transaction on the same database, or one of this ledger's own."""
+        if transaction is not None:
+            yield transaction
+        else:
+            with self._session() as session:
+                yield session
+
+    def _insert_new(
+        self, session: Session | Connection, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]]
+    ) -> None:
         """INSERT … ON CONFLICT DO NOTHING of many rows as one statement compiled once per
         process: a VALUES list written into the statement is compiled anew for every call,
         which cost a worker about an eighth of its time per post."""

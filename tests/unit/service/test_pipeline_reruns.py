@@ -8,11 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from haven.config import ModerationSettings
 from haven.domain import Author, Post
+from haven.moderation.loop import ModeratorLoop
 from haven.pipeline import LivePolicies, Pipeline
 from haven.policy import InMemoryCounterStore
 from haven.store.migrate import upgrade
 from haven.store.sql import SqlStore
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from tests.unit.service.conftest import TEST_POLICIES
 
@@ -44,3 +48,26 @@ def test_a_rerun_hands_out_the_pending_deliveries_again_without_deciding_twice(s
             delivery_id, attempt=1, outcome="delivered", status_code=204, error=None, duration_ms=1, final=True
         )
     assert pipeline.decide([post], datetime.now(UTC)).deliveries == []
+
+
+def test_a_decision_its_review_item_and_its_escalation_timer_are_stored_together(store: SqlStore) -> None:
+    loop = ModeratorLoop.on(store.engine, ModerationSettings())
+    pipeline = Pipeline(store, LivePolicies(TEST_POLICIES), InMemoryCounterStore(), loop=loop)
+
+    def crisis(n: int) -> Post:
+        return Post(platform="f", community="g", external_id=str(n), author=Author(id="a"), body="I will end my life")
+
+    decided = pipeline.decide([crisis(1)], datetime.now(UTC)).decisions[0]
+    assert decided.verdict == "escalate"
+    assert loop.queue.get("g", decided.id) is not None
+    assert loop.escalations.get("g", decided.id) is not None
+
+    # When the timer cannot be written, nothing of the decision is: the task fails and runs
+    # again, rather than leaving an escalation no reminder will ever follow.
+    with store.engine.begin() as connection:
+        connection.execute(text("DROP TABLE escalations"))
+    post = crisis(2)
+    with pytest.raises(OperationalError):
+        pipeline.decide([post], datetime.now(UTC))
+    assert store.get_decisions([post.decision_id()]) == []
+    assert loop.queue.get("g", post.decision_id()) is None
