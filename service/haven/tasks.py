@@ -210,6 +210,22 @@ def _received_times(received_at: str | list[str], count: int) -> list[datetime]:
     return [datetime.fromisoformat(at) for at in received_at]
 
 
+def send_evaluate(app: Celery, posts: Sequence[Post], times: Sequence[datetime], queue: str) -> None:
+    """The one way posts go to the workers: a task of these posts and their acceptance times.
+
+    Its `argsrepr` (what Celery shows of a task's arguments in its message headers, events and
+    monitors) names the posts by count: by default it repeats the first kilobyte of the posts'
+    text, members' health disclosures among it, and costs the API its making.
+    """
+    app.send_task(
+        EVALUATE,
+        args=[_ENCODE.encode(list(posts)).decode(), [at.isoformat() for at in times]],
+        queue=queue,
+        argsrepr=f"({len(posts)} posts)",
+        kwargsrepr="{}",
+    )
+
+
 def _send_delivery(worker: WorkerRuntime, delivery_id: str, task: str) -> float | None:
     """One attempt at a webhook delivery; the seconds until the next one, None when no more."""
     hooks = worker.settings.webhooks
@@ -266,7 +282,7 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
                 extra={"decision_ids": [p.decision_id() for p in posts], "reason": failure_reason(exc)},
             )
             for post, at in zip(posts, times, strict=True):
-                app.send_task(EVALUATE, args=[_ENCODE.encode([post]).decode(), [at.isoformat()]], queue=queue)
+                send_evaluate(app, [post], [at], queue)
             return
         attempt = task.request.retries + 1
         queue_settings = worker.settings.queue
@@ -411,8 +427,7 @@ class CeleryWorkQueue:
         if queue == DEFAULT_QUEUE and self._group is not None and len(posts) < GROUP_LIMIT // 2:
             self._group.submit(posts, received_at)
             return
-        payload = _ENCODE.encode(list(posts)).decode()
-        self._app.send_task(EVALUATE, args=[payload, received_at.isoformat()], queue=queue)
+        send_evaluate(self._app, posts, [received_at] * len(posts), queue)
 
     def resubmit(self, items: Sequence[tuple[Post, datetime, str]]) -> None:
         by_queue: dict[str, list[tuple[Post, datetime]]] = {}
@@ -421,12 +436,10 @@ class CeleryWorkQueue:
         for queue, held in by_queue.items():
             for start in range(0, len(held), GROUP_LIMIT):
                 chunk = held[start : start + GROUP_LIMIT]
-                payload = _ENCODE.encode([p for p, _ in chunk]).decode()
-                self._app.send_task(EVALUATE, args=[payload, [at.isoformat() for _, at in chunk]], queue=queue)
+                send_evaluate(self._app, [p for p, _ in chunk], [at for _, at in chunk], queue)
 
     def _send_grouped(self, posts: list[Post], times: list[datetime]) -> None:
-        payload = _ENCODE.encode(posts).decode()
-        self._app.send_task(EVALUATE, args=[payload, [t.isoformat() for t in times]], queue=DEFAULT_QUEUE)
+        send_evaluate(self._app, posts, times, DEFAULT_QUEUE)
 
     def deliver(self, delivery_ids: Sequence[str], *, queue: str) -> None:
         for delivery_id in delivery_ids:

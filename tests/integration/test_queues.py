@@ -3,29 +3,38 @@ queue waits in that queue only (crisis work is never copied behind the ordinary 
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+from datetime import UTC, datetime
 
 import pytest
 import redis
+from celery import Celery
 from haven.config import Settings
+from haven.domain import Author, Post
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
-from haven.tasks import EVALUATE, create_celery_app
+from haven.tasks import EVALUATE, create_celery_app, send_evaluate
 
 from tests.integration.harness import delete_keys, new_key_prefix
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("queue", QUEUES)
-def test_a_task_sent_to_one_queue_lands_in_that_queue_only(queue: str, redis_url: str, postgres_url: str) -> None:
-    prefix = new_key_prefix()
+def celery_app(redis_url: str, postgres_url: str, prefix: str) -> Celery:
     with pytest.MonkeyPatch.context() as patch:
         for name in [k for k in os.environ if k.startswith("HAVEN_")]:
             patch.delenv(name)
         patch.setenv("HAVEN_REDIS_URL", redis_url)
         patch.setenv("HAVEN_DATABASE_URL", postgres_url)
         patch.setenv("HAVEN_REDIS_KEY_PREFIX", prefix)
-        app = create_celery_app(Settings.from_env())
+        return create_celery_app(Settings.from_env())
+
+
+@pytest.mark.parametrize("queue", QUEUES)
+def test_a_task_sent_to_one_queue_lands_in_that_queue_only(queue: str, redis_url: str, postgres_url: str) -> None:
+    prefix = new_key_prefix()
+    app = celery_app(redis_url, postgres_url, prefix)
     client = redis.Redis.from_url(redis_url)
     try:
         # Declare every queue as a worker does at start (the bindings live in Redis), then,
@@ -36,6 +45,28 @@ def test_a_task_sent_to_one_queue_lands_in_that_queue_only(queue: str, redis_url
         app.send_task(EVALUATE, args=[[], "2026-01-01T00:00:00+00:00"], queue=queue)
         waiting = {name: client.llen(prefix + name) for name in (CRISIS_QUEUE, DEFAULT_QUEUE)}
         assert waiting == {name: int(name == queue) for name in (CRISIS_QUEUE, DEFAULT_QUEUE)}
+    finally:
+        app.close()
+        client.close()
+        delete_keys(redis_url, prefix)
+
+
+def test_a_queued_task_shows_its_posts_by_count_not_by_their_words(redis_url: str, postgres_url: str) -> None:
+    prefix = new_key_prefix()
+    app = celery_app(redis_url, postgres_url, prefix)
+    client = redis.Redis.from_url(redis_url)
+    words = "my sponsor Dana said at Tuesday's meeting"
+    post = Post(platform="p", community="c", external_id="1", author=Author(id="a"), body=words)
+    try:
+        send_evaluate(app, [post], [datetime.now(UTC)], DEFAULT_QUEUE)
+        raw = client.lindex(prefix + DEFAULT_QUEUE, 0)
+        assert raw is not None
+        message = json.loads(raw)
+        # Celery's own headers (what monitors, events and its logs show) carry no text; the
+        # body, which the worker decodes, does.
+        assert message["headers"]["argsrepr"] == "(1 posts)"
+        assert words not in json.dumps(message["headers"])
+        assert words in base64.b64decode(message["body"]).decode()
     finally:
         app.close()
         client.close()
