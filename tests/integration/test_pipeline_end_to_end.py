@@ -107,12 +107,18 @@ def test_crisis_post_goes_to_the_crisis_queue_and_its_escalation_is_delivered_si
         assert delivery.headers["webhook-id"].startswith("msg_")
     # The escalation went out from the task that judged the post, without a second trip
     # through the broker; the ordinary event by the delivery task.
-    sent_by = {
-        e["event_type"]: e["task"]
-        for e in worker.process.log_entries()
-        if e.get("event") == "webhook.attempt" and e.get("delivery_id") in {d.headers["webhook-id"] for d in deliveries}
-    }
-    assert sent_by == {"escalation.created": "haven.evaluate", "decision.created": "haven.deliver_webhook"}
+    # The worker logs an attempt once the receiver has answered: wait for both lines.
+    ids = {d.headers["webhook-id"] for d in deliveries}
+
+    def sent_by() -> dict[str, str] | None:
+        found = {
+            e["event_type"]: e["task"]
+            for e in worker.process.log_entries()
+            if e.get("event") == "webhook.attempt" and e.get("delivery_id") in ids
+        }
+        return found if len(found) == 2 else None
+
+    assert wait_until(sent_by) == {"escalation.created": "haven.evaluate", "decision.created": "haven.deliver_webhook"}
 
 
 def test_allowed_post_raises_no_webhook(api: httpx.Client, community: str, receiver: WebhookReceiver) -> None:
