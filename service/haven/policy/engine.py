@@ -508,19 +508,22 @@ class _Evidence:
     def of(self, hits: list[Hit]) -> list[Evidence]:
         result: list[Evidence] = []
         seen: set[tuple[int, int]] = set()
+        norm = self.scan.norm
+        plain = norm.is_plain  # folded offsets are the original's: nothing to map
+        title, body = self.post.title, self.post.body
+        in_title = len(title) if title else 0  # offsets below this are the title's
         for start, end, label in sorted(hits):
-            o_start, o_end = self.scan.norm.original_span(start, end)
+            o_start, o_end = (start, end) if plain else norm.original_span(start, end)
             if (o_start, o_end) in seen:
                 continue
             seen.add((o_start, o_end))
             field: Field
-            if self.post.title and o_start < len(self.post.title):
-                field, base, limit = "title", 0, len(self.post.title)
+            if o_start < in_title:
+                field, base, source = "title", 0, title or ""
             else:
-                field, base, limit = "body", self.body_start, len(self.post.body)
-            f_start = max(0, o_start - base)
-            f_end = min(limit, max(f_start, o_end - base))
-            source = self.post.title if field == "title" else self.post.body
+                field, base, source = "body", self.body_start, body
+            f_start = o_start - base if o_start > base else 0
+            f_end = min(len(source), max(f_start, o_end - base))
             hidden = self.hidden[field]
             snippet = (_masked(source, f_start, f_end, hidden) if hidden else source[f_start:f_end])[:SNIPPET_LIMIT]
             result.append(Evidence(field=field, start=f_start, end=f_end, text=snippet, matcher=label))
