@@ -257,6 +257,13 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
         except Exception as exc:
             _evaluation_failed(self, worker, posts, times, exc)
             return
+        # The platform's actions (a moderators' alert among them) are queued first: a slow
+        # webhook receiver below must not hold them back.
+        for action_id, queue in decided.actions:
+            app.send_task(PLATFORM_ACTION, args=[action_id], queue=queue)
+        for delivery_id, queue in decided.deliveries:
+            if queue != CRISIS_QUEUE:
+                app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
         for delivery_id, queue in decided.deliveries:
             if queue == CRISIS_QUEUE:
                 # An escalation goes out from here, at once, not behind another trip through
@@ -265,10 +272,6 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
                 retry = _send_delivery(worker, delivery_id, EVALUATE)
                 if retry is not None:
                     app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue, countdown=retry)
-            else:
-                app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
-        for action_id, queue in decided.actions:
-            app.send_task(PLATFORM_ACTION, args=[action_id], queue=queue)
         touch_heartbeat(worker.settings)
 
     def _evaluation_failed(
