@@ -7,8 +7,7 @@ import contextlib
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -29,9 +28,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from haven.domain import Decision, Post
 from haven.policy.identities import ProtectedName
@@ -63,6 +61,7 @@ from haven.store.records import (
     StoredDecision,
     Subscription,
 )
+from haven.store.transactions import Transactions
 
 KEY_PREFIX = "hvn_"
 _DECISIONS = cast(Table, DecisionRow.__table__)
@@ -195,13 +194,11 @@ def _review(row: ReviewRow) -> Review:
     )
 
 
-class SqlStore(PolicyVersionsSql):
+class SqlStore(PolicyVersionsSql, Transactions):
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        super().__init__(engine)
         # Single-statement reads on the hot path: no BEGIN/COMMIT round trips.
         self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         # Built once: every post the API accepts is held with it, and building an upsert
         # (its `excluded` columns) costs more than sending it.
         hold = self._insert(_PENDING)
@@ -216,18 +213,6 @@ class SqlStore(PolicyVersionsSql):
     @classmethod
     def from_url(cls, url: str) -> SqlStore:
         return cls(make_engine(url))
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        """A transaction for table statements alone: without an ORM session's bookkeeping,
-        which costs the API and the worker more than the statements on their hot paths."""
-        with self.engine.begin() as connection:
-            yield connection
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
@@ -294,8 +279,7 @@ class SqlStore(PolicyVersionsSql):
                     [self._decision_values(d, text) for d, text in decisions],
                 )
                 categories = [{"decision_id": d.id, "category": c} for d, _ in decisions for c in d.categories]
-                if categories:
-                    connection.execute(self._insert(_CATEGORIES).on_conflict_do_nothing(), categories)
+                self._insert_new(connection, DecisionCategoryRow, categories)
             pending = self._add_deliveries(connection, deliveries)
             if then is not None:
                 then(connection)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 class Transactions:
     def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # Both dialects offer INSERT … ON CONFLICT DO NOTHING, which makes recording idempotent.
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
@@ -23,13 +24,20 @@ class Transactions:
             yield session
 
     @contextmanager
-    def _within(self, transaction: Connection | None) -> Iterator[Session | Connection]:
+    def _transaction(self) -> Iterator[Connection]:
+        """A transaction for table statements alone: without an ORM session's bookkeeping,
+        which costs the API and the worker more than the statements on their hot paths."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _within(self, transaction: Connection | None) -> Iterator[Connection]:
         """The caller's open transaction on the same database, or one of this ledger's own."""
         if transaction is not None:
             yield transaction
         else:
-            with self._session() as session:
-                yield session
+            with self._transaction() as connection:
+                yield connection
 
     def _insert_new(
         self, session: Session | Connection, model: type[DeclarativeBase], rows: Sequence[dict[str, Any]]
