@@ -65,7 +65,6 @@ from haven.store.transactions import Transactions
 
 KEY_PREFIX = "hvn_"
 _DECISIONS = cast(Table, DecisionRow.__table__)
-_CATEGORIES = cast(Table, DecisionCategoryRow.__table__)
 _DELIVERIES = cast(Table, DeliveryRow.__table__)
 _ATTEMPTS = cast(Table, AttemptRow.__table__)
 _PENDING = cast(Table, PendingPostRow.__table__)
