@@ -16,22 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ahocorasick
-import re2
 
 from haven.domain import ACTION_KINDS, Mode, Post, Severity, Verdict
 from haven.policy import schema
 from haven.policy.classifier import ModelBank, TextModel
-from haven.policy.errors import PolicyError, PolicyLoadError
+from haven.policy.errors import PolicyLoadError
 from haven.policy.identities import PROTECTED_IDENTITY
 from haven.policy.loader import (
     PolicyFolder,
-    compile_regex,
     models_named,
     parse_duration,
     read_policy_folder,
-    regex_options,
 )
 from haven.policy.normalise import fold_phrase
+from haven.policy.patterns import PatternSearch
 from haven.policy.templates import Templates
 
 # --- compiled matchers ------------------------------------------------------
@@ -281,9 +279,8 @@ class PolicySet:
     policies: list[schema.PolicySpec]
     rules: list[CompiledRule]
     automata: PhraseAutomata
-    # Every pattern of the set, searched together: (RE2 set, the pattern group of each of its indexes).
-    regex_sets: list[tuple[re2.Set, list[int]]]
-    regex_patterns: dict[int, re2._Regexp]
+    # Every pattern leaf of the set, searched together (see patterns.PatternSearch).
+    patterns: PatternSearch
     rules_by_trigger: dict[int, list[int]]
     always_rules: list[int]
     # Rules with conversation matchers, judged in a second pass (see engine.evaluate).
@@ -506,33 +503,6 @@ def _rule_verdict(rule: schema.RuleSpec) -> Verdict:
     return max(implied, default=Verdict.ALLOW)
 
 
-# One RE2 DFA over hundreds of word-boundary patterns outgrows its memory and rebuilds its
-# states over and over on new text. Measured on 40,000 posts of the data sets, each text new
-# to the DFA: 188 patterns in one set were no faster than six sets of 32 and held 51 MiB more;
-# sets of 64 were 10-15% faster than sets of 32 for 6 MiB more, sets of 96 slower again.
-PATTERNS_PER_SET = 64
-PATTERN_SET_MEMORY = 64 << 20
-
-
-def _pattern_sets(sources: list[tuple[int, str]], root: Path) -> list[tuple[re2.Set, list[int]]]:
-    sets: list[tuple[re2.Set, list[int]]] = []
-    for first in range(0, len(sources), PATTERNS_PER_SET):
-        chunk = sources[first : first + PATTERNS_PER_SET]
-        options = regex_options()
-        options.max_mem = PATTERN_SET_MEMORY
-        pattern_set = re2.Set.SearchSet(options)
-        for _, source in chunk:
-            pattern_set.Add(source)
-        try:
-            pattern_set.Compile()
-        except re2.error:
-            raise PolicyLoadError(
-                [PolicyError(root, 1, 1, "these patterns are too large to compile together")]
-            ) from None
-        sets.append((pattern_set, [group for group, _ in chunk]))
-    return sets
-
-
 def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicySet:
     """Compiles a checked folder; `rules_only` leaves out every rule that asks a learned model,
     to measure what the rules alone decide (`haven backtest --rules-only`)."""
@@ -567,8 +537,7 @@ def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicyS
     assert all(a.kind in ACTION_KINDS for r in rules for a in r.actions)
     compiler.automata.build()
 
-    patterns = {group: compile_regex(source) for group, source in compiler.regex_sources}
-    regex_sets = _pattern_sets(compiler.regex_sources, folder.root)
+    patterns = PatternSearch(compiler.regex_sources, folder.root)
 
     by_trigger: dict[int, list[int]] = {}
     always: list[int] = []
@@ -583,7 +552,7 @@ def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicyS
                 by_trigger.setdefault(group, []).append(rule.index)
     return PolicySet(
         root=folder.root, version=folder.version, policies=folder.policies, rules=rules,
-        automata=compiler.automata, regex_sets=regex_sets, regex_patterns=patterns,
+        automata=compiler.automata, patterns=patterns,
         rules_by_trigger=by_trigger, always_rules=always, conversation_rules=conversation,
         templates=Templates(folder.templates, folder.crisis_lines),
         pii_kinds=frozenset(compiler.pii_kinds), group_count=compiler.next_group,

@@ -116,7 +116,8 @@ class TextScan:
                     by_group[group] = [spans]
 
     def _search_patterns(self) -> None:
-        if not self.policy_set.regex_sets:
+        search = self.policy_set.patterns
+        if not search:
             return
         # RE2 works on UTF-8: encode once, rather than once per set and pattern inside the
         # wrapper. Byte offsets are character offsets when the text is ASCII; otherwise the
@@ -124,11 +125,9 @@ class TextScan:
         text = self.norm.text
         data = text.encode("utf-8", "surrogatepass")
         is_ascii = len(data) == len(text)
-        sets = self.policy_set.regex_sets
-        matched = [groups[i] for pattern_set, groups in sets for i in pattern_set.Match(data) or ()]
-        for group in matched:
+        for group in search.candidates(data):
             spans = []
-            for found in self.policy_set.regex_patterns[group].finditer(data):
+            for found in search.patterns[group].finditer(data):
                 start, end = found.start(), found.end()
                 if end > start:
                     if not is_ascii:
