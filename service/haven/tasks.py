@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import msgspec
@@ -24,6 +25,7 @@ from celery import Celery, Task
 from celery.signals import worker_process_init
 from kombu.entity import Queue
 
+from haven import broker_transport
 from haven.config import Settings
 from haven.conversations_redis import RedisConversationStore
 from haven.counters_redis import RedisCounterStore
@@ -57,6 +59,8 @@ def create_celery_app(settings: Settings, *, schedule: dict[str, dict[str, Any]]
     if settings.queue.redis_url is None:
         raise ValueError("Celery needs HAVEN_REDIS_URL")
     app = Celery("haven", broker=settings.queue.redis_url, set_as_current=False)
+    if urlsplit(settings.queue.redis_url).scheme == "redis":
+        app.conf.broker_transport = broker_transport.TRANSPORT
     visibility = settings.queue.visibility_timeout_seconds
     task_limit = max(visibility // 2, 1)
     app.conf.update(

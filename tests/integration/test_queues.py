@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 import redis
 from celery import Celery
+from haven import broker_transport
 from haven.config import Settings
 from haven.domain import Author, Post
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
@@ -67,6 +68,36 @@ def test_a_queued_task_shows_its_posts_by_count_not_by_their_words(redis_url: st
         assert message["headers"]["argsrepr"] == "(1 posts)"
         assert words not in json.dumps(message["headers"])
         assert words in base64.b64decode(message["body"]).decode()
+    finally:
+        app.close()
+        client.close()
+        delete_keys(redis_url, prefix)
+
+
+def test_a_channel_sends_its_commands_through_one_client_until_its_pool_is_replaced(
+    redis_url: str, postgres_url: str
+) -> None:
+    prefix = new_key_prefix()
+    app = celery_app(redis_url, postgres_url, prefix)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        with app.connection_for_write() as connection:
+            channel = connection.default_channel
+            assert isinstance(channel, broker_transport.Channel)
+            for declared in app.amqp.queues.values():
+                declared(channel).declare()
+            shared = channel._create_client()
+            app.send_task(EVALUATE, args=[[], "2026-01-01T00:00:00+00:00"], queue=DEFAULT_QUEUE)
+            # Taken as a worker takes it: kept as unacknowledged until the acknowledgement.
+            message = channel.basic_get(DEFAULT_QUEUE, no_ack=False)
+            assert message is not None
+            assert client.hlen(prefix + "unacked") == 1
+            message.ack()
+            assert client.hlen(prefix + "unacked") == 0
+            assert channel._create_client() is shared
+            channel._pool = None  # as kombu does when it drops its connections
+            assert channel._create_client() is not shared
+            assert channel._create_client().ping()
     finally:
         app.close()
         client.close()
