@@ -12,12 +12,35 @@ channel keeps one for as long as its pool lives. Pipelines are still made per us
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from kombu.transport import redis as kombu_redis
 
-# Celery's `broker_transport` for redis:// broker URLs (rediss:// keeps kombu's own, whose
-# name is what turns TLS on).
+# Celery's `broker_transport` for redis:// and rediss:// broker URLs.
 TRANSPORT = "haven.broker_transport:Transport"
+_SCHEMES = ("redis", "rediss")
+# The TLS settings a rediss:// URL may carry in its query, as redis-py reads them for
+# Haven's other Redis clients.
+_TLS_QUERY = ("ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile", "ssl_keyfile")
+
+
+def celery_settings(url: str) -> dict[str, Any]:
+    """The Celery settings that put a Redis broker URL on this transport.
+
+    With a rediss:// URL the server's certificate is verified, as redis-py does for the
+    API's and workers' other Redis clients, unless the URL says otherwise
+    (`?ssl_cert_reqs=none`); `ssl_ca_certs`, `ssl_certfile` and `ssl_keyfile` in its query
+    are used too. kombu's own handling of rediss:// turns verification off, with a
+    warning, when nothing is configured: the broker carries the posts' text.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in _SCHEMES:
+        return {}
+    settings: dict[str, Any] = {"broker_transport": TRANSPORT}
+    if parts.scheme == "rediss":
+        query = {name: values[-1] for name, values in parse_qs(parts.query).items() if name in _TLS_QUERY}
+        settings["broker_use_ssl"] = {"ssl_cert_reqs": "required", **query}
+    return settings
 
 
 class Channel(kombu_redis.Channel):

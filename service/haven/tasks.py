@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import msgspec
@@ -59,8 +58,7 @@ def create_celery_app(settings: Settings, *, schedule: dict[str, dict[str, Any]]
     if settings.queue.redis_url is None:
         raise ValueError("Celery needs HAVEN_REDIS_URL")
     app = Celery("haven", broker=settings.queue.redis_url, set_as_current=False)
-    if urlsplit(settings.queue.redis_url).scheme == "redis":
-        app.conf.broker_transport = broker_transport.TRANSPORT
+    app.conf.update(broker_transport.celery_settings(settings.queue.redis_url))
     visibility = settings.queue.visibility_timeout_seconds
     task_limit = max(visibility // 2, 1)
     app.conf.update(

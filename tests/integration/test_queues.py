@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import redis
@@ -17,7 +19,7 @@ from haven.domain import Author, Post
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 from haven.tasks import EVALUATE, create_celery_app, send_evaluate
 
-from tests.integration.harness import delete_keys, new_key_prefix
+from tests.integration.harness import delete_keys, free_port, new_key_prefix, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -102,3 +104,68 @@ def test_a_channel_sends_its_commands_through_one_client_until_its_pool_is_repla
         app.close()
         client.close()
         delete_keys(redis_url, prefix)
+
+
+def _tls_redis_files(folder: Path) -> tuple[Path, Path, Path]:
+    """A certificate authority of the test's own and a server certificate for 127.0.0.1."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    key = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    openssl("req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=haven test CA")
+    openssl("req", *key, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (folder / "san.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl(
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.pem", "-days", "1", "-extfile", "san.cnf",
+    )  # fmt: skip
+    return folder / "ca.pem", folder / "server.pem", folder / "server.key"
+
+
+def test_a_rediss_broker_verifies_the_servers_certificate(tmp_path: Path, postgres_url: str) -> None:
+    ca, certificate, key = _tls_redis_files(tmp_path)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            "redis-server", "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
+            "--tls-cert-file", str(certificate), "--tls-key-file", str(key), "--tls-ca-cert-file", str(ca),
+            "--tls-auth-clients", "no", "--save", "", "--appendonly", "no",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    trusted = f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={ca}"
+    try:
+        wait_until(lambda: _answers(trusted), timeout=20)
+        app = celery_app(trusted, postgres_url, new_key_prefix())
+        try:
+            with app.connection_for_write() as connection:
+                channel = connection.default_channel
+                assert isinstance(channel, broker_transport.Channel)
+                channel.queue_declare(DEFAULT_QUEUE)
+                app.send_task(EVALUATE, args=[[], "2026-01-01T00:00:00+00:00"], queue=DEFAULT_QUEUE)
+                assert channel.basic_get(DEFAULT_QUEUE, no_ack=True) is not None
+        finally:
+            app.close()
+        # Without the authority that signed it, the server's certificate is refused: the
+        # broker carries the posts' text and must not talk to whoever answers.
+        untrusting = celery_app(f"rediss://127.0.0.1:{port}/0", postgres_url, new_key_prefix())
+        try:
+            with untrusting.connection_for_write() as connection, pytest.raises(Exception, match="certificate verify"):
+                connection.default_channel.client.ping()
+        finally:
+            untrusting.close()
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    client = redis.Redis.from_url(url)
+    try:
+        return bool(client.ping())
+    except redis.exceptions.ConnectionError:
+        return False
+    finally:
+        client.close()
