@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import httpx
 import psycopg
 import pytest
 import redis
+from haven.domain import Author, Post
 from haven.store.sql import SqlStore
 
 from tests.integration.conftest import WorkerHandle
@@ -279,3 +281,18 @@ def test_a_redis_restart_without_persistence_loses_no_accepted_post(
                 process.stop()
     finally:
         own_redis.kill()
+
+
+def test_a_post_held_alone_or_in_a_batch_is_held_once_and_held_again_gets_the_new_deadline(store: SqlStore) -> None:
+    def a(external_id: str) -> Post:
+        return Post(platform="p", community="hold", external_id=external_id, author=Author(id="a"), body="hi")
+
+    now = datetime.now(UTC)
+    alone, batch = a(uuid.uuid4().hex), [a(uuid.uuid4().hex) for _ in range(3)]
+    store.hold_pending([(alone, now, "default")], due_at=now + timedelta(seconds=60))
+    store.hold_pending([(p, now, "crisis") for p in batch], due_at=now + timedelta(seconds=60))
+    store.hold_pending([(alone, now, "default")], due_at=now + timedelta(seconds=120))  # sent again
+    held = store.held_posts([p.decision_id() for p in [alone, *batch]])
+    assert sorted(held) == sorted(p.decision_id() for p in [alone, *batch])
+    assert held[alone.decision_id()].due_at == now + timedelta(seconds=120)
+    assert {held[p.decision_id()].status for p in [alone, *batch]} == {"pending"}
