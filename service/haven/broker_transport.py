@@ -4,9 +4,10 @@ kombu makes a new `redis.Redis` for every command it sends outside its event loo
 message a worker takes (recorded as unacknowledged), each acknowledgement and each task
 published. A client is cheap to use but not to make (its response callbacks are built
 anew: about 70 µs on our CI machine), and those made up about 8% of a worker's
-interpreter time at 100 posts/s (bench/README.md, "The broker's clients"). A Redis client
-is safe to share between threads, each command taking a connection from the pool, so the
-channel keeps one for as long as its pool lives. Pipelines are still made per use.
+interpreter time at 100 posts/s (bench/README.md, "The broker's clients, the pattern sets
+and the crisis path"). A Redis client is safe to share between threads, each command
+taking a connection from the pool, so the channel keeps one for as long as its pool
+lives. Pipelines are still made per use.
 """
 
 from __future__ import annotations

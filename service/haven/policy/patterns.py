@@ -13,7 +13,8 @@ DFA small, which is what its cost on text it has not seen before comes down to:
   folding or without; those patterns go in sets that do not fold case, whose DFAs are half
   the size. Any other pattern keeps case folding.
 
-Measured in bench/README.md ("Pattern sets"); the semantics are the tests' to keep
+Measured in bench/README.md ("The broker's clients, the pattern sets and the crisis path")
+and by bench/pattern_sets.py; the semantics are the tests' to keep
 (tests/unit/policy/test_patterns.py).
 """
 
@@ -171,10 +172,9 @@ class PatternSearch:
                 self._whole.setdefault(entry(source), []).append(group)
             else:
                 self._gapped.append((group, frozenset(entry(piece) for piece in pieces)))
-        order = sorted(range(len(entries)), key=lambda i: not case_neutral(entries[i]))
         self._sets: list[tuple[re2.Set, list[int]]] = []
         for neutral in (True, False):
-            chosen = [i for i in order if case_neutral(entries[i]) == neutral]
+            chosen = [i for i, source in enumerate(entries) if case_neutral(source) == neutral]
             for first in range(0, len(chosen), PATTERNS_PER_SET):
                 chunk = chosen[first : first + PATTERNS_PER_SET]
                 self._sets.append((_compiled_set([entries[i] for i in chunk], neutral, root), chunk))
