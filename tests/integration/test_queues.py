@@ -17,21 +17,25 @@ from haven import broker_transport
 from haven.config import Settings
 from haven.domain import Author, Post
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
-from haven.tasks import EVALUATE, create_celery_app, send_evaluate
+from haven.tasks import EVALUATE, CeleryWorkQueue, create_celery_app, send_evaluate
 
 from tests.integration.harness import delete_keys, free_port, new_key_prefix, wait_until
 
 pytestmark = pytest.mark.integration
 
 
-def celery_app(redis_url: str, postgres_url: str, prefix: str) -> Celery:
+def settings(redis_url: str, postgres_url: str, prefix: str) -> Settings:
     with pytest.MonkeyPatch.context() as patch:
         for name in [k for k in os.environ if k.startswith("HAVEN_")]:
             patch.delenv(name)
         patch.setenv("HAVEN_REDIS_URL", redis_url)
         patch.setenv("HAVEN_DATABASE_URL", postgres_url)
         patch.setenv("HAVEN_REDIS_KEY_PREFIX", prefix)
-        return create_celery_app(Settings.from_env())
+        return Settings.from_env()
+
+
+def celery_app(redis_url: str, postgres_url: str, prefix: str) -> Celery:
+    return create_celery_app(settings(redis_url, postgres_url, prefix))
 
 
 @pytest.mark.parametrize("queue", QUEUES)
@@ -169,3 +173,23 @@ def _answers(url: str) -> bool:
         return False
     finally:
         client.close()
+
+
+def test_the_api_opens_its_broker_channel_at_start_and_starts_without_a_broker_too(
+    redis_url: str, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    prefix = new_key_prefix()
+    queue = CeleryWorkQueue.from_settings(settings(redis_url, postgres_url, prefix))
+    try:
+        queue.start()
+        # The connection the first post will be sent on is open before that post comes.
+        with queue._app.producer_or_acquire() as producer:
+            assert producer.connection.connected
+    finally:
+        queue.close()
+    away = CeleryWorkQueue.from_settings(settings(f"redis://127.0.0.1:{free_port()}/0", postgres_url, prefix))
+    try:
+        away.start()  # a broker away is the first post's to report, not the start's
+        assert "queue.warm_up_failed" in caplog.text
+    finally:
+        away.close()
