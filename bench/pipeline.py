@@ -283,13 +283,7 @@ def crisis_under_backlog(
     conn.send("stop")
     feeder.join()
     receiver.join(timeout=10)
-    with psycopg.connect(db_url) as db:
-        rows = db.execute(
-            "SELECT id, extract(epoch from received_at), extract(epoch from decided_at) FROM decisions"
-            " WHERE id = ANY(%s)",
-            (list(sent),),
-        ).fetchall()
-    decided = {str(i): (float(received), float(at)) for i, received, at in rows}
+    decided = decided_by_id(db_url, list(sent))
     return {
         "backlog_posts": backlog,
         "default_queue_depth_when_sent": f"{min(depths)}-{max(depths)} tasks of 100 posts",
