@@ -1,5 +1,8 @@
-"""The two queues on Redis: with both declared, as a worker declares them, a task sent to one
-queue waits in that queue only (crisis work is never copied behind the ordinary backlog)."""
+"""The broker on Redis: with both queues declared, as a worker declares them, a task sent to
+one queue waits in that queue only (crisis work is never copied behind the ordinary backlog);
+a task's headers carry no post text; a channel shares one Redis client; rediss:// verifies the
+server's certificate; the API and a worker do their one-time set-up at start, and start even
+when the broker or the database is away then."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from haven import broker_transport
 from haven.config import Settings
 from haven.domain import Author, Post
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
-from haven.tasks import EVALUATE, CeleryWorkQueue, create_celery_app, send_evaluate
+from haven.tasks import EVALUATE, CeleryWorkQueue, WorkerRuntime, create_celery_app, send_evaluate
 
 from tests.integration.harness import delete_keys, free_port, new_key_prefix, wait_until
 
@@ -193,3 +196,22 @@ def test_the_api_opens_its_broker_channel_at_start_and_starts_without_a_broker_t
         assert "queue.warm_up_failed" in caplog.text
     finally:
         away.close()
+
+
+def test_a_worker_warms_up_before_its_first_task_and_starts_without_a_database_too(
+    redis_url: str, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    worker = WorkerRuntime.from_settings(settings(redis_url, postgres_url, new_key_prefix()))
+    try:
+        worker.warm_up()
+        assert "worker.warm_up_failed" not in caplog.text
+    finally:
+        worker.services.close()
+    away = WorkerRuntime.from_settings(
+        settings(redis_url, f"postgresql://postgres@127.0.0.1:{free_port()}/test", new_key_prefix())
+    )
+    try:
+        away.warm_up()  # a database away is the first task's to report and retry, not the start's
+        assert "worker.warm_up_failed" in caplog.text
+    finally:
+        away.services.close()
