@@ -19,8 +19,11 @@ import pstats
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -33,15 +36,10 @@ from pipeline import corpus_texts  # noqa: E402
 from tests.integration.harness import REDIS_HOST, delete_keys, haven_env, new_key_prefix, postgres_database  # noqa: E402
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=int, default=20, help="batches timed")
-    parser.add_argument("--size", type=int, default=100, help="posts a batch")
-    parser.add_argument("--no-profile", action="store_true", help="time without cProfile's overhead")
-    parser.add_argument("--top", type=int, default=25, help="functions listed")
-    args = parser.parse_args()
-    ordinary, crisis = corpus_texts()
-    texts = ordinary + crisis
+@contextmanager
+def worker_runtime() -> Iterator[Any]:
+    """A worker's runtime as `haven worker` builds it, on a fresh database (dropped after)
+    and Redis database 3 under a key prefix of its own (deleted after)."""
     redis_url = f"{REDIS_HOST}/3"
     prefix = new_key_prefix()
     with postgres_database("haven_bench") as url:
@@ -53,6 +51,23 @@ def main() -> int:
         from haven.tasks import WorkerRuntime
 
         runtime = WorkerRuntime.from_settings(Settings.from_env())
+        try:
+            yield runtime
+        finally:
+            runtime.services.close()
+            delete_keys(redis_url, prefix)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches", type=int, default=20, help="batches timed")
+    parser.add_argument("--size", type=int, default=100, help="posts a batch")
+    parser.add_argument("--no-profile", action="store_true", help="time without cProfile's overhead")
+    parser.add_argument("--top", type=int, default=25, help="functions listed")
+    args = parser.parse_args()
+    ordinary, crisis = corpus_texts()
+    texts = ordinary + crisis
+    with worker_runtime() as runtime:
 
         def batch(n: int) -> list[Post]:
             return [
@@ -76,8 +91,6 @@ def main() -> int:
         print(f"{posts} posts: {cpu * 1000 / posts:.3f} ms CPU, {wall * 1000 / posts:.3f} ms wall a post{how}")
         if not args.no_profile:
             pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
-        runtime.services.close()
-        delete_keys(redis_url, prefix)
     return 0
 
 

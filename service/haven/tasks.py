@@ -148,7 +148,8 @@ class WorkerRuntime:
     def warm_up(self) -> None:
         """What the first task would pay after every start, paid before it: the ORM's
         mappers configured, the idempotency read compiled and a database connection opened
-        (bench/first_decide.py: the first `decide` took 33-46 ms, 16-32 ms after it)."""
+        (bench/first_posts.py --side worker: the first `decide` took 28-48 ms, 12-15 ms
+        after it)."""
         try:
             configure_mappers()
             self.store.get_decisions(["worker-warm-up"])
@@ -478,8 +479,8 @@ class CeleryWorkQueue:
 
     def start(self) -> None:
         """Celery's set-up for sending, done before the first post rather than by it: the
-        app's result backend looked up and a producer's connection and channel opened (28 ms
-        on our CI machine, which the first posts after every start waited for)."""
+        app's result backend looked up and a producer's connection and channel opened
+        (bench/first_posts.py --side api: the first submit took 14-24 ms, 6-10 ms after it)."""
         try:
             self._redis.ping()  # fails at once where kombu would retry for seconds
             _ = self._app.backend
