@@ -18,7 +18,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,12 +60,11 @@ def main() -> int:
         return 0
     trees = {"current": ROOT}
     if args.baseline:
-        folder = Path(tempfile.mkdtemp(prefix="haven-baseline-"))
-        archive = subprocess.run(
-            ["git", "archive", args.baseline, "service", "policies"], cwd=ROOT, capture_output=True, check=True
-        )
-        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
-        trees = {args.baseline: folder, **trees}
+        # Imported here, not above: a child judges with its own tree's haven, never this one's.
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from pipeline import archived
+
+        trees = {args.baseline: archived(args.baseline, "service", "policies"), **trees}
     results: dict[str, dict[str, int]] = {}
     for kind in args.kind:
         for name, tree in trees.items():

@@ -98,14 +98,32 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-def decided_rows(db_url: str, community: str) -> list[tuple[float, float]]:
+def decision_times(
+    db_url: str, *, community: str | None = None, ids: list[str] | None = None
+) -> dict[str, tuple[float, float]]:
+    """The (received_at, decided_at) of a community's decisions or of the given ones, by id,
+    in epoch seconds."""
+    where, value = ("community = %s", community) if ids is None else ("id = ANY(%s)", ids)
     with psycopg.connect(db_url) as db:
         rows = db.execute(
-            "SELECT extract(epoch from received_at), extract(epoch from decided_at) "
-            "FROM decisions WHERE community = %s",
-            (community,),
+            "SELECT id, extract(epoch from received_at), extract(epoch from decided_at) FROM decisions WHERE " + where,
+            (value,),
         ).fetchall()
-    return [(float(r), float(d)) for r, d in rows]
+    return {str(i): (float(r), float(d)) for i, r, d in rows}
+
+
+def decided_all(
+    db_url: str, *, ids: list[str] | None = None, community: str | None = None, count: int = 0, timeout: float = 120
+) -> dict[str, tuple[float, float]]:
+    """`decision_times` once every one of `ids` (or `count` of the community's) is decided."""
+    wanted = len(ids) if ids is not None else count
+
+    def ready() -> dict[str, tuple[float, float]] | None:
+        found = decision_times(db_url, community=community, ids=ids)
+        return found if len(found) >= wanted else None
+
+    decided: dict[str, tuple[float, float]] = wait_until(ready, timeout=timeout, interval=0.5)
+    return decided
 
 
 def send_batches(client: httpx.Client, community: str, texts: list[str], total: int) -> None:
@@ -123,8 +141,7 @@ def throughput(client: httpx.Client, db_url: str, texts: list[str], total: int) 
     started = time.time()
     send_batches(client, community, texts, total)
     accepted = time.time()
-    wait_until(lambda: len(decided_rows(db_url, community)) >= total, timeout=600, interval=0.5)
-    rows = decided_rows(db_url, community)
+    rows = decided_all(db_url, community=community, count=total, timeout=600).values()
     first = min(r for r, _ in rows)
     last = max(d for _, d in rows)
     return {
@@ -168,17 +185,6 @@ def send_singles(
     return time.perf_counter() - start
 
 
-def decided_by_id(db_url: str, ids: list[str]) -> dict[str, tuple[float, float]]:
-    """Each decision's (received_at, decided_at), epoch seconds."""
-    with psycopg.connect(db_url) as db:
-        rows = db.execute(
-            "SELECT id, extract(epoch from received_at), extract(epoch from decided_at) FROM decisions"
-            " WHERE id = ANY(%s)",
-            (ids,),
-        ).fetchall()
-    return {str(i): (float(r), float(d)) for i, r, d in rows}
-
-
 def steady_latency(
     client: httpx.Client, db_url: str, texts: list[str], rate: int, seconds: int, warm_up: int
 ) -> dict[str, Any]:
@@ -192,16 +198,14 @@ def steady_latency(
     if warm_up:
         warm: dict[str, tuple[float, float]] = {}
         send_singles(client, community, texts, warm_up, rate, warm)
-        wait_until(lambda: len(decided_by_id(db_url, list(warm))) >= warm_up, timeout=120, interval=0.5)
-        first = sorted(decided_by_id(db_url, list(warm)).values())
+        first = sorted(decided_all(db_url, ids=list(warm)).values())
         result["warm_up"] = {
             "first_10_ms": [round((d - r) * 1000, 1) for r, d in first[:10]],
             **percentiles([d - r for r, d in first]),
         }
     timed: dict[str, tuple[float, float]] = {}
     sent_for = send_singles(client, community, texts, rate * seconds, rate, timed)
-    wait_until(lambda: len(decided_by_id(db_url, list(timed))) >= len(timed), timeout=120, interval=0.5)
-    decided = decided_by_id(db_url, list(timed))
+    decided = decided_all(db_url, ids=list(timed))
     return {
         "rate_per_s": round(len(timed) / sent_for),
         **percentiles([d - r for r, d in decided.values()]),
@@ -283,7 +287,7 @@ def crisis_under_backlog(
     conn.send("stop")
     feeder.join()
     receiver.join(timeout=10)
-    decided = decided_by_id(db_url, list(sent))
+    decided = decision_times(db_url, ids=list(sent))
     return {
         "backlog_posts": backlog,
         "default_queue_depth_when_sent": f"{min(depths)}-{max(depths)} tasks of 100 posts",
@@ -343,12 +347,17 @@ def calm_texts(texts: list[str], policies: Path) -> list[str]:
     ]
 
 
+def archived(commit: str, *paths: str) -> Path:
+    """A scratch folder holding `paths` of the tree as `commit` has them."""
+    folder = Path(tempfile.mkdtemp(prefix="haven-bench-"))
+    archive = subprocess.run(["git", "archive", commit, *paths], cwd=REPO, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
+
+
 def committed_policies() -> Path:
     """The default pack as committed (HEAD), not as someone is editing it right now."""
-    folder = Path(tempfile.mkdtemp(prefix="haven-bench-policies-"))
-    archive = subprocess.run(["git", "archive", "HEAD", "policies"], cwd=REPO, capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
-    return folder / "policies"
+    return archived("HEAD", "policies") / "policies"
 
 
 def main() -> int:
