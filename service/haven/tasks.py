@@ -482,7 +482,7 @@ class CeleryWorkQueue:
         app's result backend looked up and a producer's connection and channel opened
         (bench/first_posts.py --side api: the first submit took 14-24 ms, 6-10 ms after it)."""
         try:
-            self._redis.ping()  # fails at once where kombu would retry for seconds
+            self.ping()  # fails at once where kombu would retry for seconds
             _ = self._app.backend
             with self._app.producer_or_acquire() as producer:
                 _ = producer.channel  # connects, and the channel answers a PING

@@ -324,6 +324,17 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         yield receiver
 
 
+def redis_answers(url: str) -> bool:
+    """Whether a Redis server at `url` answers a PING now."""
+    client = redis.Redis.from_url(url)
+    try:
+        return bool(client.ping())
+    except redis.exceptions.ConnectionError:
+        return False
+    finally:
+        client.close()
+
+
 class OwnRedis:
     """A redis-server of its own on a free loopback port, without persistence (no RDB, no
     AOF), that can be killed and started again empty: never the machine's shared Redis."""
@@ -340,16 +351,7 @@ class OwnRedis:
             cwd=self.folder,
             stdout=subprocess.DEVNULL,
         )
-        wait_until(self._answers, timeout=20)
-
-    def _answers(self) -> bool:
-        client = redis.Redis.from_url(self.url)
-        try:
-            return bool(client.ping())
-        except redis.exceptions.ConnectionError:
-            return False
-        finally:
-            client.close()
+        wait_until(lambda: redis_answers(self.url), timeout=20)
 
     def kill(self) -> None:
         if self.process is not None:

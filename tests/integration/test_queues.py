@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,19 +21,15 @@ from haven.domain import Author, Post
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 from haven.tasks import EVALUATE, CeleryWorkQueue, WorkerRuntime, create_celery_app, send_evaluate
 
-from tests.integration.harness import delete_keys, free_port, new_key_prefix, wait_until
+from tests.integration.harness import delete_keys, free_port, new_key_prefix, redis_answers, wait_until
 
 pytestmark = pytest.mark.integration
 
 
 def settings(redis_url: str, postgres_url: str, prefix: str) -> Settings:
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [k for k in os.environ if k.startswith("HAVEN_")]:
-            patch.delenv(name)
-        patch.setenv("HAVEN_REDIS_URL", redis_url)
-        patch.setenv("HAVEN_DATABASE_URL", postgres_url)
-        patch.setenv("HAVEN_REDIS_KEY_PREFIX", prefix)
-        return Settings.from_env()
+    return Settings.from_env(
+        {"HAVEN_REDIS_URL": redis_url, "HAVEN_DATABASE_URL": postgres_url, "HAVEN_REDIS_KEY_PREFIX": prefix}
+    )
 
 
 def celery_app(redis_url: str, postgres_url: str, prefix: str) -> Celery:
@@ -144,7 +139,7 @@ def test_a_rediss_broker_verifies_the_servers_certificate(tmp_path: Path, postgr
     )  # fmt: skip
     trusted = f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={ca}"
     try:
-        wait_until(lambda: _answers(trusted), timeout=20)
+        wait_until(lambda: redis_answers(trusted), timeout=20)
         app = celery_app(trusted, postgres_url, new_key_prefix())
         try:
             with app.connection_for_write() as connection:
@@ -166,16 +161,6 @@ def test_a_rediss_broker_verifies_the_servers_certificate(tmp_path: Path, postgr
     finally:
         server.kill()
         server.wait(timeout=10)
-
-
-def _answers(url: str) -> bool:
-    client = redis.Redis.from_url(url)
-    try:
-        return bool(client.ping())
-    except redis.exceptions.ConnectionError:
-        return False
-    finally:
-        client.close()
 
 
 def test_the_api_opens_its_broker_channel_at_start_and_starts_without_a_broker_too(

@@ -172,9 +172,10 @@ class PatternSearch:
                 self._whole.setdefault(entry(source), []).append(group)
             else:
                 self._gapped.append((group, frozenset(entry(piece) for piece in pieces)))
+        neutral_entries = [case_neutral(source) for source in entries]
         self._sets: list[tuple[re2.Set, list[int]]] = []
         for neutral in (True, False):
-            chosen = [i for i, source in enumerate(entries) if case_neutral(source) == neutral]
+            chosen = [i for i, is_neutral in enumerate(neutral_entries) if is_neutral == neutral]
             for first in range(0, len(chosen), PATTERNS_PER_SET):
                 chunk = chosen[first : first + PATTERNS_PER_SET]
                 self._sets.append((_compiled_set([entries[i] for i in chunk], neutral, root), chunk))

@@ -197,7 +197,7 @@ class SqlStore(PolicyVersionsSql, Transactions):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         # Single statements on the hot path, atomic alone: without BEGIN and COMMIT, each
-        # a round trip of its own (about a millisecond on our CI machine).
+        # a round trip of its own (bench/hold.py measures the difference).
         self._single = engine.execution_options(isolation_level="AUTOCOMMIT")
         # Built once: every post the API accepts is held with it, and building an upsert
         # (its `excluded` columns) costs more than sending it.
