@@ -14,6 +14,10 @@ and measures three things:
 
     .venv/bin/python bench/pipeline.py [--posts 20000] [--processes 2] [--pool threads] [--concurrency 4]
 
+With `--gc-log`, every process it starts logs each full pass of Python's cyclic garbage
+collector (bench/gc_log/sitecustomize.py), and the result says, for the API and each worker
+process, how many passes ran while posts were being sent and the longest.
+
 Needs Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432 (scripts/services).
 """
 
@@ -334,6 +338,25 @@ def run_all(
             )
 
 
+def gc_log_path() -> str:
+    """PYTHONPATH with bench/gc_log first, so that every process started loads its hook."""
+    hook = str(Path(__file__).resolve().parent / "gc_log")
+    return os.pathsep.join(p for p in (hook, os.environ.get("PYTHONPATH")) if p)
+
+
+def gc_passes(folder: Path, start: float, end: float) -> dict[str, dict[str, Any]]:
+    """Each process's full collector passes between `start` and `end` (wall clock): how many,
+    and how long they held it (ms), by the command that started the process."""
+    found: dict[str, dict[str, Any]] = {}
+    for log in sorted(folder.glob("*.log")):
+        command, *lines = log.read_text().splitlines()
+        pauses = [float(ms) for at, ms in (line.split() for line in lines) if start <= float(at) <= end]
+        found[f"{log.stem} {command}"] = {
+            "passes": len(pauses), "max_ms": max(pauses, default=0.0), "total_ms": round(sum(pauses), 1)
+        }  # fmt: skip
+    return found
+
+
 def calm_texts(texts: list[str], policies: Path) -> list[str]:
     """The texts the API does not triage as crisis-prone: they travel in grouped tasks of the
     default queue, as ordinary support-group traffic does."""
@@ -374,6 +397,7 @@ def main() -> int:
     parser.add_argument("--backlog", type=int, default=40_000, help="ordinary posts behind the crises")
     parser.add_argument("--crises", type=int, default=20, help="crisis posts sent during the backlog")
     parser.add_argument("--only", nargs="*", choices=PHASES, default=list(PHASES), help="phases to run")
+    parser.add_argument("--gc-log", action="store_true", help="report each process's full garbage-collector passes")
     args = parser.parse_args()
     results: dict[str, Any] = {}
     ordinary, crisis = corpus_texts()
@@ -393,7 +417,11 @@ def main() -> int:
         keys = {c: store.create_api_key(c, ["admin"])[0] for c in ("bench-latency", "bench-crisis")}
         store.dispose()
         logs = Path(tempfile.mkdtemp(prefix="haven-bench-"))
+        gc_folder = logs / "gc"
+        gc_log = {"HAVEN_BENCH_GC_LOG": str(gc_folder), "PYTHONPATH": gc_log_path()} if args.gc_log else {}
+        gc_folder.mkdir()
         env = haven_env(
+            **gc_log,
             HAVEN_REDIS_URL=REDIS_URL,
             HAVEN_REDIS_KEY_PREFIX=prefix,
             HAVEN_DATABASE_URL=db_url,
@@ -410,7 +438,10 @@ def main() -> int:
         try:
             api, base = start_api(env, logs / "api.log")
             try:
+                sending = time.time()
                 run_all(args, base, secret, keys, db_url, (ordinary, calm, crisis), results)
+                if args.gc_log:
+                    results["gc_full_passes"] = gc_passes(gc_folder, sending, time.time())
             finally:
                 api.stop()
         finally:

@@ -21,7 +21,7 @@ import httpx
 import msgspec
 import redis
 from celery import Celery, Task
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 from kombu.entity import Queue
 from sqlalchemy.orm import configure_mappers
 
@@ -30,6 +30,7 @@ from haven.config import Settings
 from haven.conversations_redis import RedisConversationStore
 from haven.counters_redis import RedisCounterStore
 from haven.domain import Post
+from haven.heap import freeze_start_up_heap
 from haven.parking import failure_reason, give_up
 from haven.pipeline import Pipeline
 from haven.plugins.dispatch import PLATFORM_ACTION, CeleryDispatch, PluginRuntime, register_plugin_tasks
@@ -184,6 +185,7 @@ def build_runtime_at_start() -> None:
         log.exception("worker.runtime_failed")  # the first task tries again
         return
     worker.warm_up()
+    freeze_start_up_heap()
     log.info("worker.runtime_ready", extra={"duration_ms": round((time.perf_counter() - started) * 1000)})
 
 
@@ -191,6 +193,12 @@ def build_runtime_at_start() -> None:
 def _build_runtime_in_child(**_: Any) -> None:
     """A prefork pool's child: its own runtime, never one copied across the fork."""
     build_runtime_at_start()
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _freeze_when_ready(**_: Any) -> None:
+    """Celery builds its consumer and pool after the runtime: those are kept for good too."""
+    freeze_start_up_heap()
 
 
 def plugin_runtime() -> PluginRuntime:

@@ -92,6 +92,9 @@ def test_two_processes_share_the_work_and_a_dead_one_is_replaced(
             assert "worker.runtime_ready" in said, said
             ready = next(i for i, event in enumerate(said) if event.endswith(" ready."))
             assert said.index("worker.runtime_ready") < ready
+            # ... and froze what it keeps, out of the garbage collector's full passes (haven.heap).
+            assert "process.heap_frozen" in said[:ready]
+        assert any(e.get("event") == "process.heap_frozen" for e in api.log_entries())
 
         community = f"processes-{os.getpid()}-{tmp_path.name}"
         secret, _ = store.create_api_key(community, ["admin"])

@@ -89,6 +89,7 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from haven.app import create_app
+    from haven.heap import freeze_start_up_heap
     from haven.http_server import timed_protocol
     from haven.logging import configure_logging
     from haven.services import build_services
@@ -120,8 +121,11 @@ def run_serve(args: argparse.Namespace) -> int:
         },
     )
     server = settings.server
+    app = create_app(settings, services)
+    # Last of the start-up hooks: what they open (plugins, the broker's producer) is kept too.
+    app.on_startup.append(freeze_start_up_heap)
     uvicorn.run(
-        create_app(settings, services),
+        app,
         host=host,
         port=port,
         log_config=None,
