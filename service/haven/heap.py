@@ -3,9 +3,9 @@
 A worker or an API process holds, for its whole life, the compiled policy pack, the ORM's
 mappers and everything its libraries made on import: about 140,000 objects that CPython's
 cyclic collector walks on every full pass, holding the interpreter lock throughout. Measured
-in `bench/pipeline.py --gc-log` (bench/README.md), those passes took 30-140 ms a time in the
-worker processes, and every post in flight in the process waited them out: a slow tail that
-no amount of work on the path itself removes.
+with `bench/pipeline.py --gc-log` (bench/README.md), a worker's full passes under load held
+it for 250-500 ms each, the API's for up to 160 ms, and every post in flight in the process
+waited them out: a slow tail that no work on the path itself removes.
 
 Frozen (`gc.freeze`) once start-up is done, those objects are never walked again; what the
 process makes afterwards is collected as before. Freezing keeps objects alive only where
