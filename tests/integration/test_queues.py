@@ -1,7 +1,7 @@
 """The broker on Redis: with both queues declared, as a worker declares them, a task sent to
 one queue waits in that queue only (crisis work is never copied behind the ordinary backlog);
-a task's headers carry no post text; a channel shares one Redis client; rediss:// verifies the
-server's certificate; the API and a worker do their one-time set-up at start, and start even
+a task's headers carry no post text; a channel shares one Redis client, which parses
+replies with hiredis; rediss:// verifies the server's certificate; the API and a worker do their one-time set-up at start, and start even
 when the broker or the database is away then."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from haven.config import Settings
 from haven.domain import Author, Post
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 from haven.tasks import EVALUATE, CeleryWorkQueue, WorkerRuntime, create_celery_app, send_evaluate
+from redis._parsers import _HiredisParser
 
 from tests.integration.harness import delete_keys, free_port, new_key_prefix, redis_answers, wait_until
 
@@ -91,6 +92,10 @@ def test_a_channel_sends_its_commands_through_one_client_until_its_pool_is_repla
             for declared in app.amqp.queues.values():
                 declared(channel).declare()
             shared = channel._create_client()
+            # Replies are parsed by hiredis (C), not redis-py's Python parser (docs/dependencies.md).
+            connection_used = shared.connection_pool.get_connection()
+            assert isinstance(connection_used._parser, _HiredisParser)
+            shared.connection_pool.release(connection_used)
             app.send_task(EVALUATE, args=[[], "2026-01-01T00:00:00+00:00"], queue=DEFAULT_QUEUE)
             # Taken as a worker takes it: kept as unacknowledged until the acknowledgement.
             message = channel.basic_get(DEFAULT_QUEUE, no_ack=False)
