@@ -1,8 +1,8 @@
 """The broker on Redis: with both queues declared, as a worker declares them, a task sent to
 one queue waits in that queue only (crisis work is never copied behind the ordinary backlog);
-a task's headers carry no post text; a channel shares one Redis client, which parses
-replies with hiredis; rediss:// verifies the server's certificate; the API and a worker do their one-time set-up at start, and start even
-when the broker or the database is away then."""
+a task's headers carry no post text; a channel shares one Redis client, which parses replies
+with hiredis; rediss:// verifies the server's certificate; the API and a worker do their
+one-time set-up at start, and start even when the broker or the database is away then."""
 
 from __future__ import annotations
 
