@@ -162,12 +162,14 @@ class Pipeline:
         `received_at` is when the API accepted them: one time for all, or one per post.
         """
         times = [received_at] * len(posts) if isinstance(received_at, datetime) else list(received_at)
-        accepted_at = {p.decision_id(): at for p, at in zip(posts, times, strict=True)}
+        # Each post's id worked out once (a UUID of its key): the batch asks for it three times.
+        ids = {p.key: p.decision_id() for p in posts}
+        accepted_at = {ids[p.key]: at for p, at in zip(posts, times, strict=True)}
         # Decided by an earlier run of this task that died before sending what they raise:
         # their deliveries and actions still pending are handed out again.
         earlier = self.store.get_decisions(list(accepted_at))
         done = {d.id for d in earlier}
-        todo = [p for p in posts if p.decision_id() not in done]
+        todo = [p for p in posts if ids[p.key] not in done]
         decisions: list[tuple[Decision, dict[str, Any] | None]] = []
         candidates: list[tuple[int, Decision]] = []
         with ExitStack() as batches:
@@ -185,14 +187,14 @@ class Pipeline:
                     version, candidate_set = candidate
                     shadow = evaluate(
                         candidate_set, post, now=now, counters=_ReadOnly.of(self.counters),
-                        conversations=_ReadOnly.of(self.conversations), decision_id=post.decision_id(),
+                        conversations=_ReadOnly.of(self.conversations), decision_id=ids[post.key],
                     )  # fmt: skip
                     candidates.append((version, shadow))
                     started = time.perf_counter()
                 policy_set = self.policies.for_post(post)
                 decision = evaluate(
                     policy_set, post, now=now, counters=self.counters, conversations=self.conversations,
-                    decision_id=post.decision_id(), identities=self.identities,
+                    decision_id=ids[post.key], identities=self.identities,
                 )  # fmt: skip
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 decision.timings.evaluation_ms = decision.timings.evaluation_ms or elapsed_ms
