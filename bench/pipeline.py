@@ -5,7 +5,9 @@ PostgreSQL database and its own Redis database, with the default policy pack,
 and measures three things:
 
 1. sustained throughput: posts/s from the first post accepted to the last decision stored,
-   sending batches of 100 as fast as the API takes them;
+   sending batches of 100 as fast as the API takes them, and the CPU each part of the
+   pipeline used meanwhile (API, worker processes, PostgreSQL, Redis, load generator: from
+   /proc, every process on the machine by its command line);
 2. ingest-to-decision latency at a steady 100 posts/s, sent one post per request;
 3. crisis-to-webhook latency: crisis posts sent one by one while a backlog of ordinary
    posts is being worked off, timed from the request to the signed webhook's arrival
@@ -140,12 +142,53 @@ def send_batches(client: httpx.Client, community: str, texts: list[str], total: 
         list(pool.map(one, range(0, total, 100)))
 
 
+# Which part of the pipeline a process is, by its command line (first match wins).
+COMPONENTS = (
+    ("api", "haven serve"),
+    ("crisis worker", "--queues=crisis --"),
+    ("general workers", "--queues=crisis,default"),
+    ("worker supervisor", "haven worker"),
+    ("postgresql", "postgres"),
+    ("redis", "redis-server"),
+    ("load generator", "bench/pipeline.py"),
+    ("load generator", "multiprocessing.spawn"),
+)
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) so far of every process on the machine, added up by pipeline
+    component; processes that are none of them are left out."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        name = next((name for name, mark in COMPONENTS if mark in command), None)
+        if name is not None:
+            found[name] = found.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def cpu_split(before: dict[str, float], after: dict[str, float], posts: int, seconds: float) -> dict[str, Any]:
+    """Each component's CPU over a phase: cores on average, and milliseconds a post."""
+    used = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in after}
+    split = {name: {"cores": round(cpu / seconds, 2), "ms_per_post": round(cpu / posts * 1000, 3)}
+             for name, cpu in sorted(used.items(), key=lambda item: -item[1]) if cpu > 0}  # fmt: skip
+    return {**split, "all": {"cores": round(sum(used.values()) / seconds, 2),
+                             "ms_per_post": round(sum(used.values()) / posts * 1000, 3)}}  # fmt: skip
+
+
 def throughput(client: httpx.Client, db_url: str, texts: list[str], total: int) -> dict[str, Any]:
     community = "bench-throughput"
+    cpu_before = cpu_seconds()
     started = time.time()
     send_batches(client, community, texts, total)
     accepted = time.time()
     rows = decided_all(db_url, community=community, count=total, timeout=600).values()
+    cpu_after, ended = cpu_seconds(), time.time()
     first = min(r for r, _ in rows)
     last = max(d for _, d in rows)
     return {
@@ -153,6 +196,8 @@ def throughput(client: httpx.Client, db_url: str, texts: list[str], total: int) 
         "ingest_posts_per_s": round(total / (accepted - started)),
         "pipeline_posts_per_s": round(total / (last - first)),
         "seconds": round(last - first, 2),
+        # From the first post sent to the last decision seen (the drain and polling included).
+        "cpu": cpu_split(cpu_before, cpu_after, total, ended - started),
     }
 
 
