@@ -1,10 +1,12 @@
 """The worker's decide path alone: `Pipeline.decide` as a worker process builds it, on a real
 PostgreSQL and Redis, in batches of 100 posts of `tests/corpus/` (or `--size` posts: 1 is a
 post sent alone, which travels as a task of its own), timed in CPU and wall time
-and profiled.
+and profiled. It judges with the default pack as committed, learned models included, as
+`bench/pipeline.py` does (`--policies DIR` for another folder; until 2026-12-02 15:10 UTC it
+used the integration tests' small folder, which has no models).
 
     scripts/services
-    .venv/bin/python bench/worker_decide.py [--batches 20] [--size 100] [--top 25] [--no-profile]
+    .venv/bin/python bench/worker_decide.py [--batches 20] [--size 100] [--top 25] [--no-profile] [--policies DIR]
 
 It prints CPU and wall milliseconds a post and the functions with the most cumulative time
 (cProfile), so the engine's share of a worker's work can be read beside SQL and Redis.
@@ -31,13 +33,13 @@ sys.path.insert(0, str(REPO))
 from haven.domain import Author, Post  # noqa: E402
 from haven.store.migrate import upgrade  # noqa: E402
 from haven.store.sql import SqlStore  # noqa: E402
-from pipeline import corpus_texts  # noqa: E402
+from pipeline import committed_policies, corpus_texts  # noqa: E402
 
 from tests.integration.harness import REDIS_HOST, delete_keys, haven_env, new_key_prefix, postgres_database  # noqa: E402
 
 
 @contextmanager
-def worker_runtime() -> Iterator[Any]:
+def worker_runtime(policies: Path) -> Iterator[Any]:
     """A worker's runtime as `haven worker` builds it, on a fresh database (dropped after)
     and Redis database 3 under a key prefix of its own (deleted after)."""
     redis_url = f"{REDIS_HOST}/3"
@@ -46,7 +48,10 @@ def worker_runtime() -> Iterator[Any]:
         store = SqlStore.from_url(url.replace("postgresql://", "postgresql+psycopg://"))
         upgrade(store.engine)
         store.dispose()
-        os.environ.update(haven_env(HAVEN_REDIS_URL=redis_url, HAVEN_REDIS_KEY_PREFIX=prefix, HAVEN_DATABASE_URL=url))
+        os.environ.update(
+            haven_env(HAVEN_REDIS_URL=redis_url, HAVEN_REDIS_KEY_PREFIX=prefix, HAVEN_DATABASE_URL=url,
+                      HAVEN_POLICY_DIR=str(policies))
+        )  # fmt: skip
         from haven.config import Settings
         from haven.tasks import WorkerRuntime
 
@@ -64,10 +69,11 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=100, help="posts a batch")
     parser.add_argument("--no-profile", action="store_true", help="time without cProfile's overhead")
     parser.add_argument("--top", type=int, default=25, help="functions listed")
+    parser.add_argument("--policies", type=Path, default=None, help="policy folder (default: the pack as committed)")
     args = parser.parse_args()
     ordinary, crisis = corpus_texts()
     texts = ordinary + crisis
-    with worker_runtime() as runtime:
+    with worker_runtime(args.policies or committed_policies()) as runtime:
 
         def batch(n: int) -> list[Post]:
             return [
