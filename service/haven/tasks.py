@@ -127,7 +127,10 @@ class WorkerRuntime:
         services = build_services(settings)
         store = services.store
         assert settings.queue.redis_url is not None
-        client = redis.Redis.from_url(settings.queue.redis_url)
+        # RESP2: the counters read whole sorted sets with their scores, which redis-py's RESP3
+        # path turns into text and back, one score at a time (half the time of such a read;
+        # bench/README.md). Nothing of Haven needs what RESP3 adds.
+        client = redis.Redis.from_url(settings.queue.redis_url, protocol=2)
         counters = RedisCounterStore(client, prefix=settings.queue.key_prefix + "haven:counter")
         conversations = RedisConversationStore(
             client,

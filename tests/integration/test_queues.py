@@ -17,6 +17,7 @@ import redis
 from celery import Celery
 from haven import broker_transport
 from haven.config import Settings
+from haven.counters_redis import RedisCounterStore
 from haven.domain import Author, Post
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 from haven.tasks import EVALUATE, CeleryWorkQueue, WorkerRuntime, create_celery_app, send_evaluate
@@ -195,6 +196,11 @@ def test_a_worker_warms_up_before_its_first_task_and_starts_without_a_database_t
     try:
         worker.warm_up()
         assert "worker.warm_up_failed" not in caplog.text
+        # The counters' client speaks RESP2, where a sorted set's scores arrive as they are read
+        # (RESP3 in redis-py turns each into text and back; see WorkerRuntime.from_settings).
+        counters = worker.pipeline.counters
+        assert isinstance(counters, RedisCounterStore)
+        assert counters._redis.connection_pool.connection_kwargs["protocol"] == 2
     finally:
         worker.services.close()
     away = WorkerRuntime.from_settings(
