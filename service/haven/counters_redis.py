@@ -6,7 +6,9 @@ twice changes nothing and a window is one ZRANGEBYSCORE.
 A worker evaluates posts in batches: `batch()` reads the sets of all the
 batch's authors in one round trip, answers `count()` from memory (seeing what
 earlier posts of the batch recorded), and writes the batch's records in one
-pipeline at the end, instead of a round trip per counter and per post.
+pipeline at the end, instead of a round trip per counter and per post. It reads
+only as far back as the batch's rules look (`since`): an author's history is kept
+for 90 days, and the default pack's longest window is 48 hours.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ _SEPARATOR = "\x1f"
 
 
 class _Batch:
-    def __init__(self, entries: dict[str, dict[str, float]], writes: redis.client.Pipeline) -> None:
+    def __init__(self, entries: dict[str, dict[str, float]], oldest: float, writes: redis.client.Pipeline) -> None:
         self.entries = entries
+        self.oldest = oldest  # what was read goes back to here (a POSIX time)
         self.writes = writes
 
 
@@ -41,17 +44,22 @@ class RedisCounterStore:
         return f"{self._prefix}:{len(community)}:{community}:{author_id}"
 
     @contextmanager
-    def batch(self, authors: Iterable[tuple[str, str]]) -> Iterator[None]:
-        """Serve the given (community, author) pairs from one read; write once at the end."""
+    def batch(self, authors: Iterable[tuple[str, str]], *, since: float | None = None) -> Iterator[None]:
+        """Serve the given (community, author) pairs from one read; write once at the end.
+
+        `since` (a POSIX time): the oldest moment a count in the batch asks about; the read
+        goes no further back. A count asking further back still gets its answer, from Redis."""
         keys = sorted({self._key(community, author) for community, author in authors})
         oldest = time.time() - self._keep
+        if since is not None:
+            oldest = max(oldest, since)
         read = self._redis.pipeline(transaction=False)
         for key in keys:
             read.zrangebyscore(key, oldest, "+inf", withscores=True)
         entries = {
             key: {raw.decode(): score for raw, score in found} for key, found in zip(keys, read.execute(), strict=True)
         }
-        self._local.batch = _Batch(entries, self._redis.pipeline(transaction=False))
+        self._local.batch = _Batch(entries, oldest, self._redis.pipeline(transaction=False))
         try:
             yield
             self._local.batch.writes.execute()
@@ -73,11 +81,15 @@ class RedisCounterStore:
     ) -> int:
         key = self._key(community, author_id)
         batch = self._current()
+        cutoff = since.timestamp()
         if batch is not None and key in batch.entries:
-            cutoff = since.timestamp()
-            raws = [raw for raw, at in batch.entries[key].items() if at >= cutoff]
+            known = batch.entries[key]  # what was read, and what the batch recorded since
+            raws = [raw for raw, at in known.items() if at >= cutoff]
+            if cutoff < batch.oldest:  # further back than the read: that part from Redis
+                older: list[bytes] = self._redis.zrangebyscore(key, cutoff, batch.oldest)  # type: ignore[assignment]
+                raws += [raw for raw in (r.decode() for r in older) if raw not in known]
         else:
-            found: list[bytes] = self._redis.zrangebyscore(key, since.timestamp(), "+inf")  # type: ignore[assignment]
+            found: list[bytes] = self._redis.zrangebyscore(key, cutoff, "+inf")  # type: ignore[assignment]
             raws = [raw.decode() for raw in found]
         total = 0
         for raw in raws:

@@ -142,11 +142,14 @@ class Pipeline:
         return cached[1]
 
     def _counter_batch(self, posts: Sequence[Post]) -> AbstractContextManager[None]:
-        """One read and one write of the counters for a whole batch, where the store can."""
+        """One read and one write of the counters for a whole batch, where the store can; the
+        read goes back as far as the longest window of the sets judging these posts."""
         batch = getattr(self.counters, "batch", None)
         if batch is None:
             return nullcontext()
-        return cast(AbstractContextManager[None], batch((p.community, p.author.id) for p in posts))
+        window = max(self.policies.for_post(p).longest_counter_seconds for p in posts)
+        since = time.time() - window
+        return cast(AbstractContextManager[None], batch(((p.community, p.author.id) for p in posts), since=since))
 
     def _conversation_batch(self, posts: Sequence[Post]) -> AbstractContextManager[None]:
         """One read of the batch's parents and one write of their turns, where the store can."""

@@ -166,6 +166,25 @@ def test_redis_counters_count_each_post_once_within_the_window(redis_url: str) -
     assert counters.count("c", "other", "community", now - timedelta(hours=3)) == 0
 
 
+def test_a_counter_batch_reads_back_only_as_far_as_asked_and_still_counts_further_back(redis_url: str) -> None:
+    counters = RedisCounterStore(redis.Redis.from_url(redis_url, protocol=2), prefix=f"test:{time.time_ns()}")
+    now = datetime.now(UTC)
+    counters.record("c", "a", "crisis.suicide", "post-old", now - timedelta(days=10))
+    counters.record("c", "a", "crisis.suicide", "post-recent", now - timedelta(hours=1))
+    with counters.batch([("c", "a")], since=(now - timedelta(days=2)).timestamp()):
+        batch = counters._current()
+        assert batch is not None
+        # The ten-day-old entry was not read: a two-day window never needs it.
+        assert [raw.split("\x1f")[1] for raw in batch.entries[counters._key("c", "a")]] == ["post-recent"]
+        assert counters.count("c", "a", "crisis", now - timedelta(days=2)) == 1
+        counters.record("c", "a", "crisis.suicide", "post-new", now)  # written when the batch ends
+        assert counters.count("c", "a", "crisis", now - timedelta(days=2)) == 2
+        # Further back than the read: the older part from Redis, the batch's own record too.
+        assert counters.count("c", "a", "crisis", now - timedelta(days=30)) == 3
+        assert counters.count("c", "a", "crisis", now - timedelta(days=30), exclude_member="post-old") == 2
+    assert counters.count("c", "a", "crisis", now - timedelta(days=30)) == 3
+
+
 def test_policies_that_do_not_load_stop_the_start_with_file_and_line(tmp_path: Path) -> None:
     policies = tmp_path / "policies"
     shutil.copytree(TEST_POLICIES, policies)

@@ -291,6 +291,9 @@ class PolicySet:
     longest_phrase_words: int
     models: dict[str, TextModel] = field(default_factory=dict)
     model_bank: ModelBank = field(default_factory=lambda: ModelBank(()))
+    # The longest window any counter matcher of the set looks back over (0: none does): all
+    # of an author's history that judging a post with this set can need.
+    longest_counter_seconds: int = 0
     # The same as rules_by_trigger and always_rules, as bit masks of rule indexes: a post's
     # candidates are one OR over the groups it hit, without a set built rule by rule.
     trigger_masks: dict[int, int] = field(default_factory=dict)
@@ -326,6 +329,7 @@ class _Compiler:
         self.next_group = 0
         self.regex_sources: list[tuple[int, str]] = []
         self.pii_kinds: set[str] = set()
+        self.longest_counter_seconds = 0
 
     def group(self, phrases: list[str], fold: Sequence[str]) -> int:
         group = self.next_group
@@ -381,6 +385,7 @@ class _Compiler:
             # The label is all a decision says of the hit: never the name.
             return ProtectedIdentityLeaf(PROTECTED_IDENTITY)
         seconds = _seconds(spec.counter.within)
+        self.longest_counter_seconds = max(self.longest_counter_seconds, seconds)
         return CounterLeaf(
             spec.counter.category, seconds, spec.counter.at_least,
             f"counter: {spec.counter.category} ≥ {spec.counter.at_least} in {spec.counter.within}",
@@ -559,6 +564,7 @@ def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicyS
         longest_phrase_words=max((len(k.split()) for k in compiler.automata.plain), default=1),
         models=dict(folder.models),
         model_bank=ModelBank(folder.models.values()),
+        longest_counter_seconds=compiler.longest_counter_seconds,
     )  # fmt: skip
 
 

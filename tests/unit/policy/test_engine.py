@@ -190,6 +190,14 @@ def test_shadow_rules_are_reported_apart_and_never_enforced(policy_set: Callable
     assert judge(rules, item).shadow_matches == []
 
 
+def test_a_set_knows_the_longest_window_its_counters_look_back_over(policy_set: Callable[[str], PolicySet]) -> None:
+    # What a worker's batch reads of each author's history (counters_redis.batch).
+    assert policy_set(SHADOW_AND_CONDITIONS).longest_counter_seconds == 24 * 3600
+    assert policy_set(SHADOW_AND_CONDITIONS.replace("within: 24h", "within: 3d")).longest_counter_seconds == 3 * 86400
+    without = SHADOW_AND_CONDITIONS.replace("        - counter: {category: community, within: 24h, at_least: 2}\n", "")
+    assert policy_set(without).longest_counter_seconds == 0
+
+
 def test_counter_rule_fires_on_the_third_offence_and_reruns_count_once(
     policy_set: Callable[[str], PolicySet],
 ) -> None:
