@@ -141,14 +141,13 @@ class Pipeline:
             self._subscribers[community] = cached
         return cached[1]
 
-    def _counter_batch(self, posts: Sequence[Post]) -> AbstractContextManager[None]:
+    def _counter_batch(self, posts: Sequence[Post], window_seconds: int) -> AbstractContextManager[None]:
         """One read and one write of the counters for a whole batch, where the store can; the
-        read goes back as far as the longest window of the sets judging these posts."""
+        read goes back `window_seconds`, the longest window of the sets judging these posts."""
         batch = getattr(self.counters, "batch", None)
         if batch is None:
             return nullcontext()
-        window = max(self.policies.for_post(p).longest_counter_seconds for p in posts)
-        since = time.time() - window
+        since = time.time() - window_seconds
         return cast(AbstractContextManager[None], batch(((p.community, p.author.id) for p in posts), since=since))
 
     def _conversation_batch(self, posts: Sequence[Post]) -> AbstractContextManager[None]:
@@ -175,11 +174,14 @@ class Pipeline:
         todo = [p for p in posts if ids[p.key] not in done]
         decisions: list[tuple[Decision, dict[str, Any] | None]] = []
         candidates: list[tuple[int, Decision]] = []
+        # Each post's set, resolved once: the counters' read needs their windows before judging.
+        policy_sets = [self.policies.for_post(post) for post in todo]
         with ExitStack() as batches:
             if todo:
-                batches.enter_context(self._counter_batch(todo))
+                window = max(policy_set.longest_counter_seconds for policy_set in policy_sets)
+                batches.enter_context(self._counter_batch(todo, window))
                 batches.enter_context(self._conversation_batch(todo))
-            for post in todo:
+            for post, policy_set in zip(todo, policy_sets, strict=True):
                 started = time.perf_counter()
                 now = datetime.now(UTC)
                 candidate = self.policies.candidate_for(post)
@@ -194,7 +196,6 @@ class Pipeline:
                     )  # fmt: skip
                     candidates.append((version, shadow))
                     started = time.perf_counter()
-                policy_set = self.policies.for_post(post)
                 decision = evaluate(
                     policy_set, post, now=now, counters=self.counters, conversations=self.conversations,
                     decision_id=ids[post.key], identities=self.identities,

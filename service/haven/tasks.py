@@ -188,19 +188,21 @@ def build_runtime_at_start() -> None:
         log.exception("worker.runtime_failed")  # the first task tries again
         return
     worker.warm_up()
-    freeze_start_up_heap()
     log.info("worker.runtime_ready", extra={"duration_ms": round((time.perf_counter() - started) * 1000)})
 
 
 @worker_process_init.connect  # type: ignore[untyped-decorator]
 def _build_runtime_in_child(**_: Any) -> None:
-    """A prefork pool's child: its own runtime, never one copied across the fork."""
+    """A prefork pool's child: its own runtime, never one copied across the fork, and its
+    start-up heap frozen (`worker_ready` below is the parent's)."""
     build_runtime_at_start()
+    freeze_start_up_heap()
 
 
 @worker_ready.connect  # type: ignore[untyped-decorator]
 def _freeze_when_ready(**_: Any) -> None:
-    """Celery builds its consumer and pool after the runtime: those are kept for good too."""
+    """Once, when the worker's consumer and pool are built too (the runtime before them, in a
+    worker of threads): everything it keeps, out of the collector's full passes."""
     freeze_start_up_heap()
 
 
