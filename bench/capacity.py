@@ -56,7 +56,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from haven.store.migrate import upgrade  # noqa: E402
 from haven.store.sql import SqlStore  # noqa: E402
-from pipeline import calm_texts, committed_policies, corpus_texts, send_batches, send_singles  # noqa: E402
+from pipeline import calm_texts, committed_policies, corpus_texts, processes, send_batches, send_singles  # noqa: E402
 
 from tests.integration.harness import (  # noqa: E402
     HavenProcess,
@@ -72,7 +72,6 @@ from tests.integration.harness import (  # noqa: E402
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 EVENT_TYPES = ["decision.created", "escalation.created", "conversation.flagged"]
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
@@ -102,17 +101,15 @@ def own_postgres(folder: Path) -> Iterator[str]:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and all its descendants (threads included)."""
+    table = processes()
     children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    for process in table:
+        children.setdefault(process.parent, []).append(process.pid)
+    seconds = {process.pid: process.seconds for process in table}
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / TICKS
+        total += seconds.get(current, 0.0)
         todo.extend(children.get(current, []))
     return total
 

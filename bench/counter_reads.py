@@ -8,10 +8,12 @@ matchers ask), with the read going back 90 days (as before the batch took `since
 going back only as far as the pack's longest window.
 
     scripts/services
-    .venv/bin/python bench/counter_reads.py [--authors 1000] [--history 200] [--batches 50]
+    .venv/bin/python bench/counter_reads.py [--authors 1000] [--history 200] [--batches 50] [--protocol 2]
 
 Prints CPU milliseconds a batch and entries read a batch, both ways, on Redis database 3
-under a key prefix of its own (deleted after).
+under a key prefix of its own (deleted after). `--protocol 3` reads as redis-py does by
+default (RESP3), where each score is turned into text and parsed again; a worker's client
+speaks RESP2 (`WorkerRuntime.from_settings`).
 """
 
 from __future__ import annotations
@@ -43,11 +45,12 @@ def main() -> int:
     parser.add_argument("--authors", type=int, default=1000)
     parser.add_argument("--history", type=int, default=200, help="entries an author has, over 90 days")
     parser.add_argument("--batches", type=int, default=50)
+    parser.add_argument("--protocol", type=int, choices=(2, 3), default=2, help="Redis protocol of the reads")
     args = parser.parse_args()
     window = load_policy_set(REPO / "policies").longest_counter_seconds
     url = f"{REDIS_HOST}/3"
     prefix = new_key_prefix()
-    client = redis.Redis.from_url(url, protocol=2)
+    client = redis.Redis.from_url(url, protocol=args.protocol)
     counters = RedisCounterStore(client, prefix=prefix + "haven:counter")
     now = datetime.now(UTC)
     rng = random.Random(1)

@@ -36,6 +36,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -155,20 +156,38 @@ COMPONENTS = (
 )
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time (user + system) so far of every process on the machine, added up by pipeline
-    component; processes that are none of them are left out."""
+@dataclass(frozen=True)
+class ProcessCpu:
+    pid: int
+    parent: int
+    seconds: float  # CPU time so far, user + system
+    command: str
+
+
+def processes() -> list[ProcessCpu]:
+    """Every process on the machine now, from /proc (those that end meanwhile left out)."""
     tick = os.sysconf("SC_CLK_TCK")
-    found: dict[str, float] = {}
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
-            continue  # gone meanwhile
-        name = next((name for name, mark in COMPONENTS if mark in command), None)
+            continue
+        found.append(
+            ProcessCpu(int(stat.parent.name), int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, command)
+        )
+    return found
+
+
+def cpu_by_component() -> dict[str, float]:
+    """CPU time so far of every process on the machine, added up by pipeline component;
+    processes that are none of them are left out."""
+    found: dict[str, float] = {}
+    for process in processes():
+        name = next((name for name, mark in COMPONENTS if mark in process.command), None)
         if name is not None:
-            found[name] = found.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+            found[name] = found.get(name, 0.0) + process.seconds
     return found
 
 
@@ -183,12 +202,12 @@ def cpu_split(before: dict[str, float], after: dict[str, float], posts: int, sec
 
 def throughput(client: httpx.Client, db_url: str, texts: list[str], total: int) -> dict[str, Any]:
     community = "bench-throughput"
-    cpu_before = cpu_seconds()
+    cpu_before = cpu_by_component()
     started = time.time()
     send_batches(client, community, texts, total)
     accepted = time.time()
     rows = decided_all(db_url, community=community, count=total, timeout=600).values()
-    cpu_after, ended = cpu_seconds(), time.time()
+    cpu_after, ended = cpu_by_component(), time.time()
     first = min(r for r, _ in rows)
     last = max(d for _, d in rows)
     return {
