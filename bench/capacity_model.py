@@ -37,10 +37,10 @@ ASSUMPTIONS = {
     # Retention of decisions and deliveries (HAVEN_RETENTION_DAYS default).
     "retention_days": 90,
     # Dedupe keys live HAVEN_DEDUPE_TTL_SECONDS (1 day); conversation state the conversation
-    # window (7 days); counters 90 days per (community, author).
+    # window (7 days); counters HAVEN_COUNTER_WINDOW_SECONDS (7 days) per (community, author).
     "dedupe_days": 1,
     "conversation_days": 7,
-    "counter_days": 90,
+    "counter_days": 7,
     # Counter entries are written for the categories a post matched; the corpus is made of
     # hard cases (42% of its posts not allowed). Ordinary support-group traffic is assumed to
     # have 5% of posts matching a category; counters are also shown scaled to that share.

@@ -36,6 +36,7 @@ import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 
+from haven.config import PrivacySettings  # noqa: E402
 from haven.conversations_redis import RedisConversationStore  # noqa: E402
 from haven.counters_redis import RedisCounterStore  # noqa: E402
 from haven.domain import Author, Post  # noqa: E402
@@ -106,7 +107,9 @@ def server_cpu(client: redis.Redis) -> float:
 def redis_pass(policy_set: PolicySet, posts: list[Post], client: redis.Redis, with_state: bool) -> tuple[float, float]:
     """Wall seconds a post, and CPU seconds a post (this process and the server together)."""
     prefix = f"haven-bench-{uuid.uuid4().hex[:8]}:"
-    counters = RedisCounterStore(client, prefix=prefix + "counter")
+    counters = RedisCounterStore(
+        client, prefix=prefix + "counter", keep_seconds=PrivacySettings().counter_window_seconds
+    )
     conversations = RedisConversationStore(client, prefix=prefix + "conversation") if with_state else None
     cpu_before = time.process_time() + server_cpu(client)
     start = time.perf_counter()

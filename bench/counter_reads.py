@@ -51,7 +51,9 @@ def main() -> int:
     url = f"{REDIS_HOST}/3"
     prefix = new_key_prefix()
     client = redis.Redis.from_url(url, protocol=args.protocol)
-    counters = RedisCounterStore(client, prefix=prefix + "haven:counter")
+    # The 90 days the counters kept until HAVEN_COUNTER_WINDOW_SECONDS (7 days by default):
+    # the read's window is what is measured, whatever is kept.
+    counters = RedisCounterStore(client, prefix=prefix + "haven:counter", keep_seconds=90 * 86400)
     now = datetime.now(UTC)
     rng = random.Random(1)
     try:

@@ -135,6 +135,8 @@ class PrivacySettings:
         default=604_800, metadata=_meta("HAVEN_CONVERSATION_WINDOW_SECONDS", min=60)
     )
     """How long the conversation state (who replied to whom, categories, verdicts; no text) is kept."""
+    counter_window_seconds: int = field(default=604_800, metadata=_meta("HAVEN_COUNTER_WINDOW_SECONDS", min=60))
+    """How long each author's repeat-behaviour history (category, post, time; no text) is kept."""
 
 
 @dataclass(frozen=True, kw_only=True)

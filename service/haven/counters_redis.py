@@ -8,11 +8,13 @@ batch's authors in one round trip, answers `count()` from memory (seeing what
 earlier posts of the batch recorded), and writes the batch's records in one
 pipeline at the end, instead of a round trip per counter and per post. It reads
 only as far back as the batch's rules look (`since`): an author's history is kept
-for 90 days, and the default pack's longest window is 48 hours.
+for `keep_seconds` (HAVEN_COUNTER_WINDOW_SECONDS, 7 days by default), and the
+default pack's longest window is 48 hours.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -24,6 +26,7 @@ import redis
 from haven.policy.counters import category_in
 
 _SEPARATOR = "\x1f"
+log = logging.getLogger("haven.counters")
 
 
 class _Batch:
@@ -34,11 +37,12 @@ class _Batch:
 
 
 class RedisCounterStore:
-    def __init__(self, client: redis.Redis, *, prefix: str = "haven:counter", keep_seconds: int = 90 * 86400) -> None:
+    def __init__(self, client: redis.Redis, *, keep_seconds: int, prefix: str = "haven:counter") -> None:
         self._redis = client
         self._prefix = prefix
         self._keep = keep_seconds
         self._local = threading.local()
+        self._told_window_too_long = False
 
     def _key(self, community: str, author_id: str) -> str:
         return f"{self._prefix}:{len(community)}:{community}:{author_id}"
@@ -52,6 +56,13 @@ class RedisCounterStore:
         keys = sorted({self._key(community, author) for community, author in authors})
         oldest = time.time() - self._keep
         if since is not None:
+            if since < oldest and not self._told_window_too_long:
+                # A rule looks further back than the history is kept: it counts what is left.
+                self._told_window_too_long = True
+                log.warning(
+                    "counters.window_longer_than_kept",
+                    extra={"window_seconds": round(time.time() - since), "kept_seconds": self._keep},
+                )
             oldest = max(oldest, since)
         read = self._redis.pipeline(transaction=False)
         for key in keys:

@@ -62,6 +62,9 @@ ALLOWED_FIELDS = frozenset(
         "worker_pid",
         "exit_code",
         "retry_in_s",
+        # counters: a rule's window against the history kept, in seconds
+        "window_seconds",
+        "kept_seconds",
     }
 )
 

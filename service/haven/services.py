@@ -99,7 +99,7 @@ def build_services(settings: Settings) -> Services:
         pipeline = Pipeline(
             store,
             policies,
-            InMemoryCounterStore(),
+            InMemoryCounterStore(keep_seconds=settings.privacy.counter_window_seconds),
             store_post_text=settings.privacy.store_post_text,
             loop=loop,
             conversations=InMemoryConversationStore(keep_seconds=settings.privacy.conversation_window_seconds),

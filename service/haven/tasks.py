@@ -131,7 +131,11 @@ class WorkerRuntime:
         # path turns into text and back, one score at a time (half the time of such a read;
         # bench/README.md). Nothing of Haven needs what RESP3 adds.
         client = redis.Redis.from_url(settings.queue.redis_url, protocol=2)
-        counters = RedisCounterStore(client, prefix=settings.queue.key_prefix + "haven:counter")
+        counters = RedisCounterStore(
+            client,
+            prefix=settings.queue.key_prefix + "haven:counter",
+            keep_seconds=settings.privacy.counter_window_seconds,
+        )
         conversations = RedisConversationStore(
             client,
             prefix=settings.queue.key_prefix + "haven:conversation",

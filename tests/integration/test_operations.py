@@ -154,7 +154,7 @@ def test_logs_carry_ids_and_never_the_post_text(
 
 
 def test_redis_counters_count_each_post_once_within_the_window(redis_url: str) -> None:
-    counters = RedisCounterStore(redis.Redis.from_url(redis_url), prefix=f"test:{time.time_ns()}")
+    counters = RedisCounterStore(redis.Redis.from_url(redis_url), prefix=f"test:{time.time_ns()}", keep_seconds=86400)
     now = datetime.now(UTC)
     for _ in range(2):
         counters.record("c", "a", "community.hostility", "post-1", now)
@@ -167,7 +167,9 @@ def test_redis_counters_count_each_post_once_within_the_window(redis_url: str) -
 
 
 def test_a_counter_batch_reads_back_only_as_far_as_asked_and_still_counts_further_back(redis_url: str) -> None:
-    counters = RedisCounterStore(redis.Redis.from_url(redis_url, protocol=2), prefix=f"test:{time.time_ns()}")
+    counters = RedisCounterStore(
+        redis.Redis.from_url(redis_url, protocol=2), prefix=f"test:{time.time_ns()}", keep_seconds=90 * 86400
+    )
     now = datetime.now(UTC)
     counters.record("c", "a", "crisis.suicide", "post-old", now - timedelta(days=10))
     counters.record("c", "a", "crisis.suicide", "post-recent", now - timedelta(hours=1))
@@ -183,6 +185,33 @@ def test_a_counter_batch_reads_back_only_as_far_as_asked_and_still_counts_furthe
         assert counters.count("c", "a", "crisis", now - timedelta(days=30)) == 3
         assert counters.count("c", "a", "crisis", now - timedelta(days=30), exclude_member="post-old") == 2
     assert counters.count("c", "a", "crisis", now - timedelta(days=30)) == 3
+
+
+def test_an_authors_counter_history_is_kept_only_as_long_as_configured(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = redis.Redis.from_url(redis_url, protocol=2)
+    counters = RedisCounterStore(client, prefix=f"test:{time.time_ns()}", keep_seconds=2 * 86400)
+    now = datetime.now(UTC)
+    counters.record("c", "a", "community.hostility", "post-old", now - timedelta(days=3))
+    counters.record("c", "a", "community.hostility", "post-new", now)
+    key = counters._key("c", "a")
+    # The entry older than the kept history went when the newer one was written, and the
+    # whole set expires that long after its last write.
+    assert [raw.split(b"\x1f")[1] for raw in client.zrange(key, 0, -1)] == [b"post-new"]
+    assert 2 * 86400 - 60 < client.ttl(key) <= 2 * 86400
+    assert counters.count("c", "a", "community", now - timedelta(days=30)) == 1
+    # A rule asking further back than that is told once, in the log (ids and lengths only).
+    for _ in range(2):
+        with counters.batch([("c", "a")], since=(now - timedelta(days=7)).timestamp()):
+            assert counters.count("c", "a", "community", now - timedelta(days=7)) == 1
+    told = [r for r in caplog.records if r.getMessage() == "counters.window_longer_than_kept"]
+    assert len(told) == 1
+    assert told[0].kept_seconds == 2 * 86400
+    assert 7 * 86400 - 60 < told[0].window_seconds <= 7 * 86400 + 60
+    with counters.batch([("c", "a")], since=(now - timedelta(days=1)).timestamp()):
+        pass
+    assert len([r for r in caplog.records if r.getMessage() == "counters.window_longer_than_kept"]) == 1
 
 
 def test_policies_that_do_not_load_stop_the_start_with_file_and_line(tmp_path: Path) -> None:

@@ -28,9 +28,9 @@ from tests.integration.harness import delete_keys, free_port, new_key_prefix, re
 pytestmark = pytest.mark.integration
 
 
-def settings(redis_url: str, postgres_url: str, prefix: str) -> Settings:
+def settings(redis_url: str, postgres_url: str, prefix: str, **more: str) -> Settings:
     return Settings.from_env(
-        {"HAVEN_REDIS_URL": redis_url, "HAVEN_DATABASE_URL": postgres_url, "HAVEN_REDIS_KEY_PREFIX": prefix}
+        {"HAVEN_REDIS_URL": redis_url, "HAVEN_DATABASE_URL": postgres_url, "HAVEN_REDIS_KEY_PREFIX": prefix, **more}
     )
 
 
@@ -192,7 +192,8 @@ def test_the_api_opens_its_broker_channel_at_start_and_starts_without_a_broker_t
 def test_a_worker_warms_up_before_its_first_task_and_starts_without_a_database_too(
     redis_url: str, postgres_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    worker = WorkerRuntime.from_settings(settings(redis_url, postgres_url, new_key_prefix()))
+    kept = settings(redis_url, postgres_url, new_key_prefix(), HAVEN_COUNTER_WINDOW_SECONDS=str(3 * 86400))
+    worker = WorkerRuntime.from_settings(kept)
     try:
         worker.warm_up()
         assert "worker.warm_up_failed" not in caplog.text
@@ -201,6 +202,7 @@ def test_a_worker_warms_up_before_its_first_task_and_starts_without_a_database_t
         counters = worker.pipeline.counters
         assert isinstance(counters, RedisCounterStore)
         assert counters._redis.connection_pool.connection_kwargs["protocol"] == 2
+        assert counters._keep == 3 * 86400  # HAVEN_COUNTER_WINDOW_SECONDS
     finally:
         worker.services.close()
     away = WorkerRuntime.from_settings(
