@@ -14,6 +14,8 @@ import redis
 from haven.counters_redis import RedisCounterStore
 from haven.domain import Decision, PostRef
 from haven.store.sql import SqlStore, hash_key
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import (
@@ -185,6 +187,43 @@ def test_a_counter_batch_reads_back_only_as_far_as_asked_and_still_counts_furthe
         assert counters.count("c", "a", "crisis", now - timedelta(days=30)) == 3
         assert counters.count("c", "a", "crisis", now - timedelta(days=30), exclude_member="post-old") == 2
     assert counters.count("c", "a", "crisis", now - timedelta(days=30)) == 3
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    entries=st.lists(
+        st.tuples(
+            st.sampled_from(["community.hostility", "community.spam", "crisis.suicide", "crisis"]),
+            st.integers(min_value=0, max_value=12),  # the post: a post can match several categories
+            st.integers(min_value=0, max_value=30 * 24),  # hours ago
+        ),
+        max_size=40,
+    ),
+    recorded=st.lists(st.tuples(st.sampled_from(["community.hostility", "crisis"]), st.integers(0, 14)), max_size=4),
+    read_hours=st.integers(min_value=1, max_value=20 * 24),
+)
+@example(entries=[("crisis", 3, 24), ("crisis", 4, 24)], recorded=[], read_hours=48)  # on the window's edge
+def test_a_batch_counts_as_redis_does_whatever_the_history(
+    redis_url: str, entries: list[tuple[str, int, int]], recorded: list[tuple[str, int]], read_hours: int
+) -> None:
+    """A batch answers from what it read, what it recorded and, further back, from Redis: every
+    count must be the one Redis alone gives for the same entries."""
+    client = redis.Redis.from_url(redis_url, protocol=2)
+    counters = RedisCounterStore(client, prefix=f"test:{time.time_ns()}", keep_seconds=90 * 86400)
+    alone = RedisCounterStore(client, prefix=f"test:{time.time_ns()}:alone", keep_seconds=90 * 86400)
+    now = datetime.now(UTC)
+    for category, post, hours in entries:
+        for store in (counters, alone):
+            store.record("c", "a", category, f"post-{post}", now - timedelta(hours=hours))
+    for category, post in recorded:  # the batch's posts are new ones (a post decided is not judged again)
+        alone.record("c", "a", category, f"new-{post}", now)
+    asked = [(prefix, hours, exclude) for prefix in ("community", "crisis", "crisis.suicide", "community.spam")
+             for hours in (1, 24, 48, 24 * 7, 24 * 31) for exclude in (None, "post-3", "new-1")]  # fmt: skip
+    with counters.batch([("c", "a")], since=(now - timedelta(hours=read_hours)).timestamp()):
+        for category, post in recorded:  # the batch's own records, written when it ends
+            counters.record("c", "a", category, f"new-{post}", now)
+        found = [counters.count("c", "a", p, now - timedelta(hours=h), exclude_member=x) for p, h, x in asked]
+    assert found == [alone.count("c", "a", p, now - timedelta(hours=h), exclude_member=x) for p, h, x in asked]
 
 
 def test_an_authors_counter_history_is_kept_only_as_long_as_configured(
