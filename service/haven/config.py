@@ -73,6 +73,11 @@ class ServerSettings:
 class QueueSettings:
     redis_url: str | None = field(default=None, metadata=_meta("HAVEN_REDIS_URL", scheme=("redis", "rediss")))
     """Redis for the Celery broker, dedupe keys and counters. Unset: embedded mode."""
+    state_redis_url: str | None = field(
+        default=None, metadata=_meta("HAVEN_STATE_REDIS_URL", scheme=("redis", "rediss"))
+    )
+    """Redis for the state (dedupe keys, counters, conversations, plugins), apart from the broker.
+    Unset: HAVEN_REDIS_URL's."""
     visibility_timeout_seconds: int = field(default=600, metadata=_meta("HAVEN_VISIBILITY_TIMEOUT_SECONDS", min=1))
     """Seconds before a task held by a worker that died is handed to another; above any task."""
     key_prefix: str = field(default="", metadata=_meta("HAVEN_REDIS_KEY_PREFIX"))
@@ -93,6 +98,11 @@ class QueueSettings:
     @property
     def embedded(self) -> bool:
         return self.redis_url is None
+
+    @property
+    def state_url(self) -> str | None:
+        """Where the state that is not the queues lives: its own Redis, or the broker's."""
+        return self.state_redis_url or self.redis_url
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -226,6 +236,11 @@ class Settings:
             raise SettingsError(
                 "HAVEN_DATABASE_URL",
                 "must be set when HAVEN_REDIS_URL is (workers and API share one database)",
+            )
+        if settings.queue.state_redis_url is not None and settings.queue.redis_url is None:
+            raise SettingsError(
+                "HAVEN_STATE_REDIS_URL",
+                "needs HAVEN_REDIS_URL too (without it Haven runs embedded, its state in memory)",
             )
         return settings
 

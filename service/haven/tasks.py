@@ -130,7 +130,8 @@ class WorkerRuntime:
         # RESP2: the counters read whole sorted sets with their scores, which redis-py's RESP3
         # path turns into text and back, one score at a time (half the time of such a read;
         # bench/README.md). Nothing of Haven needs what RESP3 adds.
-        client = redis.Redis.from_url(settings.queue.redis_url, protocol=2)
+        assert settings.queue.state_url is not None
+        client = redis.Redis.from_url(settings.queue.state_url, protocol=2)
         counters = RedisCounterStore(
             client,
             prefix=settings.queue.key_prefix + "haven:counter",
@@ -433,10 +434,10 @@ class CeleryWorkQueue:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CeleryWorkQueue:
-        assert settings.queue.redis_url is not None
+        assert settings.queue.state_url is not None
         return cls(
             create_celery_app(settings),
-            redis.Redis.from_url(settings.queue.redis_url),
+            redis.Redis.from_url(settings.queue.state_url),  # the dedupe keys
             dedupe_ttl_seconds=settings.queue.dedupe_ttl_seconds,
             key_prefix=settings.queue.key_prefix,
             group_seconds=settings.queue.group_ms / 1000,

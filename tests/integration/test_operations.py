@@ -19,10 +19,13 @@ from hypothesis import strategies as st
 
 from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import (
+    REDIS_HOST,
     TEST_POLICIES,
     WebhookReceiver,
+    delete_keys,
     free_port,
     haven_env,
+    new_key_prefix,
     run_haven,
     start_api,
     start_scheduler,
@@ -32,6 +35,8 @@ from tests.integration.harness import (
 from tests.integration.test_pipeline_end_to_end import CRISIS, HOSTILE, a_post, decided, subscribe
 
 pytestmark = pytest.mark.integration
+# A Redis database apart from the xdist workers' (5 to 12), for a state Redis of its own.
+STATE_REDIS_DB = 13
 
 
 def test_migrate_creates_the_schema_and_is_idempotent(fresh_postgres_url: str) -> None:
@@ -251,6 +256,48 @@ def test_an_authors_counter_history_is_kept_only_as_long_as_configured(
     with counters.batch([("c", "a")], since=(now - timedelta(days=1)).timestamp()):
         pass
     assert len([r for r in caplog.records if r.getMessage() == "counters.window_longer_than_kept"]) == 1
+
+
+def test_with_a_state_redis_of_its_own_the_brokers_redis_holds_only_the_queues(
+    service_env: dict[str, str], store: SqlStore, community: str, tmp_path: Path
+) -> None:
+    prefix = new_key_prefix()
+    state_url = f"{REDIS_HOST}/{STATE_REDIS_DB}"
+    broker_url = service_env["HAVEN_REDIS_URL"]
+    env = {**service_env, "HAVEN_REDIS_KEY_PREFIX": prefix, "HAVEN_STATE_REDIS_URL": state_url}
+    worker = start_worker(env, tmp_path / "worker.log")
+    api_process, base = start_api(env, tmp_path / "api.log")
+    secret, _ = store.create_api_key(community, ["admin"])
+    try:
+        with httpx.Client(base_url=base, headers={"authorization": f"Bearer {secret}"}, timeout=10) as api:
+            opening = a_post(community, "first day here, hello everyone")
+            accepted = api.post("/v1/posts", json=opening).json()
+            decided(api, accepted["id"])
+            reply = a_post(community, HOSTILE, parent_id=opening["external_id"], thread_id=opening["external_id"])
+            held = api.post("/v1/posts", json=reply).json()
+            assert decided(api, held["id"])["decision"]["verdict"] == "hold"
+            # The dedupe key is in the state's Redis: sending the post again is a duplicate.
+            assert api.post("/v1/posts", json=reply).json()["status"] == "duplicate"
+
+        def kinds(url: str) -> set[str]:
+            """`post`, `counter`, `conversation` for Haven's keys; the name itself for the rest."""
+            client = redis.Redis.from_url(url)
+            try:
+                names = [key.decode().removeprefix(prefix) for key in client.scan_iter(match=prefix + "*")]
+            finally:
+                client.close()
+            return {name.split(":")[1] if name.startswith("haven:") else name for name in names}
+
+        state, broker = kinds(state_url), kinds(broker_url)
+        assert {"post", "counter", "conversation"} <= state
+        assert "_kombu.binding.default" in broker  # the queues
+        assert not {"post", "counter", "conversation"} & broker
+        assert not any(name.startswith("_kombu") for name in state)
+    finally:
+        api_process.stop()
+        worker.stop()
+        delete_keys(state_url, prefix)
+        delete_keys(broker_url, prefix)
 
 
 def test_policies_that_do_not_load_stop_the_start_with_file_and_line(tmp_path: Path) -> None:

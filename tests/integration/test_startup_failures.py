@@ -64,6 +64,17 @@ def test_unreachable_redis_is_named_before_anything_starts(postgres_url: str) ->
         assert "cannot reach Redis at 127.0.0.1:" in line and "HAVEN_REDIS_URL" in line
 
 
+def test_an_unreachable_state_redis_is_named_by_its_own_variable(postgres_url: str, redis_url: str) -> None:
+    env = haven_env(
+        HAVEN_DATABASE_URL=postgres_url,
+        HAVEN_REDIS_URL=redis_url,
+        HAVEN_STATE_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+    )
+    for command in ("serve", "worker"):
+        line = one_line(run_haven(command, env=env))
+        assert "cannot reach Redis at 127.0.0.1:" in line and "HAVEN_STATE_REDIS_URL" in line
+
+
 def test_a_bad_setting_is_one_line_naming_the_variable() -> None:
     assert one_line(run_haven("serve", env=haven_env(HAVEN_PORT="eighty"))) == (
         "haven: configuration error: HAVEN_PORT: must be a number, not 'eighty'"

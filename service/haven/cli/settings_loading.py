@@ -56,6 +56,8 @@ def check_services(settings: Settings) -> None:
         check_schema(settings)
     if settings.queue.redis_url is not None:
         check_redis(settings.queue.redis_url)
+    if settings.queue.state_redis_url is not None:
+        check_redis(settings.queue.state_redis_url, "HAVEN_STATE_REDIS_URL")
 
 
 def load_settings() -> Settings:

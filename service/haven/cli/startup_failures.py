@@ -59,17 +59,17 @@ def database_failure(url: str, error: BaseException) -> str:
     )
 
 
-def redis_failure(url: str, error: BaseException) -> str:
+def redis_failure(url: str, error: BaseException, variable: str = "HAVEN_REDIS_URL") -> str:
     parsed = make_url(url.replace("rediss://", "redis://", 1))
     place = f"{parsed.host or 'localhost'}:{parsed.port or 6379}"
     text = str(error).lower()
     if "auth" in text or "password" in text:
-        return f"Redis at {place} refused the credentials: correct them in HAVEN_REDIS_URL"
+        return f"Redis at {place} refused the credentials: correct them in {variable}"
     reason = "connection refused" if "refused" in text else "no answer"
-    return f"cannot reach Redis at {place} ({reason}): start Redis, or correct HAVEN_REDIS_URL"
+    return f"cannot reach Redis at {place} ({reason}): start Redis, or correct {variable}"
 
 
-def check_redis(url: str) -> None:
+def check_redis(url: str, variable: str = "HAVEN_REDIS_URL") -> None:
     """Exit with one line when Redis does not answer a PING within a few seconds."""
     import redis
 
@@ -77,7 +77,7 @@ def check_redis(url: str) -> None:
     try:
         client.ping()
     except redis.RedisError as exc:
-        fail(redis_failure(url, exc), exc)
+        fail(redis_failure(url, exc, variable), exc)
     finally:
         client.close()
 

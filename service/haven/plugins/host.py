@@ -91,7 +91,7 @@ class ServiceHost:
     def __init__(self, services: Services, ledger: ActionLedger) -> None:
         self._services = services
         self._ledger = ledger
-        url = services.settings.queue.redis_url
+        url = services.settings.queue.state_url
         self.kv: KeyValue = (
             RedisKeyValue(redis.Redis.from_url(url), services.settings.queue.key_prefix)
             if url is not None

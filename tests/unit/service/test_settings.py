@@ -48,6 +48,20 @@ def test_a_bad_value_is_refused_naming_its_variable(variable: str, value: str) -
     assert str(refused.value).startswith(variable + ": ")
 
 
+def test_the_state_lives_in_the_brokers_redis_unless_it_has_its_own() -> None:
+    full = {"HAVEN_REDIS_URL": "redis://broker:6379/0", "HAVEN_DATABASE_URL": "postgresql://u@db/haven"}
+    assert Settings.from_env(full).queue.state_url == "redis://broker:6379/0"
+    apart = Settings.from_env({**full, "HAVEN_STATE_REDIS_URL": "rediss://state:6380/2"})
+    assert apart.queue.state_url == "rediss://state:6380/2"
+    assert apart.queue.redis_url == "redis://broker:6379/0"
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"HAVEN_STATE_REDIS_URL": "redis://state:6379/0"})  # embedded: no Redis at all
+    assert refused.value.variable == "HAVEN_STATE_REDIS_URL"
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**full, "HAVEN_STATE_REDIS_URL": "http://state"})
+    assert refused.value.variable == "HAVEN_STATE_REDIS_URL"
+
+
 def test_redis_without_a_database_is_refused() -> None:
     with pytest.raises(SettingsError) as refused:
         Settings.from_env({"HAVEN_REDIS_URL": "redis://r:6379/0"})
