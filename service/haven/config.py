@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from haven.policy.pack import default_pack_dir
 
@@ -78,6 +79,8 @@ class QueueSettings:
     )
     """Redis for the state (dedupe keys, counters, conversations, plugins), apart from the broker.
     Unset: HAVEN_REDIS_URL's."""
+    state_redis_cluster: bool = field(default=False, metadata=_meta("HAVEN_STATE_REDIS_CLUSTER"))
+    """HAVEN_STATE_REDIS_URL names a node of a Redis Cluster, over whose shards the state is spread."""
     visibility_timeout_seconds: int = field(default=600, metadata=_meta("HAVEN_VISIBILITY_TIMEOUT_SECONDS", min=1))
     """Seconds before a task held by a worker that died is handed to another; above any task."""
     key_prefix: str = field(default="", metadata=_meta("HAVEN_REDIS_KEY_PREFIX"))
@@ -242,6 +245,17 @@ class Settings:
                 "HAVEN_STATE_REDIS_URL",
                 "needs HAVEN_REDIS_URL too (without it Haven runs embedded, its state in memory)",
             )
+        if settings.queue.state_redis_cluster and settings.queue.state_redis_url is None:
+            raise SettingsError(
+                "HAVEN_STATE_REDIS_CLUSTER",
+                "needs HAVEN_STATE_REDIS_URL (the Celery broker on HAVEN_REDIS_URL cannot run on a Redis Cluster)",
+            )
+        if settings.queue.state_redis_cluster and urlsplit(settings.queue.state_redis_url or "").path not in (
+            "",
+            "/",
+            "/0",
+        ):
+            raise SettingsError("HAVEN_STATE_REDIS_URL", "a Redis Cluster has database 0 only: end the URL with /0")
         return settings
 
 

@@ -16,7 +16,9 @@ serves later posts of the batch what earlier ones recorded, and writes all its
 turns with one Lua script call at the end: commands and their arguments, not
 Redis's work, were most of the cost (bench/conversations.py). The script is
 handed its keys inside one packed argument, which one Redis allows and a Redis
-Cluster would not; Haven runs on one Redis.
+Cluster does not: on a cluster (HAVEN_STATE_REDIS_CLUSTER) the parents are read
+with an MGET a slot and the turns written as plain commands, each naming its key,
+both pipelined by node. Readers see the same either way.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import redis
+from redis.cluster import RedisCluster
 
 from haven.policy.conversations import (
     DEFAULT_KEEP_SECONDS,
@@ -40,6 +42,7 @@ from haven.policy.conversations import (
     is_indexed_reply,
     latest_per_post,
 )
+from haven.state_redis import StateRedis
 
 # Every turn a batch recorded, in one command. ARGV[1]: the window in seconds; ARGV[2]: per
 # turn, a header (its time as a double, then the lengths of the encoded turn, its post's key,
@@ -82,25 +85,29 @@ def _packed(turn: Turn, post_key: str, thread_key: str, author_key: str | None) 
     return _HEADER.pack(turn.at, *(len(part) for part in parts)) + b"".join(parts)
 
 
+# A turn to write: the turn, its post's key, its thread's key and its author's key (or None).
+_Write = tuple[Turn, str, str, str | None]
+
+
 @dataclass
 class _Batch:
     # Turns of posts, by post key: the batch's parents as read, and what the batch recorded.
     posts: dict[str, Turn | None]
     # What the batch recorded, by sorted-set key, until the writes go out.
     pending: dict[str, list[Turn]] = field(default_factory=dict)
-    # Every turn recorded, packed for the script.
-    writes: list[bytes] = field(default_factory=list)
+    # Every turn recorded, written when the batch ends.
+    writes: list[_Write] = field(default_factory=list)
 
 
 class RedisConversationStore:
     def __init__(
-        self, client: redis.Redis, *, prefix: str = "haven:conversation", keep_seconds: int = DEFAULT_KEEP_SECONDS
+        self, client: StateRedis, *, prefix: str = "haven:conversation", keep_seconds: int = DEFAULT_KEEP_SECONDS
     ) -> None:
         self._redis = client
         self._prefix = prefix
         self._keep = keep_seconds
         self._local = threading.local()
-        self._keep_turns = client.register_script(_KEEP_TURNS)
+        self._keep_turns = None if isinstance(client, RedisCluster) else client.register_script(_KEEP_TURNS)
 
     def _key(self, kind: str, community: str, platform: str, name: str) -> str:
         return f"{self._prefix}:{kind}:{len(community)}:{community}:{len(platform)}:{platform}:{name}"
@@ -113,9 +120,14 @@ class RedisConversationStore:
     def batch(self, parents: Iterable[tuple[str, str, str]]) -> Iterator[None]:
         """Read the turns of the given (community, platform, post) at once; write once at the end."""
         keys = sorted({self._key("post", *parent) for parent in parents})
-        found = self._redis.mget(keys) if keys else []
+        if not keys:
+            found = []
+        elif isinstance(self._redis, RedisCluster):  # keys of many slots: an MGET a slot, pipelined
+            found = self._redis.mget_nonatomic(keys)
+        else:
+            found = self._redis.mget(keys)
         self._local.batch = _Batch(
-            {key: TURN_DECODER.decode(raw) if raw else None for key, raw in zip(keys, found, strict=True)}  # type: ignore[arg-type]
+            {key: TURN_DECODER.decode(raw) if raw else None for key, raw in zip(keys, found, strict=True)}
         )
         try:
             yield
@@ -149,7 +161,7 @@ class RedisConversationStore:
         post_key = self._key("post", community, turn.platform, turn.post)
         thread_key = self._key("thread", community, turn.platform, turn.thread)
         author_key = self._key("author", community, turn.platform, turn.author) if is_indexed_reply(turn) else None
-        write = _packed(turn, post_key, thread_key, author_key)
+        write = (turn, post_key, thread_key, author_key)
         batch = self._current()
         if batch is None:
             self._write([write])
@@ -160,8 +172,25 @@ class RedisConversationStore:
                 batch.pending.setdefault(key, []).append(turn)
         batch.writes.append(write)
 
-    def _write(self, writes: list[bytes]) -> None:
-        # The script writes keys it is not given in KEYS (they travel packed in one argument):
-        # fine on one Redis, which is what Haven runs on; a Redis Cluster would refuse it.
-        if writes:
-            self._keep_turns(args=[self._keep, b"".join(writes)])
+    def _write(self, writes: list[_Write]) -> None:
+        if not writes:
+            return
+        if self._keep_turns is not None:
+            # The script writes keys it is not given in KEYS (they travel packed in one
+            # argument): fine on one Redis; a Redis Cluster refuses it.
+            self._keep_turns(args=[self._keep, b"".join(_packed(*write) for write in writes)])
+            return
+        # The script's work, a command a key. It trims a set to the window only once the set
+        # is past its bound; here the window's trim runs every time, which readers, who skip
+        # older turns anyway, cannot tell apart.
+        pipe = self._redis.pipeline(transaction=False)
+        for turn, post_key, thread_key, author_key in writes:
+            encoded = TURN_ENCODER.encode(turn)
+            pipe.set(post_key, encoded, ex=self._keep)
+            for key, bound in ((thread_key, MAX_TURNS_PER_THREAD), (author_key, MAX_REPLIES_PER_AUTHOR)):
+                if key is not None:
+                    pipe.zadd(key, {encoded: turn.at})
+                    pipe.zremrangebyscore(key, "-inf", f"({turn.at - self._keep}")
+                    pipe.zremrangebyrank(key, 0, -(bound + 1))
+                    pipe.expire(key, self._keep)
+        pipe.execute()

@@ -22,22 +22,26 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import redis
+from redis.cluster import ClusterPipeline
 
 from haven.policy.counters import category_in
+from haven.state_redis import StateRedis
 
 _SEPARATOR = "\x1f"
 log = logging.getLogger("haven.counters")
 
 
 class _Batch:
-    def __init__(self, entries: dict[str, dict[str, float]], oldest: float, writes: redis.client.Pipeline) -> None:
+    def __init__(
+        self, entries: dict[str, dict[str, float]], oldest: float, writes: redis.client.Pipeline | ClusterPipeline
+    ) -> None:
         self.entries = entries
         self.oldest = oldest  # what was read goes back to here (a POSIX time)
         self.writes = writes
 
 
 class RedisCounterStore:
-    def __init__(self, client: redis.Redis, *, keep_seconds: int, prefix: str = "haven:counter") -> None:
+    def __init__(self, client: StateRedis, *, keep_seconds: int, prefix: str = "haven:counter") -> None:
         self._redis = client
         self._prefix = prefix
         self._keep = keep_seconds

@@ -36,6 +36,7 @@ from haven.pipeline import Pipeline
 from haven.plugins.dispatch import PLATFORM_ACTION, CeleryDispatch, PluginRuntime, register_plugin_tasks
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 from haven.services import Services, build_services
+from haven.state_redis import StateRedis, state_client
 from haven.store.sql import SqlStore
 from haven.webhooks.delivery import attempt_delivery, backoff_seconds
 
@@ -130,8 +131,7 @@ class WorkerRuntime:
         # RESP2: the counters read whole sorted sets with their scores, which redis-py's RESP3
         # path turns into text and back, one score at a time (half the time of such a read;
         # bench/README.md). Nothing of Haven needs what RESP3 adds.
-        assert settings.queue.state_url is not None
-        client = redis.Redis.from_url(settings.queue.state_url, protocol=2)
+        client = state_client(settings.queue, protocol=2)
         counters = RedisCounterStore(
             client,
             prefix=settings.queue.key_prefix + "haven:counter",
@@ -412,19 +412,22 @@ class GroupCommit:
 
 
 class CeleryWorkQueue:
-    """The API's side: dedupe keys in Redis, tasks sent to the crisis or default queue."""
+    """The API's side: dedupe keys in the state's Redis, tasks sent to the crisis or default
+    queue on the broker's (the same Redis unless HAVEN_STATE_REDIS_URL is set)."""
 
     def __init__(
         self,
         app: Celery,
-        client: redis.Redis,
+        broker: redis.Redis,
+        state: StateRedis,
         *,
         dedupe_ttl_seconds: int,
         key_prefix: str = "",
         group_seconds: float = 0.0,
     ) -> None:
         self._app = app
-        self._redis = client
+        self._broker = broker
+        self._redis = state
         self._ttl = dedupe_ttl_seconds
         self._prefix = key_prefix
         self._dedupe = key_prefix + DEDUPE_PREFIX
@@ -434,10 +437,13 @@ class CeleryWorkQueue:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CeleryWorkQueue:
-        assert settings.queue.state_url is not None
+        assert settings.queue.redis_url is not None
+        broker = redis.Redis.from_url(settings.queue.redis_url)
+        apart = settings.queue.state_redis_url is not None
         return cls(
             create_celery_app(settings),
-            redis.Redis.from_url(settings.queue.state_url),  # the dedupe keys
+            broker,
+            state_client(settings.queue) if apart else broker,
             dedupe_ttl_seconds=settings.queue.dedupe_ttl_seconds,
             key_prefix=settings.queue.key_prefix,
             group_seconds=settings.queue.group_ms / 1000,
@@ -487,13 +493,15 @@ class CeleryWorkQueue:
         self._app.send_task(task, args=args, queue=queue)
 
     def depths(self) -> dict[str, int]:
-        pipe = self._redis.pipeline(transaction=False)
+        pipe = self._broker.pipeline(transaction=False)
         for name in QUEUES:
             pipe.llen(self._prefix + name)
         return dict(zip(QUEUES, (int(n) for n in pipe.execute()), strict=True))
 
     def ping(self) -> None:
-        self._redis.ping()
+        self._broker.ping()
+        if self._redis is not self._broker:
+            self._redis.ping()
 
     def start(self) -> None:
         """Celery's set-up for sending, done before the first post rather than by it: the
@@ -509,7 +517,9 @@ class CeleryWorkQueue:
             log.warning("queue.warm_up_failed")
 
     def close(self) -> None:
-        self._redis.close()
+        self._broker.close()
+        if self._redis is not self._broker:
+            self._redis.close()
 
 
 __all__ = ["CeleryWorkQueue", "GroupCommit", "create_celery_app", "runtime"]

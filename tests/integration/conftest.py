@@ -23,6 +23,7 @@ from tests.integration.harness import (
     full_mode_env,
     new_key_prefix,
     postgres_database,
+    redis_cluster,
     redis_url_for,
     start_api,
     start_worker,
@@ -36,6 +37,13 @@ pytestmark = pytest.mark.integration
 def redis_url(worker_id: str) -> str:
     """A Redis database of this xdist worker's own (5, 6, …)."""
     return redis_url_for(worker_id)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis Cluster of three primaries of this xdist worker's own, for the state's keys."""
+    with redis_cluster(tmp_path_factory.mktemp("redis-cluster")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -362,6 +363,55 @@ class OwnRedis:
     def restart_empty(self) -> None:
         self.kill()
         self.start()
+
+
+def _free_cluster_port() -> int:
+    """A free port whose cluster bus port (10,000 higher, so at most 65,535) is free too."""
+    while True:
+        port = random.randint(20_000, 55_000)
+        try:
+            for candidate in (port, port + 10_000):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        return port
+
+
+@contextmanager
+def redis_cluster(folder: Path, nodes: int = 3) -> Iterator[str]:
+    """A Redis Cluster of `nodes` primaries on free loopback ports, nothing kept on disk but
+    each node's cluster file in `folder`; yields the URL of its first node. Debian's
+    redis-server and redis-cli, as on the machines the tests run on."""
+    ports: list[int] = []
+    while len(ports) < nodes:
+        port = _free_cluster_port()
+        if port not in ports:
+            ports.append(port)
+    started = []
+    try:
+        for port in ports:
+            command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+                       "--cluster-config-file", f"nodes-{port}.conf", "--dir", str(folder), "--save", "",
+                       "--appendonly", "no", "--logfile", str(folder / f"redis-{port}.log")]  # fmt: skip
+            started.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+        for port in ports:
+            wait_until(lambda port=port: redis_answers(f"redis://127.0.0.1:{port}/0"), timeout=10)
+        create = ["redis-cli", "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports), "--cluster-replicas", "0"]
+        subprocess.run(
+            [*create, "--cluster-yes"], check=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=30
+        )
+        first = redis.Redis(port=ports[0])
+        try:
+            wait_until(lambda: first.execute_command("CLUSTER INFO").get("cluster_state") == "ok", timeout=10)
+        finally:
+            first.close()
+        yield f"redis://127.0.0.1:{ports[0]}/0"
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            process.wait(timeout=10)
 
 
 def new_key_prefix() -> str:

@@ -13,7 +13,9 @@ import pytest
 import redis
 from haven.conversations_redis import RedisConversationStore
 from haven.policy.conversations import MAX_TURNS_PER_THREAD, TURN_DECODER, Turn
+from haven.state_redis import StateRedis
 from haven.store.sql import SqlStore
+from redis.cluster import RedisCluster
 
 from tests.integration.harness import (
     REPO,
@@ -195,9 +197,15 @@ def test_the_conversation_state_in_redis_holds_no_post_text(
                 assert word.encode() not in stored, word
 
 
-def test_the_redis_store_serves_a_batch_its_own_writes_and_bounds_every_thread(redis_url: str) -> None:
+@pytest.mark.parametrize("where", ["one node", "cluster"])
+def test_the_redis_store_serves_a_batch_its_own_writes_and_bounds_every_thread(
+    where: str, request: pytest.FixtureRequest, redis_url: str
+) -> None:
+    """On one Redis the writes are a script; on a cluster, plain commands by node: the same
+    turns, trims and expiries either way."""
     prefix = new_key_prefix()
-    client = redis.Redis.from_url(redis_url)
+    url = request.getfixturevalue("redis_cluster_url") if where == "cluster" else redis_url
+    client: StateRedis = RedisCluster.from_url(url) if where == "cluster" else redis.Redis.from_url(url)
     store = RedisConversationStore(client, prefix=prefix + "conv", keep_seconds=3600)
     now = time.time()
 
@@ -242,5 +250,6 @@ def test_the_redis_store_serves_a_batch_its_own_writes_and_bounds_every_thread(r
         assert client.zcard(key) == 1
         assert [t.post for t in store.thread("c", "p", "t")] == ["late"]
     finally:
-        delete_keys(redis_url, prefix)
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
         client.close()

@@ -13,9 +13,11 @@ import pytest
 import redis
 from haven.counters_redis import RedisCounterStore
 from haven.domain import Decision, PostRef
+from haven.state_redis import StateRedis
 from haven.store.sql import SqlStore, hash_key
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from redis.cluster import RedisCluster
 
 from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import (
@@ -194,41 +196,66 @@ def test_a_counter_batch_reads_back_only_as_far_as_asked_and_still_counts_furthe
     assert counters.count("c", "a", "crisis", now - timedelta(days=30)) == 3
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+AUTHORS = ("ann", "bob", "cy")
+
+
+@pytest.mark.parametrize("where", ["one node", "cluster"])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     entries=st.lists(
         st.tuples(
+            st.sampled_from(AUTHORS),
             st.sampled_from(["community.hostility", "community.spam", "crisis.suicide", "crisis"]),
             st.integers(min_value=0, max_value=12),  # the post: a post can match several categories
             st.integers(min_value=0, max_value=30 * 24),  # hours ago
         ),
         max_size=40,
     ),
-    recorded=st.lists(st.tuples(st.sampled_from(["community.hostility", "crisis"]), st.integers(0, 14)), max_size=4),
+    recorded=st.lists(
+        st.tuples(st.sampled_from(AUTHORS), st.sampled_from(["community.hostility", "crisis"]), st.integers(0, 14)),
+        max_size=4,
+    ),
     read_hours=st.integers(min_value=1, max_value=20 * 24),
 )
-@example(entries=[("crisis", 3, 24), ("crisis", 4, 24)], recorded=[], read_hours=48)  # on the window's edge
+@example(entries=[("ann", "crisis", 3, 24), ("ann", "crisis", 4, 24)], recorded=[], read_hours=48)  # the edge
 def test_a_batch_counts_as_redis_does_whatever_the_history(
-    redis_url: str, entries: list[tuple[str, int, int]], recorded: list[tuple[str, int]], read_hours: int
+    where: str,
+    request: pytest.FixtureRequest,
+    redis_url: str,
+    entries: list[tuple[str, str, int, int]],
+    recorded: list[tuple[str, str, int]],
+    read_hours: int,
 ) -> None:
-    """A batch answers from what it read, what it recorded and, further back, from Redis: every
-    count must be the one Redis alone gives for the same entries."""
-    client = redis.Redis.from_url(redis_url, protocol=2)
+    """A batch answers from what it read, what it recorded and, further back, from Redis (one
+    node, or a cluster whose nodes hold different authors): every count must be the one a
+    single Redis gives, asked key by key, for the same entries."""
+    one_node = redis.Redis.from_url(redis_url, protocol=2)
+    client: StateRedis = (
+        RedisCluster.from_url(request.getfixturevalue("redis_cluster_url"), protocol=2)
+        if where == "cluster"
+        else one_node
+    )
     counters = RedisCounterStore(client, prefix=f"test:{time.time_ns()}", keep_seconds=90 * 86400)
-    alone = RedisCounterStore(client, prefix=f"test:{time.time_ns()}:alone", keep_seconds=90 * 86400)
+    alone = RedisCounterStore(one_node, prefix=f"test:{time.time_ns()}:alone", keep_seconds=90 * 86400)
     now = datetime.now(UTC)
-    for category, post, hours in entries:
-        for store in (counters, alone):
-            store.record("c", "a", category, f"post-{post}", now - timedelta(hours=hours))
-    for category, post in recorded:  # the batch's posts are new ones (a post decided is not judged again)
-        alone.record("c", "a", category, f"new-{post}", now)
-    asked = [(prefix, hours, exclude) for prefix in ("community", "crisis", "crisis.suicide", "community.spam")
-             for hours in (1, 24, 48, 24 * 7, 24 * 31) for exclude in (None, "post-3", "new-1")]  # fmt: skip
-    with counters.batch([("c", "a")], since=(now - timedelta(hours=read_hours)).timestamp()):
-        for category, post in recorded:  # the batch's own records, written when it ends
-            counters.record("c", "a", category, f"new-{post}", now)
-        found = [counters.count("c", "a", p, now - timedelta(hours=h), exclude_member=x) for p, h, x in asked]
-    assert found == [alone.count("c", "a", p, now - timedelta(hours=h), exclude_member=x) for p, h, x in asked]
+    try:
+        for author, category, post, hours in entries:
+            for store in (counters, alone):
+                store.record("c", author, category, f"post-{post}", now - timedelta(hours=hours))
+        for author, category, post in recorded:  # the batch's posts are new ones (a post decided is not judged again)
+            alone.record("c", author, category, f"new-{post}", now)
+        asked = [(a, prefix, hours, exclude) for a in AUTHORS
+                 for prefix in ("community", "crisis", "crisis.suicide", "community.spam")
+                 for hours in (1, 24, 48, 24 * 7, 24 * 31) for exclude in (None, "post-3", "new-1")]  # fmt: skip
+        with counters.batch([("c", a) for a in AUTHORS], since=(now - timedelta(hours=read_hours)).timestamp()):
+            for author, category, post in recorded:  # the batch's own records, written when it ends
+                counters.record("c", author, category, f"new-{post}", now)
+            found = [counters.count("c", a, p, now - timedelta(hours=h), exclude_member=x) for a, p, h, x in asked]
+        assert found == [alone.count("c", a, p, now - timedelta(hours=h), exclude_member=x) for a, p, h, x in asked]
+    finally:
+        if client is not one_node:
+            client.close()
+        one_node.close()
 
 
 def test_an_authors_counter_history_is_kept_only_as_long_as_configured(
@@ -258,13 +285,23 @@ def test_an_authors_counter_history_is_kept_only_as_long_as_configured(
     assert len([r for r in caplog.records if r.getMessage() == "counters.window_longer_than_kept"]) == 1
 
 
+@pytest.mark.parametrize("where", ["a database of its own", "a cluster"])
 def test_with_a_state_redis_of_its_own_the_brokers_redis_holds_only_the_queues(
-    service_env: dict[str, str], store: SqlStore, community: str, tmp_path: Path
+    where: str,
+    request: pytest.FixtureRequest,
+    service_env: dict[str, str],
+    store: SqlStore,
+    community: str,
+    tmp_path: Path,
 ) -> None:
     prefix = new_key_prefix()
-    state_url = f"{REDIS_HOST}/{STATE_REDIS_DB}"
+    cluster = where == "a cluster"
+    state_url = request.getfixturevalue("redis_cluster_url") if cluster else f"{REDIS_HOST}/{STATE_REDIS_DB}"
     broker_url = service_env["HAVEN_REDIS_URL"]
     env = {**service_env, "HAVEN_REDIS_KEY_PREFIX": prefix, "HAVEN_STATE_REDIS_URL": state_url}
+    if cluster:
+        env["HAVEN_STATE_REDIS_CLUSTER"] = "true"
+    state_client: StateRedis = RedisCluster.from_url(state_url) if cluster else redis.Redis.from_url(state_url)
     worker = start_worker(env, tmp_path / "worker.log")
     api_process, base = start_api(env, tmp_path / "api.log")
     secret, _ = store.create_api_key(community, ["admin"])
@@ -278,25 +315,30 @@ def test_with_a_state_redis_of_its_own_the_brokers_redis_holds_only_the_queues(
             assert decided(api, held["id"])["decision"]["verdict"] == "hold"
             # The dedupe key is in the state's Redis: sending the post again is a duplicate.
             assert api.post("/v1/posts", json=reply).json()["status"] == "duplicate"
+            assert httpx.get(f"{base}/readyz").status_code == 200
+            # With no worker, a post waits in the broker's queue, and the metrics read it there.
+            worker.stop()
+            api.post("/v1/posts", json=a_post(community, "still here"))
+            wait_until(lambda: 'haven_queue_depth{queue="default"} 1.0' in httpx.get(f"{base}/metrics").text)
 
-        def kinds(url: str) -> set[str]:
+        def kinds(client: StateRedis) -> set[str]:
             """`post`, `counter`, `conversation` for Haven's keys; the name itself for the rest."""
-            client = redis.Redis.from_url(url)
-            try:
-                names = [key.decode().removeprefix(prefix) for key in client.scan_iter(match=prefix + "*")]
-            finally:
-                client.close()
+            names = [key.decode().removeprefix(prefix) for key in client.scan_iter(match=prefix + "*")]
             return {name.split(":")[1] if name.startswith("haven:") else name for name in names}
 
-        state, broker = kinds(state_url), kinds(broker_url)
+        broker_client = redis.Redis.from_url(broker_url)
+        state, broker = kinds(state_client), kinds(broker_client)
+        broker_client.close()
         assert {"post", "counter", "conversation"} <= state
-        assert "_kombu.binding.default" in broker  # the queues
+        assert {"_kombu.binding.default", "default"} <= broker  # the queues, one task waiting
         assert not {"post", "counter", "conversation"} & broker
-        assert not any(name.startswith("_kombu") for name in state)
+        assert not any(name.startswith("_kombu") or name == "default" for name in state)
     finally:
         api_process.stop()
         worker.stop()
-        delete_keys(state_url, prefix)
+        for key in state_client.scan_iter(match=prefix + "*"):
+            state_client.delete(key)
+        state_client.close()
         delete_keys(broker_url, prefix)
 
 

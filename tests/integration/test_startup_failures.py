@@ -75,6 +75,18 @@ def test_an_unreachable_state_redis_is_named_by_its_own_variable(postgres_url: s
         assert "cannot reach Redis at 127.0.0.1:" in line and "HAVEN_STATE_REDIS_URL" in line
 
 
+def test_a_state_redis_said_to_be_a_cluster_that_is_not_one_is_named(postgres_url: str, redis_url: str) -> None:
+    env = haven_env(
+        HAVEN_DATABASE_URL=postgres_url,
+        HAVEN_REDIS_URL=redis_url,
+        HAVEN_STATE_REDIS_URL=redis_url.rsplit("/", 1)[0] + "/0",  # the tests' Redis: one node
+        HAVEN_STATE_REDIS_CLUSTER="true",
+    )
+    line = one_line(run_haven("serve", env=env))
+    assert "is not a working Redis Cluster (cluster mode is not enabled there)" in line
+    assert "HAVEN_STATE_REDIS_CLUSTER" in line
+
+
 def test_a_bad_setting_is_one_line_naming_the_variable() -> None:
     assert one_line(run_haven("serve", env=haven_env(HAVEN_PORT="eighty"))) == (
         "haven: configuration error: HAVEN_PORT: must be a number, not 'eighty'"

@@ -50,7 +50,7 @@ def check_schema(settings: Settings) -> None:
 def check_services(settings: Settings) -> None:
     """Full mode: exit with one line naming the fix when the database is unreachable, missing or
     not migrated, or Redis does not answer."""
-    from haven.cli.startup_failures import check_redis
+    from haven.cli.startup_failures import check_redis, check_redis_cluster
 
     if settings.database.url is not None:
         check_schema(settings)
@@ -58,6 +58,8 @@ def check_services(settings: Settings) -> None:
         check_redis(settings.queue.redis_url)
     if settings.queue.state_redis_url is not None:
         check_redis(settings.queue.state_redis_url, "HAVEN_STATE_REDIS_URL")
+        if settings.queue.state_redis_cluster:
+            check_redis_cluster(settings.queue.state_redis_url)
 
 
 def load_settings() -> Settings:

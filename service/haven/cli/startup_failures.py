@@ -82,6 +82,24 @@ def check_redis(url: str, variable: str = "HAVEN_REDIS_URL") -> None:
         client.close()
 
 
+def check_redis_cluster(url: str) -> None:
+    """Exit with one line when the state's Redis, which answers, is not a working cluster."""
+    from redis.cluster import RedisCluster
+    from redis.exceptions import RedisClusterException, RedisError
+
+    try:
+        RedisCluster.from_url(url, socket_connect_timeout=3, socket_timeout=3).close()
+    except (RedisClusterException, RedisError) as exc:
+        parsed = make_url(url.replace("rediss://", "redis://", 1))
+        place = f"{parsed.host or 'localhost'}:{parsed.port or 6379}"
+        reason = "cluster mode is not enabled there" if "not enabled" in str(exc) else "its cluster does not answer"
+        fail(
+            f"Redis at {place} is not a working Redis Cluster ({reason}): point HAVEN_STATE_REDIS_URL at a "
+            "node of one, or unset HAVEN_STATE_REDIS_CLUSTER",
+            exc,
+        )
+
+
 def describe(error: BaseException) -> str | None:
     """The one line for a failure to connect that escaped a command's own checks (the embedded
     database opened at start, say), or None for anything else, which keeps its traceback."""

@@ -10,14 +10,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-import redis
-
 from haven.domain import Decision, Post
 from haven.moderation.alert import Alert, alert_for
 from haven.plugins.dispatch import CeleryDispatch, InProcessDispatch, PluginRuntime
 from haven.plugins.ledger import ActionLedger
 from haven.plugins.protocol import KeyValue
 from haven.plugins.registry import Plugins, load_plugins
+from haven.state_redis import StateRedis, state_client
 
 if TYPE_CHECKING:
     from haven.services import Services
@@ -29,7 +28,7 @@ class RedisKeyValue:
     """Plugin state in Redis, under `<HAVEN_REDIS_KEY_PREFIX>haven:plugin:`; shared by the API and
     the workers, and apart for every Haven that shares one Redis under its own prefix."""
 
-    def __init__(self, client: redis.Redis, key_prefix: str = "") -> None:
+    def __init__(self, client: StateRedis, key_prefix: str = "") -> None:
         self._redis = client
         self.PREFIX = f"{key_prefix}haven:plugin:"
 
@@ -91,11 +90,9 @@ class ServiceHost:
     def __init__(self, services: Services, ledger: ActionLedger) -> None:
         self._services = services
         self._ledger = ledger
-        url = services.settings.queue.state_url
+        queue = services.settings.queue
         self.kv: KeyValue = (
-            RedisKeyValue(redis.Redis.from_url(url), services.settings.queue.key_prefix)
-            if url is not None
-            else MemoryKeyValue()
+            RedisKeyValue(state_client(queue), queue.key_prefix) if queue.state_url is not None else MemoryKeyValue()
         )
 
     def ingest(self, posts: Sequence[Post], *, received_at: datetime | None = None) -> list[str]:

@@ -60,6 +60,14 @@ def test_the_state_lives_in_the_brokers_redis_unless_it_has_its_own() -> None:
     with pytest.raises(SettingsError) as refused:
         Settings.from_env({**full, "HAVEN_STATE_REDIS_URL": "http://state"})
     assert refused.value.variable == "HAVEN_STATE_REDIS_URL"
+    # The broker cannot run on a cluster, so a cluster is for a state Redis of its own.
+    assert Settings.from_env({**full, "HAVEN_STATE_REDIS_URL": "redis://s:7000/0", "HAVEN_STATE_REDIS_CLUSTER": "1"})
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**full, "HAVEN_STATE_REDIS_CLUSTER": "true"})
+    assert refused.value.variable == "HAVEN_STATE_REDIS_CLUSTER"
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**full, "HAVEN_STATE_REDIS_URL": "redis://s:7000/3", "HAVEN_STATE_REDIS_CLUSTER": "1"})
+    assert refused.value.variable == "HAVEN_STATE_REDIS_URL" and "database 0" in str(refused.value)
 
 
 def test_redis_without_a_database_is_refused() -> None:
