@@ -56,8 +56,19 @@ MONITORING_NAMESPACE = {"namespaceSelector": {"matchLabels": {"kubernetes.io/met
 CASES: dict[str, dict[str, Any]] = {
     "defaults": {},
     "external": EXTERNAL,
+    "state-redis-cluster": {
+        **EXTERNAL,
+        "redis": {
+            **EXTERNAL["redis"],
+            "state": {"url": "redis://:pw@state.example.internal:7000/0", "cluster": True},
+        },
+    },
     "existing-secrets": {
-        "redis": {"existingSecret": "haven-redis", "bundled": {"enabled": False}},
+        "redis": {
+            "existingSecret": "haven-redis",
+            "bundled": {"enabled": False},
+            "state": {"existingSecret": "haven-state-redis"},
+        },
         "postgresql": {"existingSecret": "haven-db", "bundled": {"enabled": False}},
         "secrets": {"existingSecret": "haven-credentials"},
     },
@@ -153,6 +164,8 @@ CASES: dict[str, dict[str, Any]] = {
     "refuse-typo": {"api": {"replica": 3}},
     "refuse-keda-without-address": {**EXTERNAL, "keda": {"enabled": True}},
     "refuse-bad-redis-url": {"redis": {"url": "http://redis:6379", "bundled": {"enabled": False}}},
+    "refuse-cluster-broker": {"redis": {"state": {"cluster": True}}},
+    "refuse-two-state-redis": {"redis": {"state": {"url": "redis://s:6379/0", "existingSecret": "s"}}},
     "refuse-url-unsafe-password": {"postgresql": {"bundled": {"password": "p@ss/word"}}},
 }
 

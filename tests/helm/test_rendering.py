@@ -25,6 +25,8 @@ REFUSED = {
     "refuse-typo": "additional properties 'replica' not allowed",
     "refuse-keda-without-address": "keda.enabled needs keda.redis.address",
     "refuse-bad-redis-url": "/redis/url",
+    "refuse-cluster-broker": "redis.state.cluster needs redis.state.url or redis.state.existingSecret",
+    "refuse-two-state-redis": "set redis.state.url or redis.state.existingSecret, not both",
     "refuse-url-unsafe-password": "/postgresql/bundled/password",
 }
 

@@ -75,6 +75,7 @@ def test_existing_secrets_are_referenced_and_nothing_secret_is_rendered(
         container = pod_spec(obj)["containers"][0]
         env = env_of(container)
         assert env["HAVEN_REDIS_URL"] == {"secretKeyRef": {"name": "haven-redis", "key": "redis-url"}}
+        assert env["HAVEN_STATE_REDIS_URL"] == {"secretKeyRef": {"name": "haven-state-redis", "key": "state-redis-url"}}
         assert env["HAVEN_DATABASE_URL"] == {"secretKeyRef": {"name": "haven-db", "key": "database-url"}}
         assert {"secretRef": {"name": "haven-credentials"}} in container["envFrom"]
     job = one(rendered, "existing-secrets", "Job", "rel-haven-migrate")
@@ -128,3 +129,23 @@ def test_the_production_example_runs_on_external_stores(rendered: dict[str, Any]
     api = one(rendered, "example-production", "Deployment", "rel-haven-api")
     env = env_of(pod_spec(api)["containers"][0])
     assert env["HAVEN_DATABASE_URL"] == {"secretKeyRef": {"name": "haven-external-stores", "key": "database-url"}}
+
+
+def test_the_state_redis_of_its_own_and_its_cluster_reach_every_haven_process(rendered: dict[str, Any]) -> None:
+    import base64
+
+    secret = one(rendered, "state-redis-cluster", "Secret", "rel-haven-secrets")
+    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert data["HAVEN_STATE_REDIS_URL"] == "redis://:pw@state.example.internal:7000/0"
+    assert data["HAVEN_REDIS_URL"] == "redis://:pw@redis.example.internal:6379/0"
+    config = one(rendered, "state-redis-cluster", "ConfigMap", "rel-haven-config")
+    assert config["data"]["HAVEN_STATE_REDIS_CLUSTER"] == "true"
+    for obj in objects(rendered, "state-redis-cluster", "Deployment"):
+        sources = pod_spec(obj)["containers"][0]["envFrom"]
+        assert {"secretRef": {"name": "rel-haven-secrets"}} in sources
+        assert {"configMapRef": {"name": "rel-haven-config"}} in sources
+    # Without the values, neither variable is set: the state stays in the broker's Redis.
+    defaults = one(rendered, "external", "ConfigMap", "rel-haven-config")
+    assert "HAVEN_STATE_REDIS_CLUSTER" not in defaults["data"]
+    external = one(rendered, "external", "Secret", "rel-haven-secrets")
+    assert "HAVEN_STATE_REDIS_URL" not in external["data"]

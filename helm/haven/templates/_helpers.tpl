@@ -96,6 +96,12 @@ PostgreSQL. Included by the templates every install renders.
 {{- if and .Values.policies.files .Values.policies.existingConfigMap }}
 {{- fail "policies: set policies.files or policies.existingConfigMap, not both" }}
 {{- end }}
+{{- if and .Values.redis.state.url .Values.redis.state.existingSecret }}
+{{- fail "redis.state: set redis.state.url or redis.state.existingSecret, not both" }}
+{{- end }}
+{{- if and .Values.redis.state.cluster (not (or .Values.redis.state.url .Values.redis.state.existingSecret)) }}
+{{- fail "redis.state.cluster needs redis.state.url or redis.state.existingSecret: the broker cannot run on a Redis Cluster" }}
+{{- end }}
 {{- if and .Values.keda.enabled (not .Values.keda.redis.address) (not .Values.redis.bundled.enabled) }}
 {{- fail "keda.enabled needs keda.redis.address (host:port of the broker Redis) when Redis is external" }}
 {{- end }}
@@ -156,6 +162,9 @@ passwords are the same in every include of a render (see haven.generatedPassword
 {{- $pw := include "haven.generatedPassword" (dict "root" . "key" "redis-password" "value" .Values.redis.bundled.password) }}
 {{- $_ := set $data "HAVEN_REDIS_URL" (printf "redis://:%s@%s:6379/0" $pw (include "haven.redisName" .)) }}
 {{- end }}
+{{- if .Values.redis.state.url }}
+{{- $_ := set $data "HAVEN_STATE_REDIS_URL" .Values.redis.state.url }}
+{{- end }}
 {{- if .Values.postgresql.url }}
 {{- $_ := set $data "HAVEN_DATABASE_URL" .Values.postgresql.url }}
 {{- else if .Values.postgresql.bundled.enabled }}
@@ -176,6 +185,13 @@ passwords are the same in every include of a render (see haven.generatedPassword
     secretKeyRef:
       name: {{ .Values.redis.existingSecret }}
       key: {{ .Values.redis.existingSecretKey }}
+{{- end }}
+{{- if .Values.redis.state.existingSecret }}
+- name: HAVEN_STATE_REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.state.existingSecret }}
+      key: {{ .Values.redis.state.existingSecretKey }}
 {{- end }}
 {{- if .Values.postgresql.existingSecret }}
 - name: HAVEN_DATABASE_URL
