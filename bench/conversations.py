@@ -152,18 +152,22 @@ def best(run: Callable[[], float], repeats: int) -> float:
     return min(run() for _ in range(repeats))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def threaded_posts(description: str, repeats: int) -> tuple[argparse.Namespace, list[Post]]:
+    """The options of a benchmark over threaded posts, and its posts."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--posts", type=Path, default=None, help="JSON lines with 'text' (default: tests/corpus/)")
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--threads", type=int, default=300)
     parser.add_argument("--authors", type=int, default=400)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=repeats)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    return args, threaded(load_texts(args.posts, args.count, args.seed), args.threads, args.authors, args.seed)
 
+
+def main() -> int:
+    args, posts = threaded_posts(__doc__, 7)
     policy_set = load_policy_set(ROOT / "policies")
-    posts = threaded(load_texts(args.posts, args.count, args.seed), args.threads, args.authors, args.seed)
     replies = sum(p.parent_id is not None for p in posts)
     print(
         f"{len(posts)} posts ({replies} replies) in {args.threads} threads, mean "

@@ -180,17 +180,21 @@ class RedisConversationStore:
             # argument): fine on one Redis; a Redis Cluster refuses it.
             self._keep_turns(args=[self._keep, b"".join(_packed(*write) for write in writes)])
             return
-        # The script's work, a command a key. It trims a set to the window only once the set
-        # is past its bound; here the window's trim runs every time, which readers, who skip
-        # older turns anyway, cannot tell apart.
+        # The script's work as commands that each name one key, a sorted set's written once a
+        # batch (the cluster client's work is per command: bench/state_cluster.py). The script
+        # trims a set to the window only once the set is past its bound; here the window's
+        # trim runs every time, which readers, who skip older turns anyway, cannot tell apart.
         pipe = self._redis.pipeline(transaction=False)
+        sets: dict[str, tuple[int, dict[bytes, float]]] = {}
         for turn, post_key, thread_key, author_key in writes:
             encoded = TURN_ENCODER.encode(turn)
             pipe.set(post_key, encoded, ex=self._keep)
             for key, bound in ((thread_key, MAX_TURNS_PER_THREAD), (author_key, MAX_REPLIES_PER_AUTHOR)):
                 if key is not None:
-                    pipe.zadd(key, {encoded: turn.at})
-                    pipe.zremrangebyscore(key, "-inf", f"({turn.at - self._keep}")
-                    pipe.zremrangebyrank(key, 0, -(bound + 1))
-                    pipe.expire(key, self._keep)
+                    sets.setdefault(key, (bound, {}))[1][encoded] = turn.at
+        for key, (bound, turns) in sets.items():
+            pipe.zadd(key, turns)
+            pipe.zremrangebyscore(key, "-inf", f"({max(turns.values()) - self._keep}")
+            pipe.zremrangebyrank(key, 0, -(bound + 1))
+            pipe.expire(key, self._keep)
         pipe.execute()

@@ -6,7 +6,8 @@ twice changes nothing and a window is one ZRANGEBYSCORE.
 A worker evaluates posts in batches: `batch()` reads the sets of all the
 batch's authors in one round trip, answers `count()` from memory (seeing what
 earlier posts of the batch recorded), and writes the batch's records in one
-pipeline at the end, instead of a round trip per counter and per post. It reads
+pipeline at the end, three commands an author however many entries, instead of a
+round trip per counter and per post. It reads
 only as far back as the batch's rules look (`since`): an author's history is kept
 for `keep_seconds` (HAVEN_COUNTER_WINDOW_SECONDS, 7 days by default), and the
 default pack's longest window is 48 hours.
@@ -32,12 +33,10 @@ log = logging.getLogger("haven.counters")
 
 
 class _Batch:
-    def __init__(
-        self, entries: dict[str, dict[str, float]], oldest: float, writes: redis.client.Pipeline | ClusterPipeline
-    ) -> None:
+    def __init__(self, entries: dict[str, dict[str, float]], oldest: float) -> None:
         self.entries = entries
         self.oldest = oldest  # what was read goes back to here (a POSIX time)
-        self.writes = writes
+        self.writes: dict[str, dict[str, float]] = {}  # what to add, by key, when the batch ends
 
 
 class RedisCounterStore:
@@ -74,12 +73,24 @@ class RedisCounterStore:
         entries = {
             key: {raw.decode(): score for raw, score in found} for key, found in zip(keys, read.execute(), strict=True)
         }
-        self._local.batch = _Batch(entries, oldest, self._redis.pipeline(transaction=False))
+        self._local.batch = _Batch(entries, oldest)
         try:
             yield
-            self._local.batch.writes.execute()
+            self._write(self._local.batch.writes)
         finally:
             self._local.batch = None
+
+    def _write(self, writes: dict[str, dict[str, float]]) -> None:
+        """Each key's new entries in one command, and its trim and expiry once: three commands
+        a key, however many of its author's posts the batch held."""
+        if not writes:
+            return
+        pipe: redis.client.Pipeline | ClusterPipeline = self._redis.pipeline(transaction=False)
+        for key, added in writes.items():
+            pipe.zadd(key, added, nx=True)
+            pipe.zremrangebyscore(key, "-inf", max(added.values()) - self._keep)
+            pipe.expire(key, self._keep)
+        pipe.execute()
 
     def _current(self) -> _Batch | None:
         batch: _Batch | None = getattr(self._local, "batch", None)
@@ -116,14 +127,11 @@ class RedisCounterStore:
     def record(self, community: str, author_id: str, category: str, member: str, at: datetime) -> None:
         key = self._key(community, author_id)
         entry = f"{category}{_SEPARATOR}{member}"
+        when = at.timestamp()
         batch = self._current()
-        if batch is not None:
-            batch.entries.setdefault(key, {}).setdefault(entry, at.timestamp())
-            pipe = batch.writes
-        else:
-            pipe = self._redis.pipeline(transaction=False)
-        pipe.zadd(key, {entry: at.timestamp()}, nx=True)
-        pipe.zremrangebyscore(key, "-inf", at.timestamp() - self._keep)
-        pipe.expire(key, self._keep)
         if batch is None:
-            pipe.execute()
+            self._write({key: {entry: when}})
+            return
+        # As ZADD NX: an entry already there keeps its time.
+        batch.entries.setdefault(key, {}).setdefault(entry, when)
+        batch.writes.setdefault(key, {}).setdefault(entry, when)
