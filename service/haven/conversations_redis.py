@@ -42,7 +42,7 @@ from haven.policy.conversations import (
     is_indexed_reply,
     latest_per_post,
 )
-from haven.state_redis import StateRedis
+from haven.state_redis import StatePipeline, StateRedis
 
 # Every turn a batch recorded, in one command. ARGV[1]: the window in seconds; ARGV[2]: per
 # turn, a header (its time as a double, then the lengths of the encoded turn, its post's key,
@@ -181,20 +181,20 @@ class RedisConversationStore:
             self._keep_turns(args=[self._keep, b"".join(_packed(*write) for write in writes)])
             return
         # The script's work as commands that each name one key, a sorted set's written once a
-        # batch (the cluster client's work is per command: bench/state_cluster.py). The script
+        # batch (a cluster's work is per command: bench/state_cluster.py). The script
         # trims a set to the window only once the set is past its bound; here the window's
         # trim runs every time, which readers, who skip older turns anyway, cannot tell apart.
-        pipe = self._redis.pipeline(transaction=False)
+        pipe = StatePipeline(self._redis)
         sets: dict[str, tuple[int, dict[bytes, float]]] = {}
         for turn, post_key, thread_key, author_key in writes:
             encoded = TURN_ENCODER.encode(turn)
-            pipe.set(post_key, encoded, ex=self._keep)
+            pipe.add("set", post_key, encoded, ex=self._keep)
             for key, bound in ((thread_key, MAX_TURNS_PER_THREAD), (author_key, MAX_REPLIES_PER_AUTHOR)):
                 if key is not None:
                     sets.setdefault(key, (bound, {}))[1][encoded] = turn.at
         for key, (bound, turns) in sets.items():
-            pipe.zadd(key, turns)
-            pipe.zremrangebyscore(key, "-inf", f"({max(turns.values()) - self._keep}")
-            pipe.zremrangebyrank(key, 0, -(bound + 1))
-            pipe.expire(key, self._keep)
+            pipe.add("zadd", key, turns)
+            pipe.add("zremrangebyscore", key, "-inf", f"({max(turns.values()) - self._keep}")
+            pipe.add("zremrangebyrank", key, 0, -(bound + 1))
+            pipe.add("expire", key, self._keep)
         pipe.execute()

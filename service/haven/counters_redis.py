@@ -22,11 +22,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-import redis
-from redis.cluster import ClusterPipeline
-
 from haven.policy.counters import category_in
-from haven.state_redis import StateRedis
+from haven.state_redis import StatePipeline, StateRedis
 
 _SEPARATOR = "\x1f"
 log = logging.getLogger("haven.counters")
@@ -67,9 +64,9 @@ class RedisCounterStore:
                     extra={"window_seconds": round(time.time() - since), "kept_seconds": self._keep},
                 )
             oldest = max(oldest, since)
-        read = self._redis.pipeline(transaction=False)
+        read = StatePipeline(self._redis)
         for key in keys:
-            read.zrangebyscore(key, oldest, "+inf", withscores=True)
+            read.add("zrangebyscore", key, oldest, "+inf", withscores=True)
         entries = {
             key: {raw.decode(): score for raw, score in found} for key, found in zip(keys, read.execute(), strict=True)
         }
@@ -85,11 +82,11 @@ class RedisCounterStore:
         a key, however many of its author's posts the batch held."""
         if not writes:
             return
-        pipe: redis.client.Pipeline | ClusterPipeline = self._redis.pipeline(transaction=False)
+        pipe = StatePipeline(self._redis)
         for key, added in writes.items():
-            pipe.zadd(key, added, nx=True)
-            pipe.zremrangebyscore(key, "-inf", max(added.values()) - self._keep)
-            pipe.expire(key, self._keep)
+            pipe.add("zadd", key, added, nx=True)
+            pipe.add("zremrangebyscore", key, "-inf", max(added.values()) - self._keep)
+            pipe.add("expire", key, self._keep)
         pipe.execute()
 
     def _current(self) -> _Batch | None:
