@@ -54,6 +54,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from haven.conversations_redis import COMPACT_TURN_BYTES  # noqa: E402
 from haven.store.migrate import upgrade  # noqa: E402
 from haven.store.sql import SqlStore  # noqa: E402
 from pipeline import calm_texts, committed_policies, corpus_texts, processes, send_batches, send_singles  # noqa: E402
@@ -216,6 +217,9 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=100, help="posts/s of the one-per-request phase")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of the idle window")
     parser.add_argument("--concurrency", type=int, default=4, help="worker threads")
+    parser.add_argument(
+        "--redis-defaults", action="store_true", help="Redis as shipped, not set up as docs/operations.md recommends"
+    )
     args = parser.parse_args()
     ordinary, crisis = corpus_texts()
     # The corpus as it is: hard cases, a fifth or so of them crises. Real traffic is calmer,
@@ -226,8 +230,11 @@ def main() -> int:
     calm = calm_texts(ordinary, policies)
     folder = Path(tempfile.mkdtemp(prefix="haven-capacity-"))
     results: dict[str, Any] = {"corpus": {"texts": len(texts), "crisis_texts": len(crisis), "calm_texts": len(calm)}}
-    own_redis = OwnRedis(folder)
+    # Redis set up as docs/operations.md recommends for the state (--redis-defaults: as shipped).
+    recommended = ("--zset-max-listpack-value", str(COMPACT_TURN_BYTES))
+    own_redis = OwnRedis(folder, *(() if args.redis_defaults else recommended))
     own_redis.start()
+    results["redis_settings"] = [] if args.redis_defaults else list(recommended)
     try:
         with own_postgres(folder) as pg_url, webhook_receiver() as receiver:
             store = SqlStore.from_url(pg_url.replace("postgresql://", "postgresql+psycopg://"))

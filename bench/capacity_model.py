@@ -71,8 +71,10 @@ def model(results: dict[str, Any], phase: str, posts_per_day: float, peak: float
 
     memory = {
         "dedupe": resident("haven:post", a["dedupe_days"]),
-        "conversation": resident("haven:conversation:thread", a["conversation_days"])
-        + resident("haven:conversation:author", a["conversation_days"]),
+        # a thread's and an author's turns, and each post's own latest turn (replies read it)
+        "conversation": sum(
+            resident(f"haven:conversation:{kind}", a["conversation_days"]) for kind in ("thread", "author", "post")
+        ),
         "counters": resident("haven:counter", a["counter_days"]),
     }
     flagged = 1 - results["verdicts"].get("allow", 0.0)

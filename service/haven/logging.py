@@ -65,6 +65,9 @@ ALLOWED_FIELDS = frozenset(
         # counters: a rule's window against the history kept, in seconds
         "window_seconds",
         "kept_seconds",
+        # the state's Redis: a setting's value against the one Haven recommends
+        "zset_max_listpack_value",
+        "recommended",
     }
 )
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import configure_mappers
 
 from haven import broker_transport
 from haven.config import Settings
-from haven.conversations_redis import RedisConversationStore
+from haven.conversations_redis import COMPACT_TURN_BYTES, RedisConversationStore
 from haven.counters_redis import RedisCounterStore
 from haven.domain import Post
 from haven.heap import freeze_start_up_heap
@@ -165,6 +165,14 @@ class WorkerRuntime:
         except Exception:
             # Best effort: a database away now is the first task's to report and retry.
             log.warning("worker.warm_up_failed")
+        conversations = self.pipeline.conversations
+        if isinstance(conversations, RedisConversationStore):
+            limit = conversations.listpack_limit_too_small()
+            if limit is not None:
+                log.warning(
+                    "conversations.redis_sets_not_compact",
+                    extra={"zset_max_listpack_value": limit, "recommended": COMPACT_TURN_BYTES},
+                )
 
 
 _runtime: WorkerRuntime | None = None

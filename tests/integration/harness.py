@@ -340,15 +340,18 @@ class OwnRedis:
     """A redis-server of its own on a free loopback port, without persistence (no RDB, no
     AOF), that can be killed and started again empty: never the machine's shared Redis."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *settings: str) -> None:
+        """`settings`: more of redis-server's options (`--zset-max-listpack-value`, `512`)."""
         self.port = free_port()
         self.folder = folder
+        self.settings = settings
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [*command, *self.settings],
             cwd=self.folder,
             stdout=subprocess.DEVNULL,
         )

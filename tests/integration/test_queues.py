@@ -17,13 +17,14 @@ import redis
 from celery import Celery
 from haven import broker_transport
 from haven.config import Settings
+from haven.conversations_redis import COMPACT_TURN_BYTES
 from haven.counters_redis import RedisCounterStore
 from haven.domain import Author, Post
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 from haven.tasks import EVALUATE, CeleryWorkQueue, WorkerRuntime, create_celery_app, send_evaluate
 from redis._parsers import _HiredisParser
 
-from tests.integration.harness import delete_keys, free_port, new_key_prefix, redis_answers, wait_until
+from tests.integration.harness import OwnRedis, delete_keys, free_port, new_key_prefix, redis_answers, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -187,6 +188,33 @@ def test_the_api_opens_its_broker_channel_at_start_and_starts_without_a_broker_t
         assert "queue.warm_up_failed" in caplog.text
     finally:
         away.close()
+
+
+def test_a_worker_says_when_the_state_redis_keeps_turns_in_large_sets(
+    redis_url: str, postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis's default zset-max-listpack-value (64 bytes) is below a turn's size, so every
+    thread's set takes four times the memory: the worker names the setting at start."""
+    own = OwnRedis(tmp_path)
+    own.start()
+    try:
+        for limit, told in (("64", True), (str(COMPACT_TURN_BYTES), False)):
+            redis.Redis.from_url(own.url).config_set("zset-max-listpack-value", limit)
+            caplog.clear()
+            worker = WorkerRuntime.from_settings(
+                settings(redis_url, postgres_url, new_key_prefix(), HAVEN_STATE_REDIS_URL=own.url)
+            )
+            try:
+                worker.warm_up()
+            finally:
+                worker.services.close()
+            found = [r for r in caplog.records if r.getMessage() == "conversations.redis_sets_not_compact"]
+            assert bool(found) is told, limit
+            if told:
+                assert found[0].zset_max_listpack_value == 64
+                assert found[0].recommended == COMPACT_TURN_BYTES
+    finally:
+        own.kill()
 
 
 def test_a_worker_warms_up_before_its_first_task_and_starts_without_a_database_too(
