@@ -6,8 +6,10 @@ The default pack judges posts arranged in threads (`bench/conversations.py`'s `t
 the corpus's texts), in batches of 100 as a worker does, with the Redis counter and
 conversation stores, against a `redis-server` of the benchmark's own and against a
 three-node Redis Cluster on loopback (`tests/integration/harness.py`'s `redis_cluster`),
-in turn, `--repeats` times. On a cluster the conversation writes are plain commands, a
-few a turn, instead of one script call a batch, and the parents' read an MGET a slot.
+in turn, `--repeats` times, every Redis set up as docs/operations.md recommends
+(`zset-max-listpack-value 512`), and one node as shipped (64) beside them. On a cluster
+the conversation writes are plain commands, a few a turn, instead of one script call a
+batch, and the parents' read an MGET a slot.
 Per post: this process's CPU (the worker's, engine included: the difference between the
 two is what the cluster costs the worker), the Redis servers' CPU summed over nodes, and
 the commands the servers ran (INFO commandstats, summed; a script's own calls included).
@@ -35,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from conversations import BATCH, private_redis, threaded_posts  # noqa: E402
 from haven.config import PrivacySettings  # noqa: E402
-from haven.conversations_redis import RedisConversationStore  # noqa: E402
+from haven.conversations_redis import COMPACT_TURN_BYTES, RedisConversationStore  # noqa: E402
 from haven.counters_redis import RedisCounterStore  # noqa: E402
 from haven.domain import Post  # noqa: E402
 from haven.policy import PolicySet, evaluate, load_policy_set  # noqa: E402
@@ -84,9 +86,10 @@ def state_pass(
 
 
 @contextmanager
-def one_node() -> Iterator[tuple[StateRedis, list[redis.Redis]]]:
+def one_node(listpack_value: int = COMPACT_TURN_BYTES) -> Iterator[tuple[StateRedis, list[redis.Redis]]]:
     server, client = private_redis(0)
     try:
+        client.config_set("zset-max-listpack-value", listpack_value)
         yield client, [client]
     finally:
         client.close()
@@ -99,6 +102,8 @@ def cluster() -> Iterator[tuple[StateRedis, list[redis.Redis]]]:
     with tempfile.TemporaryDirectory() as folder, redis_cluster(Path(folder)) as url:
         client = RedisCluster.from_url(url)
         nodes = [redis.Redis(host=n.host, port=n.port) for n in client.get_primaries()]
+        for node in nodes:
+            node.config_set("zset-max-listpack-value", COMPACT_TURN_BYTES)
         try:
             yield client, nodes
         finally:
@@ -110,9 +115,9 @@ def cluster() -> Iterator[tuple[StateRedis, list[redis.Redis]]]:
 def main() -> int:
     args, posts = threaded_posts(__doc__, 5)
     policy_set = load_policy_set(ROOT / "policies")
-    runs: dict[str, list[dict[str, float]]] = {"one node": [], "cluster of 3": []}
-    with one_node() as single, cluster() as spread:
-        opened = {"one node": single, "cluster of 3": spread}
+    runs: dict[str, list[dict[str, float]]] = {"one node": [], "one node, Redis as shipped": [], "cluster of 3": []}
+    with one_node() as single, one_node(64) as shipped, cluster() as spread:
+        opened = {"one node": single, "one node, Redis as shipped": shipped, "cluster of 3": spread}
         state_pass(policy_set, posts[:300], *single)  # warm up: imports, automata, caches
         for _ in range(args.repeats):  # interleaved: drifting load falls on both alike
             for name, found in runs.items():
