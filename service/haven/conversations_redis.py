@@ -89,7 +89,7 @@ def _packed(turn: Turn, post_key: str, thread_key: str, author_key: str | None) 
 # Redis keeps a sorted set as one compact listpack while each member is at most
 # zset-max-listpack-value bytes, 64 by default; an encoded turn is 100-250 (ids,
 # categories, verdicts), so by default every thread's and author's set is a skip list:
-# 1,096 bytes for a set of one turn against 280 (bench/README.md, "Redis memory").
+# 1,096 bytes for a set of one turn against 280 (docs/operations.md, "The state's Redis").
 COMPACT_TURN_BYTES = 512
 
 
