@@ -256,6 +256,11 @@ class Settings:
             "/0",
         ):
             raise SettingsError("HAVEN_STATE_REDIS_URL", "a Redis Cluster has database 0 only: end the URL with /0")
+        if settings.queue.state_redis_cluster and "{" in settings.queue.key_prefix:
+            raise SettingsError(
+                "HAVEN_REDIS_KEY_PREFIX",
+                "holds a '{', a hash tag: on a Redis Cluster it would put every state key in one slot",
+            )
         return settings
 
 

@@ -68,6 +68,11 @@ def test_the_state_lives_in_the_brokers_redis_unless_it_has_its_own() -> None:
     with pytest.raises(SettingsError) as refused:
         Settings.from_env({**full, "HAVEN_STATE_REDIS_URL": "redis://s:7000/3", "HAVEN_STATE_REDIS_CLUSTER": "1"})
     assert refused.value.variable == "HAVEN_STATE_REDIS_URL" and "database 0" in str(refused.value)
+    cluster = {**full, "HAVEN_STATE_REDIS_URL": "redis://s:7000/0", "HAVEN_STATE_REDIS_CLUSTER": "1"}
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**cluster, "HAVEN_REDIS_KEY_PREFIX": "{haven}:"})
+    assert refused.value.variable == "HAVEN_REDIS_KEY_PREFIX" and "one slot" in str(refused.value)
+    assert Settings.from_env({**full, "HAVEN_REDIS_KEY_PREFIX": "{haven}:"})  # one Redis: no slots
 
 
 def test_redis_without_a_database_is_refused() -> None:
