@@ -54,7 +54,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from haven.conversations_redis import COMPACT_TURN_BYTES  # noqa: E402
+from haven.state_redis import COMPACT_MEMBER_BYTES  # noqa: E402
 from haven.store.migrate import upgrade  # noqa: E402
 from haven.store.sql import SqlStore  # noqa: E402
 from pipeline import calm_texts, committed_policies, corpus_texts, processes, send_batches, send_singles  # noqa: E402
@@ -231,7 +231,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="haven-capacity-"))
     results: dict[str, Any] = {"corpus": {"texts": len(texts), "crisis_texts": len(crisis), "calm_texts": len(calm)}}
     # Redis set up as docs/operations.md recommends for the state (--redis-defaults: as shipped).
-    recommended = ("--zset-max-listpack-value", str(COMPACT_TURN_BYTES))
+    recommended = ("--zset-max-listpack-value", str(COMPACT_MEMBER_BYTES))
     own_redis = OwnRedis(folder, *(() if args.redis_defaults else recommended))
     own_redis.start()
     results["redis_settings"] = [] if args.redis_defaults else list(recommended)

@@ -37,11 +37,11 @@ sys.path.insert(0, str(ROOT))
 
 from conversations import BATCH, private_redis, threaded_posts  # noqa: E402
 from haven.config import PrivacySettings  # noqa: E402
-from haven.conversations_redis import COMPACT_TURN_BYTES, RedisConversationStore  # noqa: E402
+from haven.conversations_redis import RedisConversationStore  # noqa: E402
 from haven.counters_redis import RedisCounterStore  # noqa: E402
 from haven.domain import Post  # noqa: E402
 from haven.policy import PolicySet, evaluate, load_policy_set  # noqa: E402
-from haven.state_redis import StateRedis  # noqa: E402
+from haven.state_redis import COMPACT_MEMBER_BYTES, StateRedis  # noqa: E402
 
 from tests.integration.harness import redis_cluster  # noqa: E402
 
@@ -86,7 +86,7 @@ def state_pass(
 
 
 @contextmanager
-def one_node(listpack_value: int = COMPACT_TURN_BYTES) -> Iterator[tuple[StateRedis, list[redis.Redis]]]:
+def one_node(listpack_value: int = COMPACT_MEMBER_BYTES) -> Iterator[tuple[StateRedis, list[redis.Redis]]]:
     server, client = private_redis(0)
     try:
         client.config_set("zset-max-listpack-value", listpack_value)
@@ -103,7 +103,7 @@ def cluster() -> Iterator[tuple[StateRedis, list[redis.Redis]]]:
         client = RedisCluster.from_url(url)
         nodes = [redis.Redis(host=n.host, port=n.port) for n in client.get_primaries()]
         for node in nodes:
-            node.config_set("zset-max-listpack-value", COMPACT_TURN_BYTES)
+            node.config_set("zset-max-listpack-value", COMPACT_MEMBER_BYTES)
         try:
             yield client, nodes
         finally:

@@ -30,7 +30,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import redis
 from redis.cluster import RedisCluster
 
 from haven.policy.conversations import (
@@ -86,13 +85,6 @@ def _packed(turn: Turn, post_key: str, thread_key: str, author_key: str | None) 
     return _HEADER.pack(turn.at, *(len(part) for part in parts)) + b"".join(parts)
 
 
-# Redis keeps a sorted set as one compact listpack while each member is at most
-# zset-max-listpack-value bytes, 64 by default; an encoded turn is 100-250 (ids,
-# categories, verdicts), so by default every thread's and author's set is a skip list:
-# 1,096 bytes for a set of one turn against 280 (docs/operations.md, "The state's Redis").
-COMPACT_TURN_BYTES = 512
-
-
 # A turn to write: the turn, its post's key, its thread's key and its author's key (or None).
 _Write = tuple[Turn, str, str, str | None]
 
@@ -116,18 +108,6 @@ class RedisConversationStore:
         self._keep = keep_seconds
         self._local = threading.local()
         self._keep_turns = None if isinstance(client, RedisCluster) else client.register_script(_KEEP_TURNS)
-
-    def listpack_limit_too_small(self) -> int | None:
-        """The server's zset-max-listpack-value when it is below COMPACT_TURN_BYTES; None when
-        it is not, or when the server will not say (a managed Redis may refuse CONFIG)."""
-        try:
-            found = self._redis.config_get("zset-max-listpack-value")
-        except redis.RedisError:
-            return None
-        value = found.get("zset-max-listpack-value") if isinstance(found, dict) else None
-        if value is None or not str(value).isdigit():
-            return None
-        return int(value) if int(value) < COMPACT_TURN_BYTES else None
 
     def _key(self, kind: str, community: str, platform: str, name: str) -> str:
         return f"{self._prefix}:{kind}:{len(community)}:{community}:{len(platform)}:{platform}:{name}"

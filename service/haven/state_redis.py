@@ -19,6 +19,14 @@ from haven.config import QueueSettings
 
 StateRedis = redis.Redis | RedisCluster
 
+# Redis keeps a sorted set as one compact listpack while each member is at most
+# zset-max-listpack-value bytes, 64 by default. A conversation turn is 100-250 bytes (ids,
+# categories, verdicts) and a counter member about 70, so by default every thread's,
+# author's and counter's set is a skip list: 1,139 bytes a thread turn against 321, 215 a
+# counter entry against 108 (bench/capacity.py with and without --redis-defaults,
+# docs/capacity.md).
+COMPACT_MEMBER_BYTES = 512
+
 
 def state_client(settings: QueueSettings, **options: Any) -> StateRedis:
     url = settings.state_url
@@ -79,3 +87,16 @@ class StatePipeline:
             for index, result in zip(indexes, pipe.execute(), strict=True):
                 results[index] = result
         return results
+
+
+def listpack_limit_too_small(client: StateRedis) -> int | None:
+    """The server's zset-max-listpack-value when it is below COMPACT_MEMBER_BYTES; None when
+    it is not, or when the server will not say (a managed Redis may refuse CONFIG)."""
+    try:
+        found = client.config_get("zset-max-listpack-value")
+    except redis.RedisError:
+        return None
+    value = found.get("zset-max-listpack-value") if isinstance(found, dict) else None
+    if value is None or not str(value).isdigit():
+        return None
+    return int(value) if int(value) < COMPACT_MEMBER_BYTES else None

@@ -27,7 +27,7 @@ from sqlalchemy.orm import configure_mappers
 
 from haven import broker_transport
 from haven.config import Settings
-from haven.conversations_redis import COMPACT_TURN_BYTES, RedisConversationStore
+from haven.conversations_redis import RedisConversationStore
 from haven.counters_redis import RedisCounterStore
 from haven.domain import Post
 from haven.heap import freeze_start_up_heap
@@ -36,7 +36,7 @@ from haven.pipeline import Pipeline
 from haven.plugins.dispatch import PLATFORM_ACTION, CeleryDispatch, PluginRuntime, register_plugin_tasks
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 from haven.services import Services, build_services
-from haven.state_redis import StateRedis, state_client
+from haven.state_redis import COMPACT_MEMBER_BYTES, StateRedis, listpack_limit_too_small, state_client
 from haven.store.sql import SqlStore
 from haven.webhooks.delivery import attempt_delivery, backoff_seconds
 
@@ -122,6 +122,8 @@ class WorkerRuntime:
     http: httpx.Client
     # The plugins, their host and the platform-action ledger, built as in the API.
     services: Services
+    # The Redis of the counters and conversations (the broker's unless HAVEN_STATE_REDIS_URL).
+    state: StateRedis
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerRuntime:
@@ -152,7 +154,7 @@ class WorkerRuntime:
             conversations=conversations,
         )
         http = httpx.Client(timeout=settings.webhooks.timeout_seconds, follow_redirects=False)
-        return cls(settings, store, pipeline, http, services)
+        return cls(settings, store, pipeline, http, services, client)
 
     def warm_up(self) -> None:
         """What the first task would pay after every start, paid before it: the ORM's
@@ -165,14 +167,12 @@ class WorkerRuntime:
         except Exception:
             # Best effort: a database away now is the first task's to report and retry.
             log.warning("worker.warm_up_failed")
-        conversations = self.pipeline.conversations
-        if isinstance(conversations, RedisConversationStore):
-            limit = conversations.listpack_limit_too_small()
-            if limit is not None:
-                log.warning(
-                    "conversations.redis_sets_not_compact",
-                    extra={"zset_max_listpack_value": limit, "recommended": COMPACT_TURN_BYTES},
-                )
+        limit = listpack_limit_too_small(self.state)
+        if limit is not None:
+            log.warning(
+                "conversations.redis_sets_not_compact",
+                extra={"zset_max_listpack_value": limit, "recommended": COMPACT_MEMBER_BYTES},
+            )
 
 
 _runtime: WorkerRuntime | None = None

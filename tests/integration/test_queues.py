@@ -17,10 +17,10 @@ import redis
 from celery import Celery
 from haven import broker_transport
 from haven.config import Settings
-from haven.conversations_redis import COMPACT_TURN_BYTES
 from haven.counters_redis import RedisCounterStore
 from haven.domain import Author, Post
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
+from haven.state_redis import COMPACT_MEMBER_BYTES
 from haven.tasks import EVALUATE, CeleryWorkQueue, WorkerRuntime, create_celery_app, send_evaluate
 from redis._parsers import _HiredisParser
 
@@ -198,7 +198,7 @@ def test_a_worker_says_when_the_state_redis_keeps_turns_in_large_sets(
     own = OwnRedis(tmp_path)
     own.start()
     try:
-        for limit, told in (("64", True), (str(COMPACT_TURN_BYTES), False)):
+        for limit, told in (("64", True), (str(COMPACT_MEMBER_BYTES), False)):
             redis.Redis.from_url(own.url).config_set("zset-max-listpack-value", limit)
             caplog.clear()
             worker = WorkerRuntime.from_settings(
@@ -212,7 +212,7 @@ def test_a_worker_says_when_the_state_redis_keeps_turns_in_large_sets(
             assert bool(found) is told, limit
             if told:
                 assert found[0].zset_max_listpack_value == 64
-                assert found[0].recommended == COMPACT_TURN_BYTES
+                assert found[0].recommended == COMPACT_MEMBER_BYTES
     finally:
         own.kill()
 
