@@ -245,23 +245,24 @@ class Settings:
                 "HAVEN_STATE_REDIS_URL",
                 "needs HAVEN_REDIS_URL too (without it Haven runs embedded, its state in memory)",
             )
-        if settings.queue.state_redis_cluster and settings.queue.state_redis_url is None:
-            raise SettingsError(
-                "HAVEN_STATE_REDIS_CLUSTER",
-                "needs HAVEN_STATE_REDIS_URL (the Celery broker on HAVEN_REDIS_URL cannot run on a Redis Cluster)",
-            )
-        if settings.queue.state_redis_cluster and urlsplit(settings.queue.state_redis_url or "").path not in (
-            "",
-            "/",
-            "/0",
-        ):
-            raise SettingsError("HAVEN_STATE_REDIS_URL", "a Redis Cluster has database 0 only: end the URL with /0")
-        if settings.queue.state_redis_cluster and "{" in settings.queue.key_prefix:
-            raise SettingsError(
-                "HAVEN_REDIS_KEY_PREFIX",
-                "holds a '{', a hash tag: on a Redis Cluster it would put every state key in one slot",
-            )
+        if settings.queue.state_redis_cluster:
+            _check_state_cluster(settings.queue)
         return settings
+
+
+def _check_state_cluster(queue: QueueSettings) -> None:
+    if queue.state_redis_url is None:
+        raise SettingsError(
+            "HAVEN_STATE_REDIS_CLUSTER",
+            "needs HAVEN_STATE_REDIS_URL (the Celery broker on HAVEN_REDIS_URL cannot run on a Redis Cluster)",
+        )
+    if urlsplit(queue.state_redis_url).path not in ("", "/", "/0"):
+        raise SettingsError("HAVEN_STATE_REDIS_URL", "a Redis Cluster has database 0 only: end the URL with /0")
+    if "{" in queue.key_prefix:
+        raise SettingsError(
+            "HAVEN_REDIS_KEY_PREFIX",
+            "holds a '{', a hash tag: on a Redis Cluster it would put every state key in one slot",
+        )
 
 
 GROUPS: tuple[type[Any], ...] = (

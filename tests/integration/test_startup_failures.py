@@ -64,25 +64,24 @@ def test_unreachable_redis_is_named_before_anything_starts(postgres_url: str) ->
         assert "cannot reach Redis at 127.0.0.1:" in line and "HAVEN_REDIS_URL" in line
 
 
+def start_with_a_state_redis(command: str, postgres_url: str, redis_url: str, **state: str) -> str:
+    """The one line `haven COMMAND` stops with, its state's Redis set by `state`."""
+    env = haven_env(HAVEN_DATABASE_URL=postgres_url, HAVEN_REDIS_URL=redis_url, **state)
+    return one_line(run_haven(command, env=env))
+
+
 def test_an_unreachable_state_redis_is_named_by_its_own_variable(postgres_url: str, redis_url: str) -> None:
-    env = haven_env(
-        HAVEN_DATABASE_URL=postgres_url,
-        HAVEN_REDIS_URL=redis_url,
-        HAVEN_STATE_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
-    )
+    away = f"redis://127.0.0.1:{free_port()}/0"
     for command in ("serve", "worker"):
-        line = one_line(run_haven(command, env=env))
+        line = start_with_a_state_redis(command, postgres_url, redis_url, HAVEN_STATE_REDIS_URL=away)
         assert "cannot reach Redis at 127.0.0.1:" in line and "HAVEN_STATE_REDIS_URL" in line
 
 
 def test_a_state_redis_said_to_be_a_cluster_that_is_not_one_is_named(postgres_url: str, redis_url: str) -> None:
-    env = haven_env(
-        HAVEN_DATABASE_URL=postgres_url,
-        HAVEN_REDIS_URL=redis_url,
-        HAVEN_STATE_REDIS_URL=redis_url.rsplit("/", 1)[0] + "/0",  # the tests' Redis: one node
-        HAVEN_STATE_REDIS_CLUSTER="true",
+    one_node = redis_url.rsplit("/", 1)[0] + "/0"  # the tests' Redis
+    line = start_with_a_state_redis(
+        "serve", postgres_url, redis_url, HAVEN_STATE_REDIS_URL=one_node, HAVEN_STATE_REDIS_CLUSTER="true"
     )
-    line = one_line(run_haven("serve", env=env))
     assert "is not a working Redis Cluster (cluster mode is not enabled there)" in line
     assert "HAVEN_STATE_REDIS_CLUSTER" in line
 

@@ -59,9 +59,14 @@ def database_failure(url: str, error: BaseException) -> str:
     )
 
 
-def redis_failure(url: str, error: BaseException, variable: str = "HAVEN_REDIS_URL") -> str:
+def _redis_place(url: str) -> str:
+    """host:port of a Redis URL, never its password."""
     parsed = make_url(url.replace("rediss://", "redis://", 1))
-    place = f"{parsed.host or 'localhost'}:{parsed.port or 6379}"
+    return f"{parsed.host or 'localhost'}:{parsed.port or 6379}"
+
+
+def redis_failure(url: str, error: BaseException, variable: str = "HAVEN_REDIS_URL") -> str:
+    place = _redis_place(url)
     text = str(error).lower()
     if "auth" in text or "password" in text:
         return f"Redis at {place} refused the credentials: correct them in {variable}"
@@ -90,11 +95,9 @@ def check_redis_cluster(url: str) -> None:
     try:
         RedisCluster.from_url(url, socket_connect_timeout=3, socket_timeout=3).close()
     except (RedisClusterException, RedisError) as exc:
-        parsed = make_url(url.replace("rediss://", "redis://", 1))
-        place = f"{parsed.host or 'localhost'}:{parsed.port or 6379}"
         reason = "cluster mode is not enabled there" if "not enabled" in str(exc) else "its cluster does not answer"
         fail(
-            f"Redis at {place} is not a working Redis Cluster ({reason}): point HAVEN_STATE_REDIS_URL at a "
+            f"Redis at {_redis_place(url)} is not a working Redis Cluster ({reason}): point HAVEN_STATE_REDIS_URL at a "
             "node of one, or unset HAVEN_STATE_REDIS_CLUSTER",
             exc,
         )
