@@ -54,7 +54,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from haven.state_redis import COMPACT_MEMBER_BYTES  # noqa: E402
+from haven.state_redis import COMPACT_MEMBER_BYTES, COMPACT_SETTINGS  # noqa: E402
 from haven.store.migrate import upgrade  # noqa: E402
 from haven.store.sql import SqlStore  # noqa: E402
 from pipeline import calm_texts, committed_policies, corpus_texts, processes, send_batches, send_singles  # noqa: E402
@@ -231,7 +231,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="haven-capacity-"))
     results: dict[str, Any] = {"corpus": {"texts": len(texts), "crisis_texts": len(crisis), "calm_texts": len(calm)}}
     # Redis set up as docs/operations.md recommends for the state (--redis-defaults: as shipped).
-    recommended = ("--zset-max-listpack-value", str(COMPACT_MEMBER_BYTES))
+    recommended = tuple(part for setting in COMPACT_SETTINGS for part in (f"--{setting}", str(COMPACT_MEMBER_BYTES)))
     own_redis = OwnRedis(folder, *(() if args.redis_defaults else recommended))
     own_redis.start()
     results["redis_settings"] = [] if args.redis_defaults else list(recommended)
@@ -345,7 +345,8 @@ def keys_by_kind(client: redis.Redis) -> dict[str, dict[str, Any]]:
         kind = ":".join(parts[:3] if parts[:2] == ["haven", "conversation"] else parts[:2])
         entry = kinds.setdefault(kind, {"keys": 0, "entries": 0, "bytes": 0, "ttl_seconds_max": -1})
         entry["keys"] += 1
-        entry["entries"] += client.zcard(key) if client.type(key) == b"zset" else 1
+        kind_of = client.type(key)
+        entry["entries"] += client.zcard(key) if kind_of == b"zset" else client.hlen(key) if kind_of == b"hash" else 1
         entry["bytes"] += client.memory_usage(key) or 0
         entry["ttl_seconds_max"] = max(entry["ttl_seconds_max"], client.ttl(key))
     for entry in kinds.values():

@@ -118,7 +118,9 @@ def redis_pass(policy_set: PolicySet, posts: list[Post], client: redis.Redis, wi
         with ExitStack() as stack:
             stack.enter_context(counters.batch((p.community, p.author.id) for p in batch))
             if conversations is not None:
-                parents = [(p.community, p.platform, p.parent_id) for p in batch if p.parent_id is not None]
+                parents = [
+                    (p.community, p.platform, p.thread_key, p.parent_id) for p in batch if p.parent_id is not None
+                ]
                 stack.enter_context(conversations.batch(parents))
             for post in batch:
                 evaluate(policy_set, post, now=datetime.now(UTC), counters=counters, conversations=conversations)

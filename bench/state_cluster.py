@@ -41,7 +41,7 @@ from haven.conversations_redis import RedisConversationStore  # noqa: E402
 from haven.counters_redis import RedisCounterStore  # noqa: E402
 from haven.domain import Post  # noqa: E402
 from haven.policy import PolicySet, evaluate, load_policy_set  # noqa: E402
-from haven.state_redis import COMPACT_MEMBER_BYTES, StateRedis  # noqa: E402
+from haven.state_redis import COMPACT_MEMBER_BYTES, COMPACT_SETTINGS, StateRedis  # noqa: E402
 
 from tests.integration.harness import redis_cluster  # noqa: E402
 
@@ -69,7 +69,7 @@ def state_pass(
         batch = posts[first : first + BATCH]
         with ExitStack() as stack:
             stack.enter_context(counters.batch((p.community, p.author.id) for p in batch))
-            parents = [(p.community, p.platform, p.parent_id) for p in batch if p.parent_id is not None]
+            parents = [(p.community, p.platform, p.thread_key, p.parent_id) for p in batch if p.parent_id is not None]
             stack.enter_context(conversations.batch(parents))
             for post in batch:
                 evaluate(policy_set, post, now=datetime.now(UTC), counters=counters, conversations=conversations)
@@ -89,7 +89,8 @@ def state_pass(
 def one_node(listpack_value: int = COMPACT_MEMBER_BYTES) -> Iterator[tuple[StateRedis, list[redis.Redis]]]:
     server, client = private_redis(0)
     try:
-        client.config_set("zset-max-listpack-value", listpack_value)
+        for setting in COMPACT_SETTINGS:
+            client.config_set(setting, listpack_value)
         yield client, [client]
     finally:
         client.close()
@@ -103,7 +104,8 @@ def cluster() -> Iterator[tuple[StateRedis, list[redis.Redis]]]:
         client = RedisCluster.from_url(url)
         nodes = [redis.Redis(host=n.host, port=n.port) for n in client.get_primaries()]
         for node in nodes:
-            node.config_set("zset-max-listpack-value", COMPACT_MEMBER_BYTES)
+            for setting in COMPACT_SETTINGS:
+                node.config_set(setting, COMPACT_MEMBER_BYTES)
         try:
             yield client, nodes
         finally:

@@ -66,7 +66,8 @@ ALLOWED_FIELDS = frozenset(
         "window_seconds",
         "kept_seconds",
         # the state's Redis: a setting's value against the one Haven recommends
-        "zset_max_listpack_value",
+        "redis_setting",
+        "configured",
         "recommended",
     }
 )

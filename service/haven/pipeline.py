@@ -155,7 +155,7 @@ class Pipeline:
         batch = getattr(self.conversations, "batch", None)
         if batch is None:
             return nullcontext()
-        parents = [(p.community, p.platform, p.parent_id) for p in posts if p.parent_id is not None]
+        parents = [(p.community, p.platform, p.thread_key, p.parent_id) for p in posts if p.parent_id is not None]
         return cast(AbstractContextManager[None], batch(parents))
 
     def decide(self, posts: Sequence[Post], received_at: datetime | Sequence[datetime]) -> Decided:

@@ -19,12 +19,13 @@ from haven.config import QueueSettings
 
 StateRedis = redis.Redis | RedisCluster
 
-# Redis keeps a sorted set as one compact listpack while each member is at most
-# zset-max-listpack-value bytes, 64 by default. A conversation turn is 100-250 bytes (ids,
-# categories, verdicts) and a counter member about 70, so by default every thread's,
-# author's and counter's set is a skip list: 1,139 bytes a thread turn against 321, 215 a
-# counter entry against 108 (bench/capacity.py with and without --redis-defaults,
-# docs/capacity.md).
+# Redis keeps a sorted set or a hash as one compact listpack while each member (a hash's
+# value) is at most zset-max-listpack-value (hash-max-listpack-value) bytes, 64 by default. A
+# conversation turn is 100-250 bytes (ids, categories, verdicts), a thread's entry 40-100 and a
+# counter member about 70, so by default every author's and counter's set is a skip list and
+# most threads' hashes a hash table: 1,139 bytes a thread turn against 321 (then in sorted
+# sets), 215 a counter entry against 108 (bench/capacity.py with and without
+# --redis-defaults, docs/capacity.md).
 COMPACT_MEMBER_BYTES = 512
 
 
@@ -89,14 +90,20 @@ class StatePipeline:
         return results
 
 
-def listpack_limit_too_small(client: StateRedis) -> int | None:
-    """The server's zset-max-listpack-value when it is below COMPACT_MEMBER_BYTES; None when
-    it is not, or when the server will not say (a managed Redis may refuse CONFIG)."""
-    try:
-        found = client.config_get("zset-max-listpack-value")
-    except redis.RedisError:
-        return None
-    value = found.get("zset-max-listpack-value") if isinstance(found, dict) else None
-    if value is None or not str(value).isdigit():
-        return None
-    return int(value) if int(value) < COMPACT_MEMBER_BYTES else None
+# The settings that keep the state's sets and hashes compact.
+COMPACT_SETTINGS = ("zset-max-listpack-value", "hash-max-listpack-value")
+
+
+def listpack_limits_too_small(client: StateRedis) -> dict[str, int]:
+    """Those of COMPACT_SETTINGS that the server has below COMPACT_MEMBER_BYTES, with their
+    values; none when the server will not say (a managed Redis may refuse CONFIG)."""
+    low: dict[str, int] = {}
+    for setting in COMPACT_SETTINGS:
+        try:
+            found = client.config_get(setting)
+        except redis.RedisError:
+            return {}
+        value = found.get(setting) if isinstance(found, dict) else None
+        if value is not None and str(value).isdigit() and int(value) < COMPACT_MEMBER_BYTES:
+            low[setting] = int(value)
+    return low

@@ -36,7 +36,7 @@ from haven.pipeline import Pipeline
 from haven.plugins.dispatch import PLATFORM_ACTION, CeleryDispatch, PluginRuntime, register_plugin_tasks
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE, QUEUES
 from haven.services import Services, build_services
-from haven.state_redis import COMPACT_MEMBER_BYTES, StateRedis, listpack_limit_too_small, state_client
+from haven.state_redis import COMPACT_MEMBER_BYTES, StateRedis, listpack_limits_too_small, state_client
 from haven.store.sql import SqlStore
 from haven.webhooks.delivery import attempt_delivery, backoff_seconds
 
@@ -167,11 +167,10 @@ class WorkerRuntime:
         except Exception:
             # Best effort: a database away now is the first task's to report and retry.
             log.warning("worker.warm_up_failed")
-        limit = listpack_limit_too_small(self.state)
-        if limit is not None:
+        for setting, value in listpack_limits_too_small(self.state).items():
             log.warning(
                 "conversations.redis_sets_not_compact",
-                extra={"zset_max_listpack_value": limit, "recommended": COMPACT_MEMBER_BYTES},
+                extra={"redis_setting": setting, "configured": value, "recommended": COMPACT_MEMBER_BYTES},
             )
 
 

@@ -152,8 +152,9 @@ def test_the_state_redis_of_its_own_and_its_cluster_reach_every_haven_process(re
 
 
 def test_the_bundled_redis_keeps_conversation_and_counter_sets_compact(rendered: dict[str, Any]) -> None:
-    from haven.state_redis import COMPACT_MEMBER_BYTES
+    from haven.state_redis import COMPACT_MEMBER_BYTES, COMPACT_SETTINGS
 
     redis = one(rendered, "defaults", "StatefulSet", "rel-haven-redis")
     command = " ".join(pod_spec(redis)["containers"][0]["command"])
-    assert f"--zset-max-listpack-value {COMPACT_MEMBER_BYTES}" in command
+    for setting in COMPACT_SETTINGS:
+        assert f"--{setting} {COMPACT_MEMBER_BYTES}" in command

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from haven.conversations_redis import RedisConversationStore
-from haven.policy.conversations import MAX_TURNS_PER_THREAD, TURN_DECODER, Turn
+from haven.conversations_redis import RedisConversationStore, thread_turn
+from haven.policy.conversations import MAX_TURNS_PER_THREAD, TURN_DECODER, TURN_ENCODER, Turn
 from haven.state_redis import StateRedis
 from haven.store.sql import SqlStore
 from redis.cluster import RedisCluster
@@ -167,12 +167,18 @@ def test_the_conversation_state_in_redis_holds_no_post_text(
         prefix = pack_env["HAVEN_REDIS_KEY_PREFIX"]
         conversation_keys = list(client.scan_iter(match=f"{prefix}haven:conversation:*{community}*"))
         assert conversation_keys, "no conversation state was written"
-        raws = [
-            raw
+        turns = [
+            thread_turn(raw, "test", "thread", post.decode())
             for key in conversation_keys
-            for raw in (client.zrange(key, 0, -1) if client.type(key) == b"zset" else [client.get(key)])
+            if client.type(key) == b"hash"
+            for post, raw in client.hgetall(key).items()
         ]
-        turns = [TURN_DECODER.decode(raw) for raw in raws if raw]
+        turns += [
+            TURN_DECODER.decode(raw)
+            for key in conversation_keys
+            if client.type(key) == b"zset"
+            for raw in client.zrange(key, 0, -1)
+        ]
         assert {t.author for t in turns} == {"sam", "ann", "bob", "cat"}
         assert all(client.ttl(key) > 0 for key in conversation_keys)
         # Every value stored under this test's prefix, queues included, once the posts are decided.
@@ -214,7 +220,7 @@ def test_the_redis_store_serves_a_batch_its_own_writes_and_bounds_every_thread(
                     parent=parent, parent_categories=categories)  # fmt: skip
 
     try:
-        with store.batch([("c", "p", "t")]):
+        with store.batch([("c", "p", "t", "t")]):
             store.record("c", turn("p1", "sam", now))
             store.record("c", turn("r1", "ann", now + 1, "p1", "crisis.suicide"))
             store.record("c", turn("r2", "ann", now + 2, "p1"))
@@ -222,16 +228,18 @@ def test_the_redis_store_serves_a_batch_its_own_writes_and_bounds_every_thread(
             assert [t.post for t in store.thread("c", "p", "t")] == ["p1", "r1", "r2"]
             # The author's index holds the reply to a post that matched a rule, not the other.
             assert [t.post for t in store.replies_by("c", "p", "ann")] == ["r1"]
-            assert client.exists(f"{prefix}conv:thread:1:c:1:p:t") == 0
+            assert client.exists(f"{prefix}conv:turns:1:c:1:p:t") == 0
         assert [t.post for t in store.thread("c", "p", "t")] == ["p1", "r1", "r2"]
         assert [t.post for t in store.replies_by("c", "p", "ann")] == ["r1"]
         # A later batch reads its replies' parents in one go, and sees its own records too.
-        with store.batch([("c", "p", "p1"), ("c", "p", "gone")]):
+        with store.batch([("c", "p", "t", "p1"), ("c", "p", "t", "gone")]):
             assert store.turn("c", "p", "t", "p1") == turn("p1", "sam", now)
             assert store.turn("c", "p", "t", "gone") is None
             store.record("c", turn("r3", "bob", now + 3, "p1"))
             assert store.turn("c", "p", "t", "r3") == turn("r3", "bob", now + 3, "p1")
-        assert 3500 < client.ttl(f"{prefix}conv:post:1:c:1:p:r3") <= 3600
+        key = f"{prefix}conv:turns:1:c:1:p:t"
+        assert client.hexists(key, "r3")
+        assert 3500 < client.ttl(key) <= 3600
         # Judged again later (a retried task): still one turn per post.
         store.record("c", turn("r1", "ann", now + 5, "p1", "crisis.suicide"))
         assert [(t.post, t.at) for t in store.thread("c", "p", "t")] == [
@@ -242,13 +250,57 @@ def test_the_redis_store_serves_a_batch_its_own_writes_and_bounds_every_thread(
         ]
         for n in range(MAX_TURNS_PER_THREAD + 10):
             store.record("c", turn(f"x{n}", "bob", now + 10 + n))
-        key = f"{prefix}conv:thread:1:c:1:p:t"
-        assert client.zcard(key) == MAX_TURNS_PER_THREAD
+        assert client.hlen(key) == MAX_TURNS_PER_THREAD
+        # the oldest went first
+        assert not client.hexists(key, "p1")
+        assert client.hexists(key, f"x{MAX_TURNS_PER_THREAD + 9}")
         assert 3500 < client.ttl(key) <= 3600
         # A window later, everything older is trimmed by the next write.
         store.record("c", turn("late", "bob", now + 10_000))
-        assert client.zcard(key) == 1
+        assert client.hlen(key) == 1
         assert [t.post for t in store.thread("c", "p", "t")] == ["late"]
+    finally:
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+        client.close()
+
+
+@pytest.mark.parametrize("where", ["one node", "cluster"])
+def test_turns_kept_in_the_layout_before_are_read_until_they_have_expired(
+    where: str, request: pytest.FixtureRequest, redis_url: str
+) -> None:
+    """Until 2026-12 a thread's turns were a sorted set per thread and a string per post. A
+    worker of the new layout still reads those for one window after the layout first wrote,
+    so an upgrade loses no thread's history; after that window it reads only its own."""
+    prefix = new_key_prefix()
+    url = request.getfixturevalue("redis_cluster_url") if where == "cluster" else redis_url
+    client: StateRedis = RedisCluster.from_url(url) if where == "cluster" else redis.Redis.from_url(url)
+    now = time.time()
+    old = Turn(post="p1", revision="1", platform="p", thread="t", author="sam", at=now - 60, verdict="flag",
+               categories=("toxicity.hostility",))  # fmt: skip
+    encoded = TURN_ENCODER.encode(old)
+    try:
+        client.set(f"{prefix}conv:post:1:c:1:p:p1", encoded, ex=3600)
+        client.zadd(f"{prefix}conv:thread:1:c:1:p:t", {encoded: old.at})
+        store = RedisConversationStore(client, prefix=prefix + "conv", keep_seconds=3600)
+        reply = Turn(post="r1", revision="1", platform="p", thread="t", author="ann", at=now, verdict="allow",
+                     parent="p1")  # fmt: skip
+        with store.batch([("c", "p", "t", "p1")]):
+            assert store.turn("c", "p", "t", "p1") == old
+            store.record("c", reply.replying_to(store.turn("c", "p", "t", "p1")))
+        assert store.turn("c", "p", "t", "p1") == old
+        assert [(t.post, t.author, t.parent_author) for t in store.thread("c", "p", "t")] == [
+            ("p1", "sam", None),
+            ("r1", "ann", "sam"),
+        ]
+        # The old keys are never written again.
+        assert client.zcard(f"{prefix}conv:thread:1:c:1:p:t") == 1
+
+        # A store started a window after the layout began reads only its own keys.
+        client.set(f"{prefix}conv:layout-since", repr(now - 3601))
+        later = RedisConversationStore(client, prefix=prefix + "conv", keep_seconds=3600)
+        assert later.turn("c", "p", "t", "p1") is None
+        assert [t.post for t in later.thread("c", "p", "t")] == ["r1"]
     finally:
         for key in client.scan_iter(match=prefix + "*"):
             client.delete(key)
