@@ -71,9 +71,11 @@ def model(results: dict[str, Any], phase: str, posts_per_day: float, peak: float
 
     memory = {
         "dedupe": resident("haven:post", a["dedupe_days"]),
-        # a thread's and an author's turns, and each post's own latest turn (replies read it)
+        # a thread's turns and an author's indexed replies; until a2bf542 a thread's turns were
+        # a sorted set (`thread`) with each post's latest turn beside it (`post`)
         "conversation": sum(
-            resident(f"haven:conversation:{kind}", a["conversation_days"]) for kind in ("thread", "author", "post")
+            resident(f"haven:conversation:{kind}", a["conversation_days"])
+            for kind in ("turns", "author", "thread", "post")
         ),
         "counters": resident("haven:counter", a["counter_days"]),
     }
@@ -81,7 +83,13 @@ def model(results: dict[str, Any], phase: str, posts_per_day: float, peak: float
     memory["counters_at_assumed_share"] = memory["counters"] * a["flagged_share_assumed"] / flagged
     memory_gib = (memory["dedupe"] + memory["conversation"] + memory["counters"]) / 2**30
     assumed_gib = (memory["dedupe"] + memory["conversation"] + memory["counters_at_assumed_share"]) / 2**30
-    pg_day = cost["pg_database_bytes"] * posts_per_day
+    # What stays for the retention: the tables whose rows the run only added. A table whose
+    # rows are deleted as posts are decided (`pending_posts`) holds the backlog, not the
+    # days; its dead tuples, and a vacuum's truncation of them, made the database's own
+    # growth over a phase noisy, even negative (the single phase at 49eb690: -135 bytes).
+    pg_day = posts_per_day * sum(
+        max(table["bytes"], 0.0) for table in cost["pg_tables"].values() if table["del"] == 0
+    )
     commits = top * cost["pg_commits"]
     wal = top * cost["pg_wal_bytes"] / 1e6
     shards_ops = math.ceil(redis_ops / a["redis_commands_per_shard"])

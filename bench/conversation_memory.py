@@ -56,13 +56,13 @@ def posts_in_threads(texts: list[str], length: int, seed: int) -> list[Post]:
         else:
             parent = first if rng.random() < 0.5 else rng.choice(earlier)
             earlier.append(own)
-        posts.append(
-            Post(
-                platform="reddit", community="chronicpain", external_id=own,
-                kind="comment" if parent else "post", author=Author(id=f"t2_{rng.randrange(5000):06x}"),
-                body=text, thread_id=thread, parent_id=parent,
-            )  # fmt: skip
-        )
+        author = Author(id=f"t2_{rng.randrange(5000):06x}")
+        kind = "comment" if parent else "post"
+        post = Post(
+            platform="reddit", community="chronicpain", external_id=own, kind=kind, author=author,
+            body=text, thread_id=thread, parent_id=parent,
+        )  # fmt: skip
+        posts.append(post)
     return posts
 
 

@@ -7,9 +7,10 @@ the corpus's texts), in batches of 100 as a worker does, with the Redis counter 
 conversation stores, against a `redis-server` of the benchmark's own and against a
 three-node Redis Cluster on loopback (`tests/integration/harness.py`'s `redis_cluster`),
 in turn, `--repeats` times, every Redis set up as docs/operations.md recommends
-(`zset-max-listpack-value 512`), and one node as shipped (64) beside them. On a cluster
-the conversation writes are plain commands, a few a turn, instead of one script call a
-batch, and the parents' read an MGET a slot.
+(`zset-max-listpack-value` and `hash-max-listpack-value` 512), and one node as shipped
+(64) beside them. On a cluster the conversation writes are plain commands, a few a thread
+or author, instead of one script call a batch; the parents' read is an HGET a parent,
+pipelined, on both.
 Per post: this process's CPU (the worker's, engine included: the difference between the
 two is what the cluster costs the worker), the Redis servers' CPU summed over nodes, and
 the commands the servers ran (INFO commandstats, summed; a script's own calls included).
