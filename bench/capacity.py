@@ -34,15 +34,12 @@ Then `bench/capacity_model.py bench/results/capacity.json` extrapolates to a dep
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +54,12 @@ sys.path.insert(0, str(REPO / "bench"))
 from haven.state_redis import COMPACT_MEMBER_BYTES, COMPACT_SETTINGS  # noqa: E402
 from haven.store.migrate import upgrade  # noqa: E402
 from haven.store.sql import SqlStore  # noqa: E402
+from own_postgres import own_postgres  # noqa: E402
 from pipeline import calm_texts, committed_policies, corpus_texts, processes, send_batches, send_singles  # noqa: E402
 
 from tests.integration.harness import (  # noqa: E402
     HavenProcess,
     OwnRedis,
-    free_port,
     full_mode_env,
     new_key_prefix,
     start_api,
@@ -71,33 +68,7 @@ from tests.integration.harness import (  # noqa: E402
     webhook_receiver,
 )
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 EVENT_TYPES = ["decision.created", "escalation.created", "conversation.flagged"]
-
-
-@contextlib.contextmanager
-def own_postgres(folder: Path) -> Iterator[str]:
-    """A PostgreSQL 15 cluster of its own on a free port, default settings (fsync on)."""
-    data = folder / "pgdata"
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_postgres:
-        shutil.chown(folder, "postgres")
-    subprocess.run(
-        [*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
-        check=True,
-        capture_output=True,
-    )
-    port = free_port()
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
-    ctl = [*as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "pg.log")]
-    subprocess.run([*ctl, "-o", options, "-w", "start"], check=True, capture_output=True)
-    try:
-        admin = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        with psycopg.connect(admin, autocommit=True) as db:
-            db.execute("CREATE DATABASE haven")
-        yield f"postgresql://postgres@127.0.0.1:{port}/haven"
-    finally:
-        subprocess.run([*ctl, "-m", "fast", "-w", "stop"], check=False, capture_output=True)
 
 
 def cpu_seconds(pid: int) -> float:

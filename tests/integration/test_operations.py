@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,12 +13,15 @@ import psycopg
 import pytest
 import redis
 from haven.counters_redis import RedisCounterStore
-from haven.domain import Decision, PostRef
+from haven.domain import Decision, Match, PostRef
 from haven.state_redis import StateRedis
+from haven.store.migrate import upgrade
+from haven.store.records import NewDelivery
 from haven.store.sql import SqlStore, hash_key
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from redis.cluster import RedisCluster
+from sqlalchemy import bindparam, event, text
 
 from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import (
@@ -132,20 +136,78 @@ def test_policies_reload_when_their_files_change_and_decisions_record_the_versio
         process.stop()
 
 
-def test_retention_purge_removes_decisions_older_than_the_window(store: SqlStore) -> None:
-    old = datetime.now(UTC) - timedelta(days=100)
-    decision = Decision(
-        id="00000000-0000-0000-0000-0000000000aa",
-        post=PostRef(platform="t", community="purge", external_id="1", revision="1", kind="post",
-                     author_id="a"),
-        policy_version="v", verdict="hold", mode="enforce", matches=[],
-    )  # fmt: skip
-    decision.timings.decided_at = old
-    store.record_decisions([(decision, None)], [])
-    assert store.get_decision("purge", decision.id) is not None
-    counts = store.purge(datetime.now(UTC) - timedelta(days=90))
-    assert counts.decisions >= 1
-    assert store.get_decision("purge", decision.id) is None
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+def test_retention_purge_removes_what_is_older_than_the_window_a_chunk_at_a_time(
+    database: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Every decision and delivery older than the window goes, decisions with their
+    categories, and every newer one stays; no transaction deletes more than a chunk of a
+    table's rows."""
+    if database == "sqlite":
+        store = SqlStore.from_url(f"sqlite:///{tmp_path / 'haven.db'}")
+        upgrade(store.engine)
+    else:
+        store = request.getfixturevalue("store")
+    community = f"purge-{time.time_ns()}"
+    subscription = store.create_subscription(community, "http://127.0.0.1:9/hook", ["decision.created"])
+    now = datetime.now(UTC)
+
+    def decision(n: int, age: timedelta) -> Decision:
+        made = Decision(
+            id=str(uuid.uuid4()),
+            post=PostRef(platform="t", community=community, external_id=str(n), revision="1", kind="post",
+                         author_id="a"),
+            policy_version="v", verdict="hold", mode="enforce",
+            matches=[Match(policy="p", rule="r", category="confidentiality.contact", severity="high",
+                           mode="enforce", verdict="hold", evidence=[])],
+        )  # fmt: skip
+        made.timings.decided_at = now - age
+        return made
+
+    def delivery(made: Decision) -> NewDelivery:
+        return NewDelivery(id=str(uuid.uuid4()), subscription_id=subscription.id, community=community,
+                           event_type="decision.created", payload="{}", ingested_at=None, decision_id=made.id)  # fmt: skip
+
+    old = [decision(n, timedelta(days=100)) for n in range(25)]
+    new = [decision(100 + n, timedelta(days=1)) for n in range(3)]
+    sent = {d.id: delivery(d) for d in old + new}
+    store.record_decisions([(d, None) for d in old + new], list(sent.values()))
+    old_deliveries = [sent[d.id].id for d in old]
+    with store.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE webhook_deliveries SET created_at = :at WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"at": now - timedelta(days=100), "ids": old_deliveries},
+        )
+
+    commits: list[object] = []
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(store.engine, "commit", committed)
+    try:
+        counts = store.purge(now - timedelta(days=90), chunk=10)
+    finally:
+        event.remove(store.engine, "commit", committed)
+    assert counts.decisions >= len(old)
+    assert counts.deliveries >= len(old)
+    assert all(store.get_decision(community, d.id) is None for d in old)
+    assert all(store.get_decision(community, d.id) is not None for d in new)
+    # 25 rows of each table by tens: three transactions at least for each of the two.
+    assert len(commits) >= 6
+    with store.engine.connect() as connection:
+        for table, column in (("decision_categories", "decision_id"), ("webhook_deliveries", "decision_id")):
+            left = connection.execute(
+                text(f"SELECT count(*) FROM {table} WHERE {column} IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": [d.id for d in old + new]},
+            ).scalar_one()
+            assert left == len(new), table
+    if database == "sqlite":
+        store.dispose()
 
 
 def test_logs_carry_ids_and_never_the_post_text(

@@ -158,6 +158,7 @@ class HeldPost(msgspec.Struct, kw_only=True, frozen=True):
 class PurgeCounts(msgspec.Struct, kw_only=True):
     decisions: int
     deliveries: int
+    candidates: int = 0  # what candidate policy versions would have decided (shadow runs)
 
 
 class PolicyVersion(msgspec.Struct, kw_only=True, frozen=True):

@@ -193,6 +193,11 @@ def _review(row: ReviewRow) -> Review:
     )
 
 
+# Rows of a table that a retention purge deletes in one transaction: each transaction stays
+# short however much a purge has to delete (bench/purge.py).
+PURGE_CHUNK_ROWS = 5_000
+
+
 class SqlStore(PolicyVersionsSql, Transactions):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
@@ -748,17 +753,29 @@ class SqlStore(PolicyVersionsSql, Transactions):
 
     # Retention
 
-    def purge(self, before: datetime) -> PurgeCounts:
-        with self._session() as session:
-            old = select(DeliveryRow.id).where(DeliveryRow.created_at < before)
-            session.execute(delete(AttemptRow).where(AttemptRow.delivery_id.in_(old)))
-            deliveries = session.execute(delete(DeliveryRow).where(DeliveryRow.created_at < before))
-            old_decisions = select(DecisionRow.id).where(DecisionRow.decided_at < before)
-            session.execute(delete(ReviewRow).where(ReviewRow.decision_id.in_(old_decisions)))
-            session.execute(delete(DecisionCategoryRow).where(DecisionCategoryRow.decision_id.in_(old_decisions)))
-            decisions = session.execute(delete(DecisionRow).where(DecisionRow.decided_at < before))
-            session.execute(delete(CandidateDecisionRow).where(CandidateDecisionRow.decided_at < before))
-            return PurgeCounts(
-                decisions=decisions.rowcount,  # type: ignore[attr-defined]
-                deliveries=deliveries.rowcount,  # type: ignore[attr-defined]
-            )
+    def purge(self, before: datetime, *, chunk: int = PURGE_CHUNK_ROWS) -> PurgeCounts:
+        """Delete what is older than `before`, at most `chunk` rows of a table in a transaction.
+        The rows that name a deleted one (a decision's categories, reviews, actions and
+        escalations, a delivery's attempts) go with it: the schema's foreign keys cascade."""
+        candidate = CandidateDecisionRow
+        return PurgeCounts(
+            deliveries=self._purge_chunks(DeliveryRow.id, DeliveryRow.created_at, before, chunk),
+            decisions=self._purge_chunks(DecisionRow.id, DecisionRow.decided_at, before, chunk),
+            candidates=self._purge_chunks(candidate.decision_id, candidate.decided_at, before, chunk),
+        )
+
+    def _purge_chunks(
+        self, key: InstrumentedAttribute[str], at: InstrumentedAttribute[datetime], before: datetime, chunk: int
+    ) -> int:
+        """Rows of `key`'s table older than `before`, deleted `chunk` keys to a transaction.
+        At volume a purge deletes millions of rows; in one transaction they would hold back
+        PostgreSQL's vacuum, and an embedded SQLite's every writer, for as long as it ran."""
+        deleted = 0
+        # The database picks each chunk's keys (`at` is indexed), so no key travels to the client.
+        some = select(key).where(at < before).limit(chunk)
+        while True:
+            with self._transaction() as connection:
+                done = connection.execute(delete(key.class_).where(key.in_(some), at < before)).rowcount
+            deleted += done
+            if done < chunk:
+                return deleted
