@@ -77,11 +77,11 @@ def worker_side(warm: bool) -> dict[str, object]:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
     from haven.domain import Author, Post
-    from pipeline import corpus_texts
+    from pipeline import committed_policies, corpus_texts
     from worker_decide import worker_runtime
 
     texts, _ = corpus_texts()
-    with worker_runtime() as runtime:
+    with worker_runtime(committed_policies()) as runtime:
 
         def one(i: int) -> None:
             post = Post(platform="bench", community="bench", external_id=uuid.uuid4().hex,

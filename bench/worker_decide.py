@@ -7,6 +7,7 @@ used the integration tests' small folder, which has no models).
 
     scripts/services
     .venv/bin/python bench/worker_decide.py [--batches 20] [--size 100] [--top 25] [--no-profile] [--policies DIR]
+        [--no-prepared-statements]
 
 It prints CPU and wall milliseconds a post and the functions with the most cumulative time
 (cProfile), so the engine's share of a worker's work can be read beside SQL and Redis.
@@ -39,7 +40,7 @@ from tests.integration.harness import REDIS_HOST, delete_keys, haven_env, new_ke
 
 
 @contextmanager
-def worker_runtime(policies: Path) -> Iterator[Any]:
+def worker_runtime(policies: Path, prepared_statements: bool = True) -> Iterator[Any]:
     """A worker's runtime as `haven worker` builds it, on a fresh database (dropped after)
     and Redis database 3 under a key prefix of its own (deleted after)."""
     redis_url = f"{REDIS_HOST}/3"
@@ -50,7 +51,8 @@ def worker_runtime(policies: Path) -> Iterator[Any]:
         store.dispose()
         os.environ.update(
             haven_env(HAVEN_REDIS_URL=redis_url, HAVEN_REDIS_KEY_PREFIX=prefix, HAVEN_DATABASE_URL=url,
-                      HAVEN_POLICY_DIR=str(policies))
+                      HAVEN_POLICY_DIR=str(policies),
+                      HAVEN_DATABASE_PREPARED_STATEMENTS=str(prepared_statements).lower())
         )  # fmt: skip
         from haven.config import Settings
         from haven.tasks import WorkerRuntime
@@ -70,10 +72,14 @@ def main() -> int:
     parser.add_argument("--no-profile", action="store_true", help="time without cProfile's overhead")
     parser.add_argument("--top", type=int, default=25, help="functions listed")
     parser.add_argument("--policies", type=Path, default=None, help="policy folder (default: the pack as committed)")
+    parser.add_argument(
+        "--no-prepared-statements", action="store_true", help="as behind a transaction pooler (PgBouncer < 1.21)"
+    )
     args = parser.parse_args()
     ordinary, crisis = corpus_texts()
     texts = ordinary + crisis
-    with worker_runtime(args.policies or committed_policies()) as runtime:
+    policies = args.policies or committed_policies()
+    with worker_runtime(policies, prepared_statements=not args.no_prepared_statements) as runtime:
 
         def batch(n: int) -> list[Post]:
             return [

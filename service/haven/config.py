@@ -120,6 +120,11 @@ class DatabaseSettings:
         metadata=_meta("HAVEN_EMBEDDED_DB_PATH", default_from=_default_embedded_db),
     )
     """SQLite file used when HAVEN_DATABASE_URL is unset; its folder is created on first use."""
+    prepared_statements: bool = field(default=True, metadata=_meta("HAVEN_DATABASE_PREPARED_STATEMENTS"))
+    """PostgreSQL: whether a connection prepares the statements it runs again and again (on
+    psycopg's count of five). False behind a pooler that hands each transaction any server
+    connection (PgBouncer's transaction mode before 1.21), where a statement prepared on one
+    server connection is missing, or already there, on the next."""
 
     @property
     def effective_url(self) -> str:

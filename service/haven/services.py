@@ -86,7 +86,7 @@ class Services:
 def build_services(settings: Settings) -> Services:
     """Embedded (no HAVEN_REDIS_URL): SQLite or the given database, migrated at start,
     evaluation in-process. Full: Redis and Celery workers, migrations by `haven migrate`."""
-    store = SqlStore.from_url(settings.database.effective_url)
+    store = SqlStore.from_settings(settings.database)
     loop = ModeratorLoop.on(store.engine, settings.moderation)
     reload = settings.policy.reload_seconds
     policies = PolicyLibrary(LivePolicies(settings.policy.directory, reload), store, reload)

@@ -63,6 +63,7 @@ CASES: dict[str, dict[str, Any]] = {
             "state": {"url": "redis://:pw@state.example.internal:7000/0", "cluster": True},
         },
     },
+    "behind-pgbouncer": {**EXTERNAL, "postgresql": {**EXTERNAL["postgresql"], "preparedStatements": False}},
     "existing-secrets": {
         "redis": {
             "existingSecret": "haven-redis",

@@ -158,3 +158,16 @@ def test_the_bundled_redis_keeps_conversation_and_counter_sets_compact(rendered:
     command = " ".join(pod_spec(redis)["containers"][0]["command"])
     for setting in COMPACT_SETTINGS:
         assert f"--{setting} {COMPACT_MEMBER_BYTES}" in command
+
+
+def test_behind_a_transaction_pooler_every_database_client_leaves_statements_unprepared(
+    rendered: dict[str, Any],
+) -> None:
+    """The API, the workers and the scheduler read the ConfigMap; the migrate hook has its own env."""
+    setting = "HAVEN_DATABASE_PREPARED_STATEMENTS"
+    assert setting not in one(rendered, "external", "ConfigMap", "rel-haven-config")["data"]
+    assert one(rendered, "behind-pgbouncer", "ConfigMap", "rel-haven-config")["data"][setting] == "false"
+    for case, expected in (("external", None), ("behind-pgbouncer", "false")):
+        migrate = one(rendered, case, "Job", "rel-haven-migrate")
+        env = {e["name"]: e.get("value") for e in pod_spec(migrate)["containers"][0]["env"]}
+        assert env.get(setting) == expected, case

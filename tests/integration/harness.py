@@ -12,10 +12,12 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -415,6 +418,49 @@ def redis_cluster(folder: Path, nodes: int = 3) -> Iterator[str]:
             process.terminate()
         for process in started:
             process.wait(timeout=10)
+
+
+@contextmanager
+def pgbouncer(database_url: str, server_connections: int = 3) -> Iterator[str]:
+    """Debian's PgBouncer in transaction mode in front of the database at `database_url`, on a
+    free loopback port, each transaction on any of `server_connections` server connections
+    (as a pooler in front of PostgreSQL at volume runs); yields the database's URL through
+    it. PgBouncer will not run as root, so as root it runs as the postgres user, with its
+    files in a folder of its own under /tmp (pytest's are closed to other users)."""
+    target = urlsplit(database_url)
+    name = target.path.lstrip("/")
+    user = target.username or "postgres"
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="haven-pgbouncer-") as made:
+        folder = Path(made)
+        (folder / "users.txt").write_text(f'"{user}" ""\n')
+        (folder / "pgbouncer.ini").write_text(
+            f"[databases]\n{name} = host={target.hostname} port={target.port or 5432} dbname={name}\n"
+            f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {folder / 'users.txt'}\npool_mode = transaction\n"
+            f"default_pool_size = {server_connections}\nlogfile = {folder / 'pgbouncer.log'}\n"
+        )
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if as_postgres:
+            for path in (folder, *folder.iterdir()):
+                shutil.chown(path, "postgres")
+        process = subprocess.Popen([*as_postgres, "/usr/sbin/pgbouncer", str(folder / "pgbouncer.ini")])
+        try:
+            url = f"postgresql://{user}@127.0.0.1:{port}/{name}"
+            wait_until(lambda: _answers(url), timeout=10)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=1) as connection:
+            connection.execute("SELECT 1")
+        return True
+    except psycopg.OperationalError:
+        return False
 
 
 def new_key_prefix() -> str:

@@ -43,7 +43,7 @@ FLAGGED = "shut up you idiot"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One chromium for the module; scripts/browser installs it when it is missing."""
+    """One chromium for the module; scripts/packages installs it when it is missing."""
     if not CHROMIUM.exists():
         subprocess.run([str(REPO / "scripts" / "browser")], check=True, stdin=subprocess.DEVNULL, timeout=900)
     # Playwright is told where the browser is: it never fetches one of its own.

@@ -37,7 +37,7 @@ def run_create(args: argparse.Namespace) -> int:
     settings = load_settings()
     if settings.database.url is not None:
         check_schema(settings)
-    store = SqlStore.from_url(settings.database.effective_url)
+    store = SqlStore.from_settings(settings.database)
     try:
         if settings.database.url is None:
             upgrade(store.engine)
@@ -59,7 +59,7 @@ def run_revoke(args: argparse.Namespace) -> int:
     settings = load_settings()
     if settings.database.url is not None:
         check_schema(settings)
-    store = SqlStore.from_url(settings.database.effective_url)
+    store = SqlStore.from_settings(settings.database)
     try:
         revoked = store.revoke_api_key(args.prefix)
     finally:

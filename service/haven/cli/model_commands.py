@@ -88,7 +88,7 @@ def tune_command(args: argparse.Namespace) -> int:
     from haven.learning.reviews import Reviewed, tune
     from haven.store.sql import SqlStore
 
-    store = SqlStore.from_url(load_settings().database.effective_url)
+    store = SqlStore.from_settings(load_settings().database)
     reviewed: dict[str, list[Reviewed]] = {}
     thresholds: dict[str, float] = {}
     rules: dict[str, set[str]] = {}

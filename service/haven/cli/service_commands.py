@@ -301,7 +301,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     url = settings.database.effective_url
-    engine = make_engine(url)
+    engine = make_engine(url, prepared_statements=settings.database.prepared_statements)
     try:
         upgrade(engine)
     except OperationalError as exc:  # could not connect; a failing migration still shows its traceback

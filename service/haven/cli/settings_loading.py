@@ -36,7 +36,7 @@ def check_schema(settings: Settings) -> None:
     from haven.store.sql import make_engine
 
     url = settings.database.effective_url
-    engine = make_engine(url)
+    engine = make_engine(url, prepared_statements=settings.database.prepared_statements)
     try:
         current = is_current(engine)
     except SQLAlchemyError as exc:

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from haven.config import DatabaseSettings
 from haven.domain import Decision, Post
 from haven.policy.identities import ProtectedName
 from haven.store.models import (
@@ -80,7 +81,7 @@ def new_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, prepared_statements: bool = True) -> Engine:
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -100,8 +101,11 @@ def make_engine(url: str) -> Engine:
 
         return engine
     # No pre-ping: it costs a round trip per checkout; a dead connection fails the task,
-    # which retries, and connections are recycled before servers drop idle ones.
-    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=300)
+    # which retries, and connections are recycled before servers drop idle ones. Prepared
+    # statements save the server its parsing and planning of the hot path's statements
+    # (bench/README.md, "PgBouncer"); a transaction-mode pooler cannot keep them.
+    options = {} if prepared_statements else {"prepare_threshold": None}
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=300, connect_args=options)
 
 
 def _now() -> datetime:
@@ -216,8 +220,12 @@ class SqlStore(PolicyVersionsSql, Transactions):
         )
 
     @classmethod
-    def from_url(cls, url: str) -> SqlStore:
-        return cls(make_engine(url))
+    def from_url(cls, url: str, *, prepared_statements: bool = True) -> SqlStore:
+        return cls(make_engine(url, prepared_statements=prepared_statements))
+
+    @classmethod
+    def from_settings(cls, database: DatabaseSettings) -> SqlStore:
+        return cls.from_url(database.effective_url, prepared_statements=database.prepared_statements)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
