@@ -190,27 +190,41 @@ class SlackPlugin:
 
     def _update_alert(self, decision: Decision, *, permalink: str | None) -> bool | None:
         """Show the alert as its state now stands: acknowledged (by whom), decided (by whom,
-        what). Both notices render the whole state, so whichever runs last leaves both shown
-        (a review often is the acknowledgement too). None when no alert was posted."""
+        what). Both notices render the whole state and look again once sent, so the update
+        that reaches Slack last shows both (a review often is the acknowledgement too, and
+        its two notices run at once). None when no alert was posted."""
         ref = self.host.kv.get(f"slack:alert:{decision.id}")
         if ref is None:
             return None
         channel, ts = split_message_id(ref)
         alert = self._alert_of(decision)
-        acknowledged = self.host.kv.get(f"slack:ack:{decision.id}")
-        decided = self.host.kv.get(f"slack:decided:{decision.id}")
-        blocks = alerts.alert_blocks(alert, decision, permalink=permalink, acknowledged=acknowledged)
-        reply = self.web.call(
-            "chat.update",
-            self.settings.bot_token,
-            {
-                "channel": channel,
-                "ts": ts,
-                "text": f"{alerts.alert_text(alert)}: {decided or 'acknowledged'}",
-                "blocks": alerts.decided_blocks(blocks, decided) if decided else blocks,
-            },
-        )
-        return reply.ok
+        state = self._alert_state(decision)
+        while True:
+            acknowledged, decided = state
+            blocks = alerts.alert_blocks(alert, decision, permalink=permalink, acknowledged=acknowledged)
+            reply = self.web.call(
+                "chat.update",
+                self.settings.bot_token,
+                {
+                    "channel": channel,
+                    "ts": ts,
+                    "text": f"{alerts.alert_text(alert)}: {decided or 'acknowledged'}",
+                    "blocks": alerts.decided_blocks(blocks, decided) if decided else blocks,
+                },
+            )
+            if not reply.ok:
+                return False
+            # The other notice may have changed the state after this one read it, and sent
+            # its update before this one's arrived, which would then show the older state:
+            # so show it again until it holds still (it only grows: two rounds at most).
+            now = self._alert_state(decision)
+            if now == state:
+                return True
+            state = now
+
+    def _alert_state(self, decision: Decision) -> tuple[str | None, str | None]:
+        """Who acknowledged the alert, and how it was decided: what its update shows."""
+        return self.host.kv.get(f"slack:ack:{decision.id}"), self.host.kv.get(f"slack:decided:{decision.id}")
 
     def _alert_of(self, decision: Decision) -> Alert:
         return self.host.alert(decision, locale=self._locale(decision.post.author_id))
