@@ -195,11 +195,10 @@ class RedisConversationStore:
         return time.time() < self._legacy_until
 
     def _legacy_turns(self, parents: list[Parent]) -> list[Turn | None]:
-        keys = [self._key("post", community, platform, post) for community, platform, _, post in parents]
-        # On a cluster the keys are of many slots: an MGET a slot, pipelined.
-        client = self._redis
-        found = client.mget_nonatomic(keys) if isinstance(client, RedisCluster) else client.mget(keys)
-        return [TURN_DECODER.decode(raw) if isinstance(raw, bytes) else None for raw in found]
+        pipe = StatePipeline(self._redis)
+        for community, platform, _, post in parents:
+            pipe.add("get", self._key("post", community, platform, post))
+        return [TURN_DECODER.decode(raw) if isinstance(raw, bytes) else None for raw in pipe.execute()]
 
     def _legacy_thread(self, community: str, platform: str, thread: str) -> list[Turn]:
         if not self._reads_legacy():

@@ -2,9 +2,9 @@
 plugins' keys): one node, or a Redis Cluster (`HAVEN_STATE_REDIS_CLUSTER`).
 
 State commands name one key each, and a batch's go out together (`StatePipeline`). The
-exceptions take the cluster's own way: MGET and DEL of many keys, which the cluster client
-splits by slot, and the conversation writes, one script a batch on a single node and plain
-commands on a cluster (see `conversations_redis`).
+exceptions take the cluster's own way: a DEL of many keys (the API giving back its dedupe
+claims), which the cluster client splits by slot, and the conversation writes, one script a
+batch on a single node and plain commands on a cluster (see `conversations_redis`).
 """
 
 from __future__ import annotations
