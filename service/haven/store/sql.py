@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -71,6 +72,14 @@ _DELIVERIES = cast(Table, DeliveryRow.__table__)
 _ATTEMPTS = cast(Table, AttemptRow.__table__)
 _PENDING = cast(Table, PendingPostRow.__table__)
 _IDENTITY_SECRETS = cast(Table, IdentitySecretRow.__table__)
+# The worker's statements for every task, built once: building a statement and its cache key
+# cost more CPU than sending it (a one-post task ran five of them; bench/README.md). The ids
+# go in as one expanding parameter.
+_DECISION_BODIES = select(DecisionRow.body).where(DecisionRow.id.in_(bindparam("ids", expanding=True)))
+_SETTLE = delete(_PENDING).where(_PENDING.c.decision_id.in_(bindparam("ids", expanding=True)))
+_PENDING_DELIVERIES = select(DeliveryRow.id).where(
+    DeliveryRow.id.in_(bindparam("ids", expanding=True)), DeliveryRow.status == "pending"
+)
 
 
 def hash_key(secret: str) -> str:
@@ -220,6 +229,8 @@ class SqlStore(PolicyVersionsSql, Transactions):
             where=_PENDING.c.status == "pending",
         )
         self._holds: Coalesced[dict[str, Any]] = Coalesced(self._write_holds)
+        self._insert_decisions = self._insert(_DECISIONS).on_conflict_do_nothing(index_elements=["id"])
+        self._insert_deliveries = self._insert(_DELIVERIES).on_conflict_do_nothing(index_elements=["id"])
 
     @classmethod
     def from_url(cls, url: str, *, prepared_statements: bool = True) -> SqlStore:
@@ -286,12 +297,11 @@ class SqlStore(PolicyVersionsSql, Transactions):
         with self._transaction() as connection:
             if settled:
                 # In the same transaction as the decisions: a post is held or decided, never neither.
-                connection.execute(delete(_PENDING).where(_PENDING.c.decision_id.in_(settled)))
+                connection.execute(_SETTLE, {"ids": list(settled)})
             if decisions:
                 # executemany with one cached statement: SQLAlchemy batches the rows.
                 connection.execute(
-                    self._insert(_DECISIONS).on_conflict_do_nothing(index_elements=["id"]),
-                    [self._decision_values(d, text) for d, text in decisions],
+                    self._insert_decisions, [self._decision_values(d, text) for d, text in decisions]
                 )
                 categories = [{"decision_id": d.id, "category": c} for d, _ in decisions for c in d.categories]
                 self._insert_new(connection, DecisionCategoryRow, categories)
@@ -330,7 +340,7 @@ class SqlStore(PolicyVersionsSql, Transactions):
         if not decision_ids:
             return []
         with self._single.connect() as connection:
-            bodies = connection.scalars(select(DecisionRow.body).where(DecisionRow.id.in_(decision_ids)))
+            bodies = connection.scalars(_DECISION_BODIES, {"ids": list(decision_ids)})
             return [msgspec.convert(body, Decision) for body in bodies]
 
     def get_decision(self, community: str, decision_id: str) -> StoredDecision | None:
@@ -558,7 +568,7 @@ class SqlStore(PolicyVersionsSql, Transactions):
             return []
         now = _now()
         session.execute(
-            self._insert(_DELIVERIES).on_conflict_do_nothing(index_elements=["id"]),
+            self._insert_deliveries,
             [
                 {
                     **msgspec.structs.asdict(d),
@@ -571,10 +581,7 @@ class SqlStore(PolicyVersionsSql, Transactions):
                 for d in deliveries
             ],
         )
-        ids = [d.id for d in deliveries]
-        return list(
-            session.scalars(select(DeliveryRow.id).where(DeliveryRow.id.in_(ids), DeliveryRow.status == "pending"))
-        )
+        return list(session.scalars(_PENDING_DELIVERIES, {"ids": [d.id for d in deliveries]}))
 
     def get_delivery(self, delivery_id: str) -> Delivery | None:
         # One read on every delivery's path: without BEGIN and COMMIT round trips.
