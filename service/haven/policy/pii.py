@@ -132,6 +132,7 @@ _OTHER_NUMBER = re.compile(
 _DIGIT = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d+")
 _WITHOUT_DIGITS = str.maketrans("", "", "0123456789")
+_ASCII_DIGITS = b"0123456789"
 _WINDOW = 80
 
 
@@ -140,6 +141,11 @@ def _digits(text: str) -> str:
 
 
 def _digit_count(text: str) -> int:
+    """ASCII digits only (what the detectors' checksums read)."""
+    if text.isascii():
+        # Deleting bytes is a plain C loop; a str's translate looks each character up.
+        data = text.encode("ascii")
+        return len(data) - len(data.translate(None, _ASCII_DIGITS))
     return len(text) - len(text.translate(_WITHOUT_DIGITS))
 
 
@@ -147,6 +153,10 @@ def _digit_count(text: str) -> int:
 # last few texts (a post's detectors run one after the other on the same text).
 @functools.lru_cache(maxsize=8)
 def _digit_runs(text: str) -> tuple[tuple[int, int], ...]:
+    # Three real posts in four have no digit at all; on ASCII text, counting them first says
+    # so in half the time the pattern takes to find none (bench/README.md).
+    if text.isascii() and _digit_count(text) == 0:
+        return ()
     return tuple(m.span() for m in _DIGIT_RUN.finditer(text))
 
 
