@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import Connection, Engine, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -17,7 +17,7 @@ class Transactions:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # Both dialects offer INSERT … ON CONFLICT DO NOTHING, which makes recording idempotent.
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        self._insert_new_statements: dict[Table, Any] = {}
+        self._insert_new_statements: dict[Table, Executable] = {}
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
