@@ -71,3 +71,14 @@ def test_a_decision_its_review_item_and_its_escalation_timer_are_stored_together
         pipeline.decide([post], datetime.now(UTC))
     assert store.get_decisions([post.decision_id()]) == []
     assert loop.queue.get("g", post.decision_id()) is None
+
+
+def test_a_stored_decision_reads_back_as_it_was_judged(store: SqlStore) -> None:
+    # Its body is a JSON column (written by msgspec): text beyond ASCII, evidence and timings
+    # come back unchanged.
+    pipeline = Pipeline(store, LivePolicies(TEST_POLICIES), InMemoryCounterStore())
+    body = "Ça ne va pas — «I will end my life» tonight 😔, 日本語も"
+    post = Post(platform="f", community="g", external_id="7", author=Author(id="a"), body=body)
+    decided = pipeline.decide([post], datetime.now(UTC)).decisions[0]
+    assert decided.matches, "the crisis rule fires, so the body carries evidence"
+    assert store.get_decisions([decided.id]) == [decided]

@@ -1,0 +1,31 @@
+"""The personal-data detectors' shared look at a text's digits: the byte-counting shortcut for
+ASCII text must find what the digit pattern finds, on any text."""
+
+from __future__ import annotations
+
+import re
+
+from haven.policy import pii
+from hypothesis import given
+from hypothesis import strategies as st
+
+# ASCII digits and letters, spaces and punctuation, and digits of other scripts (Arabic-Indic,
+# Devanagari, full-width), which `\d` matches and the ASCII shortcut must leave to the pattern.
+TEXTS = st.text(alphabet=st.sampled_from("0123456789abcXYZ -.,:/()+#\n٣٤५६１２é"), max_size=80)
+
+
+@given(TEXTS)
+def test_digit_runs_are_the_digit_patterns_matches(text: str) -> None:
+    expected = tuple(m.span() for m in re.finditer(r"\d+", text))
+    assert pii._digit_runs.__wrapped__(text) == expected
+
+
+@given(TEXTS)
+def test_digit_count_counts_the_ascii_digits(text: str) -> None:
+    assert pii._digit_count(text) == sum(c in "0123456789" for c in text)
+
+
+def test_a_text_without_digits_has_no_runs_and_a_text_of_other_digits_keeps_them() -> None:
+    assert pii._digit_runs.__wrapped__("no numbers here, only words.") == ()
+    assert pii._digit_runs.__wrapped__("call ٣٤٥ now") == ((5, 8),)
+    assert pii._digit_count("call ٣٤٥ or 12") == 2
