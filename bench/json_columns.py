@@ -13,12 +13,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 
 import msgspec
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from engine_speed import NOW, ROOT, workload
 from haven.domain import Author, Post
 from haven.policy import evaluate, load_policy_set
