@@ -52,21 +52,30 @@ def test_a_state_pipeline_answers_in_order_from_every_node(cluster: RedisCluster
 def test_a_slot_moved_since_the_client_looked_sends_the_batch_again_by_the_cluster_client(
     cluster: RedisCluster,
 ) -> None:
-    key = f"test:{uuid.uuid4().hex}:moved"
-    slot = key_slot(key.encode())
-    owner = cluster.nodes_manager.get_node_from_slot(slot)
     nodes = {node.name: redis.Redis(host=node.host, port=node.port) for node in cluster.get_primaries()}
     ids = {name: node.execute_command("CLUSTER MYID") for name, node in nodes.items()}
-    target = next(name for name in nodes if name != owner.name)
 
-    def give_slot_to(name: str) -> None:  # an empty slot: nothing to migrate
-        for node in nodes.values():
-            node.execute_command("CLUSTER SETSLOT", slot, "NODE", ids[name])
+    def give_slot(slot: int, to: str, holder: str) -> None:
+        # Only the node holding keys of the slot can refuse (other tests share this cluster),
+        # so it is asked first: a refusal leaves every node as it was.
+        for name in [holder, *(n for n in nodes if n != holder)]:
+            nodes[name].execute_command("CLUSTER SETSLOT", slot, "NODE", ids[to])
 
-    give_slot_to(target)
+    for _ in range(20):  # a slot with none of the other tests' keys in it: nothing to migrate
+        key = f"test:{uuid.uuid4().hex}:moved"
+        slot = key_slot(key.encode())
+        owner = cluster.nodes_manager.get_node_from_slot(slot).name
+        target = next(name for name in nodes if name != owner)
+        try:
+            give_slot(slot, target, holder=owner)
+            break
+        except redis.ResponseError:
+            continue
+    else:
+        pytest.fail("every slot tried held another test's keys")
     try:
         # The client still sends the slot's commands to the old owner, which answers MOVED.
-        assert cluster.nodes_manager.get_node_from_slot(slot).name == owner.name
+        assert cluster.nodes_manager.get_node_from_slot(slot).name == owner
         writes = StatePipeline(cluster)
         writes.add("set", key, b"turn", ex=60)
         writes.add("get", key)
@@ -75,7 +84,7 @@ def test_a_slot_moved_since_the_client_looked_sends_the_batch_again_by_the_clust
         assert cluster.nodes_manager.get_node_from_slot(slot).name == target  # it looked again
     finally:
         nodes[target].delete(key)
-        give_slot_to(owner.name)
+        give_slot(slot, owner, holder=target)
         cluster.nodes_manager.initialize()
         for node in nodes.values():
             node.close()
