@@ -155,7 +155,7 @@ def _digit_count(text: str) -> int:
 def _digit_runs(text: str) -> tuple[tuple[int, int], ...]:
     # Three real posts in four have no digit at all; on ASCII text, counting them first says
     # so in half the time the pattern takes to find none (bench/README.md).
-    if text.isascii() and _digit_count(text) == 0:
+    if text.isascii() and _text_digit_count(text) == 0:
         return ()
     return tuple(m.span() for m in _DIGIT_RUN.finditer(text))
 

@@ -73,8 +73,8 @@ _ATTEMPTS = cast(Table, AttemptRow.__table__)
 _PENDING = cast(Table, PendingPostRow.__table__)
 _IDENTITY_SECRETS = cast(Table, IdentitySecretRow.__table__)
 # The worker's statements for every task, built once: building a statement and its cache key
-# cost more CPU than sending it (a one-post task ran five of them; bench/README.md). The ids
-# go in as one expanding parameter.
+# cost more CPU than sending it (bench/README.md, "A one-post task's statements"); the inserts
+# come from `_insert_ignoring_conflicts`. The ids go in as one expanding parameter.
 _DECISION_BODIES = select(DecisionRow.body).where(DecisionRow.id.in_(bindparam("ids", expanding=True)))
 _SETTLE = delete(_PENDING).where(_PENDING.c.decision_id.in_(bindparam("ids", expanding=True)))
 _PENDING_DELIVERIES = select(DeliveryRow.id).where(
@@ -239,8 +239,6 @@ class SqlStore(PolicyVersionsSql, Transactions):
             where=_PENDING.c.status == "pending",
         )
         self._holds: Coalesced[dict[str, Any]] = Coalesced(self._write_holds)
-        self._insert_decisions = self._insert(_DECISIONS).on_conflict_do_nothing(index_elements=["id"])
-        self._insert_deliveries = self._insert(_DELIVERIES).on_conflict_do_nothing(index_elements=["id"])
 
     @classmethod
     def from_url(cls, url: str, *, prepared_statements: bool = True) -> SqlStore:
@@ -311,7 +309,8 @@ class SqlStore(PolicyVersionsSql, Transactions):
             if decisions:
                 # executemany with one cached statement: SQLAlchemy batches the rows.
                 connection.execute(
-                    self._insert_decisions, [self._decision_values(d, text) for d, text in decisions]
+                    self._insert_ignoring_conflicts(_DECISIONS, "id"),
+                    [self._decision_values(d, text) for d, text in decisions],
                 )
                 categories = [{"decision_id": d.id, "category": c} for d, _ in decisions for c in d.categories]
                 self._insert_new(connection, DecisionCategoryRow, categories)
@@ -578,7 +577,7 @@ class SqlStore(PolicyVersionsSql, Transactions):
             return []
         now = _now()
         session.execute(
-            self._insert_deliveries,
+            self._insert_ignoring_conflicts(_DELIVERIES, "id"),
             [
                 {
                     **msgspec.structs.asdict(d),

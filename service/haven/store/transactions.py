@@ -17,7 +17,7 @@ class Transactions:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # Both dialects offer INSERT … ON CONFLICT DO NOTHING, which makes recording idempotent.
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        self._insert_new_statements: dict[Table, Executable] = {}
+        self._ignoring_conflicts: dict[tuple[Table, tuple[str, ...]], Executable] = {}
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -45,11 +45,16 @@ class Transactions:
     ) -> None:
         """INSERT … ON CONFLICT DO NOTHING of many rows as one statement compiled once per
         process: a VALUES list written into the statement is compiled anew for every call,
-        which cost a worker about an eighth of its time per post. The statement itself is
-        built once per table, as building it costs more than sending it."""
+        which cost a worker about an eighth of its time per post."""
         if rows:
-            table = cast(Table, model.__table__)
-            statement = self._insert_new_statements.get(table)
-            if statement is None:
-                statement = self._insert_new_statements[table] = self._insert(table).on_conflict_do_nothing()
-            session.execute(statement, list(rows))
+            session.execute(self._insert_ignoring_conflicts(cast(Table, model.__table__)), list(rows))
+
+    def _insert_ignoring_conflicts(self, table: Table, *on: str) -> Executable:
+        """INSERT … ON CONFLICT DO NOTHING into `table` (on the unique index of the columns `on`,
+        or on any), built once per ledger: building it costs more than sending it."""
+        key = (table, on)
+        statement = self._ignoring_conflicts.get(key)
+        if statement is None:
+            statement = self._insert(table).on_conflict_do_nothing(index_elements=list(on) or None)
+            self._ignoring_conflicts[key] = statement
+        return statement
