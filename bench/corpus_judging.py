@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -27,18 +28,20 @@ from haven.policy.compiler import ClassifierLeaf  # noqa: E402
 from pipeline import committed_policies, corpus_texts  # noqa: E402
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
 
 
-def microseconds_a_post(posts: list[Post], judge: Callable[[Post], object]) -> float:
-    for post in posts[:50]:  # warm what a long-running process has warm
-        judge(post)
+def microseconds_each(items: Sequence[T], work: Callable[[T], object]) -> float:
+    """CPU µs `work` takes an item, best of five passes after 50 warm calls."""
+    for item in items[:50]:  # warm what a long-running process has warm
+        work(item)
     best = float("inf")
     for _ in range(5):
         started = time.process_time()
-        for post in posts:
-            judge(post)
+        for item in items:
+            work(item)
         best = min(best, time.process_time() - started)
-    return round(best / len(posts) * 1e6, 1)
+    return round(best / len(items) * 1e6, 1)
 
 
 def main() -> int:
@@ -54,14 +57,14 @@ def main() -> int:
     result = {
         "texts": len(texts),
         "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
-        "evaluate_us": microseconds_a_post(posts, lambda p: evaluate(pack, p, now=NOW)),
-        "evaluate_rules_only_us": microseconds_a_post(posts, lambda p: evaluate(rules, p, now=NOW)),
-        "triage_us": microseconds_a_post(posts, pack.is_crisis_prone),
+        "evaluate_us": microseconds_each(posts, lambda p: evaluate(pack, p, now=NOW)),
+        "evaluate_rules_only_us": microseconds_each(posts, lambda p: evaluate(rules, p, now=NOW)),
+        "triage_us": microseconds_each(posts, pack.is_crisis_prone),
     }
     classify = engine._JUDGE_BY_TYPE[ClassifierLeaf]
     engine._JUDGE_BY_TYPE[ClassifierLeaf] = lambda judge, leaf, negations=(): None  # the model never consulted
     try:
-        result["triage_without_models_us"] = microseconds_a_post(posts, pack.is_crisis_prone)
+        result["triage_without_models_us"] = microseconds_each(posts, pack.is_crisis_prone)
     finally:
         engine._JUDGE_BY_TYPE[ClassifierLeaf] = classify
     print(json.dumps(result, indent=2))

@@ -5,20 +5,23 @@ whether both write the same values.
 
     .venv/bin/python bench/json_columns.py > bench/results/json-columns.json
 
-CPU time of the process, best of five passes over 500 decisions of each kind.
+CPU time of the process, best of five passes over 500 decisions of each kind after 50 warm
+ones (`corpus_judging.microseconds_each`).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-import time
 
 import msgspec
+from corpus_judging import microseconds_each
 from engine_speed import NOW, ROOT, workload
 from haven.domain import Author, Post
 from haven.policy import evaluate, load_policy_set
 from haven.store.sql import _json_text
+
+DUMPERS = {"json.dumps": json.dumps, "msgspec": _json_text}
 
 
 def main() -> int:
@@ -31,15 +34,7 @@ def main() -> int:
         ]
         bodies = [msgspec.to_builtins(evaluate(policy_set, post, now=NOW)) for post in posts]
         assert all(json.loads(json.dumps(b)) == json.loads(_json_text(b)) for b in bodies), "values differ"
-        timings = {}
-        for name, dumps in (("json.dumps", json.dumps), ("msgspec", _json_text)):
-            best = float("inf")
-            for _ in range(5):
-                start = time.process_time()
-                for body in bodies:
-                    dumps(body)
-                best = min(best, time.process_time() - start)
-            timings[name] = round(best / len(bodies) * 1e6, 1)
+        timings = {name: microseconds_each(bodies, dumps) for name, dumps in DUMPERS.items()}
         result[kind] = {
             "decisions": len(bodies),
             "mean_json_bytes": round(sum(len(_json_text(b)) for b in bodies) / len(bodies)),
