@@ -12,10 +12,11 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ahocorasick
+import msgspec
 
 from haven.domain import ACTION_KINDS, Mode, Post, Severity, Verdict
 from haven.policy import schema
@@ -300,6 +301,9 @@ class PolicySet:
     always_mask: int = 0
     # The rules that each phrase key's hits make candidates, by key number (see PhraseAutomata).
     key_masks: list[int] = field(default_factory=list)
+    # The enforced escalating rules compiled apart, for the request path's triage: its scan
+    # looks for their phrases, patterns and models only (None: this set is that part).
+    triage: PolicySet | None = None
 
     def __post_init__(self) -> None:
         self.trigger_masks = {
@@ -511,6 +515,28 @@ def _rule_verdict(rule: schema.RuleSpec) -> Verdict:
 def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicySet:
     """Compiles a checked folder; `rules_only` leaves out every rule that asks a learned model,
     to measure what the rules alone decide (`haven backtest --rules-only`)."""
+    policy_set = _compile(folder, rules_only)
+    policy_set.triage = _compile(_escalating_part(folder), rules_only)
+    return policy_set
+
+
+def _escalating_part(folder: PolicyFolder) -> PolicyFolder:
+    """The folder with only its enforced escalating rules, and only the models they ask."""
+    policies = []
+    for policy in folder.policies:
+        kept = [
+            rule
+            for rule in policy.rules
+            if _rule_verdict(rule) is Verdict.ESCALATE and (rule.header.mode or policy.mode) == "enforce"
+        ]
+        if kept:
+            policies.append(msgspec.structs.replace(policy, rules=kept))
+    wanted = set().union(*(models_named(rule) for policy in policies for rule in policy.rules))
+    models = {name: model for name, model in folder.models.items() if name in wanted}
+    return replace(folder, policies=policies, models=models)
+
+
+def _compile(folder: PolicyFolder, rules_only: bool) -> PolicySet:
     compiler = _Compiler(folder.models)
     rules: list[CompiledRule] = []
     for policy in folder.policies:

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from haven.domain import TextRange
-from haven.policy import InMemoryCounterStore, PolicySet
+from haven.policy import InMemoryCounterStore, PolicySet, load_policy_set
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .conftest import NOW, fired, judge, post
+
+ROOT = Path(__file__).resolve().parents[3]
 
 CRISIS = """\
 id: crisis
@@ -270,6 +275,29 @@ def test_crisis_triage_sends_ahead_only_what_would_escalate(policy_set: Callable
     # A denial or a shared crisis line is not sent ahead of the queue.
     assert not rules.is_crisis_prone(post("I am not suicidal, just venting"))
     assert not rules.is_crisis_prone(post("If you're feeling suicidal, call or text 988"))
+    # A rule that removes and also escalates is not an escalating rule: the worker removes.
+    assert not rules.is_crisis_prone(post("just kill yourself"))
+
+
+def test_the_triage_compiled_apart_sends_ahead_what_the_whole_pack_would() -> None:
+    """The triage scans for the enforced escalating rules' phrases, patterns and models alone
+    (`PolicySet.triage`); on every corpus text it must pick what triage over the whole pack picks."""
+    pack = load_policy_set(ROOT / "policies")
+    assert pack.triage is not None
+    escalating = [r.qualified_id for r in pack.rules if r.escalates and r.mode == "enforce"]
+    assert [r.qualified_id for r in pack.triage.rules] == escalating
+    assert set(pack.triage.models) < set(pack.models)
+    whole = dataclasses.replace(pack, triage=None)
+    texts = [
+        json.loads(line)["text"]
+        for file in sorted((ROOT / "tests" / "corpus").glob("*.jsonl"))
+        for line in file.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    posts = [post(text, external_id=str(i)) for i, text in enumerate(texts)]
+    picked = [pack.is_crisis_prone(p) for p in posts]
+    assert picked == [whole.is_crisis_prone(p) for p in posts]
+    assert 0 < sum(picked) < len(picked)
 
 
 # Every code point, lone surrogates included (JSON can carry them).
