@@ -8,7 +8,8 @@ and current in turn, round after round, so load that drifts on a shared machine
 touches both sides alike; each figure is the best round, in CPU time of the
 process (`time.process_time`). Both sides judge with their own tree's engine and
 default pack, rules alone (`load_policy_set(..., rules_only=True)`, as
-`haven backtest --rules-only`), without counter or conversation stores.
+`haven backtest --rules-only`), without counter or conversation stores; with `--models`,
+the whole pack, learned models included, as a worker judges.
 
 Measures:
 
@@ -100,7 +101,7 @@ def _rss_mib() -> tuple[float, float]:
     return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
 
 
-def child(tree: Path, measure: str, count: int) -> dict[str, Any]:
+def child(tree: Path, measure: str, count: int, models: bool) -> dict[str, Any]:
     """Runs in a process of its own with `tree`'s engine; prints one JSON object."""
     sys.path.insert(0, str(tree / "service"))
     import haven
@@ -108,7 +109,7 @@ def child(tree: Path, measure: str, count: int) -> dict[str, Any]:
     from haven.policy import evaluate, load_policy_set
 
     assert Path(haven.__file__).resolve().is_relative_to(tree.resolve()), haven.__file__
-    policy_set = load_policy_set(tree / "policies", rules_only=True)
+    policy_set = load_policy_set(tree / "policies", rules_only=not models)
     texts = workload("real" if measure == "memory" else measure, count) if "-lengths" not in measure else []
 
     def make_post(i: int, text: str) -> Post:
@@ -150,9 +151,9 @@ def child(tree: Path, measure: str, count: int) -> dict[str, Any]:
     }
 
 
-def run_child(tree: Path, measure: str, count: int, core: int) -> dict[str, Any]:
+def run_child(tree: Path, measure: str, count: int, core: int, models: bool) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", measure, "--tree", str(tree),
-               "--count", str(count)]  # fmt: skip
+               "--count", str(count), *(["--models"] if models else [])]  # fmt: skip
     if Path("/usr/bin/taskset").exists():
         command = ["taskset", "-c", str(core), *command]
     environment = {**os.environ, "PYTHONHASHSEED": "0"}
@@ -177,11 +178,12 @@ def main() -> int:
     parser.add_argument("--memory-posts", type=int, default=100_000)
     parser.add_argument("--core", type=int, default=0)
     parser.add_argument("--only", nargs="*", default=None, help="measures to run (real dense real-1000 ... memory)")
+    parser.add_argument("--models", action="store_true", help="the whole pack, learned models included")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--tree", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.tree, args.child, args.count)))
+        print(json.dumps(child(args.tree, args.child, args.count, args.models)))
         return 0
 
     measures = args.only or ["real", "dense", "real-lengths", "dense-lengths", "memory"]
@@ -204,7 +206,7 @@ def main() -> int:
                     if measure == "memory" and round_number > 0:
                         continue  # memory does not drift with load; one round is enough
                     for side, tree in trees.items():
-                        runs[measure][side].append(run_child(tree, measure, count, args.core))
+                        runs[measure][side].append(run_child(tree, measure, count, args.core, args.models))
                         print(f"round {round_number + 1} {measure} {side}: {runs[measure][side][-1]}", file=sys.stderr)
         finally:
             if args.baseline:

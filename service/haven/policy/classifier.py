@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -92,7 +93,11 @@ class Score:
 
 
 def tokens(text: str) -> list[str]:
-    return [t for t in _TOKEN.findall(text) if len(t) <= MAX_FEATURE_CHARS]
+    found: list[str] = _TOKEN.findall(text)
+    # Over-long tokens are rare: filtered only where the longest one says there is one.
+    if found and max(map(len, found)) > MAX_FEATURE_CHARS:
+        return [t for t in found if len(t) <= MAX_FEATURE_CHARS]
+    return found
 
 
 def features(parts: Iterable[Sentence]) -> Counter[str]:
@@ -104,11 +109,12 @@ def sentences(text: str) -> list[Sentence]:
     """The sentences of normalised text; those without a word are left out."""
     result = []
     for found in _SENTENCE.finditer(text):
-        words = tokens(found.group())
+        sentence = found.group()
+        words = tokens(sentence)
         if words:
-            end = found.start() + len(found.group().rstrip())
+            start = found.start()
             pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)]
-            result.append(Sentence(found.start(), end, len(words), (*words, *pairs)))
+            result.append(Sentence(start, start + len(sentence.rstrip()), len(words), (*words, *pairs)))
     return result
 
 
@@ -166,18 +172,24 @@ class ModelBank:
         a score needs: one pass over the features for all models."""
         import numpy as np
 
-        get = self._rows.get
-        known = [(feature, row, n) for feature, n in counts.items() if (row := get(feature)) is not None]
+        # The loops over a post's features run in C (map, compress, fromiter): a real post
+        # has about 170 of them, and Python-level loops building lists for numpy cost more
+        # than the arithmetic.
+        rows = list(map(self._rows.get, counts))
+        is_known = list(map(operator.is_not, rows, itertools.repeat(None)))
+        known = list(itertools.compress(counts, is_known))
         if not known:
             return Assessment(counts, tuple(self._bias.tolist()), [], np.zeros((0, len(self.models))))
         count = len(self.models)
-        entries = self._table[[row for _, row, _ in known]]
-        tf = 1.0 + np.log(np.array([n for _, _, n in known], dtype=np.float64))
+        entries = self._table[np.fromiter(itertools.compress(rows, is_known), dtype=np.intp, count=len(known))]
+        tf = 1.0 + np.log(
+            np.fromiter(itertools.compress(counts.values(), is_known), dtype=np.float64, count=len(known))
+        )
         norms = np.sqrt((tf * tf) @ entries[:, count:])
         # each known feature's term in each model's log-odds: tf·idf·w / norm
         terms = tf[:, None] * entries[:, :count] / np.where(norms > 0, norms, 1.0)
         log_odds = self._bias + terms.sum(axis=0)
-        return Assessment(counts, tuple(log_odds.tolist()), [f for f, _, _ in known], terms)
+        return Assessment(counts, tuple(log_odds.tolist()), known, terms)
 
     def probability(self, assessment: Assessment, name: str) -> float:
         return _sigmoid(assessment.log_odds[self.position[name]])
