@@ -87,9 +87,7 @@ def model(results: dict[str, Any], phase: str, posts_per_day: float, peak: float
     # rows are deleted as posts are decided (`pending_posts`) holds the backlog, not the
     # days; its dead tuples, and a vacuum's truncation of them, made the database's own
     # growth over a phase noisy, even negative (the single phase at 49eb690: -135 bytes).
-    pg_day = posts_per_day * sum(
-        max(table["bytes"], 0.0) for table in cost["pg_tables"].values() if table["del"] == 0
-    )
+    pg_day = posts_per_day * sum(max(table["bytes"], 0.0) for table in cost["pg_tables"].values() if table["del"] == 0)
     commits = top * cost["pg_commits"]
     wal = top * cost["pg_wal_bytes"] / 1e6
     shards_ops = math.ceil(redis_ops / a["redis_commands_per_shard"])
