@@ -274,7 +274,7 @@ class _Judge:
             return None
         low = bisect.bisect_left(candidates, max(0, first - leaf.within - 1))
         high = bisect.bisect_left(candidates, first + leaf.within + 4, low)
-        return scan.name_words[low:high]
+        return scan.name_words(low, high)
 
     def score(self, leaf: ScoreLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
         """Each distinct phrase found adds its term's weight once; negated ones add nothing."""
