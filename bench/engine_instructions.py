@@ -2,12 +2,16 @@
 shared machine does not move, for engine changes too small for `engine_speed.py`'s timings.
 
     .venv/bin/python bench/engine_instructions.py [--baseline COMMIT] [--kind real dense] [--posts 1000]
+    .venv/bin/python bench/engine_instructions.py --baseline COMMIT --kind real-1000 real-40000
 
 Each side (the working tree, and the baseline commit's `service/` and `policies/` from
 `git archive`) runs twice under `valgrind --tool=callgrind` with `PYTHONHASHSEED=0`: once
 judging 50 warm-up posts, once judging those and `--posts` more, of `engine_speed.py`'s
 workloads (new texts to the pattern DFAs, as a worker sees). The difference over
-`--posts` is what a post costs, set-up and warm-up left out. Needs valgrind.
+`--posts` is what a post costs, set-up and warm-up left out. A workload of one length
+(`real-1000`, `dense-40000`: 400,000 characters of texts that long) is measured after 50
+real posts and given per 1,000 characters, what `engine_speed.py`'s 40k ÷ 1k ratio
+compares. Needs valgrind.
 """
 
 from __future__ import annotations
@@ -32,10 +36,19 @@ def child(tree: Path, kind: str, posts: int) -> None:
     from haven.policy import evaluate, load_policy_set
 
     policy_set = load_policy_set(tree / "policies", rules_only=True)
-    texts = engine_speed.workload(kind, WARM + posts)
+    if _by_length(kind):
+        # The warm-up, then (when measuring) every text of that length: 400,000 characters.
+        texts = engine_speed.workload("real", WARM) + (engine_speed.workload(kind, 0) if posts else [])
+    else:
+        texts = engine_speed.workload(kind, WARM + posts)
     for i, text in enumerate(texts):
         post = Post(platform="b", community="b", external_id=str(i), author=Author(id=f"a{i % 97}"), body=text)
         evaluate(policy_set, post, now=engine_speed.NOW)
+
+
+def _by_length(kind: str) -> bool:
+    """A workload of texts of one length (`real-40000`): measured per 1,000 characters."""
+    return kind.rsplit("-", 1)[-1].isdigit()
 
 
 def instructions(tree: Path, kind: str, posts: int) -> int:
@@ -58,20 +71,28 @@ def main() -> int:
     if args.child:
         child(Path(args.child[0]), args.child[1], int(args.child[2]))
         return 0
+    # Imported here, not above: a child judges with its own tree's haven, never this one's.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import engine_speed
+    from pipeline import archived
+
     trees = {"current": ROOT}
     if args.baseline:
-        # Imported here, not above: a child judges with its own tree's haven, never this one's.
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from pipeline import archived
-
         trees = {args.baseline: archived(args.baseline, "service", "policies"), **trees}
-    results: dict[str, dict[str, int]] = {}
+
+    results: dict[str, dict[str, dict[str, int]]] = {"per_post": {}, "per_1k_chars": {}}
     for kind in args.kind:
         for name, tree in trees.items():
-            cost = (instructions(tree, kind, args.posts) - instructions(tree, kind, 0)) // args.posts
-            results.setdefault(kind, {})[name] = cost
-            print(f"{kind} {name}: {cost:,} instructions a post", file=sys.stderr)
-    print(json.dumps({"command": " ".join(["bench/engine_instructions.py", *sys.argv[1:]]), "per_post": results}))
+            spent = instructions(tree, kind, args.posts) - instructions(tree, kind, 0)
+            if _by_length(kind):
+                cost = spent * 1000 // sum(map(len, engine_speed.workload(kind, 0)))
+                results["per_1k_chars"].setdefault(kind, {})[name] = cost
+                print(f"{kind} {name}: {cost:,} instructions a 1,000 characters", file=sys.stderr)
+            else:
+                cost = spent // args.posts
+                results["per_post"].setdefault(kind, {})[name] = cost
+                print(f"{kind} {name}: {cost:,} instructions a post", file=sys.stderr)
+    print(json.dumps({"command": " ".join(["bench/engine_instructions.py", *sys.argv[1:]]), **results}))
     return 0
 
 

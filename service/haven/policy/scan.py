@@ -193,7 +193,7 @@ class TextScan:
         for index in range(low, high):
             if known[index] is None:
                 known[index] = self._name_word(self.name_candidates[index])
-        return cast(list[tuple[int, int, int, bool]], known[low:high])
+        return cast(list[tuple[int, int, int, bool]], known[low:high])  # each one filled above
 
     def _name_word(self, index: int) -> tuple[int, int, int, bool]:
         text = self.norm.text
