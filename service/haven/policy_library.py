@@ -149,7 +149,7 @@ def base_folder(policy_set: PolicySet) -> PolicyFolder:
     """The checked folder a compiled base set came from, to merge layers onto."""
     return PolicyFolder(
         root=policy_set.root, policies=policy_set.policies, templates=policy_set.templates.by_name,
-        crisis_lines=policy_set.templates.crisis_lines, version=policy_set.version,
+        crisis_lines=policy_set.templates.crisis_lines, models=policy_set.models, version=policy_set.version,
     )  # fmt: skip
 
 

@@ -156,6 +156,8 @@ def merge_layers(base: PolicyFolder, layers: Sequence[Layer]) -> Merged:
         policies=[_copy(p) for p in base.policies],
         templates={name: dict(variants) for name, variants in base.templates.items()},
         crisis_lines=dict(base.crisis_lines),
+        # Layers bring no models of their own; the base pack's rules still need its models.
+        models=base.models,
         errors=list(base.errors),
     )
     merged = Merged(folder, origins={p.id: (BASE, "file") for p in base.policies})

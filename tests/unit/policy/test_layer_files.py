@@ -4,6 +4,7 @@ cached per community by the policy library as the workers use it."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from haven.cli.main import main
@@ -55,6 +56,23 @@ def test_each_community_and_channel_is_judged_with_its_own_folder(tmp_path: Path
     decision = judge(library.for_post(in_channel), in_channel)
     assert decision.verdict == "hold" and fired(decision) == ["support/dosing"]
     assert judge(library.for_post(community_post("pain", text)), community_post("pain", text)).verdict == "hold"
+
+
+def test_a_community_layer_over_a_pack_with_learned_models_keeps_them(tmp_path: Path) -> None:
+    # The default pack's rules ask its models: a community's set merged over it needs them too,
+    # or compiling it fails (it did: the merged folder carried no models).
+    root = shutil.copytree(Path(__file__).resolve().parents[3] / "policies", tmp_path / "pack")
+    (root / "communities" / "recovery").mkdir(parents=True)
+    (root / "communities" / "recovery" / "strict.yaml").write_text(
+        "id: strict\noverrides:\n  - {rule: crisis/learned-risk, mode: shadow}\n"
+    )
+    library = PolicyLibrary(LivePolicies(root, reload_seconds=0), None)
+    base = library.current()
+    recovery = library.for_post(community_post("recovery", "a quiet day"))
+    assert recovery is not base
+    assert set(recovery.models) == set(base.models) == {"crisis", "hostility", "misinformation"}
+    learned = recovery.rule("crisis/learned-risk")
+    assert learned is not None and learned.mode == "shadow" and learned.changed_in == ("community:recovery",)
 
 
 def test_changing_one_communitys_folder_recompiles_neither_the_base_nor_another(tmp_path: Path) -> None:
