@@ -33,7 +33,7 @@ from haven.policy.layers import (
     folder_layers,
     merge_layers,
 )
-from haven.policy.loader import PolicyFolder, folder_version, policy_files
+from haven.policy.loader import folder_version, policy_files
 from haven.store.records import PolicyVersion
 
 log = logging.getLogger("haven.policies")
@@ -145,14 +145,6 @@ def channel_of(post: Post, channels: Sequence[str]) -> str | None:
     return next((c for c in candidates if c in channels), None)
 
 
-def base_folder(policy_set: PolicySet) -> PolicyFolder:
-    """The checked folder a compiled base set came from, to merge layers onto."""
-    return PolicyFolder(
-        root=policy_set.root, policies=policy_set.policies, templates=policy_set.templates.by_name,
-        crisis_lines=policy_set.templates.crisis_lines, models=policy_set.models, version=policy_set.version,
-    )  # fmt: skip
-
-
 def api_layers(community: str, documents: dict[str, str]) -> tuple[list[LayerDocument], dict[str, list[LayerDocument]]]:
     """A stored version's documents: the community's own, and each channel's."""
     own: list[LayerDocument] = []
@@ -252,8 +244,8 @@ class PolicyLibrary:
         base = self.current()
         layers = self.layers(community, channel, documents)
         if not layers:
-            return Effective(base, Merged(base_folder(base)), version)
-        merged = merge_layers(base_folder(base), layers)
+            return Effective(base, Merged(base.folder()), version)
+        merged = merge_layers(base.folder(), layers)
         key = (community, merged.folder.version)
         with self._lock:
             cached = self._compiled.get(key)
@@ -305,7 +297,7 @@ class PolicyLibrary:
         runs = 0
         for channel in [None, *self.channels(community, documents)]:
             base = self.current()
-            merged = merge_layers(base_folder(base), self.layers(community, channel, documents))
+            merged = merge_layers(base.folder(), self.layers(community, channel, documents))
             if merged.folder.errors:
                 errors += merged.folder.errors
                 continue

@@ -28,7 +28,7 @@ from haven.domain import Author, Decision, Post
 from haven.policy import PolicyError, PolicyLoadError, evaluate
 from haven.policy.compiler import compile_folder
 from haven.policy.layers import merge_layers
-from haven.policy_library import PolicyLibrary, base_folder, channel_key, split_key
+from haven.policy_library import PolicyLibrary, channel_key, split_key
 from haven.services import Services
 from haven.store.records import ApiKey, PolicyVersion
 
@@ -311,7 +311,7 @@ class PolicyController(Controller):
             errors, _ = library.check(community, documents)
             if errors:
                 raise _refuse(errors)
-            merged = merge_layers(base_folder(library.current()), library.layers(community, data.channel, documents))
+            merged = merge_layers(library.current().folder(), library.layers(community, data.channel, documents))
             policy_set = compile_folder(merged.folder)
         trace: list[str] = []
         decision = evaluate(policy_set, post_, now=datetime.now(UTC), trace=trace)

@@ -301,9 +301,6 @@ class PolicySet:
     always_mask: int = 0
     # The rules that each phrase key's hits make candidates, by key number (see PhraseAutomata).
     key_masks: list[int] = field(default_factory=list)
-    # The enforced escalating rules compiled apart, for the request path's triage: its scan
-    # looks for their phrases, patterns and models only (None: this set is that part).
-    triage: PolicySet | None = None
 
     def __post_init__(self) -> None:
         self.trigger_masks = {
@@ -319,11 +316,33 @@ class PolicySet:
     def rule(self, qualified_id: str) -> CompiledRule | None:
         return next((r for r in self.rules if r.qualified_id == qualified_id), None)
 
+    def folder(self) -> PolicyFolder:
+        """The checked folder this set was compiled from (what layers merge onto)."""
+        return PolicyFolder(
+            root=self.root, policies=self.policies, templates=self.templates.by_name,
+            crisis_lines=self.templates.crisis_lines, models=self.models, version=self.version,
+        )  # fmt: skip
+
+    @functools.cached_property
+    def triage(self) -> PolicySet:
+        """The enforced escalating rules compiled apart, with only the models they ask: the
+        request path's triage scans for what they look for and nothing else. Compiled when
+        first asked, so only a process that triages (the API) holds it."""
+        wanted = {(rule.policy, rule.id) for rule in self.rules if rule.escalates and rule.mode == "enforce"}
+        policies = [
+            msgspec.structs.replace(policy, rules=kept)
+            for policy in self.policies
+            if (kept := [spec for spec in policy.rules if (policy.id, spec.header.id) in wanted])
+        ]
+        named = set().union(*(models_named(spec) for policy in policies for spec in policy.rules))
+        models = {name: model for name, model in self.models.items() if name in named}
+        return compile_folder(replace(self.folder(), policies=policies, models=models))
+
     def is_crisis_prone(self, post: Post) -> bool:
         """Cheap triage for the request path: could an escalating rule fire on this post?"""
         from haven.policy.engine import is_crisis_prone
 
-        return is_crisis_prone(self, post)
+        return is_crisis_prone(self.triage, post)
 
 
 class _Compiler:
@@ -515,28 +534,6 @@ def _rule_verdict(rule: schema.RuleSpec) -> Verdict:
 def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicySet:
     """Compiles a checked folder; `rules_only` leaves out every rule that asks a learned model,
     to measure what the rules alone decide (`haven backtest --rules-only`)."""
-    policy_set = _compile(folder, rules_only)
-    policy_set.triage = _compile(_escalating_part(folder), rules_only)
-    return policy_set
-
-
-def _escalating_part(folder: PolicyFolder) -> PolicyFolder:
-    """The folder with only its enforced escalating rules, and only the models they ask."""
-    policies = []
-    for policy in folder.policies:
-        kept = [
-            rule
-            for rule in policy.rules
-            if _rule_verdict(rule) is Verdict.ESCALATE and (rule.header.mode or policy.mode) == "enforce"
-        ]
-        if kept:
-            policies.append(msgspec.structs.replace(policy, rules=kept))
-    wanted = set().union(*(models_named(rule) for policy in policies for rule in policy.rules))
-    models = {name: model for name, model in folder.models.items() if name in wanted}
-    return replace(folder, policies=policies, models=models)
-
-
-def _compile(folder: PolicyFolder, rules_only: bool) -> PolicySet:
     compiler = _Compiler(folder.models)
     rules: list[CompiledRule] = []
     for policy in folder.policies:

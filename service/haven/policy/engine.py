@@ -673,17 +673,17 @@ def is_crisis_prone(policy_set: PolicySet, post: Post) -> bool:
     """Triage for the request path: would an enforced escalating rule fire on this post?
 
     Only the escalating rules with a hit are tried, without counter history and without
-    telling quotes apart, in a scan for what those rules ask alone (`PolicySet.triage`);
-    posts it picks go to the crisis queue.
+    telling quotes apart, so it costs about a scan; posts it picks go to the crisis queue.
+    `PolicySet.is_crisis_prone` asks it of the set's escalating rules compiled apart.
     """
-    triage = policy_set.triage or policy_set
-    if not triage.rules:
+    if not policy_set.rules:
         return False
     text, _ = post_text(post)
-    scan = TextScan(triage, text, _region(post))
+    scan = TextScan(policy_set, text, _region(post))
     judge = _Judge(scan, post, datetime.min, None, _everyone, None)
     return any(
-        rule.escalates and rule.mode == "enforce" and judge.rule(rule) is not None for rule in _candidates(triage, scan)
+        rule.escalates and rule.mode == "enforce" and judge.rule(rule) is not None
+        for rule in _candidates(policy_set, scan)
     )
 
 
