@@ -185,8 +185,7 @@ class TextScan:
         """For `name_candidates[low:high]`: each word's span, where its name starts (one or two
         characters earlier for an @handle or u/handle, which the word pattern splits) and
         whether it names someone (`is_name_at`, not at a sentence's start). Worked out for the
-        candidates asked about only: about one in five is in reach of a detail, in a post of
-        any length."""
+        candidates asked about only: in a post of any length, most are in reach of no detail."""
         known = self._name_words
         if known is None:
             known = self._name_words = [None] * len(self.name_candidates)
