@@ -68,6 +68,11 @@ class Services:
 
     def start(self) -> None:
         self.work.start()
+        # The API triages every post it takes: the base set's escalating part is compiled now,
+        # not on the first post (a community's layered set, compiled on its first post, then
+        # compiles its part too).
+        triage = self.policies.current().triage
+        log.info("policy.triage_ready", extra={"rules": len(triage.rules)})
         if self.settings.embedded:
             from haven.plugins.consumers import supervise
 
