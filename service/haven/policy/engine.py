@@ -196,11 +196,12 @@ class _Judge:
         for a in firsts:
             a_start, a_end = a
             after = word_index(a_end)
-            lo = bisect.bisect_left(seconds, (a_end, a_end))
-            for b, b_word in zip(seconds[lo:], second_starts[lo:], strict=True):
-                if b_word - after > leaf.within:
+            # Indexes, not slices: a slice of the later hits for every first hit made long
+            # posts quadratic.
+            for index in range(bisect.bisect_left(seconds, (a_end, a_end)), len(seconds)):
+                if second_starts[index] - after > leaf.within:
                     break
-                pairs.add((a, b, True))
+                pairs.add((a, seconds[index], True))
             if leaf.ordered:
                 continue
             before = word_index(a_start)

@@ -329,7 +329,14 @@ def find_street_addresses(text: str, region: str) -> list[Span]:
             near = _NEAR_NUMBER.match(text, cue.end())
             if near and near.end() > near.start():
                 found.add(near.span())
-    return sorted((start, len(text[:end].rstrip(" ,"))) for start, end in found)
+    return sorted((start, _end_before_separators(text, start, end)) for start, end in found)
+
+
+def _end_before_separators(text: str, start: int, end: int) -> int:
+    """`len(text[:end].rstrip(" ,"))`, reading back from `end` only as far as it must: a
+    long post may hold many addresses."""
+    kept = text[start:end].rstrip(" ,")
+    return start + len(kept) if kept else len(text[:start].rstrip(" ,"))
 
 
 DETECTORS: dict[str, Callable[[str, str], list[Span]]] = {

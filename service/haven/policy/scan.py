@@ -49,6 +49,21 @@ _NOT_NAMES = frozenset(
 )
 
 
+def _character_spans(data: bytes, spans: list[Span]) -> list[Span]:
+    """Byte spans of UTF-8 `data` (ascending, not overlapping, as one pattern's matches are)
+    as character spans, in one walk: decoding all the text before each span made a long
+    post's cost grow with its length squared."""
+    found: list[Span] = []
+    byte = character = 0
+    for start, end in spans:
+        character += len(data[byte:start].decode("utf-8", "ignore"))
+        first = character
+        character += len(data[start:end].decode("utf-8", "ignore"))
+        byte = end
+        found.append((first, character))
+    return found
+
+
 class TextScan:
     """Everything found in one text: folded once, searched once, shared by every rule."""
 
@@ -130,14 +145,11 @@ class TextScan:
             for found in search.patterns[group].finditer(data):
                 start, end = found.start(), found.end()
                 if end > start:
-                    if not is_ascii:
-                        start = len(data[:start].decode("utf-8", "ignore"))
-                        end = len(data[:end].decode("utf-8", "ignore"))
                     spans.append((start, end))
                 if len(spans) >= _MAX_HITS_PER_PATTERN:
                     break
             if spans:
-                self.groups[group] = self.patterns[group] = spans
+                self.groups[group] = self.patterns[group] = spans if is_ascii else _character_spans(data, spans)
 
     def _split_words(self) -> list[int]:
         # Split around the words and add up the pieces' lengths: every word's start and end
@@ -238,7 +250,9 @@ class TextScan:
                 found = by_key[0]
             else:
                 # Phrases of a group can overlap (or the leet pass find them again): once each.
-                found = sorted(set(itertools.chain.from_iterable(by_key)))
+                # Each key's hits are already in order, which a sort of them joined end to end
+                # merges; equal hits then lie side by side for dict.fromkeys to drop.
+                found = list(dict.fromkeys(sorted(itertools.chain.from_iterable(by_key))))
             self.groups[group] = found
         return found
 

@@ -29,3 +29,12 @@ def test_a_text_without_digits_has_no_runs_and_a_text_of_other_digits_keeps_them
     assert pii._digit_runs.__wrapped__("no numbers here, only words.") == ()
     assert pii._digit_runs.__wrapped__("call ٣٤٥ now") == ((5, 8),)
     assert pii._digit_count("call ٣٤٥ or 12") == 2
+
+
+@given(st.text(alphabet=st.sampled_from("ab1 ,"), max_size=30), st.data())
+def test_an_address_ends_before_its_trailing_spaces_and_commas_as_if_all_before_it_were_stripped(
+    text: str, data: st.DataObject
+) -> None:
+    end = data.draw(st.integers(0, len(text)))
+    start = data.draw(st.integers(0, end))
+    assert pii._end_before_separators(text, start, end) == len(text[:end].rstrip(" ,"))
