@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -115,14 +117,20 @@ class NormalisedText:
             return list(starts)
         if not segments:
             return [0] * len(starts)
+        # A segment at a time: the starts in a copied one move by the same amount, those in a
+        # folded one all map to its start, and a post has some fifty words a segment.
         found: list[int] = []
-        at = 0
-        last = len(segments) - 1
-        for start in starts:
-            while at < last and segments[at + 1].norm_start <= start:
-                at += 1
-            segment = segments[at]
-            found.append(segment.orig_start + (start - segment.norm_start) if segment.copied else segment.orig_start)
+        first = 0
+        nexts = itertools.chain((s.norm_start for s in segments[1:]), (None,))
+        for segment, following in zip(segments, nexts, strict=True):
+            upto = len(starts) if following is None else bisect.bisect_left(starts, following, first)
+            if upto > first:
+                if segment.copied:
+                    shift = segment.orig_start - segment.norm_start
+                    found += map(operator.add, starts[first:upto], itertools.repeat(shift))
+                else:
+                    found += itertools.repeat(segment.orig_start, upto - first)
+                first = upto
         return found
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:

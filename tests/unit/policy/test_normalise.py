@@ -59,3 +59,11 @@ def test_every_folded_span_maps_inside_the_original(text: str) -> None:
                 continue
             o_start, o_end = folded.original_span(start, end)
             assert 0 <= o_start <= o_end <= len(text)
+
+
+@given(st.text(alphabet=st.sampled_from("aB 9.'  \n\u200béﬁÅ\u0301д😀"), max_size=50), st.data())
+def test_many_starts_map_back_as_each_one_alone_does(text: str, data: st.DataObject) -> None:
+    folded = normalise(text)
+    size = len(folded.text)
+    starts = sorted(data.draw(st.lists(st.integers(0, max(0, size - 1)), max_size=12))) if size else []
+    assert folded.original_starts(starts) == [folded.original_span(s, s + 1)[0] for s in starts]

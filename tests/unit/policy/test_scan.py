@@ -1,12 +1,30 @@
-"""Where a post's pattern hits lie: RE2 searches the folded text's UTF-8 bytes, and the
-spans it gives back must cover the same characters of the text, whatever lies before them."""
+"""What a post's scan finds where: the words every "within N words" check counts, and the
+pattern hits that RE2 gives back in UTF-8 bytes, which must cover the same characters of the
+text whatever lies before them."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import re2
-from haven.policy.scan import _character_spans
-from hypothesis import given
+from haven.policy import load_policy_set
+from haven.policy.scan import TextScan, _character_spans
+from hypothesis import given, settings
 from hypothesis import strategies as st
+
+_RULES = load_policy_set(Path(__file__).resolve().parents[3] / "policies", rules_only=True)
+# The words, by their definition: runs of word characters joined by single inner apostrophes.
+_WORD = re.compile(r"\w+(?:'\w+)*")
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from("ab Z_9'’ .,-\n\t  éß\u0301д😀\u200b"), max_size=60))
+def test_the_words_are_the_runs_of_word_characters_joined_by_inner_apostrophes(text: str) -> None:
+    scan = TextScan(_RULES, text, "US")
+    expected = [m.span() for m in _WORD.finditer(scan.norm.text)]
+    assert list(zip(scan.word_starts, scan.word_ends, strict=True)) == expected
+
 
 # Letters a pattern matches, and characters of two, three and four bytes around them.
 TEXTS = st.text(alphabet=st.sampled_from("ab xé€😀\u0301"), max_size=60)
@@ -20,3 +38,12 @@ def test_byte_spans_become_the_character_spans_of_the_same_text(text: str) -> No
     characters = _character_spans(data, spans)
     assert [text[s:e] for s, e in characters] == [data[s:e].decode("utf-8") for s, e in spans]
     assert characters == [(len(data[:s].decode()), len(data[:e].decode())) for s, e in spans]
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from("ab AZ Éд Д'. \u200b\u0301ﬁ"), max_size=60))
+def test_the_name_candidates_are_the_words_their_author_began_with_a_capital(text: str) -> None:
+    scan = TextScan(_RULES, text, "US")
+    folded = scan.norm
+    initials = [folded.original[folded.original_span(s, s + 1)[0] :][:1] for s in scan.word_starts]
+    assert scan.name_candidates == [i for i, initial in enumerate(initials) if initial.isupper()]
