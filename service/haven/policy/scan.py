@@ -112,9 +112,10 @@ class TextScan:
             start = end_index - length + 1  # the key's leading space; the phrase starts one later
             end = end_index
             if prefixed:
-                end += 1
-                while end < size and view[end] != " ":
-                    end += 1
+                # An open-ended key's hit runs on to the end of its word.
+                end = view.find(" ", end_index + 1)
+                if end < 0:
+                    end = size
             spans = found.get(key)
             if spans is None:
                 found[key] = [(start, end - 1)]
