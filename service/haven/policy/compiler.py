@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -164,6 +165,9 @@ Leaf = (
 class Combinator:
     op: str
     children: tuple[Node, ...]
+    # For "all": the phrase and pattern groups the node cannot hold without, as sets of which
+    # the post must have a hit of one each (see _needs). Empty for other ops.
+    needs: tuple[frozenset[int], ...] = ()
 
 
 Node = Leaf | Combinator
@@ -345,6 +349,40 @@ class PolicySet:
         return is_crisis_prone(self.triage, post)
 
 
+_TRACE_LEAVES = (ClassifierLeaf, CounterLeaf, *typing.get_args(ConversationLeaf))
+
+
+def _leaves_a_trace(node: Node) -> bool:
+    """Judging the node may leave something behind even where the rule does not match
+    through it (a model's score, a conversation's evidence), or asks a store (a counter)."""
+    if isinstance(node, Combinator):
+        return any(_leaves_a_trace(child) for child in node.children)
+    return isinstance(node, _TRACE_LEAVES)
+
+
+def _needs(children: tuple[Node, ...]) -> tuple[frozenset[int], ...]:
+    """What an "all" of these children cannot hold without: a phrase, pattern, near or
+    third-party child holds only where its groups have hits. The engine checks these
+    before judging any child, so that a child with no hit spares the others' work (a
+    long one, such as a personal-data check, before it). Left empty where judging a
+    child leaves a trace behind, which skipping it would lose."""
+    if any(_leaves_a_trace(child) for child in children):
+        return ()
+    needs: list[frozenset[int]] = []
+    for child in children:
+        if isinstance(child, PhraseLeaf):
+            needs.append(frozenset((child.group,)))
+        elif isinstance(child, RegexLeaf):
+            needs.append(frozenset(child.groups))
+        elif isinstance(child, NearLeaf):
+            needs += [frozenset((child.first,)), frozenset((child.second,))]
+        elif isinstance(child, ThirdPartyLeaf):
+            needs.append(frozenset((child.details,)))
+        elif isinstance(child, Combinator) and child.op == "all":
+            needs += child.needs
+    return tuple(dict.fromkeys(needs))
+
+
 class _Compiler:
     def __init__(self, models: dict[str, TextModel]) -> None:
         self.models = models
@@ -363,7 +401,8 @@ class _Compiler:
 
     def node(self, spec: schema.MatcherSpec) -> Node:
         if isinstance(spec, schema.CombinatorSpec):
-            return Combinator(spec.op, tuple(self.node(child) for child in spec.children))
+            children = tuple(self.node(child) for child in spec.children)
+            return Combinator(spec.op, children, _needs(children) if spec.op == "all" else ())
         if isinstance(spec, schema.PhrasesSpec):
             return PhraseLeaf(self.group(spec.phrases, list(spec.fold)), "phrases")
         if isinstance(spec, schema.RegexSpec):

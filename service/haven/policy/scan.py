@@ -4,6 +4,7 @@ personal-data span that the rules of a policy set ask about."""
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import operator
 import re
@@ -268,6 +269,11 @@ class TextScan:
                 names.clear()
             names[key] = name
         return name
+
+    @functools.cached_property
+    def groups_found(self) -> set[int]:
+        """The phrase groups and patterns with at least one hit in the text."""
+        return set(self._key_hits).union(self.patterns)
 
     def hits(self, group: int) -> list[Span]:
         """The hits of a phrase group or pattern, in start order (empty when none)."""

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from haven.domain import TextRange
-from haven.policy import InMemoryCounterStore, PolicySet, is_crisis_prone, load_policy_set
+from haven.policy import InMemoryCounterStore, PolicySet, evaluate, is_crisis_prone, load_policy_set
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -295,6 +295,64 @@ def test_the_triage_compiled_apart_sends_ahead_what_the_whole_pack_would() -> No
     picked = [pack.is_crisis_prone(p) for p in posts]
     assert picked == [is_crisis_prone(pack, p) for p in posts]  # the whole pack scanned, as before
     assert 0 < sum(picked) < len(picked)
+
+
+LATE_DETAIL = """\
+id: privacy
+description: Contact details.
+rules:
+  - id: phone-to-call
+    category: privacy.contact
+    severity: medium
+    match:
+      all:
+        - pii: [phone]
+        - phrases: ["call me", "text me"]
+    actions:
+      - hold: {}
+  - id: phone-with-a-model
+    category: privacy.contact
+    severity: medium
+    match:
+      all:
+        - pii: [phone]
+        - counter: {category: privacy.contact, within: 1h, at_least: 1}
+    actions:
+      - hold: {}
+"""
+
+
+def test_an_all_knows_which_hits_it_cannot_hold_without_and_judges_as_before(
+    policy_set: Callable[[str], PolicySet],
+) -> None:
+    rules = policy_set(LATE_DETAIL)
+    checked, counted = rules.rules
+    # The phrases' hits are needed; the pii check has no such sign. A counter is a store's
+    # read, so an "all" with one is judged child by child as always.
+    assert checked.match.needs == (frozenset((checked.match.children[1].group,)),)
+    assert counted.match.needs == ()
+    assert fired(judge(rules, post("my number is 415-555-0134"))) == []
+    assert fired(judge(rules, post("call me at 415-555-0134"))) == ["privacy/phone-to-call"]
+    assert fired(judge(rules, post("call me tomorrow"))) == []
+
+
+def test_judging_every_child_of_every_all_changes_no_decision_on_the_corpus() -> None:
+    """Tracing judges every child (so that each check says why); without it an "all" that
+    lacks a child's hits fails first. The whole pack, models included, on every corpus text."""
+    pack = load_policy_set(ROOT / "policies")
+    texts = [
+        json.loads(line)["text"]
+        for file in sorted((ROOT / "tests" / "corpus").glob("*.jsonl"))
+        for line in file.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    matched = 0
+    for i, text in enumerate(texts):
+        item = post(text, external_id=str(i))
+        decision = evaluate(pack, item, now=NOW)
+        assert evaluate(pack, item, now=NOW, trace=[]) == decision, text
+        matched += bool(decision.matches)
+    assert 0 < matched < len(texts)
 
 
 # Every code point, lone surrogates included (JSON can carry them).
