@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,6 +11,18 @@ from haven.domain import Author, Decision, Post, TextRange
 from haven.policy import CounterStore, PolicySet, evaluate, load_policy_set
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def corpus_texts() -> list[str]:
+    """Every text of the labelled corpus (tests/corpus/*.jsonl), in file order."""
+    return [
+        json.loads(line)["text"]
+        for file in sorted((ROOT / "tests" / "corpus").glob("*.jsonl"))
+        for line in file.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
 
 CRISIS_LINES = """
 US:

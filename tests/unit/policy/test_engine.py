@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +9,7 @@ from haven.policy import InMemoryCounterStore, PolicySet, evaluate, is_crisis_pr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .conftest import NOW, fired, judge, post
+from .conftest import NOW, corpus_texts, fired, judge, post
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -285,12 +284,7 @@ def test_the_triage_compiled_apart_sends_ahead_what_the_whole_pack_would() -> No
     escalating = [r.qualified_id for r in pack.rules if r.escalates and r.mode == "enforce"]
     assert [r.qualified_id for r in pack.triage.rules] == escalating
     assert set(pack.triage.models) < set(pack.models)
-    texts = [
-        json.loads(line)["text"]
-        for file in sorted((ROOT / "tests" / "corpus").glob("*.jsonl"))
-        for line in file.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    texts = corpus_texts()
     posts = [post(text, external_id=str(i)) for i, text in enumerate(texts)]
     picked = [pack.is_crisis_prone(p) for p in posts]
     assert picked == [is_crisis_prone(pack, p) for p in posts]  # the whole pack scanned, as before
@@ -340,12 +334,7 @@ def test_judging_every_child_of_every_all_changes_no_decision_on_the_corpus() ->
     """Tracing judges every child (so that each check says why); without it an "all" that
     lacks a child's hits fails first. The whole pack, models included, on every corpus text."""
     pack = load_policy_set(ROOT / "policies")
-    texts = [
-        json.loads(line)["text"]
-        for file in sorted((ROOT / "tests" / "corpus").glob("*.jsonl"))
-        for line in file.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    texts = corpus_texts()
     matched = 0
     for i, text in enumerate(texts):
         item = post(text, external_id=str(i))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -12,6 +11,8 @@ from haven.policy.normalise import normalise
 from haven.policy.patterns import PatternSearch, case_neutral, necessary_pieces
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from .conftest import corpus_texts
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -87,12 +88,7 @@ def _each_pattern_alone(search: PatternSearch, data: bytes) -> set[int]:
 
 
 def test_candidates_find_what_each_pattern_finds_alone_on_the_corpus(default_search: PatternSearch) -> None:
-    texts = [
-        json.loads(line)["text"]
-        for file in sorted((ROOT / "tests" / "corpus").glob("*.jsonl"))
-        for line in file.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    texts = corpus_texts()
     found_any = 0
     for text in texts:
         data = normalise(text).text.encode("utf-8", "surrogatepass")
