@@ -362,7 +362,8 @@ def _leaves_a_trace(node: Node) -> bool:
 
 def _needs(children: tuple[Node, ...]) -> tuple[frozenset[int], ...]:
     """What an "all" of these children cannot hold without: a phrase, pattern, near or
-    third-party child holds only where its groups have hits. The engine checks these
+    third-party child holds only where its groups have hits, and an "any" only where one
+    of its children's needs is met. The engine checks these
     before judging any child, so that a child with no hit spares the others' work (a
     long one, such as a personal-data check, before it). Left empty where judging a
     child leaves a trace behind, which skipping it would lose."""
@@ -380,7 +381,29 @@ def _needs(children: tuple[Node, ...]) -> tuple[frozenset[int], ...]:
             needs.append(frozenset((child.details,)))
         elif isinstance(child, Combinator) and child.op == "all":
             needs += child.needs
+        elif (one_of := _one_needed(child)) is not None:
+            needs.append(one_of)
     return tuple(dict.fromkeys(needs))
+
+
+def _one_needed(node: Node) -> frozenset[int] | None:
+    """Groups of which the node cannot hold without a hit of one; None where that is not
+    known (an "any" holds through any child, so it needs one of what each child needs)."""
+    if isinstance(node, PhraseLeaf):
+        return frozenset((node.group,))
+    if isinstance(node, RegexLeaf):
+        return frozenset(node.groups)
+    if isinstance(node, NearLeaf):
+        return frozenset((node.first,))
+    if isinstance(node, ThirdPartyLeaf):
+        return frozenset((node.details,))
+    if isinstance(node, Combinator) and node.op == "all" and node.needs:
+        return min(node.needs, key=len)
+    if isinstance(node, Combinator) and node.op == "any":
+        each = [_one_needed(child) for child in node.children]
+        if each and all(one is not None for one in each):
+            return frozenset().union(*(one for one in each if one is not None))
+    return None
 
 
 class _Compiler:

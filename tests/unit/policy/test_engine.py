@@ -304,6 +304,17 @@ rules:
         - phrases: ["call me", "text me"]
     actions:
       - hold: {}
+  - id: phone-to-message
+    category: privacy.contact
+    severity: medium
+    match:
+      all:
+        - pii: [phone]
+        - any:
+            - phrases: ["message me"]
+            - regex: '\\bwhats?app\\b'
+    actions:
+      - hold: {}
   - id: phone-with-a-model
     category: privacy.contact
     severity: medium
@@ -320,14 +331,18 @@ def test_an_all_knows_which_hits_it_cannot_hold_without_and_judges_as_before(
     policy_set: Callable[[str], PolicySet],
 ) -> None:
     rules = policy_set(LATE_DETAIL)
-    checked, counted = rules.rules
-    # The phrases' hits are needed; the pii check has no such sign. A counter is a store's
-    # read, so an "all" with one is judged child by child as always.
+    checked, either, counted = rules.rules
+    # The phrases' hits are needed, or a hit of one of an "any"'s children; the pii check has
+    # no such sign. A counter is a store's read, so an "all" with one is judged child by
+    # child as always.
     assert checked.match.needs == (frozenset((checked.match.children[1].group,)),)
+    phrases, pattern = either.match.children[1].children
+    assert either.match.needs == (frozenset((phrases.group, *pattern.groups)),)
     assert counted.match.needs == ()
     assert fired(judge(rules, post("my number is 415-555-0134"))) == []
     assert fired(judge(rules, post("call me at 415-555-0134"))) == ["privacy/phone-to-call"]
     assert fired(judge(rules, post("call me tomorrow"))) == []
+    assert fired(judge(rules, post("415-555-0134 on WhatsApp"))) == ["privacy/phone-to-message"]
 
 
 def test_judging_every_child_of_every_all_changes_no_decision_on_the_corpus() -> None:
