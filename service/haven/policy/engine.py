@@ -392,13 +392,10 @@ class _Judge:
                     return None
             return []
         every = node.op == "all"
-        if every and node.needs and self.trace is None:
-            # A child without a hit of its phrases or patterns fails the whole node: found
-            # out before judging the others (not while tracing, so every check still says why).
-            present = self.scan.groups_found
-            for need in node.needs:
-                if present.isdisjoint(need):
-                    return None
+        # A child without a hit of its phrases or patterns fails the whole node: found out
+        # before judging the others (not while tracing, so every check still says why).
+        if every and node.needs and self.trace is None and any(map(self.scan.groups_found.isdisjoint, node.needs)):
+            return None
         found: list[Hit] = []
         held = False
         for child in node.children:
