@@ -370,9 +370,7 @@ def _needs(children: tuple[Node, ...]) -> tuple[frozenset[int], ...]:
     if any(_leaves_a_trace(child) for child in children):
         return ()
     needs: list[frozenset[int]] = []
-    # Not the first child's: judging it first finds that out as soon (and a dense post asks
-    # about tens of thousands of nodes, each check of which costs).
-    for child in children[1:]:
+    for child in children:
         if isinstance(child, PhraseLeaf):
             needs.append(frozenset((child.group,)))
         elif isinstance(child, RegexLeaf):
