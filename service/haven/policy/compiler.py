@@ -363,10 +363,10 @@ def _leaves_a_trace(node: Node) -> bool:
 def _needs(children: tuple[Node, ...]) -> tuple[frozenset[int], ...]:
     """What an "all" of these children cannot hold without: a phrase, pattern, near or
     third-party child holds only where its groups have hits, and an "any" only where one
-    of its children's needs is met. The engine checks these
-    before judging any child, so that a child with no hit spares the others' work (a
-    long one, such as a personal-data check, before it). Left empty where judging a
-    child leaves a trace behind, which skipping it would lose."""
+    of its children's needs is met. The engine checks these before judging any child, so
+    that a child with no hit spares the others' work (a long one, such as a personal-data
+    check, before it). Left empty where judging a child leaves a trace behind, which
+    skipping it would lose."""
     if any(_leaves_a_trace(child) for child in children):
         return ()
     needs: list[frozenset[int]] = []

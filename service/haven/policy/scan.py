@@ -165,9 +165,9 @@ class TextScan:
 
     def _split_words(self) -> list[int]:
         """Each word's start and end (`\\w+(?:'\\w+)*` in the folded text), from the word view
-        already made for the phrases: split at its spaces, a plain C loop that a regular
-        expression's split takes three to four times as long over, and with no object per
-        word but the pieces (a long post has thousands)."""
+        already made for the phrases: split at its spaces, a plain C split several times
+        faster than a regular expression's, with no object per word but the pieces (a long
+        post has thousands)."""
         text, view = self.norm.text, self.view
         pieces = view.split(" ")
         # Where each piece ends in the view, counting the space after it; a word's end in the
