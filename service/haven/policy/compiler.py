@@ -349,61 +349,29 @@ class PolicySet:
         return is_crisis_prone(self.triage, post)
 
 
-_TRACE_LEAVES = (ClassifierLeaf, CounterLeaf, *typing.get_args(ConversationLeaf))
+# Leaves whose judging leaves something behind even where the rule does not match through
+# them (a model's score, a conversation's evidence) or asks a store (a counter's read).
+_CONVERSATION_LEAVES: tuple[type, ...] = typing.get_args(ConversationLeaf)
+_TRACE_LEAVES = (ClassifierLeaf, CounterLeaf, *_CONVERSATION_LEAVES)
 
 
-def _leaves_a_trace(node: Node) -> bool:
-    """Judging the node may leave something behind even where the rule does not match
-    through it (a model's score, a conversation's evidence), or asks a store (a counter)."""
-    if isinstance(node, Combinator):
-        return any(_leaves_a_trace(child) for child in node.children)
-    return isinstance(node, _TRACE_LEAVES)
-
-
-def _needs(children: tuple[Node, ...]) -> tuple[frozenset[int], ...]:
-    """What an "all" of these children cannot hold without: a phrase, pattern, near or
-    third-party child holds only where its groups have hits, and an "any" only where one
-    of its children's needs is met. The engine checks these before judging any child, so
-    that a child with no hit spares the others' work (a long one, such as a personal-data
-    check, before it). Left empty where judging a child leaves a trace behind, which
-    skipping it would lose."""
-    if any(_leaves_a_trace(child) for child in children):
+def _needs(children: tuple[Node, ...], shortest: dict[int, int]) -> tuple[frozenset[int], ...]:
+    """What an "all" of these children cannot hold without: each child's triggers (the hits
+    it cannot hold without), both lists of a proximity, and every need of a nested "all".
+    The engine checks these before judging any child, so that a child with no hit spares
+    the others' work (a long one, such as a personal-data check, before it). Left empty
+    where judging a child leaves a trace behind, which skipping it would lose."""
+    if any(_has_leaf(child, _TRACE_LEAVES) for child in children):
         return ()
     needs: list[frozenset[int]] = []
     for child in children:
-        if isinstance(child, PhraseLeaf):
-            needs.append(frozenset((child.group,)))
-        elif isinstance(child, RegexLeaf):
-            needs.append(frozenset(child.groups))
-        elif isinstance(child, NearLeaf):
+        if isinstance(child, NearLeaf):
             needs += [frozenset((child.first,)), frozenset((child.second,))]
-        elif isinstance(child, ThirdPartyLeaf):
-            needs.append(frozenset((child.details,)))
         elif isinstance(child, Combinator) and child.op == "all":
             needs += child.needs
-        elif (one_of := _one_needed(child)) is not None:
-            needs.append(one_of)
+        elif (triggers := _triggers(child, shortest)) is not None:
+            needs.append(triggers)
     return tuple(dict.fromkeys(needs))
-
-
-def _one_needed(node: Node) -> frozenset[int] | None:
-    """Groups of which the node cannot hold without a hit of one; None where that is not
-    known (an "any" holds through any child, so it needs one of what each child needs)."""
-    if isinstance(node, PhraseLeaf):
-        return frozenset((node.group,))
-    if isinstance(node, RegexLeaf):
-        return frozenset(node.groups)
-    if isinstance(node, NearLeaf):
-        return frozenset((node.first,))
-    if isinstance(node, ThirdPartyLeaf):
-        return frozenset((node.details,))
-    if isinstance(node, Combinator) and node.op == "all" and node.needs:
-        return min(node.needs, key=len)
-    if isinstance(node, Combinator) and node.op == "any":
-        each = [_one_needed(child) for child in node.children]
-        if each and all(one is not None for one in each):
-            return frozenset().union(*(one for one in each if one is not None))
-    return None
 
 
 class _Compiler:
@@ -425,7 +393,8 @@ class _Compiler:
     def node(self, spec: schema.MatcherSpec) -> Node:
         if isinstance(spec, schema.CombinatorSpec):
             children = tuple(self.node(child) for child in spec.children)
-            return Combinator(spec.op, children, _needs(children) if spec.op == "all" else ())
+            needs = _needs(children, self.automata.shortest) if spec.op == "all" else ()
+            return Combinator(spec.op, children, needs)
         if isinstance(spec, schema.PhrasesSpec):
             return PhraseLeaf(self.group(spec.phrases, list(spec.fold)), "phrases")
         if isinstance(spec, schema.RegexSpec):
@@ -529,10 +498,11 @@ def _sorted(names: frozenset[str] | None) -> tuple[str, ...] | None:
     return tuple(sorted(names)) if names is not None else None
 
 
-def _is_conversational(node: Node) -> bool:
+def _has_leaf(node: Node, kinds: tuple[type, ...]) -> bool:
+    """A leaf of one of these kinds anywhere in the node."""
     if isinstance(node, Combinator):
-        return any(_is_conversational(child) for child in node.children)
-    return isinstance(node, ConversationLeaf)
+        return any(_has_leaf(child, kinds) for child in node.children)
+    return isinstance(node, kinds)
 
 
 def _category_triggers(node: Node) -> frozenset[str] | None:
@@ -604,7 +574,7 @@ def compile_folder(folder: PolicyFolder, *, rules_only: bool = False) -> PolicyS
                 continue
             match = compiler.node(spec.match)
             vetoes = tuple(compiler.node(v) for v in spec.vetoes)
-            conversational = _is_conversational(match) or any(_is_conversational(v) for v in vetoes)
+            conversational = any(_has_leaf(node, _CONVERSATION_LEAVES) for node in (match, *vetoes))
             negations = tuple(
                 Negation(compiler.group(n.phrases, list(n.fold)), n.within, n.before or not n.after, n.after)
                 for n in spec.negations

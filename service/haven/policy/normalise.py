@@ -118,10 +118,10 @@ class NormalisedText:
         if not segments:
             return [0] * len(starts)
         # A segment at a time: the starts in a copied one move by the same amount, those in a
-        # folded one all map to its start, and a post has some fifty words a segment.
+        # folded one all map to its start, and a segment holds many words.
         found: list[int] = []
         first = 0
-        nexts = itertools.chain((s.norm_start for s in segments[1:]), (None,))
+        nexts = itertools.chain(self._segment_starts[1:], (None,))
         for segment, following in zip(segments, nexts, strict=True):
             upto = len(starts) if following is None else bisect.bisect_left(starts, following, first)
             if upto > first:
