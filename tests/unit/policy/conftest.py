@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import json
 import textwrap
 from collections.abc import Callable
@@ -12,6 +13,12 @@ from haven.policy import CounterStore, PolicySet, evaluate, load_policy_set
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[3]
+
+
+@functools.cache
+def default_pack(*, rules_only: bool = False) -> PolicySet:
+    """The default pack, compiled once a test process: the tests only read it."""
+    return load_policy_set(ROOT / "policies", rules_only=rules_only)
 
 
 def corpus_texts() -> list[str]:

@@ -9,9 +9,7 @@ from haven.policy import InMemoryCounterStore, PolicySet, evaluate, is_crisis_pr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .conftest import NOW, corpus_texts, fired, judge, post
-
-ROOT = Path(__file__).resolve().parents[3]
+from .conftest import NOW, corpus_texts, default_pack, fired, judge, post
 
 CRISIS = """\
 id: crisis
@@ -280,7 +278,7 @@ def test_crisis_triage_sends_ahead_only_what_would_escalate(policy_set: Callable
 def test_the_triage_compiled_apart_sends_ahead_what_the_whole_pack_would() -> None:
     """The triage scans for the enforced escalating rules' phrases, patterns and models alone
     (`PolicySet.triage`); on every corpus text it must pick what triage over the whole pack picks."""
-    pack = load_policy_set(ROOT / "policies")
+    pack = default_pack()
     escalating = [r.qualified_id for r in pack.rules if r.escalates and r.mode == "enforce"]
     assert [r.qualified_id for r in pack.triage.rules] == escalating
     assert set(pack.triage.models) < set(pack.models)
@@ -348,7 +346,7 @@ def test_an_all_knows_which_hits_it_cannot_hold_without_and_judges_as_before(
 def test_judging_every_child_of_every_all_changes_no_decision_on_the_corpus() -> None:
     """Tracing judges every child (so that each check says why); without it an "all" that
     lacks a child's hits fails first. The whole pack, models included, on every corpus text."""
-    pack = load_policy_set(ROOT / "policies")
+    pack = default_pack()
     texts = corpus_texts()
     matched = 0
     for i, text in enumerate(texts):
@@ -398,9 +396,6 @@ def test_evaluation_survives_adversarial_fragments(parts: list[str]) -> None:
 
 def _all_rules() -> PolicySet:
     import tempfile
-    from pathlib import Path
-
-    from haven.policy import load_policy_set
 
     from .conftest import write_set
 

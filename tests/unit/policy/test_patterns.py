@@ -5,14 +5,13 @@ from pathlib import Path
 
 import pytest
 import re2
-from haven.policy import load_policy_set
 from haven.policy.loader import compile_regex
 from haven.policy.normalise import normalise
 from haven.policy.patterns import PatternSearch, case_neutral, necessary_pieces
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .conftest import corpus_texts
+from .conftest import corpus_texts, default_pack
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -71,7 +70,7 @@ def _matching(search: PatternSearch, data: bytes, groups: list[int]) -> set[int]
 
 
 # The default pack, loaded once for the module (hypothesis draws its words at collection).
-_DEFAULT = load_policy_set(ROOT / "policies", rules_only=True).patterns
+_DEFAULT = default_pack(rules_only=True).patterns
 
 
 @pytest.fixture

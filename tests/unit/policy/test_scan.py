@@ -5,15 +5,15 @@ text whatever lies before them."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import re2
-from haven.policy import load_policy_set
 from haven.policy.scan import TextScan, _character_spans
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-_RULES = load_policy_set(Path(__file__).resolve().parents[3] / "policies", rules_only=True)
+from .conftest import default_pack
+
+_RULES = default_pack(rules_only=True)
 # The words, by their definition: runs of word characters joined by single inner apostrophes.
 _WORD = re.compile(r"\w+(?:'\w+)*")
 
