@@ -92,7 +92,9 @@ def main() -> int:
                 cost = spent // args.posts
                 results["per_post"].setdefault(kind, {})[name] = cost
                 print(f"{kind} {name}: {cost:,} instructions a post", file=sys.stderr)
-    print(json.dumps({"command": " ".join(["bench/engine_instructions.py", *sys.argv[1:]]), **results}))
+    command = " ".join(["bench/engine_instructions.py", *sys.argv[1:]])
+    # "current" is the working tree: its commit, so that a result file says what it measured.
+    print(json.dumps({"command": command, "commit": engine_speed.tree_commit(), **results}))
     return 0
 
 

@@ -97,6 +97,15 @@ def workload(name: str, count: int) -> list[str]:
     return _stitched(pieces, max(4, 400_000 // size), size, size, seed=size)
 
 
+def tree_commit() -> str:
+    """The working tree's commit, marked when the engine or the pack has changes beside it."""
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # fmt: skip
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "service", "policies"],
+                           capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    return head + ("+changes" if dirty else "")
+
+
 def _rss_mib() -> tuple[float, float]:
     """The process's resident set now and at its peak (VmRSS, VmHWM)."""
     status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
@@ -203,10 +212,6 @@ def main() -> int:
         return 0
 
     measures = args.only or ["real", "dense", "real-lengths", "dense-lengths", "memory"]
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True, check=True).stdout.strip()  # fmt: skip
-    dirty = bool(subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "service", "policies"],
-                                capture_output=True, text=True, check=True).stdout.strip())  # fmt: skip
     trees: dict[str, Path] = {"current": ROOT}
     with tempfile.TemporaryDirectory(prefix="engine-speed-") as scratch:
         if args.baseline:
@@ -252,7 +257,7 @@ def main() -> int:
     report = {
         "command": " ".join(["bench/engine_speed.py", *sys.argv[1:]]),
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": head + ("+changes" if dirty else ""),
+        "commit": tree_commit(),
         "baseline": args.baseline,
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "load_average": os.getloadavg(),
