@@ -13,15 +13,25 @@ DFA small, which is what its cost on text it has not seen before comes down to:
   folding or without; those patterns go in sets that do not fold case, whose DFAs are half
   the size. Any other pattern keeps case folding.
 
-Measured in bench/README.md ("The broker's clients, the pattern sets and the crisis path")
-and by bench/pattern_sets.py; the semantics are the tests' to keep
-(tests/unit/policy/test_patterns.py).
+On a long text a third thing keeps the cost per character flat. A pattern that a set reports
+was, until then, searched for over the whole text, and on a long post nearly every pattern is
+reported somewhere: a forty-thousand-character post was searched end to end a hundred times.
+Most patterns cannot match more than a few dozen characters (`widest`), so a long text is cut
+into blocks, each set looks at each block with that reach past its end, and a pattern is then
+searched for only in the blocks whose look found it (`_Blocks`).
+
+Measured in bench/README.md ("The broker's clients, the pattern sets and the crisis path",
+"Long posts: patterns looked for in the blocks that hold them") and by
+bench/pattern_sets.py; the semantics are the tests' to keep (tests/unit/policy/test_patterns.py).
 """
 
 from __future__ import annotations
 
 import re
+import re._constants as sre
+import re._parser as sre_parse
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import re2
 
@@ -41,6 +51,24 @@ _QUANTIFIER = re.compile(r"(?:[*+?]|\{(\d+)(?:,(\d*))?\})\??")
 _CASELESS_ESCAPES = frozenset("bBdDsSwWAz")
 # Samples on which a piece that can match nothing at all would show it.
 _EMPTY_PROBES = ("", " ", "a", "a a", ".")
+
+# A text of at least this many bytes is looked at in blocks of about BLOCK_BYTES; shorter ones
+# whole. A block's look costs a call per set, so blocks much smaller than this lose more in
+# calls than they save in search.
+BLOCK_BYTES = 2048
+LONG_TEXT_BYTES = 4 * BLOCK_BYTES
+# The sets' second look, block by block, costs what searching some dozens of patterns over the
+# whole text does: on texts of 10,000 characters with 20-34 such patterns found it saved
+# nothing, on texts of 40,000 with 69-83 it took a fifth off the patterns' cost
+# (bench/README.md). A real post seldom has ten.
+BLOCKS_PAY_FROM = 40
+# Patterns that may match more characters than this are searched for in the whole text.
+WIDEST_IN_BLOCKS = 256
+_UNBOUNDED = 1 << 30
+# What RE2's \s matches, and what a class of whitespace may hold.
+_WHITESPACE = frozenset(map(ord, " \t\n\v\f\r"))
+_WHITESPACE_PAIR = re.compile(rb"[ \t\n\v\f\r]{2}")
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
 
 
 def _atom_end(source: str, at: int) -> int:
@@ -149,6 +177,105 @@ def case_neutral(source: str) -> bool:
     return True
 
 
+def _whitespace_only(tree: Any) -> bool:
+    """Whether every character the (parsed) expression can match is whitespace."""
+    for op, arg in tree:
+        if op is sre.LITERAL:
+            if arg not in _WHITESPACE:
+                return False
+        elif op is sre.IN:
+            if not all(
+                (kind is sre.LITERAL and value in _WHITESPACE) or (kind is sre.CATEGORY and value is sre.CATEGORY_SPACE)
+                for kind, value in arg
+            ):
+                return False
+        elif op is sre.SUBPATTERN:
+            if not _whitespace_only(arg[-1]):
+                return False
+        elif op is sre.BRANCH:
+            if not all(_whitespace_only(branch) for branch in arg[1]):
+                return False
+        elif op in _REPEATS:
+            if not _whitespace_only(arg[2]):
+                return False
+        else:
+            return False
+    return True
+
+
+def _widest_parsed(tree: Any) -> int:
+    total = 0
+    for op, arg in tree:
+        if op in _REPEATS:
+            _, most, item = arg
+            if _whitespace_only(item):
+                total += 1  # a run of whitespace is one character in the texts this is used on
+            elif most == sre.MAXREPEAT:
+                return _UNBOUNDED
+            else:
+                total += most * _widest_parsed(item)
+        elif op is sre.SUBPATTERN:
+            total += _widest_parsed(arg[-1])
+        elif op is sre.BRANCH:
+            total += max(_widest_parsed(branch) for branch in arg[1])
+        elif op is sre.AT:
+            pass  # \b, ^, $: no character
+        elif op in (sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY, sre.CATEGORY):
+            total += 1
+        else:
+            return _UNBOUNDED  # a form RE2 has no use for here (lookaround, back reference)
+        if total >= _UNBOUNDED:
+            return _UNBOUNDED
+    return total
+
+
+def widest(source: str) -> int | None:
+    """The most characters a match of `source` can hold in a text where whitespace never comes
+    two in a row (folded text collapses runs of it), or None when that has no bound or the
+    pattern can match nothing at all.
+
+    Read with Python's own parser, which reads the forms the policies use as RE2 does; a
+    form it reads otherwise or not at all (POSIX classes, \\p, \\Q) counts as no bound."""
+    if "[:" in source:
+        return None
+    try:
+        parsed = sre_parse.parse(source)
+        if parsed.getwidth()[0] == 0:
+            return None
+        found = _widest_parsed(parsed)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    return found if found < _UNBOUNDED else None
+
+
+class _Block(NamedTuple):
+    """Matches that start in [start, until) lie in [start, end) (`end` is a space or the end
+    of the text, and the byte before `start` is a space)."""
+
+    start: int
+    until: int
+    end: int
+
+
+def _blocks(data: bytes, reach: int) -> list[_Block]:
+    """`data` cut after spaces into blocks of about BLOCK_BYTES, each reaching `reach` bytes
+    past its end and on to the next space. Cutting only at spaces keeps \\b and \\B at a
+    block's edges as they are in the whole text, so a set that finds a pattern in the whole
+    text finds it in the block that holds the match."""
+    size = len(data)
+    starts = [0]
+    while True:
+        space = data.find(b" ", starts[-1] + BLOCK_BYTES)
+        if space < 0 or space + 1 >= size:
+            break
+        starts.append(space + 1)
+    blocks = []
+    for start, until in zip(starts, [*starts[1:], size], strict=True):
+        end = data.find(b" ", until + reach) if until < size else -1
+        blocks.append(_Block(start, until, size if end < 0 else end))
+    return blocks
+
+
 class PatternSearch:
     """Every pattern leaf of a policy set: which may match a text, and the matches of each."""
 
@@ -166,12 +293,27 @@ class PatternSearch:
         # An entry's groups found whenever the set reports it; a gapped group's entries, all needed.
         self._whole: dict[int, list[int]] = {}
         self._gapped: list[tuple[int, frozenset[int]]] = []
+        needs: dict[int, frozenset[int]] = {}
         for group, source in sources:
             pieces = necessary_pieces(source)
             if pieces is None:
                 self._whole.setdefault(entry(source), []).append(group)
+                needs[group] = frozenset((entry(source),))
             else:
                 self._gapped.append((group, frozenset(entry(piece) for piece in pieces)))
+                needs[group] = self._gapped[-1][1]
+        widths = [widest(source) for source in entries]
+        in_blocks = [width is not None and width <= WIDEST_IN_BLOCKS for width in widths]
+        # The characters past a block's end that a look must reach: the widest entry or
+        # pattern looked for in blocks.
+        self._reach = max((w for w, fits in zip(widths, in_blocks, strict=True) if fits and w), default=0)
+        # Groups searched for in blocks on a long text, with the entries a block must hold.
+        self._in_blocks: dict[int, frozenset[int]] = {}
+        for group, source in sources:
+            width = widest(source)
+            if width is not None and width <= WIDEST_IN_BLOCKS and all(in_blocks[i] for i in needs[group]):
+                self._in_blocks[group] = needs[group]
+                self._reach = max(self._reach, width)
         neutral_entries = [case_neutral(source) for source in entries]
         self._sets: list[tuple[re2.Set, list[int]]] = []
         for neutral in (True, False):
@@ -193,6 +335,71 @@ class PatternSearch:
         groups = [group for i in found for group in whole.get(i, ())]
         groups += [group for group, needed in self._gapped if needed <= found]
         return groups
+
+    def find(self, data: bytes, is_ascii: bool, most: int) -> dict[int, list[tuple[int, int]]]:
+        """Each pattern's first `most` non-empty matches in `data` (folded text, UTF-8), as
+        byte spans in order: what `finditer` over the whole text finds. On a long text where
+        many patterns that fit in a block were found, those are searched for only in the
+        blocks that hold their entries (see the module's docstring)."""
+        groups = self.candidates(data)
+        if not groups:
+            return {}
+        held = self._held(data, groups, is_ascii) if len(data) >= LONG_TEXT_BYTES else None
+        matches = {}
+        for group in groups:
+            needed = self._in_blocks.get(group) if held is not None else None
+            if held is None or needed is None:
+                spans = _spans(self.patterns[group], data, None, most)
+            else:
+                spans = _spans(self.patterns[group], data, [block for block, h in held if needed <= h], most)
+            if spans:
+                matches[group] = spans
+        return matches
+
+    def _held(self, data: bytes, groups: list[int], is_ascii: bool) -> list[tuple[_Block, set[int]]] | None:
+        """Each block of a long text with the entries the sets find in it; None where
+        searching the whole text costs less (few patterns that fit in a block were found) or
+        where whitespace comes twice in a row, making \\s+ wider than `widest` counts it."""
+        if sum(group in self._in_blocks for group in groups) < BLOCKS_PAY_FROM or _WHITESPACE_PAIR.search(data):
+            return None
+        # A non-ASCII character is up to four bytes of UTF-8. What the sets report in a block is
+        # sound for the entries that fit in one, the only ones a block is asked about.
+        blocks = _blocks(data, self._reach if is_ascii else 4 * self._reach)
+        sets = self._sets
+        held = []
+        for block in blocks:
+            piece = data[block.start : block.end]
+            held.append((block, {entries[i] for regexes, entries in sets for i in regexes.Match(piece) or ()}))
+        return held
+
+
+def _spans(pattern: re2._Regexp, data: bytes, blocks: list[_Block] | None, most: int) -> list[tuple[int, int]]:
+    """`pattern`'s non-empty matches (at most `most`) over the whole text, or those that start
+    in `blocks`, searched block by block from where the last match ended. With the whole text
+    as context, a search within a block finds the whole text's next match whenever that match
+    starts in the block, as it then lies within it; one that starts past the block's own
+    stretch is left to the next."""
+    spans: list[tuple[int, int]] = []
+    if blocks is None:  # the common case, kept to the plainest loop
+        for found in pattern.finditer(data):
+            start, end = found.start(), found.end()
+            if end > start:
+                spans.append((start, end))
+                if len(spans) >= most:
+                    break
+        return spans
+    after = 0
+    for block in blocks:
+        for found in pattern.finditer(data, max(after, block.start), block.end):
+            start, end = found.start(), found.end()
+            if start >= block.until:
+                break
+            after = end
+            if end > start:
+                spans.append((start, end))
+                if len(spans) >= most:
+                    return spans
+    return spans
 
 
 def _compiled_set(sources: list[str], case_sensitive: bool, root: Path) -> re2.Set:

@@ -152,16 +152,8 @@ class TextScan:
         text = self.norm.text
         data = text.encode("utf-8", "surrogatepass")
         is_ascii = len(data) == len(text)
-        for group in search.candidates(data):
-            spans = []
-            for found in search.patterns[group].finditer(data):
-                start, end = found.start(), found.end()
-                if end > start:
-                    spans.append((start, end))
-                if len(spans) >= _MAX_HITS_PER_PATTERN:
-                    break
-            if spans:
-                self.groups[group] = self.patterns[group] = spans if is_ascii else _character_spans(data, spans)
+        for group, spans in search.find(data, is_ascii, _MAX_HITS_PER_PATTERN).items():
+            self.groups[group] = self.patterns[group] = spans if is_ascii else _character_spans(data, spans)
 
     def _split_words(self) -> list[int]:
         """Each word's start and end (`\\w+(?:'\\w+)*` in the folded text), from the word view

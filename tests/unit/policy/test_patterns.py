@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
 import pytest
 import re2
+from haven.policy import patterns
 from haven.policy.loader import compile_regex
 from haven.policy.normalise import normalise
-from haven.policy.patterns import PatternSearch, case_neutral, necessary_pieces
+from haven.policy.patterns import PatternSearch, case_neutral, necessary_pieces, widest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -110,3 +112,121 @@ def test_candidates_find_what_each_pattern_finds_alone_on_texts_made_of_its_word
     search = _DEFAULT
     data = normalise(" ".join(words)).text.encode("utf-8", "surrogatepass")
     assert _matching(search, data, search.candidates(data)) == _each_pattern_alone(search, data)
+
+
+@pytest.mark.parametrize(
+    ("source", "width"),
+    [
+        (r"\bkys\b", 3),
+        (r"\bi\s+want\s+to\s+die\b", 13),  # a run of whitespace counts one character
+        (r"\b(?:set|made)\s+a\s+date\b[^.!?]{0,60}\b(?:end|die)\b", 4 + 1 + 1 + 1 + 4 + 60 + 3),
+        (r"\bpain(?:ful|s)?\b", 7),
+    ],
+)
+def test_the_widest_match_of_a_pattern_is_counted_from_its_parts(source: str, width: int) -> None:
+    assert widest(source) == width
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"\b\w+\s+from\s+group\b",  # a word of any length
+        r"\bfoo[^.]*bar\b",
+        r"(?:help)?",  # can match nothing at all: a block would tell nothing
+        r"[[:alpha:]]{2}",  # a POSIX class, which Python's reader takes for something else
+        r"\pL{3}",  # a form Python's reader does not know
+    ],
+)
+def test_patterns_without_a_bound_or_read_otherwise_have_no_widest_match(source: str) -> None:
+    assert widest(source) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*_words_of_the_pack(), ".", ",", "!", "5", "20", "i", "you"]), max_size=60))
+def test_no_match_of_the_default_pack_is_wider_than_its_widest(words: list[str]) -> None:
+    data = normalise(" ".join(words)).text.encode("utf-8", "surrogatepass")
+    for pattern in _DEFAULT.patterns.values():
+        width = widest(pattern.pattern)
+        if width is not None:
+            assert all(m.end() - m.start() <= width for m in pattern.finditer(data)), pattern.pattern
+
+
+def _whole_text_matches(search: PatternSearch, data: bytes, most: int = 20) -> dict[int, list[tuple[int, int]]]:
+    """What `find` must return: each candidate's non-empty matches over the whole text."""
+    found = {}
+    for group in search.candidates(data):
+        spans = [m.span() for m in search.patterns[group].finditer(data) if m.end() > m.start()][:most]
+        if spans:
+            found[group] = spans
+    return found
+
+
+def test_blocks_start_after_a_space_and_reach_past_their_end_to_one() -> None:
+    data = normalise(" ".join(corpus_texts()[:400])).text.encode("utf-8", "surrogatepass")
+    blocks = patterns._blocks(data, 180)
+    assert len(blocks) > 3
+    assert blocks[0].start == 0 and blocks[-1].until == len(data) == blocks[-1].end
+    for block, following in itertools.pairwise(blocks):
+        assert block.until == following.start and data[following.start - 1 : following.start] == b" "
+        assert block.end >= block.until + 180 and data[block.end : block.end + 1] == b" "
+
+
+def test_a_long_post_searched_in_blocks_finds_what_the_whole_text_search_finds(
+    default_search: PatternSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every long text is searched in blocks here, however few patterns it holds.
+    monkeypatch.setattr(patterns, "BLOCKS_PAY_FROM", 0)
+    texts = corpus_texts()
+    searched_in_blocks = 0
+    for first in range(0, len(texts), 150):
+        text = " ".join(texts[first : first + 150])
+        for variant in (text, text.replace("e", "é")):  # a non-ASCII text's blocks reach 4 bytes a character
+            folded = normalise(variant).text
+            data = folded.encode("utf-8", "surrogatepass")
+            assert len(data) >= patterns.LONG_TEXT_BYTES
+            found = default_search.find(data, len(data) == len(folded), 20)
+            assert found == _whole_text_matches(default_search, data)
+            searched_in_blocks += sum(group in default_search._in_blocks for group in found)
+    assert searched_in_blocks >= 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*_words_of_the_pack(), "5", "20", "i", "you", "é"]), max_size=80),
+    st.lists(st.sampled_from([" ", " ", " ", ". ", ", ", "  ", "\n", "! "]), min_size=1),
+    st.integers(min_value=1, max_value=40),
+)
+def test_texts_cut_into_small_blocks_find_what_the_whole_text_search_finds(
+    words: list[str], separators: list[str], block_bytes: int
+) -> None:
+    # Blocks of a few bytes put block edges everywhere a match can start or end; a text with
+    # whitespace twice in a row (the separators may make one) is searched whole.
+    text = "".join(word + separators[i % len(separators)] for i, word in enumerate(words))
+    data = text.lower().encode("utf-8", "surrogatepass")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(patterns, "BLOCK_BYTES", block_bytes)
+        patch.setattr(patterns, "LONG_TEXT_BYTES", 0)
+        patch.setattr(patterns, "BLOCKS_PAY_FROM", 0)
+        assert _DEFAULT.find(data, data.isascii(), 20) == _whole_text_matches(_DEFAULT, data)
+
+
+def test_a_match_that_starts_in_a_blocks_reach_is_left_to_the_next_block() -> None:
+    # "cd ef" starts within the first block's reach but runs past its end: searched there, it
+    # would be cut to "cd"; the next block, where it starts, finds it whole.
+    pattern = compile_regex(r"\b(?:ab|cd)(?: ef)?")
+    data = b"xx ab cd ef gh"
+    blocks = [patterns._Block(0, 3, 8), patterns._Block(3, len(data), len(data))]
+    assert patterns._spans(pattern, data, blocks, 20) == [(3, 5), (6, 11)] == [m.span() for m in pattern.finditer(data)]
+
+
+def test_texts_with_runs_of_whitespace_are_searched_whole() -> None:
+    # A pattern's \s+ is wider than one character only where whitespace comes twice in a row:
+    # blocks that reach as far as such a pattern is wide elsewhere would cut its match here.
+    search = PatternSearch([(0, r"\bi\s+want\s+to\s+die\b"), (1, r"\bkys\b")], ROOT)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(patterns, "BLOCK_BYTES", 4)
+        patch.setattr(patterns, "LONG_TEXT_BYTES", 0)
+        patch.setattr(patterns, "BLOCKS_PAY_FROM", 0)
+        for data in (b"so i want to die kys ok", b"so i \n want \n to \n die kys ok", b"i  want  to  die kys"):
+            assert search.find(data, True, 20) == _whole_text_matches(search, data)
+            assert 0 in search.find(data, True, 20)
