@@ -184,10 +184,11 @@ def _windows(text: str, reach: int = _WINDOW) -> list[tuple[int, int]]:
     return windows
 
 
-# For the patterns below, every match holds a digit and is at most 44 characters long. Searched
-# only within this reach of the text's digits, a pattern finds exactly what it finds in the
-# whole text: a match lies within its length of its digits, and no attempt that could match
-# sees the end of its stretch, the stretch going twice that length past the last digit.
+# For the patterns searched with `_near_digits` (phone shapes, cards, national ids, IBANs, IPv4
+# addresses), every match holds a digit and is at most 44 characters long. Searched only within
+# this reach of the text's digits, a pattern finds exactly what it finds in the whole text: a
+# match lies within its length of its digits, and no attempt that could match sees the end of
+# its stretch, the stretch going twice that length past the last digit.
 _NUMBER_REACH = 2 * 44 + 2
 
 
@@ -302,7 +303,7 @@ def find_ibans(text: str, region: str) -> list[Span]:
 def find_ip_addresses(text: str, region: str) -> list[Span]:
     spans = []
     if "." in text:
-        for m in _IPV4.finditer(text):
+        for m in _near_digits(_IPV4, text):
             try:
                 ipaddress.IPv4Address(m.group())
             except ValueError:

@@ -38,3 +38,21 @@ def test_an_address_ends_before_its_trailing_spaces_and_commas_as_if_all_before_
     end = data.draw(st.integers(0, len(text)))
     start = data.draw(st.integers(0, end))
     assert pii._end_before_separators(text, start, end) == len(text[:end].rstrip(" ,"))
+
+
+# Digits in the shapes the detectors look for, set far apart among words, so that some stretches
+# around them merge and some do not.
+_PIECES = st.sampled_from(
+    [
+        "123-45-6789", "046 454 286", "1234 5678 9012", "qq 12 34 56 c", "gb82 west 1234 5698 7654 32",
+        "4111 1111 1111 1111", "(415) 555-0132", "+44 7700 900123", "10.0.0.1", "192.168.1.254.", "7.",
+        "a" * 30, "word " * 12, " ", ".", "-", "x",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, max_size=40))
+def test_the_digit_patterns_find_near_the_digits_what_they_find_in_the_whole_text(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for pattern in (pii._PHONE_SHAPE, pii._CARD, pii._SSN, pii._SIN, pii._AADHAAR, pii._NINO, pii._IBAN, pii._IPV4):
+        assert [m.span() for m in pii._near_digits(pattern, text)] == [m.span() for m in pattern.finditer(text)]
