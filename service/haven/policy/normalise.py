@@ -46,6 +46,20 @@ _ONE_TO_ONE = str.maketrans(
     }
 )  # fmt: skip
 
+
+def _ascii_table(table: dict[int, str]) -> bytes:
+    """`table`'s mapping of ASCII characters to ASCII characters, as a bytes table: on ASCII
+    text, bytes.translate is a plain table lookup, about four times faster than str.translate."""
+    mapped = (table.get(c, chr(c)) for c in range(256))
+    return bytes(ord(m) if len(m) == 1 and m.isascii() else c for c, m in enumerate(mapped))
+
+
+def _translate_ascii(text: str, table: bytes) -> str:
+    return text.encode("ascii").translate(table).decode("ascii")
+
+
+_ONE_TO_ONE_ASCII = _ascii_table(_ONE_TO_ONE)
+
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i",
      "|": "l", "+": "t"}
@@ -147,7 +161,9 @@ class NormalisedText:
 
 
 def normalise(original: str) -> NormalisedText:
-    translated = original.translate(_ONE_TO_ONE)
+    translated = (
+        _translate_ascii(original, _ONE_TO_ONE_ASCII) if original.isascii() else original.translate(_ONE_TO_ONE)
+    )
     if translated.isascii() and "  " not in translated:
         # The common case: one to one with the original, so offsets need no map.
         return NormalisedText(original, translated.lower(), None)
@@ -183,6 +199,7 @@ def normalise(original: str) -> NormalisedText:
 _ASCII_PUNCTUATION_TO_SPACE = str.maketrans(
     {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
 )
+_ASCII_PUNCTUATION_TO_SPACE_BYTES = _ascii_table(_ASCII_PUNCTUATION_TO_SPACE)
 _NON_WORD = re.compile(r"\W")
 
 
@@ -193,7 +210,7 @@ def word_view(text: str) -> str:
     searched in this view as " phrase ", which makes whole-word matching part
     of the automaton instead of a check on every candidate hit.
     """
-    spaced = text.translate(_ASCII_PUNCTUATION_TO_SPACE) if text.isascii() else _NON_WORD.sub(" ", text)
+    spaced = _translate_ascii(text, _ASCII_PUNCTUATION_TO_SPACE_BYTES) if text.isascii() else _NON_WORD.sub(" ", text)
     return f" {spaced} "
 
 

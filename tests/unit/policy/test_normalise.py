@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from haven.policy.normalise import fold_phrase, normalise
+from haven.policy import normalise as normalise_module
+from haven.policy.normalise import fold_phrase, normalise, word_view
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -67,3 +68,12 @@ def test_many_starts_map_back_as_each_one_alone_does(text: str, data: st.DataObj
     size = len(folded.text)
     starts = sorted(data.draw(st.lists(st.integers(0, max(0, size - 1)), max_size=12))) if size else []
     assert folded.original_starts(starts) == [folded.original_span(s, s + 1)[0] for s in starts]
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_text_is_translated_by_byte_tables_as_the_character_tables_translate_it(text: str) -> None:
+    assert normalise_module._translate_ascii(text, normalise_module._ONE_TO_ONE_ASCII) == text.translate(
+        normalise_module._ONE_TO_ONE
+    )
+    # The word view of ASCII text: every character that is not a word character made a space.
+    assert word_view(text) == f" {normalise_module._NON_WORD.sub(' ', text)} "
