@@ -171,16 +171,17 @@ def _text_digit_count(text: str) -> int:
 
 
 @functools.lru_cache(maxsize=16)
-def _windows(text: str, reach: int = _WINDOW) -> list[tuple[int, int]]:
-    """Stretches of text around its numbers: every address detector needs a number, and most
-    posts have few, so searching only near them keeps long posts cheap."""
-    windows: list[tuple[int, int]] = []
+def _windows(text: str, reach: int = _WINDOW) -> list[tuple[int, int, int]]:
+    """Stretches of text around its numbers, with how many digits each holds: every address
+    detector needs a number, and most posts have few, so searching only near them keeps long
+    posts cheap."""
+    windows: list[tuple[int, int, int]] = []
     for run_start, run_end in _digit_runs(text):
         start, end = max(0, run_start - reach), min(len(text), run_end + reach)
         if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], end)
+            windows[-1] = (windows[-1][0], end, windows[-1][2] + run_end - run_start)
         else:
-            windows.append((start, end))
+            windows.append((start, end, run_end - run_start))
     return windows
 
 
@@ -192,9 +193,12 @@ def _windows(text: str, reach: int = _WINDOW) -> list[tuple[int, int]]:
 _NUMBER_REACH = 2 * 44 + 2
 
 
-def _near_digits(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
-    """`pattern.finditer(text)`, for a pattern as above, at a cost that follows the numbers."""
-    return [m for start, end in _windows(text, _NUMBER_REACH) for m in pattern.finditer(text, start, end)]
+def _near_digits(pattern: re.Pattern[str], text: str, digits: int) -> list[re.Match[str]]:
+    """`pattern.finditer(text)`, for a pattern as above, at a cost that follows the numbers;
+    only the matches a detector keeps are asked for: those that hold at least `digits` digits,
+    which lie in a stretch holding as many (most stretches hold an age or a year)."""
+    windows = _windows(text, _NUMBER_REACH)
+    return [m for start, end, held in windows if held >= digits for m in pattern.finditer(text, start, end)]
 
 
 def find_emails(text: str, region: str) -> list[Span]:
@@ -242,7 +246,7 @@ def find_phones(text: str, region: str) -> list[Span]:
     if _text_digit_count(text) < 6:
         return []
     spans: list[Span] = []
-    for m in _near_digits(_PHONE_SHAPE, text):
+    for m in _near_digits(_PHONE_SHAPE, text, 6):  # kept with 6 to 15 digits
         shape = m.group().strip()
         if not 6 <= _digit_count(shape) <= 15 or _DATE.match(shape):
             continue
@@ -271,7 +275,7 @@ def find_cards(text: str, region: str) -> list[Span]:
     if _text_digit_count(text) < 12:
         return []
     spans = []
-    for m in _near_digits(_CARD, text):
+    for m in _near_digits(_CARD, text, 12):  # kept with 12 to 19
         digits = _digits(m.group())
         if not luhn.is_valid(digits) if digits.isdigit() else True:
             continue
@@ -283,10 +287,11 @@ def find_cards(text: str, region: str) -> list[Span]:
 def find_national_ids(text: str, region: str) -> list[Span]:
     if _text_digit_count(text) < 6:
         return []
-    spans = [m.span() for m in _near_digits(_SSN, text) if us_ssn.is_valid(_digits(m.group()))]
-    spans += [m.span() for m in _near_digits(_SIN, text) if ca_sin.is_valid(_digits(m.group()))]
-    spans += [m.span() for m in _near_digits(_AADHAAR, text) if aadhaar.is_valid(_digits(m.group()))]
-    spans += [m.span() for m in _near_digits(_NINO, text)]
+    # Each pattern's matches hold exactly 9, 9, 12 and 6 digits.
+    spans = [m.span() for m in _near_digits(_SSN, text, 9) if us_ssn.is_valid(_digits(m.group()))]
+    spans += [m.span() for m in _near_digits(_SIN, text, 9) if ca_sin.is_valid(_digits(m.group()))]
+    spans += [m.span() for m in _near_digits(_AADHAAR, text, 12) if aadhaar.is_valid(_digits(m.group()))]
+    spans += [m.span() for m in _near_digits(_NINO, text, 6)]
     return spans
 
 
@@ -294,7 +299,7 @@ def find_ibans(text: str, region: str) -> list[Span]:
     if _text_digit_count(text) < 6:
         return []
     spans = []
-    for m in _near_digits(_IBAN, text):
+    for m in _near_digits(_IBAN, text, 2):  # two check digits; the rest may be letters
         if stdnum_iban.is_valid(m.group().replace(" ", "").upper()):
             spans.append(m.span())
     return spans
@@ -303,7 +308,7 @@ def find_ibans(text: str, region: str) -> list[Span]:
 def find_ip_addresses(text: str, region: str) -> list[Span]:
     spans = []
     if "." in text:
-        for m in _near_digits(_IPV4, text):
+        for m in _near_digits(_IPV4, text, 4):
             try:
                 ipaddress.IPv4Address(m.group())
             except ValueError:
@@ -323,7 +328,7 @@ def find_street_addresses(text: str, region: str) -> list[Span]:
     """Street types (US/UK/AU), continental street words, PO and military boxes, unit numbers next
     to a house number, and any word-and-number after a cue such as "lives at" or "address:"."""
     found: set[Span] = set()
-    for start, end in _windows(text):
+    for start, end, _ in _windows(text):
         if not _has_address_word(text, start, end):
             continue  # a number with no street, box, unit or address word near it ("I'm 16")
         for pattern in (_PO_BOX, _MILITARY, _STREET, _STREET_NUMBER_AFTER, _CONTINENTAL):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from haven.policy import pii
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 # ASCII digits and letters, spaces and punctuation, and digits of other scripts (Arabic-Indic,
@@ -44,8 +45,10 @@ def test_an_address_ends_before_its_trailing_spaces_and_commas_as_if_all_before_
 # around them merge and some do not.
 _PIECES = st.sampled_from(
     [
-        "123-45-6789", "046 454 286", "1234 5678 9012", "qq 12 34 56 c", "gb82 west 1234 5698 7654 32",
+        "536-22-1234", "130 692 544", "2345 6789 0124", "ab 12 34 56 c", "gb82 west 1234 5698 7654 32",
         "4111 1111 1111 1111", "(415) 555-0132", "+44 7700 900123", "10.0.0.1", "192.168.1.254.", "7.",
+        "call me on 0412 345 678", "call me on 123 456", "my card 5018 0000 0009", "i am 16", "2019", "3 ",
+        "far " * 50,
         "a" * 30, "word " * 12, " ", ".", "-", "x",
     ]
 )  # fmt: skip
@@ -55,4 +58,22 @@ _PIECES = st.sampled_from(
 def test_the_digit_patterns_find_near_the_digits_what_they_find_in_the_whole_text(pieces: list[str]) -> None:
     text = "".join(pieces)
     for pattern in (pii._PHONE_SHAPE, pii._CARD, pii._SSN, pii._SIN, pii._AADHAAR, pii._NINO, pii._IBAN, pii._IPV4):
-        assert [m.span() for m in pii._near_digits(pattern, text)] == [m.span() for m in pattern.finditer(text)]
+        assert [m.span() for m in pii._near_digits(pattern, text, 0)] == [m.span() for m in pattern.finditer(text)]
+
+
+@given(st.lists(_PIECES, max_size=40))
+# Each number alone in its stretch, holding as few digits as a detector keeps.
+@example(["call me on 123 456"])
+@example(["my card 5018 0000 0009"])
+@example(["2345 6789 0124"])
+@example(["ab 12 34 56 c"])
+@example(["gb82 west 1234 5698 7654 32"])
+def test_each_detector_finds_what_it_finds_when_every_stretch_is_searched(pieces: list[str]) -> None:
+    # A detector skips the stretches holding fewer digits than any match it keeps: that must
+    # change nothing it reports.
+    text = "".join(pieces)
+    found = {kind: detect(text, "US") for kind, detect in pii.DETECTORS.items()}
+    with pytest.MonkeyPatch.context() as patch:
+        near_digits = pii._near_digits
+        patch.setattr(pii, "_near_digits", lambda pattern, text, digits: near_digits(pattern, text, 0))
+        assert found == {kind: detect(text, "US") for kind, detect in pii.DETECTORS.items()}
