@@ -27,6 +27,7 @@ bench/pattern_sets.py; the semantics are the tests' to keep (tests/unit/policy/t
 
 from __future__ import annotations
 
+import functools
 import re
 import re._constants as sre
 import re._parser as sre_parse
@@ -302,18 +303,7 @@ class PatternSearch:
             else:
                 self._gapped.append((group, frozenset(entry(piece) for piece in pieces)))
                 needs[group] = self._gapped[-1][1]
-        widths = [widest(source) for source in entries]
-        in_blocks = [width is not None and width <= WIDEST_IN_BLOCKS for width in widths]
-        # The characters past a block's end that a look must reach: the widest entry or
-        # pattern looked for in blocks.
-        self._reach = max((w for w, fits in zip(widths, in_blocks, strict=True) if fits and w), default=0)
-        # Groups searched for in blocks on a long text, with the entries a block must hold.
-        self._in_blocks: dict[int, frozenset[int]] = {}
-        for group, source in sources:
-            width = widest(source)
-            if width is not None and width <= WIDEST_IN_BLOCKS and all(in_blocks[i] for i in needs[group]):
-                self._in_blocks[group] = needs[group]
-                self._reach = max(self._reach, width)
+        self._sources, self._needs = sources, needs
         neutral_entries = [case_neutral(source) for source in entries]
         self._sets: list[tuple[re2.Set, list[int]]] = []
         for neutral in (True, False):
@@ -324,6 +314,21 @@ class PatternSearch:
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
+
+    @functools.cached_property
+    def _block_plan(self) -> tuple[dict[int, frozenset[int]], int]:
+        """The groups searched for in blocks on a long text, with the entries a block must
+        hold (a gapped pattern's pieces lie within its match, so within the block's reach
+        too), and the reach: the widest of those patterns. Worked out when a long text first
+        asks (reading every pattern costs a policy set's load about a tenth more)."""
+        in_blocks: dict[int, frozenset[int]] = {}
+        reach = 0
+        for group, source in self._sources:
+            width = widest(source)
+            if width is not None and width <= WIDEST_IN_BLOCKS:
+                in_blocks[group] = self._needs[group]
+                reach = max(reach, width)
+        return in_blocks, reach
 
     def candidates(self, data: bytes) -> list[int]:
         """The groups whose pattern may match `data` (folded text, UTF-8): every group that
@@ -344,33 +349,37 @@ class PatternSearch:
         groups = self.candidates(data)
         if not groups:
             return {}
-        held = self._held(data, groups, is_ascii) if len(data) >= LONG_TEXT_BYTES else None
+        plan = self._held(data, groups, is_ascii) if len(data) >= LONG_TEXT_BYTES else None
         matches = {}
         for group in groups:
-            needed = self._in_blocks.get(group) if held is not None else None
-            if held is None or needed is None:
+            needed = plan[1].get(group) if plan is not None else None
+            if plan is None or needed is None:
                 spans = _spans(self.patterns[group], data, None, most)
             else:
-                spans = _spans(self.patterns[group], data, [block for block, h in held if needed <= h], most)
+                spans = _spans(self.patterns[group], data, [block for block, h in plan[0] if needed <= h], most)
             if spans:
                 matches[group] = spans
         return matches
 
-    def _held(self, data: bytes, groups: list[int], is_ascii: bool) -> list[tuple[_Block, set[int]]] | None:
-        """Each block of a long text with the entries the sets find in it; None where
-        searching the whole text costs less (few patterns that fit in a block were found) or
-        where whitespace comes twice in a row, making \\s+ wider than `widest` counts it."""
-        if sum(group in self._in_blocks for group in groups) < BLOCKS_PAY_FROM or _WHITESPACE_PAIR.search(data):
+    def _held(
+        self, data: bytes, groups: list[int], is_ascii: bool
+    ) -> tuple[list[tuple[_Block, set[int]]], dict[int, frozenset[int]]] | None:
+        """Each block of a long text with the entries the sets find in it, and the groups to
+        search in blocks; None where searching the whole text costs less (few patterns that
+        fit in a block were found) or where whitespace comes twice in a row, making \\s+
+        wider than `widest` counts it."""
+        in_blocks, reach = self._block_plan
+        if sum(group in in_blocks for group in groups) < BLOCKS_PAY_FROM or _WHITESPACE_PAIR.search(data):
             return None
-        # A non-ASCII character is up to four bytes of UTF-8. What the sets report in a block is
-        # sound for the entries that fit in one, the only ones a block is asked about.
-        blocks = _blocks(data, self._reach if is_ascii else 4 * self._reach)
+        # A non-ASCII character is up to four bytes of UTF-8. What a set reports in a block is
+        # sound for what lies within it, all that a block is asked about.
+        blocks = _blocks(data, reach if is_ascii else 4 * reach)
         sets = self._sets
         held = []
         for block in blocks:
             piece = data[block.start : block.end]
             held.append((block, {entries[i] for regexes, entries in sets for i in regexes.Match(piece) or ()}))
-        return held
+        return held, in_blocks
 
 
 def _spans(pattern: re2._Regexp, data: bytes, blocks: list[_Block] | None, most: int) -> list[tuple[int, int]]:
