@@ -18,7 +18,7 @@ was, until then, searched for over the whole text, and on a long post nearly eve
 reported somewhere: a forty-thousand-character post was searched end to end a hundred times.
 Most patterns cannot match more than a few dozen characters (`widest`), so a long text is cut
 into blocks, each set looks at each block with that reach past its end, and a pattern is then
-searched for only in the blocks whose look found it (`_Blocks`).
+searched for only in the blocks whose look found it (`_blocks`, `PatternSearch.find`).
 
 Measured in bench/README.md ("The broker's clients, the pattern sets and the crisis path",
 "Long posts: patterns looked for in the blocks that hold them") and by
@@ -59,9 +59,9 @@ _EMPTY_PROBES = ("", " ", "a", "a a", ".")
 BLOCK_BYTES = 2048
 LONG_TEXT_BYTES = 4 * BLOCK_BYTES
 # The sets' second look, block by block, costs what searching some dozens of patterns over the
-# whole text does: on texts of 10,000 characters with 20-34 such patterns found it saved
-# nothing, on texts of 40,000 with 69-83 it took a fifth off the patterns' cost
-# (bench/README.md). A real post seldom has ten.
+# whole text does: on texts of 10,000 characters with 20-34 such patterns found, blocks made
+# the pattern stage 4% dearer; on texts of 40,000 with 69-83, 14% cheaper (bench/pattern_blocks.py).
+# A real post seldom has ten.
 BLOCKS_PAY_FROM = 40
 # Patterns that may match more characters than this are searched for in the whole text.
 WIDEST_IN_BLOCKS = 256
