@@ -50,10 +50,9 @@ def child(kind: str, pay_from: int) -> dict[str, Any]:
     seconds = time.process_time() - start
     patterns.BLOCKS_PAY_FROM = NEVER
     differing = sum(f != search.find(one, is_ascii, 20) for f, (one, is_ascii) in zip(found, data, strict=True))
-    in_blocks = search._block_plan[0]
     return {
         "us_per_1k_chars": seconds / sum(map(len, folded)) * 1e9,
-        "fitting_patterns_found": sorted(sum(g in in_blocks for g in search.candidates(one)) for one, _ in data),
+        "fitting_patterns_found": sorted(sum(map(search.fits_in_a_block, search.candidates(one))) for one, _ in data),
         "texts_found_differently": differing,
     }
 

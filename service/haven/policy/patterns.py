@@ -27,7 +27,6 @@ bench/pattern_sets.py; the semantics are the tests' to keep (tests/unit/policy/t
 
 from __future__ import annotations
 
-import functools
 import re
 import re._constants as sre
 import re._parser as sre_parse
@@ -303,7 +302,8 @@ class PatternSearch:
             else:
                 self._gapped.append((group, frozenset(entry(piece) for piece in pieces)))
                 needs[group] = self._gapped[-1][1]
-        self._sources, self._needs = sources, needs
+        self._needs = needs  # the entries a block must hold for a group to be searched there
+        self._widths: dict[int, int | None] = {}  # see _width
         neutral_entries = [case_neutral(source) for source in entries]
         self._sets: list[tuple[re2.Set, list[int]]] = []
         for neutral in (True, False):
@@ -315,20 +315,18 @@ class PatternSearch:
     def __bool__(self) -> bool:
         return bool(self.patterns)
 
-    @functools.cached_property
-    def _block_plan(self) -> tuple[dict[int, frozenset[int]], int]:
-        """The groups searched for in blocks on a long text, with the entries a block must
-        hold (a gapped pattern's pieces lie within its match, so within the block's reach
-        too), and the reach: the widest of those patterns. Worked out when a long text first
-        asks (reading every pattern costs a policy set's load about a tenth more)."""
-        in_blocks: dict[int, frozenset[int]] = {}
-        reach = 0
-        for group, source in self._sources:
-            width = widest(source)
-            if width is not None and width <= WIDEST_IN_BLOCKS:
-                in_blocks[group] = self._needs[group]
-                reach = max(reach, width)
-        return in_blocks, reach
+    def fits_in_a_block(self, group: int) -> bool:
+        """Whether the group's pattern can be searched for in blocks (see `widest`)."""
+        return self._width(group) is not None
+
+    def _width(self, group: int) -> int | None:
+        """The group's `widest`, or None past WIDEST_IN_BLOCKS: read when a long text first
+        asks about the group (reading every pattern would cost a policy set's load a tenth
+        more, and a long post's patterns are few of them)."""
+        if group not in self._widths:
+            width = widest(self.patterns[group].pattern)
+            self._widths[group] = width if width is not None and width <= WIDEST_IN_BLOCKS else None
+        return self._widths[group]
 
     def candidates(self, data: bytes) -> list[int]:
         """The groups whose pattern may match `data` (folded text, UTF-8): every group that
@@ -368,18 +366,23 @@ class PatternSearch:
         search in blocks; None where searching the whole text costs less (few patterns that
         fit in a block were found) or where whitespace comes twice in a row, making \\s+
         wider than `widest` counts it."""
-        in_blocks, reach = self._block_plan
-        if sum(group in in_blocks for group in groups) < BLOCKS_PAY_FROM or _WHITESPACE_PAIR.search(data):
+        if len(groups) < BLOCKS_PAY_FROM:
+            return None  # without reading a pattern
+        widths = {group: width for group in groups if (width := self._width(group)) is not None}
+        if len(widths) < BLOCKS_PAY_FROM or _WHITESPACE_PAIR.search(data):
             return None
-        # A non-ASCII character is up to four bytes of UTF-8. What a set reports in a block is
-        # sound for what lies within it, all that a block is asked about.
+        # Blocks reach as far past their end as the widest pattern searched in them is wide (a
+        # gapped pattern's pieces lie within its match, so within that reach too). A non-ASCII
+        # character is up to four bytes of UTF-8. What a set reports in a block is sound for
+        # what lies within it, all that a block is asked about.
+        reach = max(widths.values(), default=0)
         blocks = _blocks(data, reach if is_ascii else 4 * reach)
         sets = self._sets
         held = []
         for block in blocks:
             piece = data[block.start : block.end]
             held.append((block, {entries[i] for regexes, entries in sets for i in regexes.Match(piece) or ()}))
-        return held, in_blocks
+        return held, {group: self._needs[group] for group in widths}
 
 
 def _spans(pattern: re2._Regexp, data: bytes, blocks: list[_Block] | None, most: int) -> list[tuple[int, int]]:
