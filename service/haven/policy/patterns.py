@@ -293,16 +293,16 @@ class PatternSearch:
         # An entry's groups found whenever the set reports it; a gapped group's entries, all needed.
         self._whole: dict[int, list[int]] = {}
         self._gapped: list[tuple[int, frozenset[int]]] = []
-        needs: dict[int, frozenset[int]] = {}
+        # Every group's entries: what a block must hold for the group to be searched there.
+        self._needs: dict[int, frozenset[int]] = {}
         for group, source in sources:
             pieces = necessary_pieces(source)
             if pieces is None:
                 self._whole.setdefault(entry(source), []).append(group)
-                needs[group] = frozenset((entry(source),))
+                self._needs[group] = frozenset((entry(source),))
             else:
-                self._gapped.append((group, frozenset(entry(piece) for piece in pieces)))
-                needs[group] = self._gapped[-1][1]
-        self._needs = needs  # the entries a block must hold for a group to be searched there
+                self._needs[group] = frozenset(entry(piece) for piece in pieces)
+                self._gapped.append((group, self._needs[group]))
         self._widths: dict[int, int | None] = {}  # see _width
         neutral_entries = [case_neutral(source) for source in entries]
         self._sets: list[tuple[re2.Set, list[int]]] = []
@@ -321,8 +321,8 @@ class PatternSearch:
 
     def _width(self, group: int) -> int | None:
         """The group's `widest`, or None past WIDEST_IN_BLOCKS: read when a long text first
-        asks about the group (reading every pattern would cost a policy set's load a tenth
-        more, and a long post's patterns are few of them)."""
+        asks about the group, not at load (Python's parser is slow, and a long post's
+        patterns are few of the set's)."""
         if group not in self._widths:
             width = widest(self.patterns[group].pattern)
             self._widths[group] = width if width is not None and width <= WIDEST_IN_BLOCKS else None
@@ -347,42 +347,40 @@ class PatternSearch:
         groups = self.candidates(data)
         if not groups:
             return {}
-        plan = self._held(data, groups, is_ascii) if len(data) >= LONG_TEXT_BYTES else None
+        held = self._held(data, groups, is_ascii) if len(data) >= LONG_TEXT_BYTES else []
         matches = {}
         for group in groups:
-            needed = plan[1].get(group) if plan is not None else None
-            if plan is None or needed is None:
-                spans = _spans(self.patterns[group], data, None, most)
-            else:
-                spans = _spans(self.patterns[group], data, [block for block, h in plan[0] if needed <= h], most)
+            # Searched in blocks when the text was cut into them and the pattern fits in one.
+            where = None
+            if held and self._width(group) is not None:
+                needed = self._needs[group]
+                where = [block for block, entries in held if needed <= entries]
+            spans = _spans(self.patterns[group], data, where, most)
             if spans:
                 matches[group] = spans
         return matches
 
-    def _held(
-        self, data: bytes, groups: list[int], is_ascii: bool
-    ) -> tuple[list[tuple[_Block, set[int]]], dict[int, frozenset[int]]] | None:
-        """Each block of a long text with the entries the sets find in it, and the groups to
-        search in blocks; None where searching the whole text costs less (few patterns that
-        fit in a block were found) or where whitespace comes twice in a row, making \\s+
-        wider than `widest` counts it."""
+    def _held(self, data: bytes, groups: list[int], is_ascii: bool) -> list[tuple[_Block, set[int]]]:
+        """Each block of a long text with the entries the sets find in it; none where searching
+        the whole text costs less (few patterns that fit in a block were found) or where
+        whitespace comes twice in a row, making \\s+ wider than `widest` counts it."""
         if len(groups) < BLOCKS_PAY_FROM:
-            return None  # without reading a pattern
-        widths = {group: width for group in groups if (width := self._width(group)) is not None}
+            return []  # without reading a pattern
+        widths = [width for group in groups if (width := self._width(group)) is not None]
         if len(widths) < BLOCKS_PAY_FROM or _WHITESPACE_PAIR.search(data):
-            return None
+            return []
         # Blocks reach as far past their end as the widest pattern searched in them is wide (a
         # gapped pattern's pieces lie within its match, so within that reach too). A non-ASCII
         # character is up to four bytes of UTF-8. What a set reports in a block is sound for
         # what lies within it, all that a block is asked about.
-        reach = max(widths.values(), default=0)
+        reach = max(widths, default=0)
         blocks = _blocks(data, reach if is_ascii else 4 * reach)
         sets = self._sets
         held = []
         for block in blocks:
             piece = data[block.start : block.end]
             held.append((block, {entries[i] for regexes, entries in sets for i in regexes.Match(piece) or ()}))
-        return held, {group: self._needs[group] for group in widths}
+        return held
 
 
 def _spans(pattern: re2._Regexp, data: bytes, blocks: list[_Block] | None, most: int) -> list[tuple[int, int]]:
@@ -392,7 +390,9 @@ def _spans(pattern: re2._Regexp, data: bytes, blocks: list[_Block] | None, most:
     starts in the block, as it then lies within it; one that starts past the block's own
     stretch is left to the next."""
     spans: list[tuple[int, int]] = []
-    if blocks is None:  # the common case, kept to the plainest loop
+    if blocks is None:
+        # The whole text: a loop of its own, without the blocks' bookkeeping, which a block
+        # spanning the text would pay on every post (callgrind counted it on dense posts: scratch).
         for found in pattern.finditer(data):
             start, end = found.start(), found.end()
             if end > start:
