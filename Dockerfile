@@ -21,7 +21,7 @@ WORKDIR /src
 # The lock first: its layer (every dependency, hash-checked) is reused until the lock changes.
 COPY requirements/service.lock ./requirements/service.lock
 RUN python -m pip wheel --require-hashes --wheel-dir /wheels -r requirements/service.lock \
-    && python -m pip install --no-index --find-links=/wheels setuptools
+    && python -m pip install --no-index --find-links=/wheels setuptools cython
 COPY pyproject.toml setup.py README.md LICENSE ./
 COPY service ./service
 COPY policies ./policies

@@ -49,6 +49,8 @@ def test_wheels_install_into_an_empty_environment_and_escalate_a_first_post(tmp_
         assert not [n for n in names if n.split("/")[0] in ("service", "plugins", "policies", "tests")]
         # The console's pages are package data: an installed Haven serves them with no checkout.
         assert {f"haven/console/static/{name}" for name in ASSETS} <= set(names)
+        # The scan's compiled loops are built into the wheel (this machine has a compiler).
+        assert [n for n in names if n.startswith("haven/policy/_scan_core.") and n.endswith(".so")], names
 
     operator = tmp_path / "operator"  # no checkout anywhere near
     python = fresh_venv(operator / "venv", tmp_path / "dependencies")
@@ -67,6 +69,8 @@ def test_wheels_install_into_an_empty_environment_and_escalate_a_first_post(tmp_
     there.mkdir()
 
     located = run([str(python), "-c", "import haven, haven_reddit; print(haven.__file__, haven_reddit.__file__)"])
+    compiled = run([str(python), "-c", "from haven.policy import compiled; print(compiled.core is not None)"])
+    assert compiled.stdout.strip() == "True", compiled.stdout
     assert all(str(operator / "venv") in path for path in located.stdout.split()), located.stdout
     key = run([haven, "keys", "create", "my-community", "--scope", "ingest", "--scope", "read"], cwd=here, env=env)
     database = home / ".local" / "share" / "haven" / "haven.db"

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import ahocorasick
 import msgspec
 
 from haven.domain import ACTION_KINDS, Mode, Post, Severity, Verdict
@@ -32,6 +31,7 @@ from haven.policy.loader import (
 )
 from haven.policy.normalise import fold_phrase
 from haven.policy.patterns import PatternSearch
+from haven.policy.phrase_search import PhraseSearch
 from haven.policy.templates import Templates
 
 # --- compiled matchers ------------------------------------------------------
@@ -225,8 +225,8 @@ class PhraseAutomata:
     shortest: dict[int, int] = field(default_factory=dict)
     # group -> (folded, leet-folded, as written, open-ended) of each phrase: names the one that matched.
     names: dict[int, list[tuple[str, str, str, bool]]] = field(default_factory=dict)
-    compiled_plain: ahocorasick.Automaton | None = None
-    compiled_leet: ahocorasick.Automaton | None = None
+    plain_search: PhraseSearch | None = None
+    leet_search: PhraseSearch | None = None
     # The groups of each key of both automata, by the key's number: the automata answer a
     # hit with (key length, key number, open-ended), and a post's hits are kept by key.
     key_groups: list[tuple[int, ...]] = field(default_factory=list)
@@ -257,22 +257,21 @@ class PhraseAutomata:
                     return written
         return names[0][2] if names else ""
 
-    def _build(self, entries: dict[str, list[tuple[int, bool]]]) -> ahocorasick.Automaton | None:
+    def _build(self, entries: dict[str, list[tuple[int, bool]]]) -> PhraseSearch | None:
         if not entries:
             return None
-        automaton = ahocorasick.Automaton()
+        keys = []
         for key, groups in entries.items():
             # A whole-word key ends in a space and an open-ended one does not: never both.
             prefixed = {prefix for _, prefix in groups}
             assert len(prefixed) == 1, key
-            automaton.add_word(key, (len(key), len(self.key_groups), prefixed.pop()))
+            keys.append((key, len(self.key_groups), prefixed.pop()))
             self.key_groups.append(tuple(sorted({g for g, _ in groups})))
-        automaton.make_automaton()
-        return automaton
+        return PhraseSearch(keys)
 
     def build(self) -> None:
-        self.compiled_plain = self._build(self.plain)
-        self.compiled_leet = self._build(self.leet)
+        self.plain_search = self._build(self.plain)
+        self.leet_search = self._build(self.leet)
 
 
 @dataclass

@@ -9,9 +9,9 @@ import itertools
 import operator
 import re
 from collections.abc import Callable
-from typing import Any, cast
+from typing import cast
 
-from haven.policy import classifier
+from haven.policy import classifier, compiled
 from haven.policy.classifier import Assessment, Sentence
 from haven.policy.compiler import PolicySet
 from haven.policy.normalise import NormalisedText, normalise, word_view
@@ -75,6 +75,35 @@ def _character_spans(data: bytes, spans: list[Span]) -> list[Span]:
     return found
 
 
+def _split_words_python(text: str, view: str) -> tuple[list[int], list[int]]:
+    """Where each word of `text` starts and ends (`\\w+(?:'\\w+)*`), from its word view
+    (normalise.word_view): split at its spaces, a plain C split several times faster than a
+    regular expression's, with no object per word but the pieces (a long post has
+    thousands). The twin of the compiled `split_words`."""
+    pieces = view.split(" ")
+    # Where each piece ends in the view, counting the space after it; a word's end in the
+    # text is two less (that space, and the view's leading one).
+    bounds = itertools.accumulate(map(operator.add, map(len, pieces), itertools.repeat(1)))
+    ends = list(map(operator.sub, itertools.compress(bounds, pieces), itertools.repeat(2)))
+    starts = list(map(operator.sub, ends, map(len, filter(None, pieces))))
+    # An apostrophe between two word characters joins their words ("don't").
+    joins = []
+    at = text.find("'")
+    while at >= 0:
+        if view[at] != " " and view[at + 2] != " ":  # text[at - 1] and text[at + 1]
+            joins.append(bisect.bisect_left(ends, at))
+        at = text.find("'", at + 1)
+    if joins:
+        ends = _without(ends, joins)
+        starts = _without(starts, [j + 1 for j in joins])
+    return starts, ends
+
+
+split_words: Callable[[str, str], tuple[list[int], list[int]]] = (
+    compiled.core.split_words if compiled.core is not None else _split_words_python
+)
+
+
 class TextScan:
     """Everything found in one text: folded once, searched once, shared by every rule."""
 
@@ -101,37 +130,16 @@ class TextScan:
         self._search_phrases()
         self._search_patterns()
 
-    @staticmethod
-    def _collect(automaton: Any, view: str, found: dict[int, list[Span]]) -> None:
-        """Hits of whole words and phrases by key, in folded-text offsets (the view is padded
-        by one). A key's hits arrive in start order; common words are keys of many groups,
-        and each hit is kept once, for its key, not once for every group."""
-        if automaton is None:
-            return
-        size = len(view)
-        for end_index, (length, key, prefixed) in automaton.iter(view):
-            start = end_index - length + 1  # the key's leading space; the phrase starts one later
-            end = end_index
-            if prefixed:
-                # An open-ended key's hit runs on to the end of its word.
-                end = view.find(" ", end_index + 1)
-                if end < 0:
-                    end = size
-            spans = found.get(key)
-            if spans is None:
-                found[key] = [(start, end - 1)]
-            else:
-                spans.append((start, end - 1))
-
     def _search_phrases(self) -> None:
         automata = self.policy_set.automata
         found: dict[int, list[Span]] = {}
         self.view = word_view(self.norm.text)
-        self._collect(automata.compiled_plain, self.view, found)
+        if automata.plain_search is not None:
+            automata.plain_search.collect(self.view, found)
         # Leetspeak puts digits and symbols inside words ("k1ll", "d!e"); a text without any
         # gives the leet pass nothing the plain pass has not found.
-        if automata.compiled_leet is not None and _has_leet_in_a_word(self.norm.text):
-            self._collect(automata.compiled_leet, word_view(self.norm.leet), found)
+        if automata.leet_search is not None and _has_leet_in_a_word(self.norm.text):
+            automata.leet_search.collect(word_view(self.norm.leet), found)
         self.phrase_keys = found
         key_groups = automata.key_groups
         by_group = self._key_hits
@@ -156,29 +164,8 @@ class TextScan:
             self.groups[group] = self.patterns[group] = spans if is_ascii else _character_spans(data, spans)
 
     def _split_words(self) -> list[int]:
-        """Each word's start and end (`\\w+(?:'\\w+)*` in the folded text), from the word view
-        already made for the phrases: split at its spaces, a plain C split several times
-        faster than a regular expression's, with no object per word but the pieces (a long
-        post has thousands)."""
-        text, view = self.norm.text, self.view
-        pieces = view.split(" ")
-        # Where each piece ends in the view, counting the space after it; a word's end in the
-        # text is two less (that space, and the view's leading one).
-        bounds = itertools.accumulate(map(operator.add, map(len, pieces), itertools.repeat(1)))
-        ends = list(map(operator.sub, itertools.compress(bounds, pieces), itertools.repeat(2)))
-        starts = list(map(operator.sub, ends, map(len, filter(None, pieces))))
-        # An apostrophe between two word characters joins their words ("don't").
-        joins = []
-        at = text.find("'")
-        while at >= 0:
-            if view[at] != " " and view[at + 2] != " ":  # text[at - 1] and text[at + 1]
-                joins.append(bisect.bisect_left(ends, at))
-            at = text.find("'", at + 1)
-        if joins:
-            ends = _without(ends, joins)
-            starts = _without(starts, [j + 1 for j in joins])
-        self._word_starts, self._word_ends = starts, ends
-        return starts
+        self._word_starts, self._word_ends = split_words(self.norm.text, self.view)
+        return self._word_starts
 
     @property
     def words(self) -> list[Span]:

@@ -1,0 +1,176 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""The scan's hottest loops in compiled code, each the twin of a Python function kept as
+the fallback where this extension is not built (see phrase_search and scan): the tests hold
+both to the same answers on every input.
+
+Why compiled: in Python these loops pay for an object per character or per hit. Wrapping
+pyahocorasick's iterator left that cost where it was (each hit a tuple the iterator makes
+and the loop unpacks), so this module owns its automaton.
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.stdint cimport int32_t
+from libc.string cimport memset
+
+
+cdef class PhraseMatcher:
+    """Every key of one phrase automaton. `keys` holds (key, key number, open-ended)
+    triples; `collect` answers each hit as (start, end) in the folded text, the view being
+    the text padded by one space each side.
+
+    A full transition table over character classes: each character some key holds has a
+    class of its own, every other character is class 0, which no key holds, so it leads
+    back to the root. Failure moves are folded into the table when it is built, so the
+    search is one table step a character.
+    """
+
+    cdef int32_t *_next  # state * classes + class -> state
+    cdef int32_t *_key  # the key number ending at each state, or -1
+    cdef int32_t *_shorter  # the nearest state down the failure chain where a key ends, or -1
+    cdef int32_t *_length  # each key's length, by key number
+    cdef unsigned char *_open  # whether each key runs on to the end of its word
+    cdef int32_t _ascii[128]
+    cdef dict _wide  # the class of each character beyond ASCII that some key holds
+    cdef Py_ssize_t _classes
+    cdef readonly Py_ssize_t states
+
+    def __cinit__(self) -> None:
+        self._next = self._key = self._shorter = self._length = NULL
+        self._open = NULL
+
+    def __dealloc__(self) -> None:
+        PyMem_Free(self._next)
+        PyMem_Free(self._key)
+        PyMem_Free(self._shorter)
+        PyMem_Free(self._length)
+        PyMem_Free(self._open)
+
+    def __init__(self, keys) -> None:
+        cdef Py_ssize_t i, state, child, fail_state, head, tail, c, classes, count, numbers
+        cdef int32_t *fail
+        cdef int32_t *queue
+        entries = [(str(key), int(number), bool(is_open)) for key, number, is_open in keys]
+        alphabet = sorted({ch for key, _, _ in entries for ch in key})
+        by_char = {ch: i + 1 for i, ch in enumerate(alphabet)}
+        classes = self._classes = len(alphabet) + 1
+        for i in range(128):
+            self._ascii[i] = by_char.get(chr(i), 0)
+        self._wide = {ord(ch): c for ch, c in by_char.items() if ord(ch) >= 128}
+        # The trie first, in Python (a load-time cost): a row per state, -1 where no key goes on.
+        rows = [[-1] * classes]
+        ends = [-1]
+        for key, number, _ in entries:
+            state = 0
+            for ch in key:
+                c = by_char[ch]
+                child = rows[state][c]
+                if child < 0:
+                    child = len(rows)
+                    rows[state][c] = child
+                    rows.append([-1] * classes)
+                    ends.append(-1)
+                state = child
+            ends[state] = number
+        count = self.states = len(rows)
+        numbers = max((number for _, number, _ in entries), default=-1) + 1
+        self._next = <int32_t *>PyMem_Malloc(count * classes * sizeof(int32_t))
+        self._key = <int32_t *>PyMem_Malloc(count * sizeof(int32_t))
+        self._shorter = <int32_t *>PyMem_Malloc(count * sizeof(int32_t))
+        self._length = <int32_t *>PyMem_Malloc((numbers + 1) * sizeof(int32_t))
+        self._open = <unsigned char *>PyMem_Malloc(numbers + 1)
+        fail = <int32_t *>PyMem_Malloc(count * sizeof(int32_t))
+        queue = <int32_t *>PyMem_Malloc(count * sizeof(int32_t))
+        if not (self._next and self._key and self._shorter and self._length and self._open and fail and queue):
+            PyMem_Free(fail)
+            PyMem_Free(queue)
+            raise MemoryError()
+        try:
+            memset(self._open, 0, numbers + 1)
+            for key, number, is_open in entries:
+                self._length[number] = len(key)
+                self._open[number] = is_open
+            for state in range(count):
+                self._key[state] = ends[state]
+                self._shorter[state] = -1
+                for c in range(classes):
+                    self._next[state * classes + c] = rows[state][c]
+            # Breadth first, so that a state's failure state is done before the state itself.
+            head = tail = 0
+            for c in range(classes):
+                child = self._next[c]
+                if child < 0:
+                    self._next[c] = 0
+                else:
+                    fail[child] = 0
+                    queue[tail] = child
+                    tail += 1
+            while head < tail:
+                state = queue[head]
+                head += 1
+                fail_state = fail[state]
+                self._shorter[state] = fail_state if self._key[fail_state] >= 0 else self._shorter[fail_state]
+                for c in range(classes):
+                    child = self._next[state * classes + c]
+                    if child < 0:
+                        self._next[state * classes + c] = self._next[fail_state * classes + c]
+                    else:
+                        fail[child] = self._next[fail_state * classes + c]
+                        queue[tail] = child
+                        tail += 1
+        finally:
+            PyMem_Free(fail)
+            PyMem_Free(queue)
+
+    def collect(self, str view, dict found) -> None:
+        """Adds each hit in `view` to `found` (key number -> spans in start order)."""
+        cdef Py_ssize_t n = len(view), i, j, start, end
+        cdef Py_ssize_t classes = self._classes
+        cdef int32_t state = 0, at, key, c
+        cdef Py_UCS4 ch
+        for i in range(n):
+            ch = view[i]
+            if ch < 128:
+                c = self._ascii[ch]
+            else:
+                c = self._wide.get(<long>ch, 0)  # keyed by code point: a Py_UCS4 would become a str
+            state = self._next[state * classes + c]
+            at = state if self._key[state] >= 0 else self._shorter[state]
+            while at >= 0:
+                key = self._key[at]
+                start = i - self._length[key] + 1  # the key's leading space; the phrase starts one later
+                end = i
+                if self._open[key]:
+                    # An open-ended key's hit runs on to the end of its word.
+                    j = i + 1
+                    while j < n and view[j] != u' ':
+                        j += 1
+                    end = j
+                spans = found.get(key)
+                if spans is None:
+                    found[key] = [(start, end - 1)]
+                else:
+                    (<list>spans).append((start, end - 1))
+                at = self._shorter[at]
+
+
+def split_words(str text, str view):
+    """Where each word starts and ends in `text` (`\\w+(?:'\\w+)*`), from its word view:
+    the twin of scan.split_words, one pass over the view with no piece of text copied."""
+    cdef Py_ssize_t n = len(view), p, start
+    cdef list starts = [], ends = []
+    cdef bint in_word = False
+    for p in range(1, n):
+        if view[p] != u' ':
+            if not in_word:
+                in_word = True
+                start = p - 1
+                # An apostrophe between two word characters joins their words ("don't"):
+                # the word that ended just before it goes on.
+                if start >= 2 and text[start - 1] == u"'" and ends and <Py_ssize_t>ends[len(ends) - 1] == start - 1:
+                    ends.pop()
+                else:
+                    starts.append(start)
+        elif in_word:
+            in_word = False
+            ends.append(p - 1)
+    return starts, ends

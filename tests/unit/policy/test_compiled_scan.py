@@ -1,0 +1,127 @@
+"""The scan's compiled loops against their Python twins: the same answers, in the same order."""
+
+from __future__ import annotations
+
+import sysconfig
+
+import pytest
+from haven.policy import compiled
+from haven.policy.normalise import normalise, word_view
+from haven.policy.phrase_search import PhraseSearch
+from haven.policy.scan import _split_words_python
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from .conftest import corpus_texts, default_pack
+
+needs_extension = pytest.mark.skipif(
+    compiled.built is None, reason="the compiled scan is not built (see the test below)"
+)
+
+
+def test_the_compiled_scan_is_built_wherever_a_c_compiler_is() -> None:
+    # The extension is optional so that an install without a compiler still works; on a
+    # machine with one (CI's) a silently failed build would leave only the slower twin.
+    if not sysconfig.get_config_var("CC"):
+        pytest.skip("no C compiler configured for this Python")
+    assert compiled.built is not None
+
+
+def _both(keys: list[tuple[str, int, bool]]) -> tuple[PhraseSearch, PhraseSearch]:
+    return PhraseSearch(keys, compiled=True), PhraseSearch(keys, compiled=False)
+
+
+def _hits(search: PhraseSearch, *views: str) -> list[tuple[int, list[tuple[int, int]]]]:
+    found: dict[int, list[tuple[int, int]]] = {}
+    for view in views:
+        search.collect(view, found)
+    return list(found.items())  # the order keys were first hit in counts too
+
+
+@needs_extension
+def test_the_default_packs_phrases_are_found_alike_in_every_corpus_text() -> None:
+    automata = default_pack(rules_only=True).automata
+    assert automata.plain_search is not None and automata.leet_search is not None
+    plain = _keys(automata.plain, 0)
+    leet = _keys(automata.leet, len(plain))
+    compiled_plain, python_plain = _both(plain)
+    compiled_leet, python_leet = _both(leet)
+    hits = 0
+    for text in corpus_texts():
+        norm = normalise(text)
+        views = (word_view(norm.text),)
+        leet_views = (word_view(norm.leet),)
+        expected = _hits(python_plain, *views)
+        assert _hits(compiled_plain, *views) == expected, text
+        assert _hits(compiled_leet, *leet_views) == _hits(python_leet, *leet_views), text
+        hits += sum(len(spans) for _, spans in expected)
+    assert hits > 5_000  # the corpus is dense with phrases: the comparison is not of empty lists
+
+
+def _keys(entries: dict[str, list[tuple[int, bool]]], first: int) -> list[tuple[str, int, bool]]:
+    """The keys as PhraseAutomata numbers them: in order, from `first`."""
+    return [(key, first + i, prefixes[0][1]) for i, (key, prefixes) in enumerate(entries.items())]
+
+
+def test_an_open_ended_key_runs_to_the_end_of_its_word_or_the_text() -> None:
+    keys = [(" hopeless", 0, True), (" give up ", 1, False), (" up ", 2, False)]
+    for search in _both(keys) if compiled.built is not None else (PhraseSearch(keys, compiled=False),):
+        view = " so hopelessly i give up hopeless"
+        # spans are in the folded text, one left of the view's offsets
+        assert _hits(search, view) == [(0, [(3, 13), (24, 32)]), (1, [(16, 23)]), (2, [(21, 23)])]
+
+
+@needs_extension
+def test_keys_inside_keys_and_characters_no_key_holds_are_found_alike() -> None:
+    keys = [(" a ", 0, False), (" a b ", 1, False), (" b ", 2, False), (" ab", 3, True), (" é ", 4, False)]
+    compiled, python = _both(keys)
+    view = " a b ab é x a b \u2603 b aé a "
+    assert _hits(compiled, view) == _hits(python, view)
+    assert {key for key, _ in _hits(compiled, view)} == {0, 1, 2, 3, 4}
+
+
+_PIECES = st.sampled_from(["a", "b", "ab", "ba", "é", "ß", "ü", "1", "aa"])
+
+
+@needs_extension
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.lists(_PIECES, min_size=1, max_size=3).map("".join), min_size=1, max_size=12, unique=True),
+    opens=st.lists(st.booleans(), min_size=12, max_size=12),
+    text=st.lists(st.one_of(_PIECES, st.sampled_from([" ", "  ", "x", "\u2603"])), max_size=60).map("".join),
+)
+def test_any_keys_in_any_text_are_found_alike(words: list[str], opens: list[bool], text: str) -> None:
+    keys = [(f" {word}" + ("" if opens[i] else " "), i, opens[i]) for i, word in enumerate(words)]
+    compiled, python = _both(keys)
+    view = f" {text} "
+    assert _hits(compiled, view) == _hits(python, view)
+
+
+@needs_extension
+def test_words_are_split_alike_in_every_corpus_text() -> None:
+    assert compiled.built is not None
+    words = 0
+    for text in corpus_texts():
+        folded = normalise(text).text
+        view = word_view(folded)
+        starts, ends = compiled.built.split_words(folded, view)
+        assert (starts, ends) == _split_words_python(folded, view), text
+        words += len(starts)
+    assert words > 10_000
+
+
+def test_an_apostrophe_between_word_characters_joins_their_words() -> None:
+    text = "don't 'quote' rock'n'roll it's' o'"
+    twins = [_split_words_python] + ([compiled.built.split_words] if compiled.built is not None else [])
+    for split in twins:
+        starts, ends = split(text, word_view(text))
+        assert [text[s:e] for s, e in zip(starts, ends, strict=True)] == ["don't", "quote", "rock'n'roll", "it's", "o"]
+
+
+@needs_extension
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "é", "1", "'", " ", "-", "_", ".", "\u2603"]), max_size=40).map("".join))
+def test_any_text_is_split_alike(text: str) -> None:
+    assert compiled.built is not None
+    view = word_view(text)
+    assert compiled.built.split_words(text, view) == _split_words_python(text, view)
