@@ -1,4 +1,7 @@
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+_S = TypeVar("_S")
 
 class PhraseMatcher:
     states: int
@@ -6,3 +9,4 @@ class PhraseMatcher:
     def collect(self, view: str, found: dict[int, list[tuple[int, int]]]) -> None: ...
 
 def split_words(text: str, view: str) -> tuple[list[int], list[int]]: ...
+def sentences(text: str, longest: int, sentence: Callable[[int, int, int, tuple[str, ...]], _S]) -> list[_S]: ...

@@ -9,6 +9,7 @@ and the loop unpacks), so this module owns its automaton.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
 from libc.stdint cimport int32_t
 from libc.string cimport memset
 
@@ -166,7 +167,8 @@ def split_words(str text, str view):
                 start = p - 1
                 # An apostrophe between two word characters joins their words ("don't"):
                 # the word that ended just before it goes on.
-                if start >= 2 and text[start - 1] == u"'" and ends and <Py_ssize_t>ends[len(ends) - 1] == start - 1:
+                if (start >= 2 and text[start - 1] == u"'" and ends
+                        and <Py_ssize_t>ends[len(ends) - 1] == start - 1):
                     ends.pop()
                 else:
                     starts.append(start)
@@ -174,3 +176,60 @@ def split_words(str text, str view):
             in_word = False
             ends.append(p - 1)
     return starts, ends
+
+
+cdef inline bint _ends_sentence(Py_UCS4 ch):
+    return ch == u'.' or ch == u'!' or ch == u'?'
+
+
+def sentences(str text, Py_ssize_t longest, sentence):
+    """The sentences of normalised text as `sentence(start, end, words, features)`, those
+    without a word left out: the twin of classifier.sentences, read the way its regular
+    expressions read (Python's own Unicode tests for \\s and \\w, which these are), with
+    no match object or substring made but the words."""
+    cdef Py_ssize_t n = len(text), at = 0, start, stop, end, q, first
+    cdef Py_UCS4 ch
+    cdef list found = [], words
+    while at < n:
+        ch = text[at]
+        if _ends_sentence(ch) or Py_UNICODE_ISSPACE(ch):
+            at += 1
+            continue
+        # [^.!?\s][^.!?\n]*[.!?]*
+        start = at
+        at += 1
+        while at < n and not _ends_sentence(text[at]) and text[at] != u'\n':
+            at += 1
+        while at < n and _ends_sentence(text[at]):
+            at += 1
+        stop = at
+        # Its words: [^\W_]+(?:'[^\W_]+)*|[!?], none longer than `longest`.
+        words = []
+        q = start
+        while q < stop:
+            ch = text[q]
+            if Py_UNICODE_ISALNUM(ch):
+                first = q
+                q += 1
+                while True:
+                    while q < stop and Py_UNICODE_ISALNUM(text[q]):
+                        q += 1
+                    if q + 1 < stop and text[q] == u"'" and Py_UNICODE_ISALNUM(text[q + 1]):
+                        q += 1
+                    else:
+                        break
+                if q - first <= longest:
+                    words.append(text[first:q])
+            elif ch == u'!' or ch == u'?':
+                words.append(text[q:q + 1])
+                q += 1
+            else:
+                q += 1
+        if not words:
+            continue
+        end = stop
+        while end > start and Py_UNICODE_ISSPACE(text[end - 1]):
+            end -= 1
+        pairs = [f"{words[i - 1]} {words[i]}" for i in range(1, len(words))]
+        found.append(sentence(start, end, len(words), (*words, *pairs)))
+    return found

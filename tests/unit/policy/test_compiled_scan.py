@@ -6,6 +6,7 @@ import sysconfig
 
 import pytest
 from haven.policy import compiled
+from haven.policy.classifier import MAX_FEATURE_CHARS, Sentence, _sentences_python
 from haven.policy.normalise import normalise, word_view
 from haven.policy.phrase_search import PhraseSearch
 from haven.policy.scan import _split_words_python
@@ -125,3 +126,45 @@ def test_any_text_is_split_alike(text: str) -> None:
     assert compiled.built is not None
     view = word_view(text)
     assert compiled.built.split_words(text, view) == _split_words_python(text, view)
+
+
+@needs_extension
+def test_sentences_are_read_alike_in_every_corpus_text() -> None:
+    assert compiled.built is not None
+    sentences = 0
+    for text in corpus_texts():
+        folded = normalise(text).text
+        found = compiled.built.sentences(folded, MAX_FEATURE_CHARS, Sentence)
+        assert found == _sentences_python(folded), text
+        sentences += len(found)
+    assert sentences > 1_000
+
+
+# Python's own Unicode tests decide what \s and \w are: a no-break space, an ideographic
+# space and a line separator are spaces, Arabic-Indic digits and ß word characters, "_" not.
+_SENTENCE_PIECES = [
+    "a",
+    "bc",
+    "ß",
+    "٣",
+    "_",
+    "'",
+    ".",
+    "!",
+    "?",
+    "\n",
+    " ",
+    "\u00a0",
+    "\u3000",
+    "\u2028",
+    "-",
+    "x" * 61,
+]
+
+
+@needs_extension
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_SENTENCE_PIECES), max_size=30).map("".join))
+def test_any_text_has_the_same_sentences(text: str) -> None:
+    assert compiled.built is not None
+    assert compiled.built.sentences(text, MAX_FEATURE_CHARS, Sentence) == _sentences_python(text)
