@@ -41,6 +41,7 @@ ALLOWED_FIELDS = frozenset(
         "host",
         "port",
         "policy_dir",
+        "compiled_scan",
         "deleted",
         "duration_ms",
         "event_type",

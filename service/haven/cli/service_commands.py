@@ -92,6 +92,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from haven.heap import freeze_start_up_heap
     from haven.http_server import timed_protocol
     from haven.logging import configure_logging
+    from haven.policy import compiled
     from haven.services import build_services
 
     settings = load_settings()
@@ -118,6 +119,8 @@ def run_serve(args: argparse.Namespace) -> int:
             "port": port,
             "policy_dir": str(settings.policy.directory),
             "policy_version": services.policies.current().version,
+            # False where the scan's Cython extension was not built: judging alike, slower.
+            "compiled_scan": compiled.core is not None,
         },
     )
     server = settings.server
