@@ -7,6 +7,7 @@ policy engine. They carry no behaviour beyond small derived views.
 from __future__ import annotations
 
 import enum
+import hashlib
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -24,6 +25,7 @@ SEVERITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3
 # A fixed namespace so that a post's decision id is the same on every node and
 # every retry: the id is derived from the post's identity, never random.
 _DECISION_NAMESPACE = uuid.UUID("6f1d7c1e-4a52-4d0e-9a8e-6b1c2f6d9a10")
+_DECISION_NAMESPACE_BYTES = _DECISION_NAMESPACE.bytes
 
 
 class Verdict(enum.IntEnum):
@@ -173,8 +175,15 @@ class Post(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 def decision_id_of(post_key: str) -> str:
-    """The decision id of a post's key (`Post.key`), the same on every node and every retry."""
-    return str(uuid.uuid5(_DECISION_NAMESPACE, post_key))
+    """The decision id of a post's key (`Post.key`), the same on every node and every retry:
+    `str(uuid.uuid5(namespace, post_key))`, made without the UUID object, whose
+    constructor's checks and integer arithmetic were two thirds of the cost on the API's
+    and the engine's per-post path."""
+    digest = bytearray(hashlib.sha1(_DECISION_NAMESPACE_BYTES + post_key.encode(), usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122's variant
+    hexed = digest.hex()
+    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
 
 
 class PostRef(msgspec.Struct, kw_only=True, frozen=True):
