@@ -9,7 +9,7 @@ and the loop unpacks), so this module owns its automaton.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
+from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISSPACE
 from libc.stdint cimport int32_t
 from libc.string cimport memset
 
@@ -152,6 +152,35 @@ cdef class PhraseMatcher:
                 else:
                     (<list>spans).append((start, end - 1))
                 at = self._shorter[at]
+
+
+def by_group(dict found, list key_groups, dict groups):
+    """Adds each key's spans in `found` to the groups the key belongs to (`key_groups`, by key
+    number): `groups` maps a group to the span lists of its keys that were hit. The twin of
+    scan.by_group."""
+    cdef object key, spans, group, listed
+    for key, spans in found.items():
+        for group in <tuple>key_groups[key]:
+            listed = groups.get(group)
+            if listed is None:
+                groups[group] = [spans]
+            else:
+                (<list>listed).append(spans)
+
+
+def has_leet_in_a_word(str text):
+    """A digit or symbol touching a letter, as in "k1ll" or "d!e" ("!" only before one): the
+    twin of scan.has_leet_in_a_word."""
+    cdef Py_ssize_t n = len(text), at
+    cdef Py_UCS4 ch
+    for at in range(n):
+        ch = text[at]
+        if ch in u"013457@$|+!":
+            if at + 1 < n and Py_UNICODE_ISALPHA(text[at + 1]):
+                return True
+            if at > 0 and ch != u'!' and Py_UNICODE_ISALPHA(text[at - 1]):
+                return True
+    return False
 
 
 def split_words(str text, str view):

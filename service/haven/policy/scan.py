@@ -25,7 +25,7 @@ _LEET_CHARACTER = re.compile(r"[013457@$|+!]")
 _HANDLE_MARK = re.compile(r"@|u/")
 
 
-def _has_leet_in_a_word(text: str) -> bool:
+def _has_leet_in_a_word_python(text: str) -> bool:
     """A digit or symbol touching a letter, as in "k1ll" or "d!e" ("!" only before one)."""
     for found in _LEET_CHARACTER.finditer(text):
         at = found.start()
@@ -34,6 +34,18 @@ def _has_leet_in_a_word(text: str) -> bool:
         if at > 0 and text[at - 1].isalpha() and found.group() != "!":
             return True
     return False
+
+
+def _by_group_python(
+    found: dict[int, list[Span]], key_groups: list[tuple[int, ...]], groups: dict[int, list[list[Span]]]
+) -> None:
+    """Adds each key's spans in `found` to the groups the key belongs to (by key number)."""
+    for key, spans in found.items():
+        for group in key_groups[key]:
+            if group in groups:
+                groups[group].append(spans)
+            else:
+                groups[group] = [spans]
 
 
 # Capitalised words that are not someone's name.
@@ -99,9 +111,16 @@ def _split_words_python(text: str, view: str) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
-split_words: Callable[[str, str], tuple[list[int], list[int]]] = (
-    compiled.core.split_words if compiled.core is not None else _split_words_python
+# The compiled twins where the extension is built (see haven.policy.compiled).
+split_words: Callable[[str, str], tuple[list[int], list[int]]] = _split_words_python
+has_leet_in_a_word: Callable[[str], bool] = _has_leet_in_a_word_python
+by_group: Callable[[dict[int, list[Span]], list[tuple[int, ...]], dict[int, list[list[Span]]]], None] = (
+    _by_group_python
 )
+if compiled.core is not None:
+    split_words = compiled.core.split_words
+    has_leet_in_a_word = compiled.core.has_leet_in_a_word
+    by_group = compiled.core.by_group
 
 
 class TextScan:
@@ -138,17 +157,10 @@ class TextScan:
             automata.plain_search.collect(self.view, found)
         # Leetspeak puts digits and symbols inside words ("k1ll", "d!e"); a text without any
         # gives the leet pass nothing the plain pass has not found.
-        if automata.leet_search is not None and _has_leet_in_a_word(self.norm.text):
+        if automata.leet_search is not None and has_leet_in_a_word(self.norm.text):
             automata.leet_search.collect(word_view(self.norm.leet), found)
         self.phrase_keys = found
-        key_groups = automata.key_groups
-        by_group = self._key_hits
-        for key, spans in found.items():
-            for group in key_groups[key]:
-                if group in by_group:
-                    by_group[group].append(spans)
-                else:
-                    by_group[group] = [spans]
+        by_group(found, automata.key_groups, self._key_hits)
 
     def _search_patterns(self) -> None:
         search = self.policy_set.patterns

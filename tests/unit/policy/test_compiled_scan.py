@@ -9,7 +9,7 @@ from haven.policy import compiled
 from haven.policy.classifier import MAX_FEATURE_CHARS, Sentence, _sentences_python
 from haven.policy.normalise import normalise, word_view
 from haven.policy.phrase_search import PhraseSearch
-from haven.policy.scan import _split_words_python
+from haven.policy.scan import _by_group_python, _has_leet_in_a_word_python, _split_words_python
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -168,3 +168,38 @@ _SENTENCE_PIECES = [
 def test_any_text_has_the_same_sentences(text: str) -> None:
     assert compiled.built is not None
     assert compiled.built.sentences(text, MAX_FEATURE_CHARS, Sentence) == _sentences_python(text)
+
+
+@needs_extension
+def test_leetspeak_is_noticed_alike_in_every_corpus_text() -> None:
+    assert compiled.built is not None
+    answers = [_has_leet_in_a_word_python(normalise(text).text) for text in corpus_texts()]
+    assert [compiled.built.has_leet_in_a_word(normalise(text).text) for text in corpus_texts()] == answers
+    assert 0 < sum(answers) < len(answers)
+
+
+@needs_extension
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "é", "1", "3", "!", "@", "$", "|", "+", " ", "x", "9", "٣"]), max_size=12).map(
+        "".join
+    )
+)
+def test_any_text_has_leetspeak_alike(text: str) -> None:
+    assert compiled.built is not None
+    assert compiled.built.has_leet_in_a_word(text) == _has_leet_in_a_word_python(text)
+
+
+@needs_extension
+def test_hits_are_gathered_by_group_alike_in_every_corpus_text() -> None:
+    assert compiled.built is not None
+    automata = default_pack(rules_only=True).automata
+    assert automata.plain_search is not None
+    for text in corpus_texts():
+        found: dict[int, list[tuple[int, int]]] = {}
+        automata.plain_search.collect(word_view(normalise(text).text), found)
+        expected: dict[int, list[list[tuple[int, int]]]] = {}
+        _by_group_python(found, automata.key_groups, expected)
+        gathered: dict[int, list[list[tuple[int, int]]]] = {}
+        compiled.built.by_group(found, automata.key_groups, gathered)
+        assert list(gathered.items()) == list(expected.items()), text
