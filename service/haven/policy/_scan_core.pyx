@@ -262,3 +262,20 @@ def sentences(str text, Py_ssize_t longest, sentence):
         pairs = [f"{words[i - 1]} {words[i]}" for i in range(1, len(words))]
         found.append(sentence(start, end, len(words), (*words, *pairs)))
     return found
+
+
+def known_features(counts, dict rows):
+    """The features of `counts` that some model knows, in the counts' order, with each one's
+    row in the models' table and its count: the twin of classifier.known_features, one pass
+    over the counts instead of four over lists made between them."""
+    cdef list known = [], found_rows = [], found_counts = []
+    cdef object feature, count, row
+    if not isinstance(counts, dict):  # a Counter, read as the dict it is
+        raise TypeError("counts must be a dict")
+    for feature, count in (<dict>counts).items():
+        row = rows.get(feature)
+        if row is not None:
+            known.append(feature)
+            found_rows.append(row)
+            found_counts.append(count)
+    return known, found_rows, found_counts

@@ -18,9 +18,9 @@ import math
 import operator
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import msgspec
 
@@ -139,6 +139,25 @@ def weighted(model: TextModel, counts: Counter[str]) -> dict[str, float]:
     return {f: v / norm for f, v in values.items()}
 
 
+def _known_features_python(counts: Counter[str], rows: dict[str, int]) -> tuple[list[str], list[int], list[int]]:
+    """The features of `counts` some model knows (in the counts' order), each one's row in
+    the models' table, and its count. The loops run in C (map, compress): a real post has
+    about 170 features, and a Python loop over them costs more than the arithmetic after."""
+    found = list(map(rows.get, counts))
+    is_known = list(map(operator.is_not, found, itertools.repeat(None)))
+    return (
+        list(itertools.compress(counts, is_known)),
+        cast("list[int]", list(itertools.compress(found, is_known))),
+        list(itertools.compress(counts.values(), is_known)),
+    )
+
+
+# The compiled twin where the extension is built (see haven.policy.compiled).
+known_features: Callable[[Counter[str], dict[str, int]], tuple[list[str], list[int], list[int]]] = (
+    compiled.core.known_features if compiled.core is not None else _known_features_python
+)
+
+
 def _sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -182,19 +201,12 @@ class ModelBank:
         a score needs: one pass over the features for all models."""
         import numpy as np
 
-        # The loops over a post's features run in C (map, compress, fromiter): a real post
-        # has about 170 of them, and Python-level loops building lists for numpy cost more
-        # than the arithmetic.
-        rows = list(map(self._rows.get, counts))
-        is_known = list(map(operator.is_not, rows, itertools.repeat(None)))
-        known = list(itertools.compress(counts, is_known))
+        known, rows, known_counts = known_features(counts, self._rows)
         if not known:
             return Assessment(counts, tuple(self._bias.tolist()), [], np.zeros((0, len(self.models))))
         count = len(self.models)
-        entries = self._table[np.fromiter(itertools.compress(rows, is_known), dtype=np.intp, count=len(known))]
-        tf = 1.0 + np.log(
-            np.fromiter(itertools.compress(counts.values(), is_known), dtype=np.float64, count=len(known))
-        )
+        entries = self._table[np.array(rows, dtype=np.intp)]
+        tf = 1.0 + np.log(np.array(known_counts, dtype=np.float64))
         norms = np.sqrt((tf * tf) @ entries[:, count:])
         # each known feature's term in each model's log-odds: tf·idf·w / norm
         terms = tf[:, None] * entries[:, :count] / np.where(norms > 0, norms, 1.0)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import sysconfig
+from collections import Counter
 
 import pytest
 from haven.policy import compiled
-from haven.policy.classifier import MAX_FEATURE_CHARS, Sentence, _sentences_python
+from haven.policy.classifier import (
+    MAX_FEATURE_CHARS,
+    Sentence,
+    _known_features_python,
+    _sentences_python,
+    features,
+    sentences,
+)
 from haven.policy.normalise import normalise, word_view
 from haven.policy.phrase_search import PhraseSearch
 from haven.policy.scan import _by_group_python, _has_leet_in_a_word_python, _split_words_python
@@ -203,3 +211,26 @@ def test_hits_are_gathered_by_group_alike_in_every_corpus_text() -> None:
         gathered: dict[int, list[list[tuple[int, int]]]] = {}
         compiled.built.by_group(found, automata.key_groups, gathered)
         assert list(gathered.items()) == list(expected.items()), text
+
+
+@needs_extension
+def test_the_models_known_features_are_picked_alike_in_every_corpus_text() -> None:
+    assert compiled.built is not None
+    rows = default_pack().model_bank._rows
+    picked = 0
+    for text in corpus_texts():
+        counts = features(sentences(normalise(text).text))
+        found = compiled.built.known_features(counts, rows)
+        assert found == _known_features_python(counts, rows), text
+        picked += len(found[0])
+    assert picked > 10_000
+
+
+@needs_extension
+@given(
+    st.dictionaries(st.sampled_from("abcdefgh"), st.integers(1, 5)),
+    st.dictionaries(st.sampled_from("abcdefgh"), st.integers(0, 99)),
+)
+def test_any_counts_are_looked_up_alike(counts: dict[str, int], rows: dict[str, int]) -> None:
+    assert compiled.built is not None
+    assert compiled.built.known_features(Counter(counts), rows) == _known_features_python(Counter(counts), rows)
