@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "bench" / "decision_digest.py"
@@ -24,10 +27,13 @@ def _guard() -> ModuleType:
     return module
 
 
-def test_every_corpus_decision_is_the_recorded_one() -> None:
+@pytest.mark.parametrize("compiled", ["1", "0"], ids=["compiled scan", "python twins"])
+def test_every_corpus_decision_is_the_recorded_one(compiled: str) -> None:
+    # Both ways of judging: with the scan's compiled loops, and with their Python twins, as
+    # an install without a C compiler judges (haven.policy.compiled).
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--corpus-only", "--against", str(RECORDED)],
-        capture_output=True, text=True, check=False, timeout=600,
+        capture_output=True, text=True, check=False, timeout=600, env={**os.environ, "HAVEN_COMPILED": compiled},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "every decision identical" in done.stdout
