@@ -279,3 +279,28 @@ def known_features(counts, dict rows):
             found_rows.append(row)
             found_counts.append(count)
     return known, found_rows, found_counts
+
+
+def merged_spans(list by_key):
+    """The spans of several keys' lists (each in order) in one list in order, each span once:
+    the twin of scan.merged_spans. Sorted as Python sorts (the lists joined end to end are
+    runs its sort merges), then equal neighbours dropped by comparing their numbers, where
+    the Python twin hashes every span."""
+    cdef list joined = []
+    cdef list kept
+    cdef Py_ssize_t i, n
+    cdef tuple span, last
+    for spans in by_key:
+        joined.extend(<list>spans)
+    joined.sort()
+    n = len(joined)
+    if n == 0:
+        return joined
+    last = <tuple>joined[0]
+    kept = [last]
+    for i in range(1, n):
+        span = <tuple>joined[i]
+        if span[0] != last[0] or span[1] != last[1]:
+            kept.append(span)
+            last = span
+    return kept

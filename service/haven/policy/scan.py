@@ -111,14 +111,23 @@ def _split_words_python(text: str, view: str) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
+def _merged_spans_python(by_key: list[list[Span]]) -> list[Span]:
+    """Several keys' spans (each list in order) as one list in order, each span once: the lists
+    joined end to end are runs a sort merges, and equal spans then lie side by side for
+    dict.fromkeys to drop."""
+    return list(dict.fromkeys(sorted(itertools.chain.from_iterable(by_key))))
+
+
 # The compiled twins where the extension is built (see haven.policy.compiled).
 split_words: Callable[[str, str], tuple[list[int], list[int]]] = _split_words_python
 has_leet_in_a_word: Callable[[str], bool] = _has_leet_in_a_word_python
 by_group: Callable[[dict[int, list[Span]], list[tuple[int, ...]], dict[int, list[list[Span]]]], None] = (
     _by_group_python
 )
+merged_spans: Callable[[list[list[Span]]], list[Span]] = _merged_spans_python
 if compiled.core is not None:
     split_words = compiled.core.split_words
+    merged_spans = compiled.core.merged_spans
     has_leet_in_a_word = compiled.core.has_leet_in_a_word
     by_group = compiled.core.by_group
 
@@ -277,9 +286,7 @@ class TextScan:
                 found = by_key[0]
             else:
                 # Phrases of a group can overlap (or the leet pass find them again): once each.
-                # Each key's hits are already in order, which a sort of them joined end to end
-                # merges; equal hits then lie side by side for dict.fromkeys to drop.
-                found = list(dict.fromkeys(sorted(itertools.chain.from_iterable(by_key))))
+                found = merged_spans(by_key)
             self.groups[group] = found
         return found
 

@@ -17,7 +17,12 @@ from haven.policy.classifier import (
 )
 from haven.policy.normalise import normalise, word_view
 from haven.policy.phrase_search import PhraseSearch
-from haven.policy.scan import _by_group_python, _has_leet_in_a_word_python, _split_words_python
+from haven.policy.scan import (
+    _by_group_python,
+    _has_leet_in_a_word_python,
+    _merged_spans_python,
+    _split_words_python,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -234,3 +239,30 @@ def test_the_models_known_features_are_picked_alike_in_every_corpus_text() -> No
 def test_any_counts_are_looked_up_alike(counts: dict[str, int], rows: dict[str, int]) -> None:
     assert compiled.built is not None
     assert compiled.built.known_features(Counter(counts), rows) == _known_features_python(Counter(counts), rows)
+
+
+@needs_extension
+def test_a_groups_hits_are_merged_alike_in_every_corpus_text() -> None:
+    assert compiled.built is not None
+    automata = default_pack(rules_only=True).automata
+    assert automata.plain_search is not None
+    merged = 0
+    for text in corpus_texts():
+        found: dict[int, list[tuple[int, int]]] = {}
+        automata.plain_search.collect(word_view(normalise(text).text), found)
+        groups: dict[int, list[list[tuple[int, int]]]] = {}
+        _by_group_python(found, automata.key_groups, groups)
+        for by_key in groups.values():
+            assert compiled.built.merged_spans(by_key) == _merged_spans_python(by_key), text
+            merged += len(by_key) > 1
+    assert merged > 1_000
+
+
+_SPANS = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)).map(lambda s: (s[0], s[0] + s[1])), max_size=6)
+
+
+@needs_extension
+@given(st.lists(_SPANS.map(sorted), max_size=5))
+def test_any_sorted_span_lists_merge_alike(by_key: list[list[tuple[int, int]]]) -> None:
+    assert compiled.built is not None
+    assert compiled.built.merged_spans(by_key) == _merged_spans_python(by_key)
