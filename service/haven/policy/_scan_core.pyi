@@ -1,5 +1,5 @@
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 _S = TypeVar("_S")
 
@@ -18,3 +18,6 @@ def by_group(
 def has_leet_in_a_word(text: str) -> bool: ...
 def known_features(counts: dict[str, int], rows: dict[str, int]) -> tuple[list[str], list[int], list[int]]: ...
 def merged_spans(by_key: list[list[tuple[int, int]]]) -> list[tuple[int, int]]: ...
+def negating_hit(
+    start: int, end: int, present: tuple[tuple[Any, list[tuple[int, int]]], ...], starts: list[int], text: str
+) -> tuple[int, int] | None: ...

@@ -304,3 +304,73 @@ def merged_spans(list by_key):
             kept.append(span)
             last = span
     return kept
+
+
+cdef inline Py_ssize_t _span_index(list spans, Py_ssize_t start, Py_ssize_t end):
+    """bisect.bisect_left(spans, (start, end)) for a list of (int, int) in order."""
+    cdef Py_ssize_t low = 0, high = len(spans), middle, at
+    cdef tuple span
+    while low < high:
+        middle = (low + high) >> 1
+        span = <tuple>spans[middle]
+        at = span[0]
+        if at < start or (at == start and <Py_ssize_t>span[1] < end):
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+cdef inline Py_ssize_t _words_before(list starts, Py_ssize_t at):
+    """bisect.bisect_left(starts, at): how many words start before `at`."""
+    cdef Py_ssize_t low = 0, high = len(starts), middle
+    while low < high:
+        middle = (low + high) >> 1
+        if <Py_ssize_t>starts[middle] < at:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+cdef inline bint _sentence_breaks(str text, Py_ssize_t start, Py_ssize_t end):
+    """Whether `text[start:end]` holds one of ".!?;" (engine._SENTENCE_BREAK)."""
+    cdef Py_ssize_t at
+    for at in range(start, end):
+        if text[at] in u".!?;":
+            return True
+    return False
+
+
+def negating_hit(Py_ssize_t start, Py_ssize_t end, tuple present, list starts, str text):
+    """The negation hit that negates the span [start, end), or None: the twin of
+    engine.negating_hit, with its binary searches and sentence test on C integers."""
+    cdef Py_ssize_t start_words = -1, end_words = -1, index, at, edge, within, size
+    cdef list hits
+    for negation, found in present:
+        hits = <list>found
+        within = negation.within
+        if negation.before:
+            index = _span_index(hits, start, start)
+            for at in range(index - 3 if index > 3 else 0, index):
+                edge = (<tuple>hits[at])[1]
+                if edge > start:
+                    continue
+                if edge < start:
+                    if start_words < 0:
+                        start_words = _words_before(starts, start)
+                    if start_words - _words_before(starts, edge) > within or _sentence_breaks(text, edge, start):
+                        continue
+                return hits[at]
+        if negation.after:
+            index = _span_index(hits, end, end)
+            size = len(hits)
+            for at in range(index, index + 3 if index + 3 < size else size):
+                edge = (<tuple>hits[at])[0]
+                if edge > end:
+                    if end_words < 0:
+                        end_words = _words_before(starts, end)
+                    if _words_before(starts, edge) - end_words > within or _sentence_breaks(text, end, edge):
+                        continue
+                return hits[at]
+    return None

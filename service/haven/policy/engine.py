@@ -28,6 +28,7 @@ from haven.domain import (
     PostRef,
     Verdict,
 )
+from haven.policy import compiled
 from haven.policy.actions import merge_actions
 from haven.policy.compiler import (
     ClassifierLeaf,
@@ -74,6 +75,53 @@ class _Forgetful(dict[tuple[int, Span], bool]):
 
     def __setitem__(self, key: tuple[int, Span], value: bool) -> None:
         pass
+
+
+def _negating_hit_python(
+    start: int, end: int, present: tuple[tuple[Negation, list[Span]], ...], starts: list[int], text: str
+) -> Span | None:
+    """The negation hit that negates the span [start, end) (`present`: each negation the post
+    has, with its hits in order), or None. A negation before the span must end at most
+    `within` words before it, one after must start at most `within` words after it, with no
+    sentence break between; one that touches the span (ends where it starts, or starts where
+    it ends) negates it whatever `within` says."""
+    start_words = end_words = -1  # how many words start before `start` and `end`, once asked
+    for negation, hits in present:
+        # Hits are sorted by start: only the nearest negations either side can be in reach.
+        # Indexes, not slices and lists of candidates: most spans have none in reach.
+        if negation.before:
+            index = bisect.bisect_left(hits, (start, start))
+            for at in range(index - 3 if index > 3 else 0, index):
+                n_end = hits[at][1]
+                if n_end > start:
+                    continue
+                if n_end < start:
+                    if start_words < 0:
+                        start_words = bisect.bisect_left(starts, start)
+                    if start_words - bisect.bisect_left(starts, n_end) > negation.within or _SENTENCE_BREAK.search(
+                        text, n_end, start
+                    ):
+                        continue
+                return hits[at]
+        if negation.after:
+            later = bisect.bisect_left(hits, (end, end))
+            for at in range(later, min(later + 3, len(hits))):
+                n_start = hits[at][0]
+                if n_start > end:
+                    if end_words < 0:
+                        end_words = bisect.bisect_left(starts, end)
+                    if bisect.bisect_left(starts, n_start) - end_words > negation.within or _SENTENCE_BREAK.search(
+                        text, end, n_start
+                    ):
+                        continue
+                return hits[at]
+    return None
+
+
+# The compiled twin where the extension is built (see haven.policy.compiled).
+negating_hit: Callable[[int, int, tuple[tuple[Negation, list[Span]], ...], list[int], str], Span | None] = (
+    compiled.core.negating_hit if compiled.core is not None else _negating_hit_python
+)
 
 
 class _Judge:
@@ -127,40 +175,8 @@ class _Judge:
         return known
 
     def _negated_now(self, span: Span, negations: tuple[Negation, ...]) -> bool:
-        text = self.scan.norm.text
-        starts = self.scan.word_starts
-        start, end = span
-        start_words = end_words = -1  # how many words start before `start` and `end`, once asked
-        for negation, hits in self.present(negations):
-            # Hits are sorted by start: only the nearest negations either side can be in reach.
-            # Indexes, not slices and lists of candidates: most spans have none in reach.
-            if negation.before:
-                index = bisect.bisect_left(hits, (start, start))
-                for at in range(index - 3 if index > 3 else 0, index):
-                    n_end = hits[at][1]
-                    if n_end > start:
-                        continue
-                    if n_end < start:
-                        if start_words < 0:
-                            start_words = bisect.bisect_left(starts, start)
-                        if start_words - bisect.bisect_left(starts, n_end) > negation.within or _SENTENCE_BREAK.search(
-                            text, n_end, start
-                        ):
-                            continue
-                    return self._negates(hits[at], span)
-            if negation.after:
-                later = bisect.bisect_left(hits, (end, end))
-                for at in range(later, min(later + 3, len(hits))):
-                    n_start = hits[at][0]
-                    if n_start > end:
-                        if end_words < 0:
-                            end_words = bisect.bisect_left(starts, end)
-                        if bisect.bisect_left(starts, n_start) - end_words > negation.within or _SENTENCE_BREAK.search(
-                            text, end, n_start
-                        ):
-                            continue
-                    return self._negates(hits[at], span)
-        return False
+        hit = negating_hit(span[0], span[1], self.present(negations), self.scan.word_starts, self.scan.norm.text)
+        return hit is not None and self._negates(hit, span)
 
     def _negates(self, negation: Span, span: Span) -> bool:
         text = self.scan.norm.text

@@ -121,9 +121,7 @@ def _merged_spans_python(by_key: list[list[Span]]) -> list[Span]:
 # The compiled twins where the extension is built (see haven.policy.compiled).
 split_words: Callable[[str, str], tuple[list[int], list[int]]] = _split_words_python
 has_leet_in_a_word: Callable[[str], bool] = _has_leet_in_a_word_python
-by_group: Callable[[dict[int, list[Span]], list[tuple[int, ...]], dict[int, list[list[Span]]]], None] = (
-    _by_group_python
-)
+by_group: Callable[[dict[int, list[Span]], list[tuple[int, ...]], dict[int, list[list[Span]]]], None] = _by_group_python
 merged_spans: Callable[[list[list[Span]]], list[Span]] = _merged_spans_python
 if compiled.core is not None:
     split_words = compiled.core.split_words

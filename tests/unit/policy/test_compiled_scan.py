@@ -15,9 +15,12 @@ from haven.policy.classifier import (
     features,
     sentences,
 )
+from haven.policy.compiler import Negation
+from haven.policy.engine import _negating_hit_python
 from haven.policy.normalise import normalise, word_view
 from haven.policy.phrase_search import PhraseSearch
 from haven.policy.scan import (
+    TextScan,
     _by_group_python,
     _has_leet_in_a_word_python,
     _merged_spans_python,
@@ -266,3 +269,47 @@ _SPANS = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)).map(lambda s: 
 def test_any_sorted_span_lists_merge_alike(by_key: list[list[tuple[int, int]]]) -> None:
     assert compiled.built is not None
     assert compiled.built.merged_spans(by_key) == _merged_spans_python(by_key)
+
+
+@needs_extension
+def test_negations_are_found_alike_for_every_hit_in_the_corpus() -> None:
+    assert compiled.built is not None
+    pack = default_pack(rules_only=True)
+    negation_sets = {rule.negations for rule in pack.rules if rule.negations}
+    checked = negated = 0
+    for text in corpus_texts():
+        scan = TextScan(pack, text, "US")
+        spans = [span for spans in scan.phrase_keys.values() for span in spans]
+        for negations in negation_sets:
+            present = tuple((n, hits) for n in negations if (hits := scan.hits(n.group)))
+            if not present:
+                continue
+            for start, end in spans:
+                expected = _negating_hit_python(start, end, present, scan.word_starts, scan.norm.text)
+                assert compiled.built.negating_hit(start, end, present, scan.word_starts, scan.norm.text) == expected
+                checked += 1
+                negated += expected is not None
+    assert checked > 10_000 and negated > 1_000
+
+
+@needs_extension
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(["ab", " ", ".", ";", "c", "!"]), min_size=1, max_size=30).map("".join),
+    hits=st.lists(_SPANS.map(sorted), min_size=1, max_size=3),
+    sides=st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(0, 3)), min_size=3, max_size=3),
+    span=st.tuples(st.integers(0, 12), st.integers(0, 4)).map(lambda s: (s[0], s[0] + s[1])),
+)
+def test_any_negations_are_found_alike(
+    text: str, hits: list[list[tuple[int, int]]], sides: list[tuple[bool, bool, int]], span: tuple[int, int]
+) -> None:
+    assert compiled.built is not None
+    present = tuple(
+        (Negation(group=i, within=within, before=before, after=after), found)
+        for i, (found, (before, after, within)) in enumerate(zip(hits, sides, strict=False))
+        if found
+    )
+    text = text + " " * 20  # spans and hits stay inside the text
+    starts, _ = _split_words_python(text, word_view(text))
+    expected = _negating_hit_python(span[0], span[1], present, starts, text)
+    assert compiled.built.negating_hit(span[0], span[1], present, starts, text) == expected
