@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
 """The scan's hottest loops in compiled code, each the twin of a Python function kept as
-the fallback where this extension is not built (see phrase_search and scan): the tests hold
-both to the same answers on every input.
+the fallback where this extension is not built (see haven.policy.compiled): the tests hold
+both to the same answers on every input (tests/unit/policy/test_compiled_scan.py).
 
 Why compiled: in Python these loops pay for an object per character or per hit. Wrapping
 pyahocorasick's iterator left that cost where it was (each hit a tuple the iterator makes
@@ -50,6 +50,8 @@ cdef class PhraseMatcher:
         cdef Py_ssize_t i, state, child, fail_state, head, tail, c, classes, count, numbers
         cdef int32_t *fail
         cdef int32_t *queue
+        if self._next != NULL:
+            raise RuntimeError("a PhraseMatcher is built once")
         entries = [(str(key), int(number), bool(is_open)) for key, number, is_open in keys]
         alphabet = sorted({ch for key, _, _ in entries for ch in key})
         by_char = {ch: i + 1 for i, ch in enumerate(alphabet)}
@@ -157,7 +159,7 @@ cdef class PhraseMatcher:
 def by_group(dict found, list key_groups, dict groups):
     """Adds each key's spans in `found` to the groups the key belongs to (`key_groups`, by key
     number): `groups` maps a group to the span lists of its keys that were hit. The twin of
-    scan.by_group."""
+    scan._by_group_python."""
     cdef object key, spans, group, listed
     for key, spans in found.items():
         for group in <tuple>key_groups[key]:
@@ -170,7 +172,7 @@ def by_group(dict found, list key_groups, dict groups):
 
 def has_leet_in_a_word(str text):
     """A digit or symbol touching a letter, as in "k1ll" or "d!e" ("!" only before one): the
-    twin of scan.has_leet_in_a_word."""
+    twin of scan._has_leet_in_a_word_python."""
     cdef Py_ssize_t n = len(text), at
     cdef Py_UCS4 ch
     for at in range(n):
@@ -185,7 +187,7 @@ def has_leet_in_a_word(str text):
 
 def split_words(str text, str view):
     """Where each word starts and ends in `text` (`\\w+(?:'\\w+)*`), from its word view:
-    the twin of scan.split_words, one pass over the view with no piece of text copied."""
+    the twin of scan._split_words_python, one pass over the view with no piece of text copied."""
     cdef Py_ssize_t n = len(view), p, start
     cdef list starts = [], ends = []
     cdef bint in_word = False
@@ -213,7 +215,7 @@ cdef inline bint _ends_sentence(Py_UCS4 ch):
 
 def sentences(str text, Py_ssize_t longest, sentence):
     """The sentences of normalised text as `sentence(start, end, words, features)`, those
-    without a word left out: the twin of classifier.sentences, read the way its regular
+    without a word left out: the twin of classifier._sentences_python, read the way its regular
     expressions read (Python's own Unicode tests for \\s and \\w, which these are), with
     no match object or substring made but the words."""
     cdef Py_ssize_t n = len(text), at = 0, start, stop, end, q, first
@@ -266,8 +268,8 @@ def sentences(str text, Py_ssize_t longest, sentence):
 
 def known_features(counts, dict rows):
     """The features of `counts` that some model knows, in the counts' order, with each one's
-    row in the models' table and its count: the twin of classifier.known_features, one pass
-    over the counts instead of four over lists made between them."""
+    row in the models' table and its count: the twin of classifier._known_features_python,
+    one pass over the counts instead of four over lists made between them."""
     cdef list known = [], found_rows = [], found_counts = []
     cdef object feature, count, row
     if not isinstance(counts, dict):  # a Counter, read as the dict it is
@@ -283,7 +285,7 @@ def known_features(counts, dict rows):
 
 def merged_spans(list by_key):
     """The spans of several keys' lists (each in order) in one list in order, each span once:
-    the twin of scan.merged_spans. Sorted as Python sorts (the lists joined end to end are
+    the twin of scan._merged_spans_python. Sorted as Python sorts (the lists joined end to end are
     runs its sort merges), then equal neighbours dropped by comparing their numbers, where
     the Python twin hashes every span."""
     cdef list joined = []
@@ -344,7 +346,7 @@ cdef inline bint _sentence_breaks(str text, Py_ssize_t start, Py_ssize_t end):
 
 def negating_hit(Py_ssize_t start, Py_ssize_t end, tuple present, list starts, str text):
     """The negation hit that negates the span [start, end), or None: the twin of
-    engine.negating_hit, with its binary searches and sentence test on C integers."""
+    engine._negating_hit_python, with its binary searches and sentence test on C integers."""
     cdef Py_ssize_t start_words = -1, end_words = -1, index, at, edge, within, size
     cdef list hits
     for negation, found in present:

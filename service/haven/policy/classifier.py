@@ -107,16 +107,9 @@ def features(parts: Iterable[Sentence]) -> Counter[str]:
     return Counter(itertools.chain.from_iterable(s.features for s in parts))
 
 
-def sentences(text: str) -> list[Sentence]:
-    """The sentences of normalised text; those without a word are left out."""
-    if compiled.core is not None:
-        found: list[Sentence] = compiled.core.sentences(text, MAX_FEATURE_CHARS, Sentence)
-        return found
-    return _sentences_python(text)
-
-
 def _sentences_python(text: str) -> list[Sentence]:
-    """The twin of the compiled `sentences`, with the regular expressions it reads like."""
+    """The sentences of normalised text; those without a word are left out. The twin of
+    the compiled `sentences`, with the regular expressions it reads like."""
     result = []
     for found in _SENTENCE.finditer(text):
         sentence = found.group()
@@ -126,6 +119,16 @@ def _sentences_python(text: str) -> list[Sentence]:
             pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)]
             result.append(Sentence(start, start + len(sentence.rstrip()), len(words), (*words, *pairs)))
     return result
+
+
+def _sentences_compiled(text: str) -> list[Sentence]:
+    assert compiled.core is not None
+    found: list[Sentence] = compiled.core.sentences(text, MAX_FEATURE_CHARS, Sentence)
+    return found
+
+
+# The compiled twin where the extension is built (see haven.policy.compiled).
+sentences: Callable[[str], list[Sentence]] = _sentences_compiled if compiled.core is not None else _sentences_python
 
 
 def weighted(model: TextModel, counts: Counter[str]) -> dict[str, float]:
