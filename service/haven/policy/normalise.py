@@ -15,7 +15,7 @@ import itertools
 import operator
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Look-alike letters from other scripts, folded to the Latin letter they imitate.
 # The list follows the commonest entries of Unicode's confusables data
@@ -87,8 +87,9 @@ def _fold_char(char: str) -> str:
     return text.translate(_ONE_TO_ONE) if text else ""
 
 
-@dataclass(frozen=True, slots=True)
-class _Segment:
+class _Segment(NamedTuple):
+    # A tuple, not a frozen dataclass: a post with paragraph breaks makes one at each, and a
+    # frozen dataclass's constructor sets each field through object.__setattr__.
     norm_start: int
     orig_start: int
     norm_length: int
