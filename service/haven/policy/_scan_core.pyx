@@ -376,3 +376,31 @@ def negating_hit(Py_ssize_t start, Py_ssize_t end, tuple present, list starts, s
                         continue
                 return hits[at]
     return None
+
+
+def collapse_spaces(str text, segment):
+    """ASCII `text` lowered, each run of two or more spaces as one, with the segments
+    (`segment(norm_start, orig_start, norm_length, orig_length, copied)`) that map its
+    offsets back: the twin of normalise._fold on ASCII text, the runs found by str.find and
+    the text lowered once."""
+    cdef Py_ssize_t n = len(text), at, run, last = 0, position = 0
+    cdef list pieces = [], segments = []
+    lowered = text.lower()
+    at = text.find(u"  ")
+    while at >= 0:
+        run = at + 2
+        while run < n and text[run] == u' ':
+            run += 1
+        if at > last:
+            pieces.append(lowered[last:at])
+            segments.append(segment(position, last, at - last, at - last, True))
+            position += at - last
+        segments.append(segment(position, at, 1, run - at, False))
+        pieces.append(u" ")
+        position += 1
+        last = run
+        at = text.find(u"  ", run)
+    if n > last:
+        pieces.append(lowered[last:n])
+        segments.append(segment(position, last, n - last, n - last, True))
+    return "".join(pieces), segments

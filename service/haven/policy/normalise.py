@@ -17,6 +17,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from haven.policy import compiled
+
 # Look-alike letters from other scripts, folded to the Latin letter they imitate.
 # The list follows the commonest entries of Unicode's confusables data
 # (UTS #39) for Cyrillic, Greek and Armenian lower and upper case.
@@ -166,10 +168,21 @@ def normalise(original: str) -> NormalisedText:
     translated = (
         _translate_ascii(original, _ONE_TO_ONE_ASCII) if original.isascii() else original.translate(_ONE_TO_ONE)
     )
-    if translated.isascii() and "  " not in translated:
-        # The common case: one to one with the original, so offsets need no map.
-        return NormalisedText(original, translated.lower(), None)
+    if translated.isascii():
+        if "  " not in translated:
+            # The common case: one to one with the original, so offsets need no map.
+            return NormalisedText(original, translated.lower(), None)
+        if compiled.core is not None:
+            # The next commonest: paragraph breaks, two spaces once translated, in ASCII text.
+            text, segments = compiled.core.collapse_spaces(translated, _Segment)
+            return NormalisedText(original, text, segments)
+    return NormalisedText(original, *_fold(translated))
 
+
+def _fold(translated: str) -> tuple[str, list[_Segment]]:
+    """`translated` folded (each character beyond ASCII by `_fold_char`, runs of spaces as
+    one), with the segments that map its offsets back. On ASCII text, the twin of the
+    compiled `collapse_spaces`."""
     pieces: list[str] = []
     segments: list[_Segment] = []
     norm_position = 0
@@ -195,7 +208,7 @@ def normalise(original: str) -> NormalisedText:
             pieces.append(replacement)
             norm_position += len(replacement)
     copy(len(translated))
-    return NormalisedText(original, "".join(pieces), segments)
+    return "".join(pieces), segments
 
 
 _ASCII_PUNCTUATION_TO_SPACE = str.maketrans(

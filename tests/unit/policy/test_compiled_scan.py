@@ -17,7 +17,7 @@ from haven.policy.classifier import (
 )
 from haven.policy.compiler import Negation
 from haven.policy.engine import _negating_hit_python
-from haven.policy.normalise import normalise, word_view
+from haven.policy.normalise import _ONE_TO_ONE, _fold, _Segment, normalise, word_view
 from haven.policy.phrase_search import PhraseSearch
 from haven.policy.scan import (
     TextScan,
@@ -313,3 +313,25 @@ def test_any_negations_are_found_alike(
     starts, _ = _split_words_python(text, word_view(text))
     expected = _negating_hit_python(span[0], span[1], present, starts, text)
     assert compiled.built.negating_hit(span[0], span[1], present, starts, text) == expected
+
+
+@needs_extension
+def test_runs_of_spaces_are_folded_alike_in_corpus_texts_set_out_as_paragraphs() -> None:
+    assert compiled.built is not None
+    texts = corpus_texts()
+    folded = 0
+    # Members' posts have paragraph breaks, which become runs of spaces once translated.
+    for i in range(0, len(texts), 3):
+        translated = "\n\n".join(texts[i : i + 3]).translate(_ONE_TO_ONE)
+        if translated.isascii():
+            assert compiled.built.collapse_spaces(translated, _Segment) == _fold(translated), translated
+            folded += "  " in translated
+    assert folded > 100
+
+
+@needs_extension
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "B", ".", " ", "  ", "   ", "x'y"]), max_size=20).map("".join))
+def test_any_ascii_text_has_its_spaces_folded_alike(text: str) -> None:
+    assert compiled.built is not None
+    assert compiled.built.collapse_spaces(text, _Segment) == _fold(text)
