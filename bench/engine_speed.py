@@ -1,6 +1,10 @@
 """The rules engine's speed on one core, against a baseline commit measured in the same run.
 
     .venv/bin/python bench/engine_speed.py --baseline ec04dd9 > bench/results/engine-speed.json
+    .venv/bin/python bench/engine_speed.py --twins > bench/results/engine-speed-twins.json
+
+With `--twins` the baseline is this tree judging with the scan's Python twins
+(`HAVEN_COMPILED=0`, see haven.policy.compiled) instead of another commit.
 
 The baseline's tree is checked out with `git worktree` into a scratch folder and
 each measure runs in a fresh process pinned to one core (`taskset`), baseline
@@ -176,12 +180,14 @@ def child(tree: Path, measure: str, count: int, models: bool) -> dict[str, Any]:
     }
 
 
-def run_child(tree: Path, measure: str, count: int, core: int, models: bool) -> dict[str, Any]:
+def run_child(
+    tree: Path, measure: str, count: int, core: int, models: bool, python_twins: bool = False
+) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", measure, "--tree", str(tree),
                "--count", str(count), *(["--models"] if models else [])]  # fmt: skip
     if Path("/usr/bin/taskset").exists():
         command = ["taskset", "-c", str(core), *command]
-    environment = {**os.environ, "PYTHONHASHSEED": "0"}
+    environment = {**os.environ, "PYTHONHASHSEED": "0", **({"HAVEN_COMPILED": "0"} if python_twins else {})}
     done = subprocess.run(command, check=True, capture_output=True, text=True, env=environment)
     result: dict[str, Any] = json.loads(done.stdout)
     return result
@@ -198,6 +204,9 @@ def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", default=None, help="a commit to measure side by side (git worktree)")
+    parser.add_argument(
+        "--twins", action="store_true", help="the baseline: this tree with the scan's Python twins (HAVEN_COMPILED=0)"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--memory-posts", type=int, default=100_000)
@@ -212,7 +221,7 @@ def main() -> int:
         return 0
 
     measures = args.only or ["real", "dense", "real-lengths", "dense-lengths", "memory"]
-    trees: dict[str, Path] = {"current": ROOT}
+    trees: dict[str, Path] = {"baseline": ROOT, "current": ROOT} if args.twins else {"current": ROOT}
     with tempfile.TemporaryDirectory(prefix="engine-speed-") as scratch:
         if args.baseline:
             base = Path(scratch) / "baseline"
@@ -227,7 +236,8 @@ def main() -> int:
                     if measure == "memory" and round_number > 0:
                         continue  # memory does not drift with load; one round is enough
                     for side, tree in trees.items():
-                        runs[measure][side].append(run_child(tree, measure, count, args.core, args.models))
+                        twins = args.twins and side == "baseline"
+                        runs[measure][side].append(run_child(tree, measure, count, args.core, args.models, twins))
                         print(f"round {round_number + 1} {measure} {side}: {runs[measure][side][-1]}", file=sys.stderr)
         finally:
             if args.baseline:
@@ -258,7 +268,7 @@ def main() -> int:
         "command": " ".join(["bench/engine_speed.py", *sys.argv[1:]]),
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": tree_commit(),
-        "baseline": args.baseline,
+        "baseline": "this tree, HAVEN_COMPILED=0" if args.twins else args.baseline,
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "load_average": os.getloadavg(),
         "summary": summary,
