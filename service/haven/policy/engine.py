@@ -207,11 +207,11 @@ class _Judge:
         # hit look only at the second hits in reach, so dense posts stay linear-ish.
         text = self.scan.norm.text
         word_index = self.scan.word_index
-        second_starts = [word_index(s) for s, _ in seconds]
+        second_starts = self.scan.start_words(leaf.second)
+        first_starts, first_ends = self.scan.start_words(leaf.first), self.scan.end_words(leaf.first)
         pairs: set[tuple[Span, Span, bool]] = set()  # (earlier hit, later hit, earlier is of `phrases`)
-        for a in firsts:
+        for a, before, after in zip(firsts, first_starts, first_ends, strict=True):
             a_start, a_end = a
-            after = word_index(a_end)
             # Indexes, not slices: a slice of the later hits for every first hit made long
             # posts quadratic.
             for index in range(bisect.bisect_left(seconds, (a_end, a_end)), len(seconds)):
@@ -220,7 +220,6 @@ class _Judge:
                 pairs.add((a, seconds[index], True))
             if leaf.ordered:
                 continue
-            before = word_index(a_start)
             reach = leaf.within + self.scan.policy_set.longest_phrase_words
             for index in range(bisect.bisect_left(seconds, (a_start, a_start)) - 1, -1, -1):
                 b = seconds[index]

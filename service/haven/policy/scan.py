@@ -153,6 +153,7 @@ class TextScan:
         self._sentences: list[Sentence] | None = None
         self._assessments: dict[tuple[int, ...], Assessment] = {}
         self._kept: dict[Callable[[Span], bool], tuple[int, ...]] = {}
+        self._hit_word_indexes: dict[tuple[int, int], list[int]] = {}
         self._search_phrases()
         self._search_patterns()
 
@@ -241,6 +242,25 @@ class TextScan:
         head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
         head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
         return (w_start, w_end, head, self.is_name_at((head, w_end)))
+
+    def start_words(self, group: int) -> list[int]:
+        """How many words start before each hit of `group` starts (the hits' word indexes)."""
+        return self._hit_words(group, 0)
+
+    def end_words(self, group: int) -> list[int]:
+        """How many words start before each hit of `group` ends."""
+        return self._hit_words(group, 1)
+
+    def _hit_words(self, group: int, side: int) -> list[int]:
+        # Worked out once a post: proximity rules ask of the same groups again and again,
+        # and a long post's common words have thousands of hits.
+        found = self._hit_word_indexes.get((group, side))
+        if found is None:
+            starts = self.word_starts
+            found = self._hit_word_indexes[group, side] = [
+                bisect.bisect_left(starts, h[side]) for h in self.hits(group)
+            ]
+        return found
 
     def word_index(self, position: int) -> int:
         """How many words start before `position`."""

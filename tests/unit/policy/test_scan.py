@@ -47,3 +47,14 @@ def test_the_name_candidates_are_the_words_their_author_began_with_a_capital(tex
     folded = scan.norm
     initials = [folded.original[folded.original_span(s, s + 1)[0] :][:1] for s in scan.word_starts]
     assert scan.name_candidates == [i for i, initial in enumerate(initials) if initial.isupper()]
+
+
+def test_each_hit_of_a_group_knows_how_many_words_come_before_its_start_and_its_end() -> None:
+    text = "I am not ok. I don't want to be here, and I keep thinking I want to die tonight."
+    scan = TextScan(_RULES, text, "US")
+    groups = [g for g, spans in scan._key_hits.items() if sum(map(len, spans)) >= 2]
+    assert groups  # common words are hit more than once in this post
+    for group in groups:
+        hits = scan.hits(group)
+        assert scan.start_words(group) == [len([w for w in scan.word_starts if w < s]) for s, _ in hits]
+        assert scan.end_words(group) == [len([w for w in scan.word_starts if w < e]) for _, e in hits]
