@@ -246,7 +246,6 @@ class _Judge:
 
     def third_party(self, leaf: ThirdPartyLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
         scan = self.scan
-        word_starts = scan.word_starts
         spans: list[Span] = []
         details: dict[Span, Span] = {}  # evidence span -> the detail phrase's hit inside it
         # Only a capitalised word or a handle can name someone: the words in reach of a detail
@@ -255,8 +254,7 @@ class _Judge:
         # Many details share the words in their reach (a long post has thousands of hits of
         # common details): what each word index has in reach is worked out once.
         in_reach: dict[int, list[tuple[int, int, int, bool]] | None] = {}
-        for d_start, d_end in scan.hits(leaf.details):
-            first = bisect.bisect_left(word_starts, d_start)
+        for (d_start, d_end), first in zip(scan.hits(leaf.details), scan.start_words(leaf.details), strict=True):
             if first in in_reach:
                 reached = in_reach[first]
             else:
