@@ -9,7 +9,7 @@ and the loop unpacks), so this module owns its automaton.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISSPACE
+from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISSPACE, Py_UNICODE_ISUPPER
 from libc.stdint cimport int32_t
 from libc.string cimport memset
 
@@ -404,3 +404,16 @@ def collapse_spaces(str text, segment):
         pieces.append(lowered[last:n])
         segments.append(segment(position, last, n - last, n - last, True))
     return "".join(pieces), segments
+
+
+def capitalised(str text, list starts):
+    """The indexes of `starts` (ascending offsets into `text`) where `text` has an upper-case
+    letter (str.isupper of that one character); an offset past the end has none. The twin
+    of scan._capitalised_python."""
+    cdef Py_ssize_t n = len(text), i, count = len(starts), at
+    cdef list found = []
+    for i in range(count):
+        at = <Py_ssize_t>starts[i]
+        if 0 <= at < n and Py_UNICODE_ISUPPER(text[at]):
+            found.append(i)
+    return found

@@ -111,6 +111,15 @@ def _split_words_python(text: str, view: str) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
+def _capitalised_python(text: str, starts: list[int]) -> list[int]:
+    """The indexes of `starts` (ascending offsets into `text`) where `text` has an upper-case
+    letter; an offset past the end has none. C loops, not a Python one per word: a long
+    post has thousands."""
+    # One character past the end, so that every start indexes a character.
+    initials = map((text + " ").__getitem__, starts)
+    return list(itertools.compress(itertools.count(), map(str.isupper, initials)))
+
+
 def _merged_spans_python(by_key: list[list[Span]]) -> list[Span]:
     """Several keys' spans (each list in order) as one list in order, each span once: the lists
     joined end to end are runs a sort merges, and equal spans then lie side by side for
@@ -123,7 +132,9 @@ split_words: Callable[[str, str], tuple[list[int], list[int]]] = _split_words_py
 has_leet_in_a_word: Callable[[str], bool] = _has_leet_in_a_word_python
 by_group: Callable[[dict[int, list[Span]], list[tuple[int, ...]], dict[int, list[list[Span]]]], None] = _by_group_python
 merged_spans: Callable[[list[list[Span]]], list[Span]] = _merged_spans_python
+capitalised: Callable[[str, list[int]], list[int]] = _capitalised_python
 if compiled.core is not None:
+    capitalised = compiled.core.capitalised
     split_words = compiled.core.split_words
     merged_spans = compiled.core.merged_spans
     has_leet_in_a_word = compiled.core.has_leet_in_a_word
@@ -211,11 +222,7 @@ class TextScan:
         if self._name_candidates is None:
             word_starts = self.word_starts
             original = self.norm.original
-            starts = self.norm.original_starts(word_starts)
-            # One character past the end, so that every start indexes a character (C loops,
-            # not a Python one per word: a long post has thousands).
-            initials = map((original + " ").__getitem__, starts)
-            found = set(itertools.compress(itertools.count(), map(str.isupper, initials)))
+            found = set(capitalised(original, self.norm.original_starts(word_starts)))
             for handle in _HANDLE_MARK.finditer(self.norm.text):
                 index = bisect.bisect_left(word_starts, handle.end())
                 if index < len(word_starts) and word_starts[index] == handle.end():

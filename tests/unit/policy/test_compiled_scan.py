@@ -23,6 +23,7 @@ from haven.policy.phrase_search import PhraseSearch
 from haven.policy.scan import (
     TextScan,
     _by_group_python,
+    _capitalised_python,
     _has_leet_in_a_word_python,
     _merged_spans_python,
     _split_words_python,
@@ -337,3 +338,28 @@ def test_runs_of_spaces_are_folded_alike_in_corpus_texts_set_out_as_paragraphs()
 def test_any_ascii_text_has_its_spaces_folded_alike(text: str) -> None:
     assert compiled.built is not None
     assert compiled.built.collapse_spaces(text, _Segment) == _fold(text)
+
+
+@needs_extension
+def test_capitalised_words_are_found_alike_in_every_corpus_text() -> None:
+    assert compiled.built is not None
+    found = 0
+    for text in corpus_texts():
+        scan = TextScan(default_pack(rules_only=True), text, "US")
+        starts = scan.norm.original_starts(scan.word_starts)
+        expected = _capitalised_python(text, starts)
+        assert compiled.built.capitalised(text, starts) == expected, text
+        found += len(expected)
+    assert found > 1_000
+
+
+@needs_extension
+@given(
+    st.text(alphabet=st.sampled_from("aZ É1σΣǅ_'"), max_size=20).flatmap(
+        lambda text: st.tuples(st.just(text), st.lists(st.integers(0, len(text)), unique=True).map(sorted))
+    )
+)
+def test_any_text_has_its_capitals_found_alike(case: tuple[str, list[int]]) -> None:
+    assert compiled.built is not None
+    text, starts = case
+    assert compiled.built.capitalised(text, starts) == _capitalised_python(text, starts)
