@@ -417,3 +417,14 @@ def capitalised(str text, list starts):
         if 0 <= at < n and Py_UNICODE_ISUPPER(text[at]):
             found.append(i)
     return found
+
+
+def hit_words(list starts, list hits, Py_ssize_t side):
+    """For each hit (start, end), how many of `starts` (ascending) lie before its start
+    (`side` 0) or its end (`side` 1): the twin of scan._hit_words_python."""
+    cdef list found = []
+    cdef tuple hit
+    for item in hits:
+        hit = <tuple>item
+        found.append(_words_before(starts, <Py_ssize_t>hit[side]))
+    return found

@@ -120,6 +120,12 @@ def _capitalised_python(text: str, starts: list[int]) -> list[int]:
     return list(itertools.compress(itertools.count(), map(str.isupper, initials)))
 
 
+def _hit_words_python(starts: list[int], hits: list[Span], side: int) -> list[int]:
+    """For each hit, how many of `starts` (ascending) lie before its start (`side` 0) or its
+    end (`side` 1)."""
+    return [bisect.bisect_left(starts, hit[side]) for hit in hits]
+
+
 def _merged_spans_python(by_key: list[list[Span]]) -> list[Span]:
     """Several keys' spans (each list in order) as one list in order, each span once: the lists
     joined end to end are runs a sort merges, and equal spans then lie side by side for
@@ -133,7 +139,9 @@ has_leet_in_a_word: Callable[[str], bool] = _has_leet_in_a_word_python
 by_group: Callable[[dict[int, list[Span]], list[tuple[int, ...]], dict[int, list[list[Span]]]], None] = _by_group_python
 merged_spans: Callable[[list[list[Span]]], list[Span]] = _merged_spans_python
 capitalised: Callable[[str, list[int]], list[int]] = _capitalised_python
+hit_words: Callable[[list[int], list[Span], int], list[int]] = _hit_words_python
 if compiled.core is not None:
+    hit_words = compiled.core.hit_words
     capitalised = compiled.core.capitalised
     split_words = compiled.core.split_words
     merged_spans = compiled.core.merged_spans
@@ -263,10 +271,7 @@ class TextScan:
         # and a long post's common words have thousands of hits.
         found = self._hit_word_indexes.get((group, side))
         if found is None:
-            starts = self.word_starts
-            found = self._hit_word_indexes[group, side] = [
-                bisect.bisect_left(starts, h[side]) for h in self.hits(group)
-            ]
+            found = self._hit_word_indexes[group, side] = hit_words(self.word_starts, self.hits(group), side)
         return found
 
     def word_index(self, position: int) -> int:

@@ -25,6 +25,7 @@ from haven.policy.scan import (
     _by_group_python,
     _capitalised_python,
     _has_leet_in_a_word_python,
+    _hit_words_python,
     _merged_spans_python,
     _split_words_python,
 )
@@ -363,3 +364,25 @@ def test_any_text_has_its_capitals_found_alike(case: tuple[str, list[int]]) -> N
     assert compiled.built is not None
     text, starts = case
     assert compiled.built.capitalised(text, starts) == _capitalised_python(text, starts)
+
+
+@needs_extension
+def test_hits_word_indexes_are_counted_alike_in_every_corpus_text() -> None:
+    assert compiled.built is not None
+    counted = 0
+    for text in corpus_texts():
+        scan = TextScan(default_pack(rules_only=True), text, "US")
+        for group in scan._key_hits:
+            hits = scan.hits(group)
+            for side in (0, 1):
+                expected = _hit_words_python(scan.word_starts, hits, side)
+                assert compiled.built.hit_words(scan.word_starts, hits, side) == expected, text
+                counted += len(expected)
+    assert counted > 10_000
+
+
+@needs_extension
+@given(st.lists(st.integers(0, 30), unique=True).map(sorted), _SPANS, st.sampled_from([0, 1]))
+def test_any_hits_word_indexes_are_counted_alike(starts: list[int], hits: list[tuple[int, int]], side: int) -> None:
+    assert compiled.built is not None
+    assert compiled.built.hit_words(starts, hits, side) == _hit_words_python(starts, hits, side)
