@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sysconfig
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 from haven.policy import compiled
@@ -77,6 +78,13 @@ def test_the_default_packs_phrases_are_found_alike_in_every_corpus_text() -> Non
         assert _hits(compiled_leet, *leet_views) == _hits(python_leet, *leet_views), text
         hits += sum(len(spans) for _, spans in expected)
     assert hits > 5_000  # the corpus is dense with phrases: the comparison is not of empty lists
+
+
+def _corpus_scans() -> Iterator[tuple[str, TextScan]]:
+    """Every corpus text with its scan by the default pack's rules."""
+    pack = default_pack(rules_only=True)
+    for text in corpus_texts():
+        yield text, TextScan(pack, text, "US")
 
 
 def _keys(entries: dict[str, list[tuple[int, bool]]], first: int) -> list[tuple[str, int, bool]]:
@@ -281,8 +289,7 @@ def test_negations_are_found_alike_for_every_hit_in_the_corpus() -> None:
     pack = default_pack(rules_only=True)
     negation_sets = {rule.negations for rule in pack.rules if rule.negations}
     checked = negated = 0
-    for text in corpus_texts():
-        scan = TextScan(pack, text, "US")
+    for _, scan in _corpus_scans():
         spans = [span for spans in scan.phrase_keys.values() for span in spans]
         for negations in negation_sets:
             present = tuple((n, hits) for n in negations if (hits := scan.hits(n.group)))
@@ -345,8 +352,7 @@ def test_any_ascii_text_has_its_spaces_folded_alike(text: str) -> None:
 def test_capitalised_words_are_found_alike_in_every_corpus_text() -> None:
     assert compiled.built is not None
     found = 0
-    for text in corpus_texts():
-        scan = TextScan(default_pack(rules_only=True), text, "US")
+    for text, scan in _corpus_scans():
         starts = scan.norm.original_starts(scan.word_starts)
         expected = _capitalised_python(text, starts)
         assert compiled.built.capitalised(text, starts) == expected, text
@@ -370,8 +376,7 @@ def test_any_text_has_its_capitals_found_alike(case: tuple[str, list[int]]) -> N
 def test_hits_word_indexes_are_counted_alike_in_every_corpus_text() -> None:
     assert compiled.built is not None
     counted = 0
-    for text in corpus_texts():
-        scan = TextScan(default_pack(rules_only=True), text, "US")
+    for text, scan in _corpus_scans():
         for group in scan._key_hits:
             hits = scan.hits(group)
             for side in (0, 1):
