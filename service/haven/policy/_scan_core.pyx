@@ -11,6 +11,7 @@ and the loop unpacks), so this module owns its automaton.
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISSPACE, Py_UNICODE_ISUPPER
 from libc.stdint cimport int32_t
+from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.string cimport memset
 
 
@@ -427,4 +428,31 @@ def hit_words(list starts, list hits, Py_ssize_t side):
     for item in hits:
         hit = <tuple>item
         found.append(_words_before(starts, <Py_ssize_t>hit[side]))
+    return found
+
+
+def original_starts(list segments, list segment_starts, list starts):
+    """Where each of `starts` (ascending folded offsets) begins in the original text, from
+    the text's segments (norm_start, orig_start, norm_length, orig_length, copied) and where
+    each starts: one walk over both. The twin of normalise._original_starts_python."""
+    cdef Py_ssize_t count = len(segments), n = len(starts), k, j = 0, following, at, shift
+    cdef list found = []
+    cdef tuple segment
+    for k in range(count):
+        if j >= n:
+            break
+        following = <Py_ssize_t>segment_starts[k + 1] if k + 1 < count else PY_SSIZE_T_MAX
+        segment = <tuple>segments[k]
+        if segment[4]:
+            shift = <Py_ssize_t>segment[1] - <Py_ssize_t>segment[0]
+            while j < n:
+                at = <Py_ssize_t>starts[j]
+                if at >= following:
+                    break
+                found.append(at + shift)
+                j += 1
+        else:
+            while j < n and <Py_ssize_t>starts[j] < following:
+                found.append(segment[1])
+                j += 1
     return found

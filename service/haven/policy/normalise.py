@@ -15,6 +15,7 @@ import itertools
 import operator
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import NamedTuple
 
 from haven.policy import compiled
@@ -135,21 +136,7 @@ class NormalisedText:
             return list(starts)
         if not segments:
             return [0] * len(starts)
-        # A segment at a time: the starts in a copied one move by the same amount, those in a
-        # folded one all map to its start, and a segment holds many words.
-        found: list[int] = []
-        first = 0
-        nexts = itertools.chain(self._segment_starts[1:], (None,))
-        for segment, following in zip(segments, nexts, strict=True):
-            upto = len(starts) if following is None else bisect.bisect_left(starts, following, first)
-            if upto > first:
-                if segment.copied:
-                    shift = segment.orig_start - segment.norm_start
-                    found += map(operator.add, starts[first:upto], itertools.repeat(shift))
-                else:
-                    found += itertools.repeat(segment.orig_start, upto - first)
-                first = upto
-        return found
+        return original_starts(segments, self._segment_starts, starts)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Maps the folded span [start, end) onto the original text."""
@@ -162,6 +149,32 @@ class NormalisedText:
         last = self._segment(max(end - 1, start))
         orig_end = last.orig_start + (end - last.norm_start) if last.copied else last.orig_start + last.orig_length
         return orig_start, max(orig_end, orig_start)
+
+
+def _original_starts_python(segments: list[_Segment], segment_starts: list[int], starts: list[int]) -> list[int]:
+    """Where each of `starts` (ascending folded offsets) begins in the original text, given
+    the text's segments and where each segment starts."""
+    # A segment at a time: the starts in a copied one move by the same amount, those in a
+    # folded one all map to its start, and a segment holds many words.
+    found: list[int] = []
+    first = 0
+    nexts = itertools.chain(segment_starts[1:], (None,))
+    for segment, following in zip(segments, nexts, strict=True):
+        upto = len(starts) if following is None else bisect.bisect_left(starts, following, first)
+        if upto > first:
+            if segment.copied:
+                shift = segment.orig_start - segment.norm_start
+                found += map(operator.add, starts[first:upto], itertools.repeat(shift))
+            else:
+                found += itertools.repeat(segment.orig_start, upto - first)
+            first = upto
+    return found
+
+
+# The compiled twin where the extension is built (see haven.policy.compiled).
+original_starts: Callable[[list[_Segment], list[int], list[int]], list[int]] = (
+    compiled.core.original_starts if compiled.core is not None else _original_starts_python
+)
 
 
 def normalise(original: str) -> NormalisedText:

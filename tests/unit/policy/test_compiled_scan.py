@@ -19,7 +19,15 @@ from haven.policy.classifier import (
 )
 from haven.policy.compiler import Negation
 from haven.policy.engine import _negating_hit_python
-from haven.policy.normalise import _ONE_TO_ONE, _fold, _Segment, normalise, word_view
+from haven.policy.normalise import (
+    _ONE_TO_ONE,
+    NormalisedText,
+    _fold,
+    _original_starts_python,
+    _Segment,
+    normalise,
+    word_view,
+)
 from haven.policy.phrase_search import PhraseSearch
 from haven.policy.scan import (
     TextScan,
@@ -391,3 +399,36 @@ def test_hits_word_indexes_are_counted_alike_in_every_corpus_text() -> None:
 def test_any_hits_word_indexes_are_counted_alike(starts: list[int], hits: list[tuple[int, int]], side: int) -> None:
     assert compiled.built is not None
     assert compiled.built.hit_words(starts, hits, side) == _hit_words_python(starts, hits, side)
+
+
+@needs_extension
+def test_original_offsets_are_mapped_alike_in_corpus_texts_set_out_as_paragraphs() -> None:
+    assert compiled.built is not None
+    texts = corpus_texts()
+    mapped = 0
+    for i in range(0, len(texts), 3):
+        norm = normalise("\n\n".join(texts[i : i + 3]))
+        if norm.is_plain:
+            continue
+        scan_starts = _split_words_python(norm.text, word_view(norm.text))[0]
+        expected = _original_starts_python(norm._segments or [], norm._segment_starts, scan_starts)
+        assert compiled.built.original_starts(norm._segments or [], norm._segment_starts, scan_starts) == expected
+        mapped += len(expected)
+    assert mapped > 10_000
+
+
+@needs_extension
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "B", " ", "  ", "ß", "é", "\u200b", "ﬁ", "\u0301"]), max_size=20)
+    .map("".join)
+    .map(normalise)
+    .filter(lambda norm: not norm.is_plain and bool(norm._segments))
+    .flatmap(lambda norm: st.tuples(st.just(norm), st.lists(st.integers(0, len(norm.text)), unique=True).map(sorted)))
+)
+def test_any_folded_text_maps_its_offsets_back_alike(case: tuple[NormalisedText, list[int]]) -> None:
+    assert compiled.built is not None
+    norm, starts = case
+    segments = norm._segments or []
+    expected = _original_starts_python(segments, norm._segment_starts, starts)
+    assert compiled.built.original_starts(segments, norm._segment_starts, starts) == expected
