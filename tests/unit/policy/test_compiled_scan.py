@@ -95,6 +95,14 @@ def _corpus_scans() -> Iterator[tuple[str, TextScan]]:
         yield text, TextScan(pack, text, "US")
 
 
+def _paragraph_texts() -> Iterator[str]:
+    """The corpus's texts three at a time, set out as paragraphs, as members' posts are: their
+    breaks become runs of spaces once translated."""
+    texts = corpus_texts()
+    for i in range(0, len(texts), 3):
+        yield "\n\n".join(texts[i : i + 3])
+
+
 def _keys(entries: dict[str, list[tuple[int, bool]]], first: int) -> list[tuple[str, int, bool]]:
     """The keys as PhraseAutomata numbers them: in order, from `first`."""
     return [(key, first + i, prefixes[0][1]) for i, (key, prefixes) in enumerate(entries.items())]
@@ -337,11 +345,9 @@ def test_any_negations_are_found_alike(
 @needs_extension
 def test_runs_of_spaces_are_folded_alike_in_corpus_texts_set_out_as_paragraphs() -> None:
     assert compiled.built is not None
-    texts = corpus_texts()
     folded = 0
-    # Members' posts have paragraph breaks, which become runs of spaces once translated.
-    for i in range(0, len(texts), 3):
-        translated = "\n\n".join(texts[i : i + 3]).translate(_ONE_TO_ONE)
+    for text in _paragraph_texts():
+        translated = text.translate(_ONE_TO_ONE)
         if translated.isascii():
             assert compiled.built.collapse_spaces(translated, _Segment) == _fold(translated), translated
             folded += "  " in translated
@@ -404,10 +410,9 @@ def test_any_hits_word_indexes_are_counted_alike(starts: list[int], hits: list[t
 @needs_extension
 def test_original_offsets_are_mapped_alike_in_corpus_texts_set_out_as_paragraphs() -> None:
     assert compiled.built is not None
-    texts = corpus_texts()
     mapped = 0
-    for i in range(0, len(texts), 3):
-        norm = normalise("\n\n".join(texts[i : i + 3]))
+    for text in _paragraph_texts():
+        norm = normalise(text)
         if norm.is_plain:
             continue
         scan_starts = _split_words_python(norm.text, word_view(norm.text))[0]
