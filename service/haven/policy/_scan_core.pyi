@@ -25,3 +25,13 @@ def collapse_spaces(text: str, segment: Callable[[int, int, int, int, bool], _S]
 def capitalised(text: str, starts: list[int]) -> list[int]: ...
 def hit_words(starts: list[int], hits: list[tuple[int, int]], side: int) -> list[int]: ...
 def original_starts(segments: list[Any], segment_starts: list[int], starts: list[int]) -> list[int]: ...
+def near_pairs(
+    firsts: list[tuple[int, int]],
+    first_starts: list[int],
+    first_ends: list[int],
+    seconds: list[tuple[int, int]],
+    second_starts: list[int],
+    second_ends: list[int] | None,
+    within: int,
+    reach: int,
+) -> list[tuple[tuple[int, int], tuple[int, int], bool]]: ...

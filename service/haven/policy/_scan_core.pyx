@@ -456,3 +456,35 @@ def original_starts(list segments, list segment_starts, list starts):
                 found.append(segment[1])
                 j += 1
     return found
+
+
+def near_pairs(list firsts, list first_starts, list first_ends, list seconds, list second_starts,
+               second_ends, Py_ssize_t within, Py_ssize_t reach):
+    """The pairs of a first and a second hit within `within` words of each other, in order,
+    each once: the twin of engine._near_pairs_python, with its searches and word arithmetic
+    on C integers."""
+    cdef set pairs = set()
+    cdef Py_ssize_t count = len(firsts), size = len(seconds), i, index, before, after, a_start, a_end
+    cdef tuple a, b
+    cdef list ends = second_ends if second_ends is not None else None
+    for i in range(count):
+        a = <tuple>firsts[i]
+        a_start = a[0]
+        a_end = a[1]
+        before = <Py_ssize_t>first_starts[i]
+        after = <Py_ssize_t>first_ends[i]
+        for index in range(_span_index(seconds, a_end, a_end), size):
+            if <Py_ssize_t>second_starts[index] - after > within:
+                break
+            pairs.add((a, seconds[index], True))
+        if ends is None:
+            continue
+        index = _span_index(seconds, a_start, a_start) - 1
+        while index >= 0:
+            b = <tuple>seconds[index]
+            if before - <Py_ssize_t>second_starts[index] > reach:
+                break
+            if <Py_ssize_t>b[1] <= a_start and before - <Py_ssize_t>ends[index] <= within:
+                pairs.add((b, a, False))
+            index -= 1
+    return sorted(pairs)

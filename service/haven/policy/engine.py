@@ -118,7 +118,48 @@ def _negating_hit_python(
     return None
 
 
-# The compiled twin where the extension is built (see haven.policy.compiled).
+def _near_pairs_python(
+    firsts: list[Span],
+    first_starts: list[int],
+    first_ends: list[int],
+    seconds: list[Span],
+    second_starts: list[int],
+    second_ends: list[int] | None,
+    within: int,
+    reach: int,
+) -> list[tuple[Span, Span, bool]]:
+    """The pairs of a first and a second hit within `within` words of each other, in order,
+    each once, as (earlier hit, later hit, whether the earlier is the first's). The lists of
+    word indexes are the hits' (TextScan.start_words, end_words); without `second_ends` only
+    second hits after a first count (an ordered rule). `reach`: how far back a second hit
+    may start and still end within `within` words before a first (`within` and the longest
+    phrase's words)."""
+    # Word indexes make "within N words" arithmetic, and sorted starts let each first hit
+    # look only at the second hits in reach, so dense posts stay linear-ish. Indexes, not
+    # slices: a slice of the later hits for every first hit made long posts quadratic.
+    pairs: set[tuple[Span, Span, bool]] = set()
+    for a, before, after in zip(firsts, first_starts, first_ends, strict=True):
+        a_start, a_end = a
+        for index in range(bisect.bisect_left(seconds, (a_end, a_end)), len(seconds)):
+            if second_starts[index] - after > within:
+                break
+            pairs.add((a, seconds[index], True))
+        if second_ends is None:
+            continue
+        for index in range(bisect.bisect_left(seconds, (a_start, a_start)) - 1, -1, -1):
+            b = seconds[index]
+            if before - second_starts[index] > reach:
+                break
+            if b[1] <= a_start and before - second_ends[index] <= within:
+                pairs.add((b, a, False))
+    return sorted(pairs)
+
+
+# The compiled twins where the extension is built (see haven.policy.compiled).
+near_pairs: Callable[
+    [list[Span], list[int], list[int], list[Span], list[int], list[int] | None, int, int],
+    list[tuple[Span, Span, bool]],
+] = compiled.core.near_pairs if compiled.core is not None else _near_pairs_python
 negating_hit: Callable[[int, int, tuple[tuple[Negation, list[Span]], ...], list[int], str], Span | None] = (
     compiled.core.negating_hit if compiled.core is not None else _negating_hit_python
 )
@@ -203,33 +244,16 @@ class _Judge:
         seconds = self.scan.hits(leaf.second)
         if not firsts or not seconds:
             return None
-        # Word indexes make "within N words" arithmetic, and sorted starts let each first
-        # hit look only at the second hits in reach, so dense posts stay linear-ish.
         text = self.scan.norm.text
-        word_index = self.scan.word_index
-        second_starts = self.scan.start_words(leaf.second)
-        first_starts, first_ends = self.scan.start_words(leaf.first), self.scan.end_words(leaf.first)
-        pairs: set[tuple[Span, Span, bool]] = set()  # (earlier hit, later hit, earlier is of `phrases`)
-        for a, before, after in zip(firsts, first_starts, first_ends, strict=True):
-            a_start, a_end = a
-            # Indexes, not slices: a slice of the later hits for every first hit made long
-            # posts quadratic.
-            for index in range(bisect.bisect_left(seconds, (a_end, a_end)), len(seconds)):
-                if second_starts[index] - after > leaf.within:
-                    break
-                pairs.add((a, seconds[index], True))
-            if leaf.ordered:
-                continue
-            reach = leaf.within + self.scan.policy_set.longest_phrase_words
-            for index in range(bisect.bisect_left(seconds, (a_start, a_start)) - 1, -1, -1):
-                b = seconds[index]
-                if before - second_starts[index] > reach:
-                    break
-                if b[1] <= a_start and before - word_index(b[1]) <= leaf.within:
-                    pairs.add((b, a, False))
+        scan = self.scan
+        pairs = near_pairs(
+            firsts, scan.start_words(leaf.first), scan.end_words(leaf.first),
+            seconds, scan.start_words(leaf.second), None if leaf.ordered else scan.end_words(leaf.second),
+            leaf.within, leaf.within + scan.policy_set.longest_phrase_words,
+        )  # fmt: skip
         spans: dict[Span, str] = {}
         phrase = self.scan.phrase
-        for earlier, later, in_order in sorted(pairs):
+        for earlier, later, in_order in pairs:
             if leaf.same_sentence and _SENTENCE_BREAK.search(text, earlier[1], later[0]):
                 continue
             span = (earlier[0], later[1])

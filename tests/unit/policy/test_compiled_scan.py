@@ -17,8 +17,8 @@ from haven.policy.classifier import (
     features,
     sentences,
 )
-from haven.policy.compiler import Negation
-from haven.policy.engine import _negating_hit_python
+from haven.policy.compiler import NearLeaf, Negation
+from haven.policy.engine import _near_pairs_python, _negating_hit_python
 from haven.policy.normalise import (
     _ONE_TO_ONE,
     NormalisedText,
@@ -437,3 +437,65 @@ def test_any_folded_text_maps_its_offsets_back_alike(case: tuple[NormalisedText,
     segments = norm._segments or []
     expected = _original_starts_python(segments, norm._segment_starts, starts)
     assert compiled.built.original_starts(segments, norm._segment_starts, starts) == expected
+
+
+@needs_extension
+def test_proximity_pairs_are_found_alike_for_every_rule_in_the_corpus() -> None:
+    assert compiled.built is not None
+    pack = default_pack(rules_only=True)
+    leaves = {
+        (leaf.first, leaf.second, leaf.within, leaf.ordered)
+        for rule in pack.rules
+        for node in (rule.match, *rule.vetoes)
+        for leaf in _walk(node)
+        if isinstance(leaf, NearLeaf)
+    }
+    assert leaves
+    paired = 0
+    for _, scan in _corpus_scans():
+        for first, second, within, ordered in leaves:
+            firsts, seconds = scan.hits(first), scan.hits(second)
+            if not firsts or not seconds:
+                continue
+            args = (
+                firsts, scan.start_words(first), scan.end_words(first),
+                seconds, scan.start_words(second), None if ordered else scan.end_words(second),
+                within, within + pack.longest_phrase_words,
+            )  # fmt: skip
+            expected = _near_pairs_python(*args)
+            assert compiled.built.near_pairs(*args) == expected, scan.norm.text
+            paired += len(expected)
+    assert paired > 300
+
+
+def _walk(node: object) -> Iterator[object]:
+    yield node
+    for child in getattr(node, "children", ()):
+        yield from _walk(child)
+
+
+@needs_extension
+@settings(max_examples=500, deadline=None)
+@given(
+    firsts=_SPANS.map(sorted),
+    seconds=_SPANS.map(sorted),
+    starts=st.lists(st.integers(0, 14), unique=True).map(sorted),
+    within=st.integers(0, 3),
+    extra=st.integers(0, 3),
+    ordered=st.booleans(),
+)
+def test_any_hits_pair_alike(
+    firsts: list[tuple[int, int]],
+    seconds: list[tuple[int, int]],
+    starts: list[int],
+    within: int,
+    extra: int,
+    ordered: bool,
+) -> None:
+    assert compiled.built is not None
+    args = (
+        firsts, _hit_words_python(starts, firsts, 0), _hit_words_python(starts, firsts, 1),
+        seconds, _hit_words_python(starts, seconds, 0), None if ordered else _hit_words_python(starts, seconds, 1),
+        within, within + extra,
+    )  # fmt: skip
+    assert compiled.built.near_pairs(*args) == _near_pairs_python(*args)
