@@ -466,7 +466,7 @@ def near_pairs(list firsts, list first_starts, list first_ends, list seconds, li
     cdef set pairs = set()
     cdef Py_ssize_t count = len(firsts), size = len(seconds), i, index, before, after, a_start, a_end
     cdef tuple a, b
-    cdef list ends = second_ends if second_ends is not None else None
+    cdef list ends = second_ends
     for i in range(count):
         a = <tuple>firsts[i]
         a_start = a[0]

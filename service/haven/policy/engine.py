@@ -240,19 +240,19 @@ class _Judge:
         return list(spans) if keep is _everyone else [span for span in spans if keep(span)]
 
     def near(self, leaf: NearLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
-        firsts = self.scan.hits(leaf.first)
-        seconds = self.scan.hits(leaf.second)
+        scan = self.scan
+        firsts = scan.hits(leaf.first)
+        seconds = scan.hits(leaf.second)
         if not firsts or not seconds:
             return None
-        text = self.scan.norm.text
-        scan = self.scan
+        text = scan.norm.text
         pairs = near_pairs(
             firsts, scan.start_words(leaf.first), scan.end_words(leaf.first),
             seconds, scan.start_words(leaf.second), None if leaf.ordered else scan.end_words(leaf.second),
             leaf.within, leaf.within + scan.policy_set.longest_phrase_words,
         )  # fmt: skip
         spans: dict[Span, str] = {}
-        phrase = self.scan.phrase
+        phrase = scan.phrase
         for earlier, later, in_order in pairs:
             if leaf.same_sentence and _SENTENCE_BREAK.search(text, earlier[1], later[0]):
                 continue

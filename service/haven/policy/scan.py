@@ -274,10 +274,6 @@ class TextScan:
             found = self._hit_word_indexes[group, side] = hit_words(self.word_starts, self.hits(group), side)
         return found
 
-    def word_index(self, position: int) -> int:
-        """How many words start before `position`."""
-        return bisect.bisect_left(self.word_starts, position)
-
     def words_between(self, left: int, right: int) -> int:
         """How many words start at or after `left` and before `right`."""
         if right <= left:

@@ -95,6 +95,12 @@ def _corpus_scans() -> Iterator[tuple[str, TextScan]]:
         yield text, TextScan(pack, text, "US")
 
 
+def _folded_corpus() -> Iterator[str]:
+    """Every corpus text, folded as the engine reads it."""
+    for text in corpus_texts():
+        yield normalise(text).text
+
+
 def _paragraph_texts() -> Iterator[str]:
     """The corpus's texts three at a time, set out as paragraphs, as members' posts are: their
     breaks become runs of spaces once translated."""
@@ -146,11 +152,10 @@ def test_any_keys_in_any_text_are_found_alike(words: list[str], opens: list[bool
 def test_words_are_split_alike_in_every_corpus_text() -> None:
     assert compiled.built is not None
     words = 0
-    for text in corpus_texts():
-        folded = normalise(text).text
+    for folded in _folded_corpus():
         view = word_view(folded)
         starts, ends = compiled.built.split_words(folded, view)
-        assert (starts, ends) == _split_words_python(folded, view), text
+        assert (starts, ends) == _split_words_python(folded, view), folded
         words += len(starts)
     assert words > 10_000
 
@@ -176,10 +181,9 @@ def test_any_text_is_split_alike(text: str) -> None:
 def test_sentences_are_read_alike_in_every_corpus_text() -> None:
     assert compiled.built is not None
     sentences = 0
-    for text in corpus_texts():
-        folded = normalise(text).text
+    for folded in _folded_corpus():
         found = compiled.built.sentences(folded, MAX_FEATURE_CHARS, Sentence)
-        assert found == _sentences_python(folded), text
+        assert found == _sentences_python(folded), folded
         sentences += len(found)
     assert sentences > 1_000
 
@@ -217,8 +221,9 @@ def test_any_text_has_the_same_sentences(text: str) -> None:
 @needs_extension
 def test_leetspeak_is_noticed_alike_in_every_corpus_text() -> None:
     assert compiled.built is not None
-    answers = [_has_leet_in_a_word_python(normalise(text).text) for text in corpus_texts()]
-    assert [compiled.built.has_leet_in_a_word(normalise(text).text) for text in corpus_texts()] == answers
+    folded = list(_folded_corpus())
+    answers = [_has_leet_in_a_word_python(text) for text in folded]
+    assert [compiled.built.has_leet_in_a_word(text) for text in folded] == answers
     assert 0 < sum(answers) < len(answers)
 
 
@@ -237,15 +242,12 @@ def test_any_text_has_leetspeak_alike(text: str) -> None:
 @needs_extension
 def test_hits_are_gathered_by_group_alike_in_every_corpus_text() -> None:
     assert compiled.built is not None
-    automata = default_pack(rules_only=True).automata
-    assert automata.plain_search is not None
-    for text in corpus_texts():
-        found: dict[int, list[tuple[int, int]]] = {}
-        automata.plain_search.collect(word_view(normalise(text).text), found)
+    key_groups = default_pack(rules_only=True).automata.key_groups
+    for text, scan in _corpus_scans():
         expected: dict[int, list[list[tuple[int, int]]]] = {}
-        _by_group_python(found, automata.key_groups, expected)
+        _by_group_python(scan.phrase_keys, key_groups, expected)
         gathered: dict[int, list[list[tuple[int, int]]]] = {}
-        compiled.built.by_group(found, automata.key_groups, gathered)
+        compiled.built.by_group(scan.phrase_keys, key_groups, gathered)
         assert list(gathered.items()) == list(expected.items()), text
 
 
@@ -254,10 +256,10 @@ def test_the_models_known_features_are_picked_alike_in_every_corpus_text() -> No
     assert compiled.built is not None
     rows = default_pack().model_bank._rows
     picked = 0
-    for text in corpus_texts():
-        counts = features(sentences(normalise(text).text))
+    for folded in _folded_corpus():
+        counts = features(sentences(folded))
         found = compiled.built.known_features(counts, rows)
-        assert found == _known_features_python(counts, rows), text
+        assert found == _known_features_python(counts, rows), folded
         picked += len(found[0])
     assert picked > 10_000
 
@@ -275,15 +277,9 @@ def test_any_counts_are_looked_up_alike(counts: dict[str, int], rows: dict[str, 
 @needs_extension
 def test_a_groups_hits_are_merged_alike_in_every_corpus_text() -> None:
     assert compiled.built is not None
-    automata = default_pack(rules_only=True).automata
-    assert automata.plain_search is not None
     merged = 0
-    for text in corpus_texts():
-        found: dict[int, list[tuple[int, int]]] = {}
-        automata.plain_search.collect(word_view(normalise(text).text), found)
-        groups: dict[int, list[list[tuple[int, int]]]] = {}
-        _by_group_python(found, automata.key_groups, groups)
-        for by_key in groups.values():
+    for text, scan in _corpus_scans():
+        for by_key in scan._key_hits.values():
             assert compiled.built.merged_spans(by_key) == _merged_spans_python(by_key), text
             merged += len(by_key) > 1
     assert merged > 1_000
