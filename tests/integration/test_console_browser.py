@@ -45,7 +45,7 @@ FLAGGED = "shut up you idiot"
 def browser() -> Iterator[Browser]:
     """One chromium for the module; scripts/packages installs it when it is missing."""
     if not CHROMIUM.exists():
-        subprocess.run([str(REPO / "scripts" / "browser")], check=True, stdin=subprocess.DEVNULL, timeout=900)
+        subprocess.run([str(REPO / "scripts" / "packages")], check=True, stdin=subprocess.DEVNULL, timeout=900)
     # Playwright is told where the browser is: it never fetches one of its own.
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
