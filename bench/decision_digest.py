@@ -87,17 +87,19 @@ def decision_lines(policies: Path, lines: list[bytes]) -> Iterator[bytes]:
     from haven.policy import load_policy_set
     from haven.policy.conversations import InMemoryConversationStore
     from haven.policy.counters import InMemoryCounterStore
-    from haven.policy.engine import evaluate
+    from haven.policy.engine import evaluate_in_batches
 
     policy_set = load_policy_set(policies, rules_only=True)
     decoder = msgspec.json.Decoder(BacktestPost)
-    counters = InMemoryCounterStore()
-    conversations = InMemoryConversationStore()
-    for line in lines:
-        item = decoder.decode(line)
-        post = _backtest_post(item)
-        now = post.created_at or NOW
-        decision = evaluate(policy_set, post, now=now, counters=counters, conversations=conversations)
+    items = [decoder.decode(line) for line in lines]
+    posts = [_backtest_post(item) for item in items]
+    # In batches, as `haven backtest` and a worker judge (tests/unit/policy/test_batches.py
+    # holds one post at a time to the same decisions).
+    judged = evaluate_in_batches(
+        policy_set, posts, now=lambda post: post.created_at or NOW,
+        counters=InMemoryCounterStore(), conversations=InMemoryConversationStore(),
+    )  # fmt: skip
+    for item, (post, decision) in zip(items, judged, strict=True):
         triage = policy_set.is_crisis_prone(post)
         yield msgspec.json.encode({"id": item.id, "crisis_queue": triage, "decision": decision})
 

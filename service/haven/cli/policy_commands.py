@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,6 +20,7 @@ from haven.policy import (
     PolicyLoadError,
     PolicySet,
     evaluate,
+    evaluate_in_batches,
     load_policy_set,
 )
 from haven.policy.examples import EXAMPLE_TIME, example_conversation, run_examples
@@ -281,7 +283,10 @@ def backtest_command(args: argparse.Namespace) -> int:
     shadow_rules: Counter[str] = Counter()
     bad = 0
     out = sys.stdout.buffer
-    with source:
+    ids: deque[str | int] = deque()  # the file's ids of the posts read and not yet judged, in order
+
+    def posts() -> Iterator[Post]:
+        nonlocal read, bad
         for number, line in enumerate(source, start=1):
             read += len(line)
             progress.update(number, read)
@@ -294,13 +299,20 @@ def backtest_command(args: argparse.Namespace) -> int:
                 bad += 1
                 continue
             post = _backtest_post(item)
-            now = post.created_at or datetime.now(UTC)
-            decision = evaluate(policy_set, post, now=now, counters=counters, conversations=conversations)
+            ids.append(item.id)
+            yield post
+
+    def when(post: Post) -> datetime:
+        return post.created_at or datetime.now(UTC)
+
+    with source:
+        judged = evaluate_in_batches(policy_set, posts(), now=when, counters=counters, conversations=conversations)
+        for post, decision in judged:
             verdicts[decision.verdict] += 1
             categories.update(decision.categories)
             rules.update(f"{m.policy}/{m.rule}" for m in decision.matches)
             shadow_rules.update(f"{m.policy}/{m.rule}" for m in decision.shadow_matches)
-            out.write(_result_line(item.id, decision, policy_set.is_crisis_prone(post)))
+            out.write(_result_line(ids.popleft(), decision, policy_set.is_crisis_prone(post)))
     progress.close()
     total = sum(verdicts.values())
     print(f"{total} posts judged with policy set {policy_set.version}" + (f", {bad} lines skipped" if bad else ""),

@@ -3,7 +3,7 @@
 from haven.policy.compiler import CompiledRule, PolicySet, load_policy_set
 from haven.policy.conversations import ConversationStore, InMemoryConversationStore
 from haven.policy.counters import CounterStore, InMemoryCounterStore
-from haven.policy.engine import evaluate, is_crisis_prone
+from haven.policy.engine import evaluate, evaluate_in_batches, is_crisis_prone, prepare
 from haven.policy.errors import PolicyError, PolicyLoadError
 from haven.policy.identities import IdentityLookup, InMemoryIdentities, ProtectedName, ProtectedNames
 
@@ -21,6 +21,8 @@ __all__ = [
     "ProtectedName",
     "ProtectedNames",
     "evaluate",
+    "evaluate_in_batches",
     "is_crisis_prone",
     "load_policy_set",
+    "prepare",
 ]

@@ -9,7 +9,7 @@ import itertools
 import operator
 import re
 from collections.abc import Callable
-from typing import cast
+from typing import NamedTuple, cast
 
 from haven.policy import classifier, compiled
 from haven.policy.classifier import Assessment, Sentence
@@ -149,12 +149,46 @@ if compiled.core is not None:
     by_group = compiled.core.by_group
 
 
+class PreparedText(NamedTuple):
+    """A text folded and its patterns found, ahead of the rest of its scan (`prepare_text`)."""
+
+    policy_set: PolicySet
+    text: str
+    norm: NormalisedText
+    patterns: dict[int, list[Span]]  # each pattern's hits, by group, as TextScan.patterns
+
+
+def prepare_text(policy_set: PolicySet, text: str) -> PreparedText:
+    """The part of a text's scan that its pattern sets do. A batch's texts are best prepared
+    one after another before any is judged: the sets' DFAs are large tables that judging a
+    post pushes out of the CPU's caches, and a look at a text costs several times as much
+    when they must be read back from memory (bench/pattern_cache.py, bench/README.md)."""
+    norm = normalise(text)
+    search = policy_set.patterns
+    if not search:
+        return PreparedText(policy_set, text, norm, {})
+    # RE2 works on UTF-8: encode once, rather than once per set and pattern inside the
+    # wrapper. Byte offsets are character offsets when the text is ASCII; otherwise the
+    # few spans found are mapped back.
+    folded = norm.text
+    data = folded.encode("utf-8", "surrogatepass")
+    is_ascii = len(data) == len(folded)
+    found = search.find(data, is_ascii, _MAX_HITS_PER_PATTERN)
+    if not is_ascii:
+        found = {group: _character_spans(data, spans) for group, spans in found.items()}
+    return PreparedText(policy_set, text, norm, found)
+
+
 class TextScan:
     """Everything found in one text: folded once, searched once, shared by every rule."""
 
-    def __init__(self, policy_set: PolicySet, text: str, region: str) -> None:
+    def __init__(self, policy_set: PolicySet, text: str, region: str, prepared: PreparedText | None = None) -> None:
+        if prepared is None:
+            prepared = prepare_text(policy_set, text)
+        elif prepared.policy_set is not policy_set or prepared.text != text:
+            raise ValueError("the text was prepared for another text or policy set")
         self.policy_set = policy_set
-        self.norm: NormalisedText = normalise(text)
+        self.norm: NormalisedText = prepared.norm
         self.region = region
         # Each phrase group's and pattern's hits in start order, worked out when first asked.
         self.groups: dict[int, list[Span]] = {}
@@ -174,7 +208,8 @@ class TextScan:
         self._kept: dict[Callable[[Span], bool], tuple[int, ...]] = {}
         self._hit_word_indexes: dict[tuple[int, int], list[int]] = {}
         self._search_phrases()
-        self._search_patterns()
+        for group, spans in prepared.patterns.items():
+            self.groups[group] = self.patterns[group] = spans
 
     def _search_phrases(self) -> None:
         automata = self.policy_set.automata
@@ -188,19 +223,6 @@ class TextScan:
             automata.leet_search.collect(word_view(self.norm.leet), found)
         self.phrase_keys = found
         by_group(found, automata.key_groups, self._key_hits)
-
-    def _search_patterns(self) -> None:
-        search = self.policy_set.patterns
-        if not search:
-            return
-        # RE2 works on UTF-8: encode once, rather than once per set and pattern inside the
-        # wrapper. Byte offsets are character offsets when the text is ASCII; otherwise the
-        # few spans found are mapped back.
-        text = self.norm.text
-        data = text.encode("utf-8", "surrogatepass")
-        is_ascii = len(data) == len(text)
-        for group, spans in search.find(data, is_ascii, _MAX_HITS_PER_PATTERN).items():
-            self.groups[group] = self.patterns[group] = spans if is_ascii else _character_spans(data, spans)
 
     def _split_words(self) -> list[int]:
         self._word_starts, self._word_ends = split_words(self.norm.text, self.view)
