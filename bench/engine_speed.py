@@ -21,6 +21,10 @@ Measures:
   read where it lies), 3,000 of them, mean about 570 characters: posts/s.
 * **dense**: posts of 200–2,000 characters stitched from the labelled hard cases of
   `tests/corpus/` (crisis phrases, negations, numbers, personal data in every sentence).
+* **real-batches**, **dense-batches**: the same posts judged as `haven backtest` and a
+  worker's task judge them, in batches of 100 whose patterns are found before any post of
+  the batch is judged (`haven.policy.evaluate_in_batches`); a tree without that judges them
+  one at a time, as its own backtest did (`"in_batches": false` in its figures).
 * **per character**: posts of 1,000, 10,000 and 40,000 characters stitched from the real
   posts and from the corpus's texts (400,000 characters at each length): µs per 1,000
   characters and 40k ÷ 1k, in one process, slices of about 40,000 characters of each length
@@ -125,7 +129,8 @@ def child(tree: Path, measure: str, count: int, models: bool) -> dict[str, Any]:
 
     assert Path(haven.__file__).resolve().is_relative_to(tree.resolve()), haven.__file__
     policy_set = load_policy_set(tree / "policies", rules_only=not models)
-    texts = workload("real" if measure == "memory" else measure, count) if "-lengths" not in measure else []
+    kind = measure.removesuffix("-batches")
+    texts = workload("real" if measure == "memory" else kind, count) if "-lengths" not in measure else []
 
     def make_post(i: int, text: str) -> Post:
         return Post(platform="bench", community="bench", external_id=str(i), author=Author(id=f"a{i % 97}"), body=text)
@@ -166,13 +171,21 @@ def child(tree: Path, measure: str, count: int, models: bool) -> dict[str, Any]:
     posts = [make_post(i, text) for i, text in enumerate(texts)]
     for post in posts[:50]:  # warm caches that a long-running worker has warm
         evaluate(policy_set, post, now=NOW)
+    # In batches where the tree's engine judges so (haven.policy.evaluate_in_batches, as
+    # `haven backtest` and a worker's task do); a tree from before them, one post at a time.
+    in_batches = getattr(haven.policy, "evaluate_in_batches", None) if measure.endswith("-batches") else None
     start = time.process_time()
-    for post in posts:
-        evaluate(policy_set, post, now=NOW)
+    if in_batches is not None:
+        for _ in in_batches(policy_set, posts, now=lambda _: NOW):
+            pass
+    else:
+        for post in posts:
+            evaluate(policy_set, post, now=NOW)
     seconds = time.process_time() - start
     characters = sum(len(t) for t in texts)
     return {
         "posts": len(posts),
+        "in_batches": in_batches is not None,
         "mean_chars": characters / len(posts),
         "posts_per_s": len(posts) / seconds,
         "us_per_post": seconds / len(posts) * 1e6,
@@ -220,7 +233,9 @@ def main() -> int:
         print(json.dumps(child(args.tree, args.child, args.count, args.models)))
         return 0
 
-    measures = args.only or ["real", "dense", "real-lengths", "dense-lengths", "memory"]
+    measures = args.only or [
+        "real", "dense", "real-batches", "dense-batches", "real-lengths", "dense-lengths", "memory"
+    ]  # fmt: skip
     trees: dict[str, Path] = {"baseline": ROOT, "current": ROOT} if args.twins else {"current": ROOT}
     with tempfile.TemporaryDirectory(prefix="engine-speed-") as scratch:
         if args.baseline:
@@ -247,8 +262,9 @@ def main() -> int:
     for side in trees:
         line: dict[str, Any] = {}
         for kind in ("real", "dense"):
-            if kind in best:
-                line[f"{kind}_posts_per_s"] = round(best[kind][side]["posts_per_s"])
+            for measure in (kind, f"{kind}-batches"):
+                if measure in best:
+                    line[f"{measure.replace('-', '_')}_posts_per_s"] = round(best[measure][side]["posts_per_s"])
             if f"{kind}-lengths" in best:
                 lengths = best[f"{kind}-lengths"][side]
                 line[f"{kind}_us_per_1k_chars"] = [round(c, 1) for c in lengths["us_per_1k_chars"]]
@@ -261,7 +277,7 @@ def main() -> int:
     if "baseline" in summary:
         summary["speed-up"] = {
             f"{kind}": round(best[kind]["current"]["posts_per_s"] / best[kind]["baseline"]["posts_per_s"], 2)
-            for kind in ("real", "dense")
+            for kind in ("real", "dense", "real-batches", "dense-batches")
             if kind in best
         }
     report = {
