@@ -630,7 +630,8 @@ def evaluate(
     evidence snippet, so no decision repeats it.
 
     `prepared`: `prepare(policy_set, post)`, made ahead with the rest of a batch (see
-    `prepare_text`); the same decision, for less.
+    `prepare_text`); the same decision, for less. One made for another post's text or
+    another policy set raises ValueError: a caller's mistake, never the text's.
     """
     text, body_start = post_text(post)
     scan = TextScan(policy_set, text, _region(post), prepared)
