@@ -18,6 +18,7 @@ from haven.api.auth import API_KEY_SECURITY, requires, same_community
 from haven.api.problems import Problem, problem_responses
 from haven.api.schemas import Accepted, BatchAccepted, PostBatch
 from haven.domain import Post
+from haven.policy import crisis_prone
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
 from haven.services import Services
 from haven.store.records import ApiKey
@@ -103,7 +104,8 @@ def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime 
     ids = [p.decision_id() for p in posts]
     fresh = [True] * len(posts)
     # Before any claim: a failure past a claim would leave the post a "duplicate" never queued.
-    queues = [CRISIS_QUEUE if services.policies.for_post(p).is_crisis_prone(p) else DEFAULT_QUEUE for p in posts]
+    triaged = crisis_prone([(services.policies.for_post(p), p) for p in posts])
+    queues = [CRISIS_QUEUE if prone else DEFAULT_QUEUE for prone in triaged]
     by_community: dict[str, list[int]] = {}
     for index, one in enumerate(posts):
         by_community.setdefault(one.community, []).append(index)

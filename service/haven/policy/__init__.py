@@ -3,7 +3,7 @@
 from haven.policy.compiler import CompiledRule, PolicySet, load_policy_set
 from haven.policy.conversations import ConversationStore, InMemoryConversationStore
 from haven.policy.counters import CounterStore, InMemoryCounterStore
-from haven.policy.engine import evaluate, evaluate_in_batches, is_crisis_prone, prepare
+from haven.policy.engine import crisis_prone, evaluate, evaluate_in_batches, is_crisis_prone, prepare
 from haven.policy.errors import PolicyError, PolicyLoadError
 from haven.policy.identities import IdentityLookup, InMemoryIdentities, ProtectedName, ProtectedNames
 
@@ -20,6 +20,7 @@ __all__ = [
     "PolicySet",
     "ProtectedName",
     "ProtectedNames",
+    "crisis_prone",
     "evaluate",
     "evaluate_in_batches",
     "is_crisis_prone",

@@ -13,7 +13,7 @@ import itertools
 import operator
 import re
 import typing
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -752,22 +752,33 @@ def _judge_conversation(
             enforced.append((rule, match))
 
 
-def is_crisis_prone(policy_set: PolicySet, post: Post) -> bool:
+def is_crisis_prone(policy_set: PolicySet, post: Post, prepared: PreparedText | None = None) -> bool:
     """Triage for the request path: would an enforced escalating rule fire on this post?
 
     Only the escalating rules with a hit are tried, without counter history and without
     telling quotes apart, so it costs about a scan; posts it picks go to the crisis queue.
-    `PolicySet.is_crisis_prone` asks it of the set's escalating rules compiled apart.
+    `PolicySet.is_crisis_prone` asks it of the set's escalating rules compiled apart, and
+    `crisis_prone` of a request's posts together. `prepared` as for `evaluate`.
     """
     if not policy_set.rules:
         return False
     text, _ = post_text(post)
-    scan = TextScan(policy_set, text, _region(post))
+    scan = TextScan(policy_set, text, _region(post), prepared)
     judge = _Judge(scan, post, datetime.min, None, _everyone, None)
     return any(
         rule.escalates and rule.mode == "enforce" and judge.rule(rule) is not None
         for rule in _candidates(policy_set, scan)
     )
+
+
+def crisis_prone(posts: Sequence[tuple[PolicySet, Post]]) -> list[bool]:
+    """`PolicySet.is_crisis_prone` of each post with its set, every post's text prepared
+    for its set's triage before any is judged, as a worker judges a task (`prepare_text`)."""
+    ready = [prepare(policy_set.triage, post) for policy_set, post in posts]
+    return [
+        is_crisis_prone(policy_set.triage, post, prepared)
+        for (policy_set, post), prepared in zip(posts, ready, strict=True)
+    ]
 
 
 def protecting_rules(policy_set: PolicySet) -> list[str]:

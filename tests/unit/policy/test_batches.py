@@ -9,6 +9,7 @@ from haven.domain import Post
 from haven.policy import (
     InMemoryConversationStore,
     InMemoryCounterStore,
+    crisis_prone,
     evaluate,
     evaluate_in_batches,
     prepare,
@@ -71,3 +72,12 @@ def test_a_text_prepared_for_another_post_or_policy_set_is_refused() -> None:
         evaluate(full, second, now=NOW, prepared=prepare(full, first))
     with pytest.raises(ValueError, match="another text or policy set"):
         evaluate(full, first, now=NOW, prepared=prepare(rules, first))
+
+
+def test_a_requests_triage_together_answers_as_each_post_alone() -> None:
+    # Two policy sets in one request (two communities), as the API may be handed.
+    full, rules = default_pack(), default_pack(rules_only=True)
+    pairs = [(full if i % 2 else rules, p) for i, p in enumerate(_corpus_posts())]
+    alone = [policy_set.is_crisis_prone(p) for policy_set, p in pairs]
+    assert crisis_prone(pairs) == alone
+    assert 0 < sum(alone) < len(alone)  # the corpus holds crisis posts and others
