@@ -19,7 +19,9 @@ the look is bound by memory, not instructions: its DFA states are evicted betwee
 
 Then whole posts: posts/s judged one by one and in batches, in one process, block of 100
 by block of 100, the two ways alternating which goes first, so that the machine's drift
-and a block's texts touch both alike (`--blocks-passes` passes over the posts).
+and a block's texts touch both alike (`--blocks-passes` passes over the posts); and the
+same for the API's crisis triage of a request's posts (the whole pack's triage, its model
+included): each post alone (`PolicySet.is_crisis_prone`) and together (`crisis_prone`).
 Kinds: `real` and `dense` posts as `bench/engine_speed.py` makes them.
 """
 
@@ -41,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from engine_speed import NOW, tree_commit, workload  # noqa: E402
 from haven.domain import Author, Post  # noqa: E402
-from haven.policy import PolicySet, evaluate, evaluate_in_batches, load_policy_set  # noqa: E402
+from haven.policy import PolicySet, crisis_prone, evaluate, evaluate_in_batches, load_policy_set  # noqa: E402
 from haven.policy.engine import BATCH_SIZE, post_text  # noqa: E402
 from haven.policy.normalise import normalise  # noqa: E402
 from haven.policy.patterns import PatternSearch  # noqa: E402
@@ -111,6 +113,30 @@ def _interleaved(posts: list[Post], policy_set: PolicySet, passes: int) -> dict[
     }
 
 
+def _triage_interleaved(posts: list[Post], passes: int) -> dict[str, float]:
+    """µs a post of the API's crisis triage (the whole pack's, models included), each post
+    alone and a request's 100 posts together (`crisis_prone`), interleaved as above."""
+    policy_set = load_policy_set(ROOT / "policies")
+    spent = {False: 0.0, True: 0.0}
+    for _ in range(passes):
+        for number, first in enumerate(range(0, len(posts), BATCH_SIZE)):
+            block = posts[first : first + BATCH_SIZE]
+            for together in (False, True) if number % 2 == 0 else (True, False):
+                start = time.process_time()
+                if together:
+                    crisis_prone([(policy_set, post) for post in block])
+                else:
+                    for post in block:
+                        policy_set.is_crisis_prone(post)
+                spent[together] += time.process_time() - start
+    judged = passes * len(posts)
+    return {
+        "each_alone_us": round(spent[False] / judged * 1e6, 1),
+        "together_us": round(spent[True] / judged * 1e6, 1),
+        "speed_up": round(spent[False] / spent[True], 3),
+    }
+
+
 def measure(kind: str, count: int, sizes: list[int], passes: int) -> dict[str, Any]:
     policy_set = load_policy_set(ROOT / "policies", rules_only=True)
     search = policy_set.patterns
@@ -135,6 +161,7 @@ def measure(kind: str, count: int, sizes: list[int], passes: int) -> dict[str, A
     result["in_engine_one_by_one_us"] = round(_in_engine(posts, policy_set, batches=False), 1)
     result["in_engine_in_batches_us"] = round(_in_engine(posts, policy_set, batches=True), 1)
     result["whole_posts"] = _interleaved(posts, policy_set, passes)
+    result["crisis_triage"] = _triage_interleaved(posts, passes)
     return result
 
 
