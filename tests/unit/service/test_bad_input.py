@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from haven.api import posts as api_posts
 from haven.services import Services
 from litestar.testing import TestClient
 
@@ -140,12 +141,11 @@ def test_openapi_documents_problem_answers(client: TestClient) -> None:  # type:
 
 def test_a_post_refused_by_an_internal_error_is_not_taken_for_a_repeat(
     client: TestClient,  # type: ignore[type-arg]
-    services: Services,
     auth: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    policy_set = type(services.policies.current())
-    monkeypatch.setattr(policy_set, "is_crisis_prone", failing_first(1, policy_set.is_crisis_prone, []))
+    # The triage is the first thing that judges an accepted request's posts.
+    monkeypatch.setattr(api_posts, "crisis_prone", failing_first(1, api_posts.crisis_prone, []))
     problem(client.post("/v1/posts", json=a_post(), headers=auth), 500)
     again = client.post("/v1/posts", json=a_post(), headers=auth)
     assert again.status_code == 202, again.text
