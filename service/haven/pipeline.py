@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from haven import metrics
 from haven.domain import Decision, Post
-from haven.policy import ConversationStore, CounterStore, evaluate, prepare_batch
+from haven.policy import ConversationStore, CounterStore, evaluate, prepare
 from haven.policy.identities import PROTECTED_IDENTITY
+from haven.policy.scan import PreparedText
 from haven.policy_library import LivePolicies, PolicyLibrary
 from haven.protected_identities import StoredIdentities
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
@@ -176,17 +177,18 @@ class Pipeline:
         candidates: list[tuple[int, Decision]] = []
         # Each post's set, resolved once: the counters' read needs their windows before judging.
         policy_sets = [self.policies.for_post(post) for post in todo]
-        # Every post prepared before any is judged (haven.policy.prepare_batch); the time it
-        # took, shared out evenly, is part of each post's evaluation time.
-        started = time.perf_counter()
-        prepared = prepare_batch(list(zip(policy_sets, todo, strict=True)))
-        preparing = (time.perf_counter() - started) / max(len(todo), 1)
+        # Every post's patterns found before any post is judged (see haven.policy.prepare),
+        # each with the time it took, which is part of the post's evaluation time.
+        prepared: list[tuple[PreparedText, float]] = []
+        for post, policy_set in zip(todo, policy_sets, strict=True):
+            started = time.perf_counter()
+            prepared.append((prepare(policy_set, post), time.perf_counter() - started))
         with ExitStack() as batches:
             if todo:
                 window = max(policy_set.longest_counter_seconds for policy_set in policy_sets)
                 batches.enter_context(self._counter_batch(todo, window))
                 batches.enter_context(self._conversation_batch(todo))
-            for post, policy_set, ready in zip(todo, policy_sets, prepared, strict=True):
+            for post, policy_set, (ready, preparing) in zip(todo, policy_sets, prepared, strict=True):
                 started = time.perf_counter() - preparing
                 now = datetime.now(UTC)
                 candidate = self.policies.candidate_for(post)

@@ -3,14 +3,7 @@
 from haven.policy.compiler import CompiledRule, PolicySet, load_policy_set
 from haven.policy.conversations import ConversationStore, InMemoryConversationStore
 from haven.policy.counters import CounterStore, InMemoryCounterStore
-from haven.policy.engine import (
-    crisis_prone,
-    evaluate,
-    evaluate_in_batches,
-    is_crisis_prone,
-    prepare,
-    prepare_batch,
-)
+from haven.policy.engine import crisis_prone, evaluate, evaluate_in_batches, is_crisis_prone, prepare
 from haven.policy.errors import PolicyError, PolicyLoadError
 from haven.policy.identities import IdentityLookup, InMemoryIdentities, ProtectedName, ProtectedNames
 
@@ -33,5 +26,4 @@ __all__ = [
     "is_crisis_prone",
     "load_policy_set",
     "prepare",
-    "prepare_batch",
 ]

@@ -53,7 +53,7 @@ from haven.policy.counters import CounterStore
 from haven.policy.dynamics import ThreadContext
 from haven.policy.identities import PROTECTED_MASK, IdentityLookup
 from haven.policy.pii import url_host
-from haven.policy.scan import PreparedText, Span, TextScan, prepare_text, with_models
+from haven.policy.scan import PreparedText, Span, TextScan, prepare_text
 from haven.policy.schema import WhenSpec
 from haven.policy.templates import locale_parts
 
@@ -698,16 +698,6 @@ def prepare(policy_set: PolicySet, post: Post) -> PreparedText:
     return prepare_text(policy_set, post_text(post)[0])
 
 
-def prepare_batch(posts: Sequence[tuple[PolicySet, Post]]) -> list[PreparedText]:
-    """`prepare` for each post with its set, then the models' view of each post that quotes
-    no one (`with_models`): each kind of lookup for the whole batch in turn, so that each
-    kind's tables are read from the caches, not memory (bench/README.md)."""
-    ready = [prepare(policy_set, post) for policy_set, post in posts]
-    return [
-        prepared if post.quoted else with_models(prepared) for (_, post), prepared in zip(posts, ready, strict=True)
-    ]
-
-
 def evaluate_in_batches(
     policy_set: PolicySet,
     posts: Iterable[Post],
@@ -727,7 +717,7 @@ def evaluate_in_batches(
             batch.append(post)
             if len(batch) < size:
                 continue
-        ready = prepare_batch([(policy_set, one) for one in batch])
+        ready = [prepare(policy_set, one) for one in batch]
         for one, prepared in zip(batch, ready, strict=True):
             decision = evaluate(
                 policy_set, one, now=now(one), counters=counters, conversations=conversations, prepared=prepared
@@ -784,7 +774,7 @@ def is_crisis_prone(policy_set: PolicySet, post: Post, prepared: PreparedText | 
 def crisis_prone(posts: Sequence[tuple[PolicySet, Post]]) -> list[bool]:
     """`PolicySet.is_crisis_prone` of each post with its set, every post's text prepared
     for its set's triage before any is judged, as a worker judges a task (`prepare_text`)."""
-    ready = prepare_batch([(policy_set.triage, post) for policy_set, post in posts])
+    ready = [prepare(policy_set.triage, post) for policy_set, post in posts]
     return [
         is_crisis_prone(policy_set.triage, post, prepared)
         for (policy_set, post), prepared in zip(posts, ready, strict=True)

@@ -150,15 +150,12 @@ if compiled.core is not None:
 
 
 class PreparedText(NamedTuple):
-    """A text folded and its patterns found, ahead of the rest of its scan (`prepare_text`);
-    with `with_models`, its sentences too and the models' view of all of them."""
+    """A text folded and its patterns found, ahead of the rest of its scan (`prepare_text`)."""
 
     policy_set: PolicySet
     text: str
     norm: NormalisedText
     patterns: dict[int, list[Span]]  # each pattern's hits, by group, as TextScan.patterns
-    sentences: list[Sentence] | None = None
-    assessment: Assessment | None = None  # of every sentence: TextScan.model_assessment
 
 
 def prepare_text(policy_set: PolicySet, text: str) -> PreparedText:
@@ -180,18 +177,6 @@ def prepare_text(policy_set: PolicySet, text: str) -> PreparedText:
     if not is_ascii:
         found = {group: _character_spans(data, spans) for group, spans in found.items()}
     return PreparedText(policy_set, text, norm, found)
-
-
-def with_models(prepared: PreparedText) -> PreparedText:
-    """`prepared` with its text's sentences and every model's view of all of them, as a
-    judge that keeps every sentence asks for it (a post quoting no one). Made for a batch's
-    texts one after another, for the reason `prepare_text`'s are: the models' feature index
-    and weights are tables larger than the caches. A set without models: unchanged."""
-    bank = prepared.policy_set.model_bank
-    if not bank.models:
-        return prepared
-    parts = classifier.sentences(prepared.norm.text)
-    return prepared._replace(sentences=parts, assessment=bank.assess(classifier.features(parts)))
 
 
 class TextScan:
@@ -225,10 +210,6 @@ class TextScan:
         self._search_phrases()
         for group, spans in prepared.patterns.items():
             self.groups[group] = self.patterns[group] = spans
-        if prepared.sentences is not None:
-            self._sentences = prepared.sentences
-            if prepared.assessment is not None:
-                self._assessments[tuple(range(len(prepared.sentences)))] = prepared.assessment
 
     def _search_phrases(self) -> None:
         automata = self.policy_set.automata

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
-from haven.domain import Post, TextRange
+from haven.domain import Post
 from haven.policy import (
     InMemoryConversationStore,
     InMemoryCounterStore,
@@ -13,7 +13,6 @@ from haven.policy import (
     evaluate,
     evaluate_in_batches,
     prepare,
-    prepare_batch,
 )
 from haven.policy.engine import post_text
 
@@ -22,19 +21,15 @@ from .conftest import NOW, corpus_texts, default_pack, post
 
 def _corpus_posts() -> list[Post]:
     # Few authors and threads, so that counters and conversation rules see earlier posts of
-    # the same batch; some titled, so that the prepared text is title and body; some quoting
-    # their first half, so that the models' view made ahead (of every sentence) is not theirs.
+    # the same batch; some titled, so that the prepared text is title and body.
     return [
         msgspec.structs.replace(
-            post(
-                text, author=f"member-{i % 7}", external_id=str(i), title="Update" if i % 5 == 0 else "",
-                quoted=[TextRange(field="body", start=0, end=len(text) // 2)] if i % 4 == 0 else None,
-            ),
+            post(text, author=f"member-{i % 7}", external_id=str(i), title="Update" if i % 5 == 0 else ""),
             thread_id=f"t{i % 11}",
             parent_id=str(i - 11) if i >= 11 and i % 3 == 0 else None,
         )
         for i, text in enumerate(corpus_texts())
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize("size", [1, 7, 100])
@@ -51,23 +46,8 @@ def test_batches_decide_every_corpus_post_as_one_by_one(size: int) -> None:
     )  # fmt: skip
     assert [p for p, _ in judged] == posts
     assert [msgspec.json.encode(d) for _, d in judged] == [msgspec.json.encode(d) for d in alone]
-    # Not a comparison of nothing: the corpus's posts are judged, many of them flagged, some
-    # by a model, some in the part they quote.
+    # Not a comparison of nothing: the corpus's posts are judged, many of them flagged.
     assert sum(d.verdict != "allow" for d in alone) > len(posts) // 4
-    assert any(m.scores for d in alone for m in d.matches)
-    assert any(d.quoted_matches for d in alone)
-
-
-def test_the_models_view_is_made_ahead_only_for_posts_quoting_no_one() -> None:
-    full, rules = default_pack(), default_pack(rules_only=True)
-    quiet, quoting = (
-        post("I feel so alone tonight"),
-        post("he said I feel so alone", quoted=[TextRange(field="body", start=8, end=23)]),
-    )
-    made = prepare_batch([(full, quiet), (full, quoting), (rules, quiet)])
-    assert made[0].assessment is not None and made[0].sentences
-    assert made[1].assessment is None  # its judge keeps only its own words
-    assert made[2].assessment is None  # no models in the set
 
 
 def test_a_batch_shorter_than_the_size_and_no_posts_at_all() -> None:
