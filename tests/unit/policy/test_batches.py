@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
-from haven.domain import Post
+from haven.domain import Post, TextRange
 from haven.policy import (
     InMemoryConversationStore,
     InMemoryCounterStore,
@@ -21,15 +21,19 @@ from .conftest import NOW, corpus_texts, default_pack, post
 
 def _corpus_posts() -> list[Post]:
     # Few authors and threads, so that counters and conversation rules see earlier posts of
-    # the same batch; some titled, so that the prepared text is title and body.
+    # the same batch; some titled, so that the prepared text is title and body; some quoting
+    # their first half, so that two judges read the one prepared text.
     return [
         msgspec.structs.replace(
-            post(text, author=f"member-{i % 7}", external_id=str(i), title="Update" if i % 5 == 0 else ""),
+            post(
+                text, author=f"member-{i % 7}", external_id=str(i), title="Update" if i % 5 == 0 else "",
+                quoted=[TextRange(field="body", start=0, end=len(text) // 2)] if i % 4 == 0 else None,
+            ),
             thread_id=f"t{i % 11}",
             parent_id=str(i - 11) if i >= 11 and i % 3 == 0 else None,
         )
         for i, text in enumerate(corpus_texts())
-    ]
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("size", [1, 7, 100])
@@ -46,8 +50,11 @@ def test_batches_decide_every_corpus_post_as_one_by_one(size: int) -> None:
     )  # fmt: skip
     assert [p for p, _ in judged] == posts
     assert [msgspec.json.encode(d) for _, d in judged] == [msgspec.json.encode(d) for d in alone]
-    # Not a comparison of nothing: the corpus's posts are judged, many of them flagged.
+    # Not a comparison of nothing: the corpus's posts are judged, many of them flagged, some
+    # by a model, some in the part they quote.
     assert sum(d.verdict != "allow" for d in alone) > len(posts) // 4
+    assert any(m.scores for d in alone for m in d.matches)
+    assert any(d.quoted_matches for d in alone)
 
 
 def test_a_batch_shorter_than_the_size_and_no_posts_at_all() -> None:
