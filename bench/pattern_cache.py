@@ -95,45 +95,49 @@ def _judge(policy_set: PolicySet, posts: list[Post], batches: bool) -> None:
             evaluate(policy_set, post, now=NOW)
 
 
-def _interleaved(posts: list[Post], policy_set: PolicySet, passes: int) -> dict[str, float]:
-    """Posts/s one by one and in batches, block by block, alternating which goes first."""
-    spent = {False: 0.0, True: 0.0}
+def _alternating(
+    posts: list[Post], passes: int, one: Callable[[list[Post]], object], other: Callable[[list[Post]], object]
+) -> tuple[float, float]:
+    """CPU seconds of `one` and of `other` over the posts, block of 100 by block of 100 in one
+    process, the two alternating which goes first."""
+    spent = [0.0, 0.0]
     for _ in range(passes):
         for number, first in enumerate(range(0, len(posts), BATCH_SIZE)):
             block = posts[first : first + BATCH_SIZE]
-            for batches in (False, True) if number % 2 == 0 else (True, False):
+            for side in (0, 1) if number % 2 == 0 else (1, 0):
                 start = time.process_time()
-                _judge(policy_set, block, batches)
-                spent[batches] += time.process_time() - start
+                (one, other)[side](block)
+                spent[side] += time.process_time() - start
+    return spent[0], spent[1]
+
+
+def _interleaved(posts: list[Post], policy_set: PolicySet, passes: int) -> dict[str, float]:
+    """Posts/s one by one and in batches."""
+    alone, batched = _alternating(
+        posts, passes, lambda block: _judge(policy_set, block, False), lambda block: _judge(policy_set, block, True)
+    )
     judged = passes * len(posts)
     return {
-        "one_by_one_posts_per_s": round(judged / spent[False]),
-        "in_batches_posts_per_s": round(judged / spent[True]),
-        "speed_up": round(spent[False] / spent[True], 3),
+        "one_by_one_posts_per_s": round(judged / alone),
+        "in_batches_posts_per_s": round(judged / batched),
+        "speed_up": round(alone / batched, 3),
     }
 
 
 def _triage_interleaved(posts: list[Post], passes: int) -> dict[str, float]:
     """µs a post of the API's crisis triage (the whole pack's, models included), each post
-    alone and a request's 100 posts together (`crisis_prone`), interleaved as above."""
+    alone and a request's 100 posts together (`crisis_prone`)."""
     policy_set = load_policy_set(ROOT / "policies")
-    spent = {False: 0.0, True: 0.0}
-    for _ in range(passes):
-        for number, first in enumerate(range(0, len(posts), BATCH_SIZE)):
-            block = posts[first : first + BATCH_SIZE]
-            for together in (False, True) if number % 2 == 0 else (True, False):
-                start = time.process_time()
-                if together:
-                    crisis_prone([(policy_set, post) for post in block])
-                else:
-                    for post in block:
-                        policy_set.is_crisis_prone(post)
-                spent[together] += time.process_time() - start
+    alone, together = _alternating(
+        posts, passes,
+        lambda block: [policy_set.is_crisis_prone(post) for post in block],
+        lambda block: crisis_prone([(policy_set, post) for post in block]),
+    )  # fmt: skip
     judged = passes * len(posts)
     return {
-        "each_alone_us": round(spent[False] / judged * 1e6, 1),
-        "together_us": round(spent[True] / judged * 1e6, 1),
-        "speed_up": round(spent[False] / spent[True], 3),
+        "each_alone_us": round(alone / judged * 1e6, 1),
+        "together_us": round(together / judged * 1e6, 1),
+        "speed_up": round(alone / together, 3),
     }
 
 
