@@ -128,6 +128,9 @@ def _triage_interleaved(posts: list[Post], passes: int) -> dict[str, float]:
     """µs a post of the API's crisis triage (the whole pack's, models included), each post
     alone and a request's 100 posts together (`crisis_prone`)."""
     policy_set = load_policy_set(ROOT / "policies")
+    # Warm, both ways, before anything is timed: the first post to reach a model imports numpy
+    # and reads the model's table, a cost a running API paid long before.
+    crisis_prone([(policy_set, post) for post in posts[:50]])
     alone, together = _alternating(
         posts, passes,
         lambda block: [policy_set.is_crisis_prone(post) for post in block],
