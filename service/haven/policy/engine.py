@@ -711,19 +711,14 @@ def evaluate_in_batches(
     posts are read `size` at a time and each batch prepared before any post of it is judged,
     as a worker judges a task's posts. What one post records (counters, conversation turns)
     is seen by the next, as one by one."""
-    batch: list[Post] = []
-    for post in itertools.chain(posts, (None,)):
-        if post is not None:
-            batch.append(post)
-            if len(batch) < size:
-                continue
-        ready = [prepare(policy_set, one) for one in batch]
-        for one, prepared in zip(batch, ready, strict=True):
+    unread = iter(posts)
+    while batch := list(itertools.islice(unread, size)):
+        ready = [prepare(policy_set, post) for post in batch]
+        for post, prepared in zip(batch, ready, strict=True):
             decision = evaluate(
-                policy_set, one, now=now(one), counters=counters, conversations=conversations, prepared=prepared
+                policy_set, post, now=now(post), counters=counters, conversations=conversations, prepared=prepared
             )
-            yield one, decision
-        batch = []
+            yield post, decision
 
 
 def _judge_conversation(
