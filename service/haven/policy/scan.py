@@ -134,19 +134,24 @@ def _merged_spans_python(by_key: list[list[Span]]) -> list[Span]:
 
 
 # The compiled twins where the extension is built (see haven.policy.compiled).
-split_words: Callable[[str, str], tuple[list[int], list[int]]] = _split_words_python
-has_leet_in_a_word: Callable[[str], bool] = _has_leet_in_a_word_python
-by_group: Callable[[dict[int, list[Span]], list[tuple[int, ...]], dict[int, list[list[Span]]]], None] = _by_group_python
-merged_spans: Callable[[list[list[Span]]], list[Span]] = _merged_spans_python
-capitalised: Callable[[str, list[int]], list[int]] = _capitalised_python
-hit_words: Callable[[list[int], list[Span], int], list[int]] = _hit_words_python
-if compiled.core is not None:
-    hit_words = compiled.core.hit_words
-    capitalised = compiled.core.capitalised
-    split_words = compiled.core.split_words
-    merged_spans = compiled.core.merged_spans
-    has_leet_in_a_word = compiled.core.has_leet_in_a_word
-    by_group = compiled.core.by_group
+split_words: Callable[[str, str], tuple[list[int], list[int]]] = (
+    compiled.core.split_words if compiled.core is not None else _split_words_python
+)
+has_leet_in_a_word: Callable[[str], bool] = (
+    compiled.core.has_leet_in_a_word if compiled.core is not None else _has_leet_in_a_word_python
+)
+by_group: Callable[[dict[int, list[Span]], list[tuple[int, ...]], dict[int, list[list[Span]]]], None] = (
+    compiled.core.by_group if compiled.core is not None else _by_group_python
+)
+merged_spans: Callable[[list[list[Span]]], list[Span]] = (
+    compiled.core.merged_spans if compiled.core is not None else _merged_spans_python
+)
+capitalised: Callable[[str, list[int]], list[int]] = (
+    compiled.core.capitalised if compiled.core is not None else _capitalised_python
+)
+hit_words: Callable[[list[int], list[Span], int], list[int]] = (
+    compiled.core.hit_words if compiled.core is not None else _hit_words_python
+)
 
 
 class PreparedText(NamedTuple):
