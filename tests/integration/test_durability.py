@@ -296,3 +296,41 @@ def test_a_post_held_alone_or_in_a_batch_is_held_once_and_held_again_gets_the_ne
     assert sorted(held) == sorted(p.decision_id() for p in [alone, *batch])
     assert held[alone.decision_id()].due_at == now + timedelta(seconds=120)
     assert {held[p.decision_id()].status for p in [alone, *batch]} == {"pending"}
+
+
+def test_a_crisis_prone_post_is_held_while_a_round_of_ordinary_holds_waits(store: SqlStore, postgres_url: str) -> None:
+    """Ordinary holds go in rounds, one at a time; a crisis-prone post has a lane of its own and
+    is never held up behind them. The ordinary round here waits on a row that another
+    transaction has locked, as one waits behind a slow database under a backlog."""
+
+    def a(external_id: str) -> Post:
+        return Post(platform="p", community="lanes", external_id=external_id, author=Author(id="a"), body="hi")
+
+    now = datetime.now(UTC)
+    locked, ordinary, crisis = a(uuid.uuid4().hex), a(uuid.uuid4().hex), a(uuid.uuid4().hex)
+    store.hold_pending([(locked, now, "default")], due_at=now)
+    with psycopg.connect(postgres_url) as blocker, psycopg.connect(postgres_url, autocommit=True) as watcher:
+        blocker.execute("SELECT 1 FROM pending_posts WHERE decision_id = %s FOR UPDATE", (locked.decision_id(),))
+        waiting = threading.Thread(
+            target=store.hold_pending, args=([(locked, now, "default"), (ordinary, now, "default")],)
+        )
+        waiting.start()
+
+        def round_is_waiting() -> bool:
+            found = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pending_posts%'"
+            ).fetchone()
+            return bool(found and found[0])
+
+        wait_until(round_is_waiting, timeout=10)
+        crisis_held = threading.Thread(target=store.hold_pending, args=([(crisis, now, "crisis")],))
+        crisis_held.start()
+        crisis_held.join(timeout=10)
+        assert not crisis_held.is_alive(), "the crisis-prone post waited behind the ordinary round"
+        assert crisis.decision_id() in store.held_posts([crisis.decision_id()])
+        assert waiting.is_alive()  # the ordinary round still waits on the locked row
+        blocker.rollback()
+    waiting.join(timeout=10)
+    assert not waiting.is_alive()
+    held = store.held_posts([p.decision_id() for p in (locked, ordinary, crisis)])
+    assert sorted(held) == sorted(p.decision_id() for p in (locked, ordinary, crisis))

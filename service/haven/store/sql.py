@@ -36,6 +36,7 @@ from haven.coalesce import Coalesced
 from haven.config import DatabaseSettings
 from haven.domain import Decision, Post
 from haven.policy.identities import ProtectedName
+from haven.queues import DEFAULT_QUEUE, QUEUES
 from haven.store.models import (
     ApiKeyRow,
     AttemptRow,
@@ -238,7 +239,11 @@ class SqlStore(PolicyVersionsSql, Transactions):
             set_={"due_at": hold.excluded.due_at},
             where=_PENDING.c.status == "pending",
         )
-        self._holds: Coalesced[dict[str, Any]] = Coalesced(self._write_holds)
+        # A lane of holds per queue: a crisis-prone post sent on its own must not wait for a
+        # round of ordinary holds (batch requests' hundreds of rows under a backlog) to end and
+        # then go in the next (bench/hold.py --beside-batches; bench/README.md, "A lane of holds
+        # for crisis-prone posts").
+        self._holds: dict[str, Coalesced[dict[str, Any]]] = {queue: Coalesced(self._write_holds) for queue in QUEUES}
 
     @classmethod
     def from_url(cls, url: str, *, prepared_statements: bool = True) -> SqlStore:
@@ -414,13 +419,12 @@ class SqlStore(PolicyVersionsSql, Transactions):
 
     def hold_pending(self, items: Sequence[tuple[Post, datetime, str]], *, due_at: datetime | None = None) -> None:
         """Hold the posts until they are decided (the sweeper queues them again once due).
-        Holds that the API's request threads ask for at once go in one transaction
-        (`coalesce.Coalesced`): a post sent on its own costs a commit only while requests
-        do not overlap, and one a handful when they come by the thousand."""
-        if not items:
-            return
-        self._holds(
-            [
+        Holds of one queue that the API's request threads ask for at once go in one
+        transaction (`coalesce.Coalesced`): a post sent on its own costs a commit only while
+        requests do not overlap, and one a handful when they come by the thousand."""
+        by_queue: dict[str, list[dict[str, Any]]] = {}
+        for post, at, queue in items:
+            by_queue.setdefault(queue if queue in self._holds else DEFAULT_QUEUE, []).append(
                 {
                     "decision_id": post.decision_id(),
                     "community": post.community,
@@ -432,9 +436,11 @@ class SqlStore(PolicyVersionsSql, Transactions):
                     "reason": None,
                     "due_at": due_at,
                 }
-                for post, at, queue in items
-            ]
-        )
+            )
+        # Crisis-prone posts' lane first (QUEUES is in the order work is preferred).
+        for queue in QUEUES:
+            if queue in by_queue:
+                self._holds[queue](by_queue[queue])
 
     def _write_holds(self, rows: list[dict[str, Any]]) -> None:
         if len(rows) == 1:
