@@ -23,31 +23,22 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from store_tree import add_service_argument, fresh_store
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--service", type=Path, default=ROOT / "service", help="the service/ folder to run")
+    add_service_argument(parser)
     parser.add_argument("--posts", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--beside-batches", type=int, default=0, help="threads holding batches of 100 meanwhile")
     parser.add_argument("--queue", default=None, help="the lone posts' queue (default, or crisis beside batches)")
     args = parser.parse_args()
-    sys.path.insert(0, str(args.service))
-    sys.path.insert(1, str(ROOT))
-    from haven.domain import Author, Post
-    from haven.store.migrate import upgrade
-    from haven.store.sql import SqlStore
-
-    from tests.integration.harness import postgres_database
-
     rounds = []
-    with postgres_database("haven_bench_hold") as url:
-        store = SqlStore.from_url(url.replace("postgresql://", "postgresql+psycopg://"))
-        upgrade(store.engine)
+    with fresh_store(args.service, "haven_bench_hold") as store:
+        from haven.domain import Author, Post
+
         now = datetime.now(UTC)
         queue = args.queue or ("crisis" if args.beside_batches else "default")
 
@@ -82,7 +73,6 @@ def main() -> int:
         for thread in threads:
             thread.join()
         rate = {"batches_held_per_s": round(batches[0] / (time.perf_counter() - started))}
-        store.dispose()
     beside = {"beside_batches": args.beside_batches, **rate} if threads else {}
     print(json.dumps({"service": str(args.service), "posts": args.posts, "queue": queue, **beside, "rounds": rounds}))
     return 0

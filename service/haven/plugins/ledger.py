@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import msgspec
 from msgspec import Meta
-from sqlalchemy import select, update
+from sqlalchemy import Engine, Table, select, update
 
 from haven.domain import Action, Decision
 from haven.queues import CRISIS_QUEUE, DEFAULT_QUEUE
@@ -69,6 +69,12 @@ def _record(row: PlatformActionRow) -> PlatformAction:
 
 
 class ActionLedger(Transactions):
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        # Built once: every task with an action reads back which of its actions are pending.
+        actions = cast(Table, PlatformActionRow.__table__)
+        self._pending = select(actions.c.id).where(self._one_of(actions.c.id), actions.c.status == "pending")
+
     def plan(self, decisions: Sequence[Decision]) -> list[tuple[str, str]]:
         """Record each action of the decisions (idempotently); returns (id, queue) of those still pending.
 
@@ -100,13 +106,7 @@ class ActionLedger(Transactions):
         ids = [v["id"] for v in values]
         with self._session() as session:
             self._insert_new(session, PlatformActionRow, values)
-            pending = set(
-                session.scalars(
-                    select(PlatformActionRow.id).where(
-                        PlatformActionRow.id.in_(ids), PlatformActionRow.status == "pending"
-                    )
-                )
-            )
+            pending = set(session.scalars(self._pending, {"ids": ids}))
         return [(i, queues[i]) for i in ids if i in pending]
 
     def get(self, action_id: str) -> PlatformAction | None:

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
-    bindparam,
     create_engine,
     delete,
     event,
@@ -73,14 +72,6 @@ _DELIVERIES = cast(Table, DeliveryRow.__table__)
 _ATTEMPTS = cast(Table, AttemptRow.__table__)
 _PENDING = cast(Table, PendingPostRow.__table__)
 _IDENTITY_SECRETS = cast(Table, IdentitySecretRow.__table__)
-# The worker's statements for every task, built once: building a statement and its cache key
-# cost more CPU than sending it (bench/README.md, "A one-post task's statements"); the inserts
-# come from `_insert_ignoring_conflicts`. The ids go in as one expanding parameter.
-_DECISION_BODIES = select(DecisionRow.body).where(DecisionRow.id.in_(bindparam("ids", expanding=True)))
-_SETTLE = delete(_PENDING).where(_PENDING.c.decision_id.in_(bindparam("ids", expanding=True)))
-_PENDING_DELIVERIES = select(DeliveryRow.id).where(
-    DeliveryRow.id.in_(bindparam("ids", expanding=True)), DeliveryRow.status == "pending"
-)
 
 
 def hash_key(secret: str) -> str:
@@ -244,6 +235,14 @@ class SqlStore(PolicyVersionsSql, Transactions):
         # then go in the next (bench/hold.py --beside-batches; bench/README.md, "A lane of holds
         # for crisis-prone posts").
         self._holds: dict[str, Coalesced[dict[str, Any]]] = {queue: Coalesced(self._write_holds) for queue in QUEUES}
+        # The worker's statements for every task, built once: building a statement and its cache
+        # key cost more CPU than sending it (bench/README.md, "A one-post task's statements"); the
+        # inserts come from `_insert_ignoring_conflicts`. The ids go in as one parameter.
+        self._decision_bodies = select(_DECISIONS.c.body).where(self._one_of(_DECISIONS.c.id))
+        self._settle = delete(_PENDING).where(self._one_of(_PENDING.c.decision_id))
+        self._pending_deliveries = select(_DELIVERIES.c.id).where(
+            self._one_of(_DELIVERIES.c.id), _DELIVERIES.c.status == "pending"
+        )
 
     @classmethod
     def from_url(cls, url: str, *, prepared_statements: bool = True) -> SqlStore:
@@ -310,7 +309,7 @@ class SqlStore(PolicyVersionsSql, Transactions):
         with self._transaction() as connection:
             if settled:
                 # In the same transaction as the decisions: a post is held or decided, never neither.
-                connection.execute(_SETTLE, {"ids": list(settled)})
+                connection.execute(self._settle, {"ids": list(settled)})
             if decisions:
                 # executemany with one cached statement: SQLAlchemy batches the rows.
                 connection.execute(
@@ -354,7 +353,7 @@ class SqlStore(PolicyVersionsSql, Transactions):
         if not decision_ids:
             return []
         with self._single.connect() as connection:
-            bodies = connection.scalars(_DECISION_BODIES, {"ids": list(decision_ids)})
+            bodies = connection.scalars(self._decision_bodies, {"ids": list(decision_ids)})
             return [msgspec.convert(body, Decision) for body in bodies]
 
     def get_decision(self, community: str, decision_id: str) -> StoredDecision | None:
@@ -596,7 +595,7 @@ class SqlStore(PolicyVersionsSql, Transactions):
                 for d in deliveries
             ],
         )
-        return list(session.scalars(_PENDING_DELIVERIES, {"ids": [d.id for d in deliveries]}))
+        return list(session.scalars(self._pending_deliveries, {"ids": [d.id for d in deliveries]}))
 
     def get_delivery(self, delivery_id: str) -> Delivery | None:
         # One read on every delivery's path: without BEGIN and COMMIT round trips.

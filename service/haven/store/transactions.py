@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Executable, Table
+from sqlalchemy import ColumnElement, Connection, Engine, Executable, Table, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -18,6 +18,16 @@ class Transactions:
         # Both dialects offer INSERT … ON CONFLICT DO NOTHING, which makes recording idempotent.
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         self._ignoring_conflicts: dict[tuple[Table, tuple[str, ...]], Executable] = {}
+
+    def _one_of(self, column: ColumnElement[Any], name: str = "ids") -> ColumnElement[bool]:
+        """`column` equal to one of the list bound to `name` when the statement runs. On
+        PostgreSQL that is `= ANY(array)`: one parameter however long the list, so the
+        statement's text (psycopg's parse of it, the server's prepared plan) is the same on
+        every call, where an IN list expanded at each call renders and parses a placeholder per
+        id (a read of 100 ids took 0.66 ms of CPU against 0.38: bench/id_lists.py)."""
+        if self.engine.dialect.name == "postgresql":
+            return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+        return column.in_(bindparam(name, expanding=True))
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
