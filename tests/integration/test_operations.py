@@ -304,16 +304,25 @@ def test_a_batch_counts_as_redis_does_whatever_the_history(
         for author, category, post, hours in entries:
             for store in (counters, alone):
                 store.record("c", author, category, f"post-{post}", now - timedelta(hours=hours))
-        for author, category, post in recorded:  # the batch's posts are new ones (a post decided is not judged again)
-            alone.record("c", author, category, f"new-{post}", now)
         asked = [(a, prefix, hours, exclude) for a in AUTHORS
                  for prefix in ("community", "crisis", "crisis.suicide", "community.spam")
                  for hours in (1, 24, 48, 24 * 7, 24 * 31) for exclude in (None, "post-3", "new-1")]  # fmt: skip
+
+        def counts(store: RedisCounterStore) -> list[int]:
+            return [store.count("c", a, p, now - timedelta(hours=h), exclude_member=x) for a, p, h, x in asked]
+
+        expected_before = counts(alone)
+        for author, category, post in recorded:  # the batch's posts are new ones (a post decided is not judged again)
+            alone.record("c", author, category, f"new-{post}", now)
         with counters.batch([("c", a) for a in AUTHORS], since=(now - timedelta(hours=read_hours)).timestamp()):
-            for author, category, post in recorded:  # the batch's own records, written when it ends
+            # Counted before and after the batch's own records (written when it ends), as a
+            # batch's earlier posts are judged before its later ones record.
+            before = counts(counters)
+            for author, category, post in recorded:
                 counters.record("c", author, category, f"new-{post}", now)
-            found = [counters.count("c", a, p, now - timedelta(hours=h), exclude_member=x) for a, p, h, x in asked]
-        assert found == [alone.count("c", a, p, now - timedelta(hours=h), exclude_member=x) for a, p, h, x in asked]
+            found = counts(counters)
+        assert before == expected_before
+        assert found == counts(alone)
     finally:
         if client is not one_node:
             client.close()
