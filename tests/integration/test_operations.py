@@ -14,6 +14,7 @@ import pytest
 import redis
 from haven.counters_redis import RedisCounterStore
 from haven.domain import Decision, Match, PostRef
+from haven.policy.counters import InMemoryCounterStore
 from haven.state_redis import StateRedis
 from haven.store.migrate import upgrade
 from haven.store.records import NewDelivery
@@ -290,7 +291,8 @@ def test_a_batch_counts_as_redis_does_whatever_the_history(
 ) -> None:
     """A batch answers from what it read, what it recorded and, further back, from Redis (one
     node, or a cluster whose nodes hold different authors): every count must be the one a
-    single Redis gives, asked key by key, for the same entries."""
+    single Redis gives, asked key by key, for the same entries, and the one the engine's
+    in-memory store (`haven backtest`, embedded runs) gives."""
     one_node = redis.Redis.from_url(redis_url, protocol=2)
     client: StateRedis = (
         RedisCluster.from_url(request.getfixturevalue("redis_cluster_url"), protocol=2)
@@ -299,21 +301,24 @@ def test_a_batch_counts_as_redis_does_whatever_the_history(
     )
     counters = RedisCounterStore(client, prefix=f"test:{time.time_ns()}", keep_seconds=90 * 86400)
     alone = RedisCounterStore(one_node, prefix=f"test:{time.time_ns()}:alone", keep_seconds=90 * 86400)
+    memory = InMemoryCounterStore(keep_seconds=90 * 86400)
     now = datetime.now(UTC)
     try:
         for author, category, post, hours in entries:
-            for store in (counters, alone):
+            for store in (counters, alone, memory):
                 store.record("c", author, category, f"post-{post}", now - timedelta(hours=hours))
         asked = [(a, prefix, hours, exclude) for a in AUTHORS
-                 for prefix in ("community", "crisis", "crisis.suicide", "community.spam")
+                 for prefix in ("community", "crisis", "crisis.suicide", "community.spam", "crisis.s", "communit")
                  for hours in (1, 24, 48, 24 * 7, 24 * 31) for exclude in (None, "post-3", "new-1")]  # fmt: skip
 
-        def counts(store: RedisCounterStore) -> list[int]:
+        def counts(store: RedisCounterStore | InMemoryCounterStore) -> list[int]:
             return [store.count("c", a, p, now - timedelta(hours=h), exclude_member=x) for a, p, h, x in asked]
 
         expected_before = counts(alone)
+        assert expected_before == counts(memory)
         for author, category, post in recorded:  # the batch's posts are new ones (a post decided is not judged again)
-            alone.record("c", author, category, f"new-{post}", now)
+            for store in (alone, memory):
+                store.record("c", author, category, f"new-{post}", now)
         with counters.batch([("c", a) for a in AUTHORS], since=(now - timedelta(hours=read_hours)).timestamp()):
             # Counted before and after the batch's own records (written when it ends), as a
             # batch's earlier posts are judged before its later ones record.
@@ -322,7 +327,7 @@ def test_a_batch_counts_as_redis_does_whatever_the_history(
                 counters.record("c", author, category, f"new-{post}", now)
             found = counts(counters)
         assert before == expected_before
-        assert found == counts(alone)
+        assert found == counts(alone) == counts(memory)
     finally:
         if client is not one_node:
             client.close()
