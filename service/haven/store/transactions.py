@@ -24,7 +24,7 @@ class Transactions:
         PostgreSQL that is `= ANY(array)`: one parameter however long the list, so the
         statement's text (psycopg's parse of it, the server's prepared plan) is the same on
         every call, where an IN list expanded at each call renders and parses a placeholder per
-        id (a read of 100 ids took 0.66 ms of CPU against 0.38: bench/id_lists.py)."""
+        id (a read of 100 ids took 0.66 ms of CPU against 0.35: bench/id_lists.py)."""
         if self.engine.dialect.name == "postgresql":
             return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
         return column.in_(bindparam(name, expanding=True))
