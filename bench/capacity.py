@@ -55,7 +55,7 @@ from haven.state_redis import COMPACT_MEMBER_BYTES, COMPACT_SETTINGS  # noqa: E4
 from haven.store.migrate import upgrade  # noqa: E402
 from haven.store.sql import SqlStore  # noqa: E402
 from own_postgres import own_postgres  # noqa: E402
-from pipeline import calm_texts, committed_policies, corpus_texts, processes, send_batches, send_singles  # noqa: E402
+from pipeline import calm_texts, committed_policies, corpus_texts, send_batches, send_singles, tree_cpu_seconds  # noqa: E402
 
 from tests.integration.harness import (  # noqa: E402
     HavenProcess,
@@ -69,21 +69,6 @@ from tests.integration.harness import (  # noqa: E402
 )
 
 EVENT_TYPES = ["decision.created", "escalation.created", "conversation.flagged"]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and all its descendants (threads included)."""
-    table = processes()
-    children: dict[int, list[int]] = {}
-    for process in table:
-        children.setdefault(process.parent, []).append(process.pid)
-    seconds = {process.pid: process.seconds for process in table}
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        total += seconds.get(current, 0.0)
-        todo.extend(children.get(current, []))
-    return total
 
 
 def redis_counters(client: redis.Redis) -> dict[str, Any]:
@@ -129,8 +114,8 @@ def snapshot(
     assert api.process is not None
     return {
         "at": time.monotonic(),
-        "worker_cpu": cpu_seconds(worker.process.pid),
-        "api_cpu": cpu_seconds(api.process.pid),
+        "worker_cpu": tree_cpu_seconds(worker.process.pid),
+        "api_cpu": tree_cpu_seconds(api.process.pid),
         "redis": redis_counters(client),
         "pg": pg_counters(pg_url),
         "deliveries": received,

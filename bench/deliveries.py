@@ -21,6 +21,8 @@ import pstats
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import Any
@@ -41,6 +43,33 @@ def _receive(conn: Connection) -> None:
         conn.recv()
 
 
+@contextmanager
+def receiver_url() -> Iterator[str]:
+    """A receiver on loopback in a process of its own, for as long as the block runs: its URL."""
+    spawn = multiprocessing.get_context("spawn")
+    conn, child = spawn.Pipe()
+    receiver = spawn.Process(target=_receive, args=(child,), daemon=True)
+    receiver.start()
+    try:
+        yield conn.recv()
+    finally:
+        conn.send("stop")
+        receiver.join(timeout=10)
+
+
+def new_deliveries(store: Any, subscription_id: str, count: int) -> list[str]:
+    """`count` pending decision.created deliveries to the subscription, stored; their ids."""
+    from haven.store.records import NewDelivery
+
+    deliveries = [
+        NewDelivery(id=str(uuid.uuid4()), subscription_id=subscription_id, community="bench",
+                    event_type="decision.created", payload=PAYLOAD, ingested_at=datetime.now(UTC))
+        for _ in range(count)
+    ]  # fmt: skip
+    ids: list[str] = store.add_deliveries(deliveries)
+    return ids
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_service_argument(parser)
@@ -48,26 +77,15 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="profile one more round")
     args = parser.parse_args()
-    processes = multiprocessing.get_context("spawn")
-    conn, child = processes.Pipe()
-    receiver = processes.Process(target=_receive, args=(child,), daemon=True)
-    receiver.start()
-    url = conn.recv()
     results: dict[str, Any] = {"service": str(args.service), "deliveries": args.deliveries}
-    with fresh_store(args.service, "haven_bench_deliveries") as store:
+    with receiver_url() as url, fresh_store(args.service, "haven_bench_deliveries") as store:
         import httpx
-        from haven.store.records import NewDelivery
         from haven.webhooks.delivery import attempt_delivery
 
         subscription = store.create_subscription("bench", url, ["decision.created"])
 
         def made(count: int) -> list[str]:
-            deliveries = [
-                NewDelivery(id=str(uuid.uuid4()), subscription_id=subscription.id, community="bench",
-                            event_type="decision.created", payload=PAYLOAD, ingested_at=datetime.now(UTC))
-                for _ in range(count)
-            ]  # fmt: skip
-            return store.add_deliveries(deliveries)
+            return new_deliveries(store, subscription.id, count)
 
         with httpx.Client(timeout=5, follow_redirects=False) as client:
 
@@ -91,8 +109,6 @@ def main() -> int:
                 send(ids)
                 profile.disable()
                 pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(25)
-    conn.send("stop")
-    receiver.join(timeout=10)
     print(json.dumps(results))
     return 0
 

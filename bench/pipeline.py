@@ -180,6 +180,21 @@ def processes() -> list[ProcessCpu]:
     return found
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants (threads included)."""
+    table = processes()
+    children: dict[int, list[int]] = {}
+    for process in table:
+        children.setdefault(process.parent, []).append(process.pid)
+    seconds = {process.pid: process.seconds for process in table}
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += seconds.get(current, 0.0)
+        todo.extend(children.get(current, []))
+    return total
+
+
 def cpu_by_component() -> dict[str, float]:
     """CPU time so far of every process on the machine, added up by pipeline component;
     processes that are none of them are left out."""

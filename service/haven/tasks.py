@@ -48,6 +48,10 @@ PURGE = "haven.purge"
 ESCALATION_SWEEP = "haven.escalation_sweep"
 DEDUPE_PREFIX = "haven:post:"
 GROUP_LIMIT = 100
+# Webhook deliveries a judging task hands on in one task: a task's own cost (its message,
+# its acknowledgement, about as much CPU as the attempt itself: bench/README.md, "Webhook
+# deliveries handed on together") is paid once for them. Few, so that one task stays short.
+DELIVERIES_A_TASK = 20
 
 _POSTS = msgspec.json.Decoder(list[Post])
 _ENCODE = msgspec.json.Encoder()
@@ -302,9 +306,13 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
         # webhook receiver below must not hold them back.
         for action_id, queue in decided.actions:
             app.send_task(PLATFORM_ACTION, args=[action_id], queue=queue)
+        later: dict[str, list[str]] = {}
         for delivery_id, queue in decided.deliveries:
             if queue != CRISIS_QUEUE:
-                app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue)
+                later.setdefault(queue, []).append(delivery_id)
+        for queue, ids in later.items():
+            for first in range(0, len(ids), DELIVERIES_A_TASK):
+                app.send_task(DELIVER_WEBHOOK, args=[ids[first : first + DELIVERIES_A_TASK]], queue=queue)
         for delivery_id, queue in decided.deliveries:
             if queue == CRISIS_QUEUE:
                 # An escalation goes out from here, at once, not behind another trip through
@@ -339,12 +347,29 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
 
     # A receiver that fails is retried on `attempt_delivery`'s own schedule, stored with it.
     @app.task(name=DELIVER_WEBHOOK, bind=True, **_bounded_retries(settings), shared=False)  # type: ignore[untyped-decorator]
-    def deliver_webhook(self: Task[Any, Any], delivery_id: str) -> None:
+    def deliver_webhook(self: Task[Any, Any], delivery_ids: str | list[str]) -> None:
+        """One delivery, or several handed on together, attempted in order. Run again after a
+        failure of Haven's own, those already delivered are skipped."""
         worker = runtime()
-        retry = _send_delivery(worker, delivery_id, DELIVER_WEBHOOK)
+        if isinstance(delivery_ids, str):
+            retry = _send_delivery(worker, delivery_ids, DELIVER_WEBHOOK)
+            touch_heartbeat(worker.settings)
+            if retry is not None:
+                raise self.retry(countdown=retry, max_retries=None)
+            return
+        queue = (self.request.delivery_info or {}).get("routing_key") or DEFAULT_QUEUE
+        for index, delivery_id in enumerate(delivery_ids):
+            retry = _send_delivery(worker, delivery_id, DELIVER_WEBHOOK)
+            if retry is None:
+                continue
+            # A receiver failing now (timing out, perhaps) must not hold up the deliveries
+            # after it, which may be to others: they go on at once in a task of their own, and
+            # this one is tried again on its own schedule.
+            app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue, countdown=retry)
+            if index + 1 < len(delivery_ids):
+                app.send_task(DELIVER_WEBHOOK, args=[delivery_ids[index + 1 :]], queue=queue)
+            break
         touch_heartbeat(worker.settings)
-        if retry is not None:
-            raise self.retry(countdown=retry, max_retries=None)
 
     register_plugin_tasks(app, plugin_runtime)
 

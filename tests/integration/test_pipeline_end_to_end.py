@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import httpx
 import pytest
+from haven.config import Settings
+from haven.queues import DEFAULT_QUEUE
+from haven.store.records import NewDelivery
+from haven.store.sql import SqlStore
+from haven.tasks import DELIVER_WEBHOOK, create_celery_app
 
 from tests.integration.conftest import WorkerHandle
 from tests.integration.harness import WebhookReceiver, wait_until
@@ -252,3 +258,34 @@ def test_an_authors_repeated_hostility_is_counted_across_posts_in_redis(api: htt
     assert verdicts == ["hold", "hold", "remove"]
     someone_else = api.post("/v1/posts", json=a_post(community, HOSTILE)).json()
     assert decided(api, someone_else["id"])["decision"]["verdict"] == "hold"
+
+
+def test_deliveries_handed_on_together_each_arrive_and_a_failing_receiver_holds_up_none(
+    worker: WorkerHandle, service_env: dict[str, str], store: SqlStore, receiver: WebhookReceiver, community: str
+) -> None:
+    """A judging task hands its deliveries on several to a task. One whose receiver fails is
+    tried again on its own; those after it, to the same receiver or another, go on at once,
+    each delivered once and signed."""
+    failing, steady = receiver.new_path(), receiver.new_path()
+    subscribed = {path: store.create_subscription(community, receiver.base_url + path, ["decision.created"])
+                  for path in (failing, steady)}  # fmt: skip
+    for path, subscription in subscribed.items():
+        receiver.verify_with(path, subscription.secret)
+    receiver.fail_next(failing, 1)
+    order = [failing, steady, steady, failing, steady]
+    made = [
+        NewDelivery(id=str(uuid.uuid4()), subscription_id=subscribed[path].id, community=community,
+                    event_type="decision.created", payload=json.dumps({"n": n}), ingested_at=None)
+        for n, path in enumerate(order)
+    ]  # fmt: skip
+    ids = store.add_deliveries(made)
+    create_celery_app(Settings.from_env(service_env)).send_task(DELIVER_WEBHOOK, args=[ids], queue=DEFAULT_QUEUE)
+
+    def delivered() -> bool:
+        found = [store.get_delivery(i) for i in ids]
+        return all(d is not None and d.status == "delivered" for d in found)
+
+    wait_until(delivered, timeout=60)
+    arrived = {path: sorted(r.payload["n"] for r in receiver.at(path) if r.verified) for path in (failing, steady)}
+    assert arrived == {failing: [0, 0, 3], steady: [1, 2, 4]}  # the first failed once, then arrived
+    assert all(r.verified for path in (failing, steady) for r in receiver.at(path))
