@@ -348,26 +348,22 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
     # A receiver that fails is retried on `attempt_delivery`'s own schedule, stored with it.
     @app.task(name=DELIVER_WEBHOOK, bind=True, **_bounded_retries(settings), shared=False)  # type: ignore[untyped-decorator]
     def deliver_webhook(self: Task[Any, Any], delivery_ids: str | list[str]) -> None:
-        """One delivery, or several handed on together, attempted in order. Run again after a
-        failure of Haven's own, those already delivered are skipped."""
+        """One delivery (a retry, the sweeper's, the review path's), or several handed on
+        together, attempted in order. Run again after a failure of Haven's own, those already
+        delivered are skipped."""
         worker = runtime()
-        if isinstance(delivery_ids, str):
-            retry = _send_delivery(worker, delivery_ids, DELIVER_WEBHOOK)
-            touch_heartbeat(worker.settings)
-            if retry is not None:
-                raise self.retry(countdown=retry, max_retries=None)
-            return
+        ids = [delivery_ids] if isinstance(delivery_ids, str) else delivery_ids
         queue = (self.request.delivery_info or {}).get("routing_key") or DEFAULT_QUEUE
-        for index, delivery_id in enumerate(delivery_ids):
+        for index, delivery_id in enumerate(ids):
             retry = _send_delivery(worker, delivery_id, DELIVER_WEBHOOK)
             if retry is None:
                 continue
             # A receiver failing now (timing out, perhaps) must not hold up the deliveries
             # after it, which may be to others: they go on at once in a task of their own, and
-            # this one is tried again on its own schedule.
+            # this one is tried again on its own schedule, in a task of its own.
             app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=queue, countdown=retry)
-            if index + 1 < len(delivery_ids):
-                app.send_task(DELIVER_WEBHOOK, args=[delivery_ids[index + 1 :]], queue=queue)
+            if index + 1 < len(ids):
+                app.send_task(DELIVER_WEBHOOK, args=[ids[index + 1 :]], queue=queue)
             break
         touch_heartbeat(worker.settings)
 
