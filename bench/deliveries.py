@@ -84,9 +84,6 @@ def main() -> int:
 
         subscription = store.create_subscription("bench", url, ["decision.created"])
 
-        def made(count: int) -> list[str]:
-            return new_deliveries(store, subscription.id, count)
-
         with httpx.Client(timeout=5, follow_redirects=False) as client:
 
             def send(ids: list[str]) -> None:
@@ -94,16 +91,16 @@ def main() -> int:
                     result = attempt_delivery(store, client, delivery_id, max_attempts=5, allow_private=True)
                     assert result.outcome == "delivered", result
 
-            send(made(50))  # connections opened, statements prepared
+            send(new_deliveries(store, subscription.id, 50))  # connections opened, statements prepared
             rounds = []
             for _ in range(args.rounds):
-                ids = made(args.deliveries)
+                ids = new_deliveries(store, subscription.id, args.deliveries)
                 started = time.process_time()
                 send(ids)
                 rounds.append(round((time.process_time() - started) / len(ids) * 1000, 3))
             results["cpu_ms_a_delivery"] = rounds
             if args.profile:
-                ids = made(args.deliveries)
+                ids = new_deliveries(store, subscription.id, args.deliveries)
                 profile = cProfile.Profile()
                 profile.enable()
                 send(ids)

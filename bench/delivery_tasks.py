@@ -55,11 +55,8 @@ def main() -> int:
         subscription = store.create_subscription("bench", url, ["decision.created"])
         assert worker.process is not None
 
-        def made(count: int) -> list[str]:
-            return new_deliveries(store, subscription.id, count)
-
         def run(count: int, several: bool) -> float:
-            ids = made(count)
+            ids = new_deliveries(store, subscription.id, count)
             before = tree_cpu_seconds(worker.process.pid)
             step = DELIVERIES_A_TASK if several else 1
             for first in range(0, len(ids), step):
