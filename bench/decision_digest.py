@@ -11,6 +11,8 @@ decision keeps every digest.
     .venv/bin/python bench/decision_digest.py               # checks against it; exit 1 on any difference
     .venv/bin/python bench/decision_digest.py --corpus-only # tests/corpus alone (what CI can check)
     .venv/bin/python bench/decision_digest.py --dump DIR    # one line per post, to diff two commits
+    .venv/bin/python bench/decision_digest.py --models      # the whole pack, learned models included,
+                                                            # against bench/results/decision-digest-models.json
 
 The data sets of ../shared/datasets are read where they lie, never copied; the
 corpus part needs nothing beside the repository (tests/unit/policy/test_decision_digest.py
@@ -38,6 +40,7 @@ DATASETS = next(
     ROOT.parent / "shared" / "datasets",
 )
 RESULT = ROOT / "bench" / "results" / "decision-digest.json"
+MODELS_RESULT = ROOT / "bench" / "results" / "decision-digest-models.json"
 # Fixed, so counter windows and the decisions do not depend on the day the guard runs.
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -81,7 +84,7 @@ def dataset_sources() -> dict[str, list[bytes]]:
     return sources
 
 
-def decision_lines(policies: Path, lines: list[bytes]) -> Iterator[bytes]:
+def decision_lines(policies: Path, lines: list[bytes], models: bool = False) -> Iterator[bytes]:
     """One line per post: its id, the crisis triage's answer and the whole decision."""
     from haven.cli.policy_commands import BacktestPost, _backtest_post
     from haven.policy import load_policy_set
@@ -89,7 +92,7 @@ def decision_lines(policies: Path, lines: list[bytes]) -> Iterator[bytes]:
     from haven.policy.counters import InMemoryCounterStore
     from haven.policy.engine import evaluate_in_batches
 
-    policy_set = load_policy_set(policies, rules_only=True)
+    policy_set = load_policy_set(policies, rules_only=not models)
     decoder = msgspec.json.Decoder(BacktestPost)
     items = [decoder.decode(line) for line in lines]
     posts = [_backtest_post(item) for item in items]
@@ -104,7 +107,9 @@ def decision_lines(policies: Path, lines: list[bytes]) -> Iterator[bytes]:
         yield msgspec.json.encode({"id": item.id, "crisis_queue": triage, "decision": decision})
 
 
-def digests(policies: Path, sources: dict[str, list[bytes]], dump: Path | None = None) -> dict[str, Any]:
+def digests(
+    policies: Path, sources: dict[str, list[bytes]], dump: Path | None = None, models: bool = False
+) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name, lines in sources.items():
         digest = hashlib.sha256()
@@ -114,7 +119,7 @@ def digests(policies: Path, sources: dict[str, list[bytes]], dump: Path | None =
             target.parent.mkdir(parents=True, exist_ok=True)
             out = target.open("wb")
         verdicts: dict[str, int] = {}
-        for encoded in decision_lines(policies, lines):
+        for encoded in decision_lines(policies, lines, models):
             digest.update(encoded + b"\n")
             verdict = json.loads(encoded)["decision"]["verdict"]
             verdicts[verdict] = verdicts.get(verdict, 0) + 1
@@ -126,10 +131,10 @@ def digests(policies: Path, sources: dict[str, list[bytes]], dump: Path | None =
     return result
 
 
-def pack_version(policies: Path) -> str:
+def pack_version(policies: Path, models: bool = False) -> str:
     from haven.policy import load_policy_set
 
-    return load_policy_set(policies, rules_only=True).version
+    return load_policy_set(policies, rules_only=not models).version
 
 
 def differences(recorded: dict[str, Any], found: dict[str, Any]) -> list[str]:
@@ -151,10 +156,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--record", action="store_true", help="write the digests instead of checking them")
     parser.add_argument("--corpus-only", action="store_true", help="tests/corpus alone")
-    parser.add_argument("--against", type=Path, default=RESULT, help="the recorded digests")
+    parser.add_argument("--against", type=Path, default=None, help="the recorded digests")
     parser.add_argument("--policies", type=Path, default=ROOT / "policies")
     parser.add_argument("--dump", type=Path, default=None, help="also write every decision, one file a data set")
+    parser.add_argument("--models", action="store_true", help="the whole pack, learned models included")
     args = parser.parse_args()
+    against: Path = args.against or (MODELS_RESULT if args.models else RESULT)
 
     sources = corpus_sources()
     if not args.corpus_only:
@@ -162,13 +169,16 @@ def main() -> int:
             print(f"{DATASETS}: not here; use --corpus-only", file=sys.stderr)
             return 2
         sources |= dataset_sources()
-    found = {"pack_version": pack_version(args.policies), "sets": digests(args.policies, sources, args.dump)}
+    found = {
+        "pack_version": pack_version(args.policies, args.models),
+        "sets": digests(args.policies, sources, args.dump, args.models),
+    }
     if args.record:
-        args.against.parent.mkdir(parents=True, exist_ok=True)
-        args.against.write_text(json.dumps(found, indent=2) + "\n")
+        against.parent.mkdir(parents=True, exist_ok=True)
+        against.write_text(json.dumps(found, indent=2) + "\n")
         print(json.dumps(found, indent=2))
         return 0
-    failures = differences(json.loads(args.against.read_text()), found)
+    failures = differences(json.loads(against.read_text()), found)
     for line in failures:
         print(line, file=sys.stderr)
     print(f"{len(found['sets'])} data sets, {sum(s['posts'] for s in found['sets'].values())} posts: "
