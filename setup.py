@@ -8,6 +8,8 @@ The scan's hot loops (haven.policy._scan_core) are a Cython extension, built whe
 package is; it is optional: where it cannot be built (no C compiler), Haven installs and
 judges alike with the Python twins of those loops, only slower."""
 
+import sys
+
 from setuptools import Extension, find_namespace_packages, setup
 
 PACK_FOLDERS = [f"haven.pack.{name}" for name in find_namespace_packages("policies")]
@@ -24,5 +26,14 @@ setup(
         "haven.pack": ["*.yaml"],
         **{folder: ["*"] for folder in PACK_FOLDERS},
     },
-    ext_modules=[Extension("haven.policy._scan_core", ["service/haven/policy/_scan_core.pyx"], optional=True)],
+    ext_modules=[
+        Extension(
+            "haven.policy._scan_core",
+            ["service/haven/policy/_scan_core.pyx"],
+            # No fused multiply-adds: the models' sums must round as the Python twin's do
+            # (GCC contracts by default where the CPU has them, as on every ARM64 one).
+            extra_compile_args=[] if sys.platform == "win32" else ["-ffp-contract=off"],
+            optional=True,
+        )
+    ],
 )

@@ -15,22 +15,15 @@ from __future__ import annotations
 
 import itertools
 import math
-import operator
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
 
 import msgspec
 
 from haven.policy import compiled
-
-if TYPE_CHECKING:
-    # Imported where a model is built or scored: a set without models (the rules alone)
-    # never needs numpy, which holds about 12 MiB once imported.
-    import numpy as np
-    import numpy.typing as npt
 
 # Words (letters, digits, inner apostrophes) and the two punctuation marks that carry tone.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[!?]")
@@ -84,7 +77,8 @@ class Assessment:
     counts: Counter[str]
     log_odds: tuple[float, ...]  # per model, in bank order
     known: list[str]  # the features some model knows
-    terms: npt.NDArray[np.float64]  # per known feature and model: its term in the log-odds
+    rows: list[int]  # each known feature's row in the bank's table
+    divisors: tuple[float, ...]  # per model: the length of the text's tf-idf vector (1.0 for none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,23 +136,40 @@ def weighted(model: TextModel, counts: Counter[str]) -> dict[str, float]:
     return {f: v / norm for f, v in values.items()}
 
 
-def _known_features_python(counts: Counter[str], rows: dict[str, int]) -> tuple[list[str], list[int], list[int]]:
-    """The features of `counts` some model knows (in the counts' order), each one's row in
-    the models' table, and its count. The loops run in C (map, compress): a real post has
-    about 170 features, and a Python loop over them costs more than the arithmetic after."""
-    found = list(map(rows.get, counts))
-    is_known = list(map(operator.is_not, found, itertools.repeat(None)))
-    return (
-        list(itertools.compress(counts, is_known)),
-        cast("list[int]", list(itertools.compress(found, is_known))),
-        list(itertools.compress(counts.values(), is_known)),
-    )
+def _assess_python(
+    counts: Counter[str], index: dict[str, int], table: array[float], bias: tuple[float, ...]
+) -> tuple[tuple[float, ...], list[str], list[int], tuple[float, ...]]:
+    """Every model's log-odds for a text with these feature counts (see ModelBank), with the
+    known features, their rows in `table` and each model's divisor.
+
+    The sums run feature by feature in the counts' order, one after another: the compiled
+    twin adds in the same order, so the two give the same bits, on any machine (a BLAS
+    product would not: its order of additions depends on the CPU's kernel)."""
+    models = len(bias)
+    width = 2 * models
+    known = [feature for feature in counts if feature in index]
+    rows = [index[feature] for feature in known]
+    tf = [1.0 + math.log(counts[feature]) for feature in known]
+    squares = [0.0] * models
+    for t, row in zip(tf, rows, strict=True):
+        t2 = t * t
+        base = row * width + models
+        for j in range(models):
+            squares[j] += t2 * table[base + j]
+    divisors = tuple(math.sqrt(v) if v > 0.0 else 1.0 for v in squares)
+    sums = [0.0] * models
+    for t, row in zip(tf, rows, strict=True):
+        base = row * width
+        for j in range(models):
+            sums[j] += t * table[base + j] / divisors[j]
+    return tuple(b + total for b, total in zip(bias, sums, strict=True)), known, rows, divisors
 
 
 # The compiled twin where the extension is built (see haven.policy.compiled).
-known_features: Callable[[Counter[str], dict[str, int]], tuple[list[str], list[int], list[int]]] = (
-    compiled.core.known_features if compiled.core is not None else _known_features_python
-)
+_assess: Callable[
+    [Counter[str], dict[str, int], array[float], tuple[float, ...]],
+    tuple[tuple[float, ...], list[str], list[int], tuple[float, ...]],
+] = compiled.core.assess if compiled.core is not None else _assess_python
 
 
 def _sigmoid(z: float) -> float:
@@ -170,7 +181,7 @@ def _sigmoid(z: float) -> float:
 
 class ModelBank:
     """Every model of a policy set behind one index, so that each feature of a post is looked
-    up once for all of them, and the arithmetic is two small matrix products.
+    up once for all of them, and the arithmetic is two short sums per model.
 
     Per feature and model it keeps idf·weight and idf², from which a post's log-odds is
     bias + Σ tf·idf·w / √(Σ (tf·idf)²), tf = 1 + log(count): the same number as scoring
@@ -185,36 +196,23 @@ class ModelBank:
             for feature in model.vocabulary:
                 rows.setdefault(feature, len(rows))
         self._rows = rows
-        if not self.models:
-            return
-        import numpy as np
-
         count = len(self.models)
-        # columns: idf·weight for each model, then idf² for each model
-        table = np.zeros((len(rows), 2 * count))
+        # A row per feature: idf·weight for each model, then idf² for each model. Plain
+        # doubles in one array: the C loops read it in place.
+        table = array("d", bytes(8 * 2 * count * len(rows)))
         for i, model in enumerate(self.models):
             for feature, (idf, weight) in model.vocabulary.items():
-                table[rows[feature], i] = idf * weight
-                table[rows[feature], count + i] = idf * idf
-        self._table: npt.NDArray[np.float64] = table
-        self._bias: npt.NDArray[np.float64] = np.array([model.bias for model in self.models])
+                base = rows[feature] * 2 * count
+                table[base + i] = idf * weight
+                table[base + count + i] = idf * idf
+        self._table = table
+        self._bias = tuple(model.bias for model in self.models)
 
     def assess(self, counts: Counter[str]) -> Assessment:
         """Every model's log-odds for a text with these feature counts, with what explaining
         a score needs: one pass over the features for all models."""
-        import numpy as np
-
-        known, rows, known_counts = known_features(counts, self._rows)
-        if not known:
-            return Assessment(counts, tuple(self._bias.tolist()), [], np.zeros((0, len(self.models))))
-        count = len(self.models)
-        entries = self._table[np.array(rows, dtype=np.intp)]
-        tf = 1.0 + np.log(np.array(known_counts, dtype=np.float64))
-        norms = np.sqrt((tf * tf) @ entries[:, count:])
-        # each known feature's term in each model's log-odds: tf·idf·w / norm
-        terms = tf[:, None] * entries[:, :count] / np.where(norms > 0, norms, 1.0)
-        log_odds = self._bias + terms.sum(axis=0)
-        return Assessment(counts, tuple(log_odds.tolist()), known, terms)
+        log_odds, known, rows, divisors = _assess(counts, self._rows, self._table, self._bias)
+        return Assessment(counts, log_odds, known, rows, divisors)
 
     def probability(self, assessment: Assessment, name: str) -> float:
         return _sigmoid(assessment.log_odds[self.position[name]])
@@ -223,14 +221,18 @@ class ModelBank:
         """The sentences that pushed the model's score up, strongest first, with their share
         of the log-odds: each sentence gets its own occurrences' part of each feature's term,
         so the shares and the bias add up to the log-odds."""
-        import numpy as np
-
         position = self.position[name]
+        width = 2 * len(self.models)
+        divisor = assessment.divisors[position]
         total = assessment.counts
-        column = assessment.terms[:, position]
-        known = assessment.known
-        # Only the features that push the score up can make a sentence a driver.
-        per_use = {known[k]: column[k] / total[known[k]] for k in np.flatnonzero(column > 0).tolist()}
+        table = self._table
+        per_use: dict[str, float] = {}
+        for feature, row in zip(assessment.known, assessment.rows, strict=True):
+            # The feature's term in the log-odds, as `assess` added it up.
+            term = (1.0 + math.log(total[feature])) * table[row * width + position] / divisor
+            # Only the features that push the score up can make a sentence a driver.
+            if term > 0:
+                per_use[feature] = term / total[feature]
         drivers = []
         for i, part in enumerate(parts):
             share = float(sum(per_use.get(f, 0.0) for f in part.features))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sysconfig
+from array import array
 from collections import Counter
 from collections.abc import Iterator
 
@@ -12,7 +13,7 @@ from haven.policy import compiled
 from haven.policy.classifier import (
     MAX_FEATURE_CHARS,
     Sentence,
-    _known_features_python,
+    _assess_python,
     _sentences_python,
     features,
     sentences,
@@ -252,26 +253,52 @@ def test_hits_are_gathered_by_group_alike_in_every_corpus_text() -> None:
 
 
 @needs_extension
-def test_the_models_known_features_are_picked_alike_in_every_corpus_text() -> None:
+def test_the_models_assess_every_corpus_text_to_the_same_bits() -> None:
     assert compiled.built is not None
-    rows = default_pack().model_bank._rows
-    picked = 0
+    bank = default_pack().model_bank
+    known = 0
     for folded in _folded_corpus():
         counts = features(sentences(folded))
-        found = compiled.built.known_features(counts, rows)
-        assert found == _known_features_python(counts, rows), folded
-        picked += len(found[0])
-    assert picked > 10_000
+        found = compiled.built.assess(counts, bank._rows, bank._table, bank._bias)
+        # Equal floats, not close ones: a score and its threshold compare alike either way.
+        assert found == _assess_python(counts, bank._rows, bank._table, bank._bias), folded
+        known += len(found[1])
+    assert known > 10_000
 
 
 @needs_extension
 @given(
-    st.dictionaries(st.sampled_from("abcdefgh"), st.integers(1, 5)),
-    st.dictionaries(st.sampled_from("abcdefgh"), st.integers(0, 99)),
+    st.dictionaries(st.sampled_from("abcdefgh"), st.integers(1, 50)),
+    st.dictionaries(st.sampled_from("abcdefgh"), st.integers(0, 5)),
+    st.lists(st.floats(-8, 8, allow_nan=False), min_size=36, max_size=36),
+    st.lists(st.floats(-3, 3, allow_nan=False), min_size=3, max_size=3),
 )
-def test_any_counts_are_looked_up_alike(counts: dict[str, int], rows: dict[str, int]) -> None:
+def test_any_counts_are_assessed_alike(
+    counts: dict[str, int], rows: dict[str, int], weights: list[float], bias: list[float]
+) -> None:
+    """Six rows of three models (a weight and an idf² each), some zero or negative where a
+    real table has none, so that a text of only unknown or weightless features is asked too."""
     assert compiled.built is not None
-    assert compiled.built.known_features(Counter(counts), rows) == _known_features_python(Counter(counts), rows)
+    table = array("d", weights)
+    assert compiled.built.assess(Counter(counts), rows, table, tuple(bias)) == _assess_python(
+        Counter(counts), rows, table, tuple(bias)
+    )
+
+
+def test_a_table_the_index_reaches_past_or_a_count_of_none_is_refused() -> None:
+    """The compiled loops read the table in place: a row outside it is an error, not a read
+    of whatever memory lies beyond; a count below one is the twin's error too."""
+    if compiled.built is None:
+        pytest.skip("the extension is not built")
+    table = array("d", [1.0, 2.0])
+    with pytest.raises(IndexError):
+        compiled.built.assess(Counter({"a": 1}), {"a": 1}, table, (0.0,))
+    with pytest.raises(ValueError):
+        compiled.built.assess(Counter({"a": 0}), {"a": 0}, table, (0.0,))
+    with pytest.raises(ValueError):
+        _assess_python(Counter({"a": 0}), {"a": 0}, table, (0.0,))
+    with pytest.raises(TypeError):
+        compiled.built.assess(Counter({"a": 1}), {"a": 0}, array("f", [1.0, 2.0]), (0.0,))
 
 
 @needs_extension

@@ -1,6 +1,7 @@
 """The equality guard (bench/decision_digest.py) on what ships in the repository: the rules
-alone must decide every corpus post, and the dense and long posts stitched from the corpus,
-exactly as when the digests were recorded (bench/results/decision-digest.json)."""
+alone, and the whole pack with its learned models, must decide every corpus post, and the
+dense and long posts stitched from the corpus, exactly as when the digests were recorded
+(bench/results/decision-digest.json, decision-digest-models.json)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "bench" / "decision_digest.py"
 RECORDED = ROOT / "bench" / "results" / "decision-digest.json"
+RECORDED_WITH_MODELS = ROOT / "bench" / "results" / "decision-digest-models.json"
 
 
 def _guard() -> ModuleType:
@@ -27,12 +29,15 @@ def _guard() -> ModuleType:
     return module
 
 
+@pytest.mark.parametrize("models", [False, True], ids=["rules", "with models"])
 @pytest.mark.parametrize("compiled", ["1", "0"], ids=["compiled scan", "python twins"])
-def test_every_corpus_decision_is_the_recorded_one(compiled: str) -> None:
+def test_every_corpus_decision_is_the_recorded_one(compiled: str, models: bool) -> None:
     # Both ways of judging: with the scan's compiled loops, and with their Python twins, as
-    # an install without a C compiler judges (haven.policy.compiled).
+    # an install without a C compiler judges (haven.policy.compiled). With the models, the
+    # digests hold each model's score (to four places) and the sentences that drove it.
+    against = RECORDED_WITH_MODELS if models else RECORDED
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--corpus-only", "--against", str(RECORDED)],
+        [sys.executable, str(SCRIPT), "--corpus-only", "--against", str(against), *(["--models"] if models else [])],
         capture_output=True, text=True, check=False, timeout=600, env={**os.environ, "HAVEN_COMPILED": compiled},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
