@@ -55,7 +55,15 @@ from haven.state_redis import COMPACT_MEMBER_BYTES, COMPACT_SETTINGS  # noqa: E4
 from haven.store.migrate import upgrade  # noqa: E402
 from haven.store.sql import SqlStore  # noqa: E402
 from own_postgres import own_postgres  # noqa: E402
-from pipeline import calm_texts, committed_policies, corpus_texts, send_batches, send_singles, tree_cpu_seconds  # noqa: E402
+from pipeline import (  # noqa: E402
+    batch_bodies,
+    calm_texts,
+    committed_policies,
+    corpus_texts,
+    send_batches,
+    send_singles,
+    tree_cpu_seconds,
+)
 
 from tests.integration.harness import (  # noqa: E402
     HavenProcess,
@@ -231,7 +239,7 @@ def main() -> int:
                         return snapshot(worker, api, rclient, pg_url, len(receiver.at(path)))
 
                     print("warm-up", file=sys.stderr)
-                    send_batches(client, community, texts, 1_000)
+                    send_batches(client, batch_bodies(community, texts, 1_000))
                     settled(1_000)
                     print("idle window", file=sys.stderr)
                     before = snap()
@@ -244,13 +252,13 @@ def main() -> int:
                     }
                     print(f"batch phase: {args.posts} posts", file=sys.stderr)
                     before = snap()
-                    send_batches(client, community, texts, args.posts)
+                    send_batches(client, batch_bodies(community, texts, args.posts))
                     settled(1_000 + args.posts)
                     results["batch"] = difference(before, snap(), args.posts)
                     print(json.dumps(results["batch"]), file=sys.stderr)
                     print(f"calm phase: {args.calm} posts", file=sys.stderr)
                     before = snap()
-                    send_batches(client, community, calm, args.calm)
+                    send_batches(client, batch_bodies(community, calm, args.calm))
                     settled(1_000 + args.posts + args.calm)
                     results["calm"] = difference(before, snap(), args.calm)
                     print(json.dumps(results["calm"]), file=sys.stderr)
