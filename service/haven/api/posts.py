@@ -52,6 +52,15 @@ def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:
 
 
 def check_storable(post: Post, where: str = "") -> None:
+    # Nearly every post holds neither: its JSON says so at once (a NUL is always written
+    # "\\u0000", and a lone surrogate cannot be encoded at all), and only a post whose JSON
+    # might hold one (a backslash before "u0000" reads the same) is walked string by string
+    # to say where.
+    try:
+        if b"\\u0000" not in msgspec.json.encode(post):
+            return
+    except UnicodeEncodeError:
+        pass
     for pointer, text in _strings(msgspec.to_builtins(post), where):
         found = _UNSTORABLE.search(text)
         if found is not None:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 import pytest
 from haven.api import posts as api_posts
+from haven.api.problems import Problem
+from haven.domain import Author, Post
 from haven.services import Services
+from hypothesis import given
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from tests.unit.service.conftest import failing_first
@@ -185,3 +190,35 @@ def test_json_nested_too_deep_is_a_bad_request(client: TestClient, auth: dict[st
     problem(send(client, auth, deep), 400)
     nested_field = b'{"platform": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"
     problem(send(client, auth, nested_field), 400)
+
+
+# Any character, and often the ones that matter here: NUL, lone surrogates, and the pieces
+# of a backslash-u0000 written out (joined from a list: `st.text` leaves surrogates out).
+_TEXTS = st.lists(st.one_of(st.characters(), st.sampled_from("\x00\ud800\udc00\\u0")), max_size=12).map("".join)
+
+
+@given(st.lists(_TEXTS, min_size=4, max_size=4))
+def test_a_post_is_refused_exactly_where_one_of_its_strings_cannot_be_stored(texts: list[str]) -> None:
+    """`check_storable` looks at a post's JSON first and walks its strings only where that
+    JSON may hold a NUL or could not be written (a lone surrogate): the answer must be the
+    walk's, for any text, a backslash followed by "u0000" included."""
+    title, body, author, thread = texts
+    post = Post(platform="forum", community="group", external_id="1", author=Author(id=author or "a"),
+                title=title, body=body, thread_id=thread or None)  # fmt: skip
+    walked = [
+        pointer
+        for pointer, text in api_posts._strings(msgspec.to_builtins(post), "")
+        if api_posts._UNSTORABLE.search(text)
+    ]
+    if walked:
+        with pytest.raises(Problem) as refused:
+            api_posts.check_storable(post)
+        assert refused.value.members["pointer"] == walked[0]
+    else:
+        api_posts.check_storable(post)
+
+
+def test_a_backslash_before_u0000_is_text_like_any_other() -> None:
+    api_posts.check_storable(
+        Post(platform="forum", community="group", external_id="1", author=Author(id="a"), body="type \\u0000 to end")
+    )
