@@ -116,10 +116,25 @@ QUEUE_DEPTH = Gauge(
 )
 
 
+# Each labelled series a decision counts in, looked up by its label values: `labels()` checks
+# and orders its arguments and takes a lock on every call, which a worker paid several times
+# a post. The series are few (verdicts, modes, the pack's rules) and live as long as the process.
+_DECISION_SERIES: dict[tuple[str, str], Counter] = {}
+_RULE_SERIES: dict[tuple[str, str, str, str], Counter] = {}
+
+
 def observe_decision(decision: Decision) -> None:
-    DECISIONS.labels(verdict=decision.verdict, mode=decision.mode).inc()
+    key = (decision.verdict, decision.mode)
+    series = _DECISION_SERIES.get(key)
+    if series is None:
+        series = _DECISION_SERIES[key] = DECISIONS.labels(*key)
+    series.inc()
     for match in (*decision.matches, *decision.shadow_matches):
-        RULE_MATCHES.labels(policy=match.policy, rule=match.rule, category=match.category, mode=match.mode).inc()
+        rule_key = (match.policy, match.rule, match.category, match.mode)
+        rule_series = _RULE_SERIES.get(rule_key)
+        if rule_series is None:
+            rule_series = _RULE_SERIES[rule_key] = RULE_MATCHES.labels(*rule_key)
+        rule_series.inc()
     if decision.timings.evaluation_ms is not None:
         EVALUATION_SECONDS.observe(decision.timings.evaluation_ms / 1000)
     received, decided = decision.timings.received_at, decision.timings.decided_at
