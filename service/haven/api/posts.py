@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -155,7 +156,6 @@ def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime 
         raise Problem(503, "queue-unavailable", "the queue is unavailable; retry later") from exc
     accepted = []
     for decision_id, new, queue in zip(ids, fresh, queues, strict=True):
-        metrics.POSTS_RECEIVED.labels(queue=queue, outcome="queued" if new else "duplicate").inc()
         accepted.append(
             Accepted(
                 id=decision_id,
@@ -164,6 +164,9 @@ def enqueue(services: Services, posts: Sequence[Post], *, received_at: datetime 
                 queue=queue,  # type: ignore[arg-type]
             )
         )
+    # Counted once a (queue, outcome) a request, not once a post.
+    for (queue, status), count in collections.Counter((a.queue, a.status) for a in accepted).items():
+        metrics.POSTS_RECEIVED.labels(queue=queue, outcome=status).inc(count)
     log.info(
         "posts.accepted",
         extra={"communities": sorted(by_community), "decision_ids": ids, "count": len(ids)},

@@ -53,6 +53,36 @@ def test_requests_are_counted_by_route_template_never_the_path(
     assert durations and durations[0].value >= 1
 
 
+def posts_received(text: str) -> dict[tuple[str, str], float]:
+    return {
+        (s.labels["queue"], s.labels["outcome"]): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "haven_posts_received_total"
+    }
+
+
+def test_each_post_is_counted_by_its_queue_and_the_outcome_it_was_answered(
+    client: TestClient,  # type: ignore[type-arg]
+    auth: dict[str, str],
+) -> None:
+    before = posts_received(scrape(client))
+    single = client.post("/v1/posts", json=a_post("counted-1"), headers=auth)
+    batch = {"posts": [a_post("counted-1"), a_post("counted-2"), a_post("counted-3"), a_post("counted-4")]}
+    batched = client.post("/v1/posts/batch", json=batch, headers=auth)
+    assert single.status_code == batched.status_code == 202
+    answers = [single.json(), *batched.json()["items"]]
+    expected: dict[tuple[str, str], int] = {}
+    for answer in answers:
+        expected[answer["queue"], answer["status"]] = expected.get((answer["queue"], answer["status"]), 0) + 1
+    after = posts_received(scrape(client))
+    gained = {
+        labels: after[labels] - before.get(labels, 0.0) for labels in after if after[labels] != before.get(labels)
+    }
+    assert gained == expected
+    assert expected[("default", "duplicate")] == 1  # counted-1, sent again in the batch
+
+
 def test_no_created_twins(client: TestClient, auth: dict[str, str]) -> None:  # type: ignore[type-arg]
     client.post("/v1/posts", json=a_post("created-check"), headers=auth)
     text = scrape(client)
