@@ -121,7 +121,17 @@ def _rss_mib() -> tuple[float, float]:
 
 
 def child(tree: Path, measure: str, count: int, models: bool) -> dict[str, Any]:
-    """Runs in a process of its own with `tree`'s engine; prints one JSON object."""
+    """Runs in a process of its own with `tree`'s engine; prints one JSON object, which says
+    whether the tree judged with its compiled scan (None: a tree from before there was one)."""
+    found = _measured(tree, measure, count, models)
+    try:
+        from haven.policy import compiled
+    except ImportError:
+        return {**found, "compiled_scan": None}
+    return {**found, "compiled_scan": compiled.core is not None}
+
+
+def _measured(tree: Path, measure: str, count: int, models: bool) -> dict[str, Any]:
     sys.path.insert(0, str(tree / "service"))
     import haven
     from haven.domain import Author, Post
@@ -242,6 +252,11 @@ def main() -> int:
             base = Path(scratch) / "baseline"
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.baseline],
                            check=True, capture_output=True)  # fmt: skip
+            if (base / "service" / "haven" / "policy" / "_scan_core.pyx").exists():
+                # The baseline's compiled scan, built as its install builds it: a fresh worktree has
+                # none, and until 2026-12-05 the baseline judged with the Python twins unseen.
+                subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=base, check=True,
+                               capture_output=True)  # fmt: skip
             trees = {"baseline": base, "current": ROOT}
         try:
             runs: dict[str, dict[str, list[dict[str, Any]]]] = {m: {side: [] for side in trees} for m in measures}
