@@ -6,7 +6,8 @@
 With `--twins` the baseline is this tree judging with the scan's Python twins
 (`HAVEN_COMPILED=0`, see haven.policy.compiled) instead of another commit.
 
-The baseline's tree is checked out with `git worktree` into a scratch folder and
+The baseline's tree is checked out with `git worktree` into a scratch folder (its compiled
+scan built, where it has one; each figure says whether it judged with it) and
 each measure runs in a fresh process pinned to one core (`taskset`), baseline
 and current in turn, round after round, so load that drifts on a shared machine
 touches both sides alike; each figure is the best round, in CPU time of the
