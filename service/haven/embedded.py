@@ -56,7 +56,13 @@ class InProcessWorkQueue:
     # The API's side
 
     def claim(self, community: str, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
-        decided = self._store.decided_ids(decision_ids)
+        # Pending first, decided after: a worker stores a decision before it lets go of the
+        # post, so a post no longer pending is found decided by a read made after. Read the
+        # other way round, a decision stored between the two looked like neither, and its
+        # repeat was answered "queued" and judged again.
+        with self._lock:
+            waiting = [i for i in decision_ids if i not in self._pending]
+        decided = self._store.decided_ids(waiting) if waiting else set()
         with self._lock:
             fresh = []
             for decision_id in decision_ids:

@@ -287,5 +287,9 @@ def test_deliveries_handed_on_together_each_arrive_and_a_failing_receiver_holds_
 
     wait_until(delivered, timeout=60)
     arrived = {path: sorted(r.payload["n"] for r in receiver.at(path) if r.verified) for path in (failing, steady)}
-    assert arrived == {failing: [0, 0, 3], steady: [1, 2, 4]}  # the first failed once, then arrived
+    assert arrived[steady] == [1, 2, 4]
+    # One request to the failing receiver failed, then was sent again: the first one sent to it
+    # (n=0), or n=3 where n=0's first try never reached it (a connection dropped on a loaded
+    # machine, then tried again like any failure).
+    assert arrived[failing] in ([0, 0, 3], [0, 3, 3])
     assert all(r.verified for path in (failing, steady) for r in receiver.at(path))

@@ -182,8 +182,12 @@ def _requeue_lost_repeats(services: Services, ids: Sequence[str], fresh: list[bo
     if not repeats:
         return
     repeat_ids = [ids[i] for i in repeats]
+    # Held first, decided after: a worker stores a decision and lets go of its hold in one
+    # transaction, so a hold gone when read is a decision seen by the read after. Read the
+    # other way round, a post decided between the two looked lost, and its repeat was
+    # queued and judged again.
+    held = services.store.held_posts(repeat_ids)
     decided = services.store.decided_ids(repeat_ids)
-    held = services.store.held_posts([i for i in repeat_ids if i not in decided])
     for index in repeats:
         decision_id = ids[index]
         if decision_id in decided:
