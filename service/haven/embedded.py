@@ -60,13 +60,14 @@ class InProcessWorkQueue:
         # post, so a post no longer pending is found decided by a read made after. Read the
         # other way round, a decision stored between the two looked like neither, and its
         # repeat was answered "queued" and judged again.
+        # One pending at the first look and not at the second was decided in between.
         with self._lock:
-            waiting = [i for i in decision_ids if i not in self._pending]
-        decided = self._store.decided_ids(waiting) if waiting else set()
+            waiting = {i for i in decision_ids if i not in self._pending}
+        decided = self._store.decided_ids(list(waiting)) if waiting else set()
         with self._lock:
             fresh = []
             for decision_id in decision_ids:
-                new = decision_id not in self._pending and decision_id not in decided
+                new = decision_id in waiting and decision_id not in self._pending and decision_id not in decided
                 if new:
                     self._pending[decision_id] = community
                 fresh.append(new)
