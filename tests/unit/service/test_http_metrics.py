@@ -18,13 +18,18 @@ def scrape(client: TestClient) -> str:  # type: ignore[type-arg]
     return response.text
 
 
-def requests_counted(text: str) -> dict[tuple[str, str, str], float]:
+def counted(text: str, name: str, *labels: str) -> dict[tuple[str, ...], float]:
+    """The samples called `name` in a scrape, by the values of `labels`."""
     return {
-        (s.labels["method"], s.labels["route"], s.labels["status"]): s.value
+        tuple(s.labels[label] for label in labels): s.value
         for family in text_string_to_metric_families(text)
         for s in family.samples
-        if s.name == "haven_http_requests_total"
+        if s.name == name
     }
+
+
+def requests_counted(text: str) -> dict[tuple[str, ...], float]:
+    return counted(text, "haven_http_requests_total", "method", "route", "status")
 
 
 def test_requests_are_counted_by_route_template_never_the_path(
@@ -53,29 +58,20 @@ def test_requests_are_counted_by_route_template_never_the_path(
     assert durations and durations[0].value >= 1
 
 
-def posts_received(text: str) -> dict[tuple[str, str], float]:
-    return {
-        (s.labels["queue"], s.labels["outcome"]): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name == "haven_posts_received_total"
-    }
-
-
 def test_each_post_is_counted_by_its_queue_and_the_outcome_it_was_answered(
     client: TestClient,  # type: ignore[type-arg]
     auth: dict[str, str],
 ) -> None:
-    before = posts_received(scrape(client))
+    before = counted(scrape(client), "haven_posts_received_total", "queue", "outcome")
     single = client.post("/v1/posts", json=a_post("counted-1"), headers=auth)
     batch = {"posts": [a_post("counted-1"), a_post("counted-2"), a_post("counted-3"), a_post("counted-4")]}
     batched = client.post("/v1/posts/batch", json=batch, headers=auth)
     assert single.status_code == batched.status_code == 202
     answers = [single.json(), *batched.json()["items"]]
-    expected: dict[tuple[str, str], int] = {}
+    expected: dict[tuple[str, ...], int] = {}
     for answer in answers:
         expected[answer["queue"], answer["status"]] = expected.get((answer["queue"], answer["status"]), 0) + 1
-    after = posts_received(scrape(client))
+    after = counted(scrape(client), "haven_posts_received_total", "queue", "outcome")
     gained = {
         labels: after[labels] - before.get(labels, 0.0) for labels in after if after[labels] != before.get(labels)
     }
