@@ -119,22 +119,21 @@ QUEUE_DEPTH = Gauge(
 # Each labelled series a decision counts in, looked up by its label values: `labels()` checks
 # and orders its arguments and takes a lock on every call, which a worker paid several times
 # a post. The series are few (verdicts, modes, the pack's rules) and live as long as the process.
-_DECISION_SERIES: dict[tuple[str, str], Counter] = {}
-_RULE_SERIES: dict[tuple[str, str, str, str], Counter] = {}
+_SERIES: dict[tuple[Counter, tuple[str, ...]], Counter] = {}
+
+
+def _series(counter: Counter, *values: str) -> Counter:
+    key = (counter, values)
+    found = _SERIES.get(key)
+    if found is None:
+        found = _SERIES[key] = counter.labels(*values)
+    return found
 
 
 def observe_decision(decision: Decision) -> None:
-    key = (decision.verdict, decision.mode)
-    series = _DECISION_SERIES.get(key)
-    if series is None:
-        series = _DECISION_SERIES[key] = DECISIONS.labels(*key)
-    series.inc()
+    _series(DECISIONS, decision.verdict, decision.mode).inc()
     for match in (*decision.matches, *decision.shadow_matches):
-        rule_key = (match.policy, match.rule, match.category, match.mode)
-        rule_series = _RULE_SERIES.get(rule_key)
-        if rule_series is None:
-            rule_series = _RULE_SERIES[rule_key] = RULE_MATCHES.labels(*rule_key)
-        rule_series.inc()
+        _series(RULE_MATCHES, match.policy, match.rule, match.category, match.mode).inc()
     if decision.timings.evaluation_ms is not None:
         EVALUATION_SECONDS.observe(decision.timings.evaluation_ms / 1000)
     received, decided = decision.timings.received_at, decision.timings.decided_at
