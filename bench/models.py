@@ -24,9 +24,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from engine import NOW, as_posts, load_texts, time_per_post  # noqa: E402
 from haven.policy import PolicySet, evaluate, load_policy_set  # noqa: E402
-from haven.policy.classifier import sentences  # noqa: E402
+from haven.policy.classifier import features, sentences  # noqa: E402
 from haven.policy.loader import MODEL_SUFFIX, read_model  # noqa: E402
 from haven.policy.normalise import normalise  # noqa: E402
+from pipeline import corpus_texts  # noqa: E402
 
 
 def load_cost(policies: Path, *, rules_only: bool) -> tuple[float, PolicySet]:
@@ -80,6 +81,14 @@ def main() -> int:
             _timed(lambda m=model: [full.model_bank.score(m.name, p) for p in parts]) for _ in range(args.repeats)
         ) / len(texts)
         print(f"| scoring with `{name}` ({len(model.vocabulary):,} features) | {1 / cost:,.0f} | {cost * 1e6:,.0f} |")
+    # Every model's log-odds at once from a text's features, as a post is judged: on these
+    # posts and on the pipeline benchmark's short corpus posts, where a call's fixed cost shows.
+    ordinary, crisis = corpus_texts()
+    short = [features(sentences(normalise(t).text)) for t in ordinary + crisis]
+    bank = full.model_bank
+    for label, counted in (("these posts", [features(p) for p in parts]), ("corpus posts", short)):
+        cost = min(_timed(lambda c=counted: [bank.assess(x) for x in c]) for _ in range(args.repeats)) / len(counted)
+        print(f"| the models' assessment of a text's features, {label} | {1 / cost:,.0f} | {cost * 1e6:,.1f} |")
     print()
     print(f"Load: {rules_load:.2f} s CPU for the pack with models read but their rules left out, "
           f"{full_load:.2f} s with them.")  # fmt: skip
