@@ -57,13 +57,13 @@ class InProcessWorkQueue:
 
     def claim(self, community: str, decision_ids: Sequence[str], received_at: datetime) -> list[bool]:
         # Pending first, decided after: a worker stores a decision before it lets go of the
-        # post, so a post no longer pending is found decided by a read made after. Read the
+        # post, so one not pending at the first look is found decided by the read after it,
+        # and one pending then and not at the second look was decided in between. Read the
         # other way round, a decision stored between the two looked like neither, and its
         # repeat was answered "queued" and judged again.
-        # One pending at the first look and not at the second was decided in between.
         with self._lock:
             waiting = {i for i in decision_ids if i not in self._pending}
-        decided = self._store.decided_ids(list(waiting)) if waiting else set()
+        decided = self._store.decided_ids(list(waiting))
         with self._lock:
             fresh = []
             for decision_id in decision_ids:
