@@ -9,7 +9,10 @@ and the loop unpacks), so this module owns its automaton.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISSPACE, Py_UNICODE_ISUPPER
+from cpython.unicode cimport (
+    Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISSPACE, Py_UNICODE_ISUPPER,
+    PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
+)
 from libc.stdint cimport int32_t
 from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.string cimport memset
@@ -186,6 +189,67 @@ def has_leet_in_a_word(str text):
             if at > 0 and ch != u'!' and Py_UNICODE_ISALPHA(text[at - 1]):
                 return True
     return False
+
+
+def digit_runs(str text):
+    """Where each run of digits (`\\d+`: any decimal digit, as the pattern reads it) starts and
+    ends: the twin of pii._digit_runs_python, one pass over the text's own storage with no
+    match object per run."""
+    cdef Py_ssize_t n = len(text), at = 0, start
+    cdef unsigned int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef list runs = []
+    while at < n:
+        if _is_digit(PyUnicode_READ(kind, data, at)):
+            start = at
+            at += 1
+            while at < n and _is_digit(PyUnicode_READ(kind, data, at)):
+                at += 1
+            runs.append((start, at))
+        at += 1
+    return tuple(runs)
+
+
+cdef inline bint _is_digit(Py_UCS4 ch):
+    # What `\\d` matches in a str pattern: a decimal digit of any script.
+    return (u'0' <= ch <= u'9') or (ch >= 128 and Py_UNICODE_ISDECIMAL(ch))
+
+
+def words_in(str text, Py_ssize_t start, Py_ssize_t end, frozenset words, Py_ssize_t longest):
+    """The whole words (`(?<!\\w)\\w+`, read in text[start:end] as a pattern searching
+    from `start` to `end` reads them) that are in `words`, none longer than `longest`: the
+    twin of pii._words_in_python, copying only the words short enough to be one of them."""
+    cdef Py_ssize_t n = len(text), at, first
+    cdef unsigned int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef set found = set()
+    cdef object word
+    if end > n:
+        end = n
+    if start < 0:
+        start = 0
+    at = start
+    # A word begun before `start` is not a whole word there: the pattern looks behind it.
+    if at > 0:
+        while at < end and _is_word(PyUnicode_READ(kind, data, at)) and _is_word(PyUnicode_READ(kind, data, at - 1)):
+            at += 1
+    while at < end:
+        if not _is_word(PyUnicode_READ(kind, data, at)):
+            at += 1
+            continue
+        first = at
+        while at < end and _is_word(PyUnicode_READ(kind, data, at)):
+            at += 1
+        if at - first <= longest:
+            word = text[first:at]
+            if word in words:
+                found.add(word)
+    return found
+
+
+cdef inline bint _is_word(Py_UCS4 ch):
+    # What `\\w` matches in a str pattern.
+    return Py_UNICODE_ISALNUM(ch) or ch == u'_'
 
 
 def split_words(str text, str view):

@@ -20,6 +20,8 @@ from stdnum.ca import sin as ca_sin
 from stdnum.in_ import aadhaar
 from stdnum.us import ssn as us_ssn
 
+from haven.policy import compiled
+
 Span = tuple[int, int]
 
 _EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}\b")
@@ -57,6 +59,8 @@ _STREET_NUMBER_AFTER = re.compile(
     r"vei|allee|platz|ring|damm|ufer|steig) \d{1,5}[a-z]?\b"
 )
 # "Rue de la Paix 12", "Calle Mayor 5", "ul. Miła 53". Not "via": in English it means "by way of".
+# The words that begin one (the pattern wants a full stop after "ul").
+_CONTINENTAL_WORDS = "rue|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|plaza|carrer|ul|ulica|utca"
 _CONTINENTAL = re.compile(
     r"\b(?:rue|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|plaza|carrer|ul\.|ulica|utca) "
     r"(?:(?!" + _STOP + r")[a-z'-]+ ){0,3}[a-z'-]+,? \d{1,5}\b"
@@ -83,12 +87,18 @@ _ADDRESS_SUFFIX = re.compile(
 )
 
 
-def _has_address_word(text: str, start: int, end: int) -> bool:
-    # The stretch's words looked up in a set: one alternation of a hundred words tried at every
-    # character cost a dense post more than the address patterns after it.
-    if not _ADDRESS_WORDS.isdisjoint(_WHOLE_WORD.findall(text, start, end)):
-        return True
-    return bool(_ADDRESS_SUFFIX.search(text, start + 3, end))
+def _words_in_python(text: str, start: int, end: int, words: frozenset[str], longest: int) -> set[str]:
+    """The whole words of text[start:end] that are in `words` (none longer than `longest`):
+    the twin of the compiled `words_in`."""
+    return set(words.intersection(_WHOLE_WORD.findall(text, start, end)))
+
+
+# Compiled where the extension is built (see haven.policy.compiled): a stretch's words looked
+# up in a set, with no string made for a word too long to be in it. One alternation of a
+# hundred words tried at every character cost a dense post more than the address patterns.
+words_in: Callable[[str, int, int, frozenset[str], int], set[str]] = (
+    compiled.core.words_in if compiled.core is not None else _words_in_python
+)
 
 
 _PO_BOX = re.compile(r"\bp\.? ?o\.? box \d{1,6}\b")
@@ -104,6 +114,14 @@ _ADDRESS_CUE = re.compile(
     r"(?:office|station|restaurant|shop|store|clinic|house|home|place|apartment|flat|building|meeting) is (?:at|on|in)|"
     r"enter on|drops? (?:you |me )?off at|"
     r"corner of|meet (?:me|us) at|staying at|arrived at|house (?:is )?(?:at|on)|come (?:over )?to)\b[:\s]*"
+)
+# The first word of every cue above, whole.
+_CUE_WORDS = frozenset(
+    (  # noqa: SIM905 -- a word list reads better as prose
+        "address addresses addr live lives living located moved send sent mail mailed ship shipped deliver "
+        "delivered return post office station restaurant shop store clinic house home place apartment flat "
+        "building meeting enter drop drops corner meet staying arrived come"
+    ).split()
 )
 _NEAR_NUMBER = re.compile(
     r"(?:it is |it's (?:in |at )?|is )?(?:\d{1,6}[a-z]?,? ){0,2}(?:(?!"
@@ -150,10 +168,8 @@ def _digit_count(text: str) -> int:
     return len(text) - len(text.translate(_WITHOUT_DIGITS))
 
 
-# What every digit-based detector of a post asks about its text, found once: kept for the
-# last few texts (a post's detectors run one after the other on the same text).
-@functools.lru_cache(maxsize=8)
-def _digit_runs(text: str) -> tuple[tuple[int, int], ...]:
+def _digit_runs_python(text: str) -> tuple[tuple[int, int], ...]:
+    """Where each run of digits (`\\d+`) starts and ends: the twin of the compiled `digit_runs`."""
     # Three real posts in four have no digit at all; on ASCII text, counting them first says
     # so in half the time the pattern takes to find none (bench/README.md).
     if text.isascii():
@@ -163,6 +179,15 @@ def _digit_runs(text: str) -> tuple[tuple[int, int], ...]:
         # category, on a str (instruction counts in bench/README.md).
         return tuple(m.span() for m in _ASCII_DIGIT_RUN.finditer(text.encode("ascii")))
     return tuple(m.span() for m in _DIGIT_RUN.finditer(text))
+
+
+# What every digit-based detector of a post asks about its text, found once: kept for the
+# last few texts (a post's detectors run one after the other on the same text). Compiled
+# where the extension is built (see haven.policy.compiled): the pattern tries a match at
+# every character, which cost a dense post more than any detector's own search.
+_digit_runs = functools.lru_cache(maxsize=8)(
+    compiled.core.digit_runs if compiled.core is not None else _digit_runs_python
+)
 
 
 @functools.lru_cache(maxsize=8)
@@ -324,18 +349,43 @@ def find_ip_addresses(text: str, region: str) -> list[Span]:
     return spans
 
 
+# Each address pattern with the words one of its matches always holds whole (its street type,
+# box or cue word), so that a stretch without any is not searched; None: searched wherever an
+# address word is (a suffix such as "katu" is not a word of its own; "apt5" is one word).
+_ADDRESS_PATTERNS: tuple[tuple[re.Pattern[str], frozenset[str] | None], ...] = (
+    (_PO_BOX, frozenset(("box",))),
+    (_MILITARY, frozenset(("apo", "fpo", "dpo"))),
+    (_STREET, frozenset(_STREET_TYPES.split("|"))),
+    (_STREET_NUMBER_AFTER, None),
+    (_CONTINENTAL, frozenset(_CONTINENTAL_WORDS.split("|"))),
+)
+# The words a stretch is read for: any address word, and every word a pattern needs.
+_LOOKED_FOR = _ADDRESS_WORDS.union(_CUE_WORDS, *(needs for _, needs in _ADDRESS_PATTERNS if needs is not None))
+_LONGEST_LOOKED_FOR = max(map(len, _LOOKED_FOR))
+
+
+def _may_match(needs: frozenset[str] | None, held: set[str]) -> bool:
+    """Whether a pattern that needs one of `needs` (None: nothing) may match a stretch
+    holding the words `held`."""
+    return needs is None or not needs.isdisjoint(held)
+
+
 def find_street_addresses(text: str, region: str) -> list[Span]:
     """Street types (US/UK/AU), continental street words, PO and military boxes, unit numbers next
     to a house number, and any word-and-number after a cue such as "lives at" or "address:"."""
     found: set[Span] = set()
     for start, end, _ in _windows(text):
-        if not _has_address_word(text, start, end):
+        held = words_in(text, start, end, _LOOKED_FOR, _LONGEST_LOOKED_FOR)
+        if _ADDRESS_WORDS.isdisjoint(held) and not _ADDRESS_SUFFIX.search(text, start + 3, end):
             continue  # a number with no street, box, unit or address word near it ("I'm 16")
-        for pattern in (_PO_BOX, _MILITARY, _STREET, _STREET_NUMBER_AFTER, _CONTINENTAL):
-            found.update(m.span() for m in pattern.finditer(text, start, end))
+        for pattern, needs in _ADDRESS_PATTERNS:
+            if _may_match(needs, held):
+                found.update(m.span() for m in pattern.finditer(text, start, end))
         for m in _UNIT.finditer(text, start, end):
             if _DIGIT.search(text, max(0, m.start() - 40), m.start()):
                 found.add(m.span())
+        if not _may_match(_CUE_WORDS, held):
+            continue
         for cue in _ADDRESS_CUE.finditer(text, start, end):
             near = _NEAR_NUMBER.match(text, cue.end())
             if near and near.end() > near.start():

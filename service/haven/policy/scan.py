@@ -22,7 +22,8 @@ _MAX_HITS_PER_PATTERN = 20
 # Hits already named (group, text, leetspeak reading -> phrase): a few hundred KiB at most.
 _NAMED_HITS_KEPT = 4096
 _LEET_CHARACTER = re.compile(r"[013457@$|+!]")
-_HANDLE_MARK = re.compile(r"@|u/")
+# What comes just before a handle's name: "@sam", "u/sam".
+_HANDLE_MARKS = ("@", "u/")
 
 
 def _has_leet_in_a_word_python(text: str) -> bool:
@@ -70,6 +71,18 @@ def _without(values: list[int], drop: list[int]) -> list[int]:
         after = index + 1
     kept += values[after:]
     return kept
+
+
+def _ends_of(text: str, marks: tuple[str, ...]) -> list[int]:
+    """Where each occurrence of each mark ends in `text` (marks that cannot overlap): found by
+    `str.find`, a C search, where a pattern would try a match at every character."""
+    ends: list[int] = []
+    for mark in marks:
+        at = text.find(mark)
+        while at >= 0:
+            ends.append(at + len(mark))
+            at = text.find(mark, at + len(mark))
+    return ends
 
 
 def _character_spans(data: bytes, spans: list[Span]) -> list[Span]:
@@ -258,9 +271,9 @@ class TextScan:
             word_starts = self.word_starts
             original = self.norm.original
             found = set(capitalised(original, self.norm.original_starts(word_starts)))
-            for handle in _HANDLE_MARK.finditer(self.norm.text):
-                index = bisect.bisect_left(word_starts, handle.end())
-                if index < len(word_starts) and word_starts[index] == handle.end():
+            for end in _ends_of(self.norm.text, _HANDLE_MARKS):
+                index = bisect.bisect_left(word_starts, end)
+                if index < len(word_starts) and word_starts[index] == end:
                     found.add(index)
             self._name_candidates = sorted(found)
         return self._name_candidates

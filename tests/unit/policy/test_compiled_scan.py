@@ -30,6 +30,7 @@ from haven.policy.normalise import (
     word_view,
 )
 from haven.policy.phrase_search import PhraseSearch
+from haven.policy.pii import _ADDRESS_WORDS, _digit_runs_python, _words_in_python
 from haven.policy.scan import (
     TextScan,
     _by_group_python,
@@ -238,6 +239,43 @@ def test_leetspeak_is_noticed_alike_in_every_corpus_text() -> None:
 def test_any_text_has_leetspeak_alike(text: str) -> None:
     assert compiled.built is not None
     assert compiled.built.has_leet_in_a_word(text) == _has_leet_in_a_word_python(text)
+
+
+@needs_extension
+def test_digit_runs_and_address_words_are_found_alike_in_every_corpus_text() -> None:
+    assert compiled.built is not None
+    folded = list(_folded_corpus())
+    runs = [_digit_runs_python(text) for text in folded]
+    assert [compiled.built.digit_runs(text) for text in folded] == runs
+    assert 0 < sum(map(bool, runs)) < len(runs)
+    # From a word's middle to the end, and from the start to a word's middle, as windows cut.
+    words = [_words_in_python(text, 3, len(text) - 3, _ADDRESS_WORDS, 20) for text in folded]
+    assert [compiled.built.words_in(text, 3, len(text) - 3, _ADDRESS_WORDS, 20) for text in folded] == words
+    assert any(words)
+
+
+# ASCII digits and digits of other scripts (Arabic-Indic, Devanagari, full-width), letters,
+# the underscore a word holds, and signs and spaces between.
+_DIGITS_AND_WORDS = st.lists(
+    st.sampled_from(["1", "42", "٣", "५", "１", "a", "é", "_", " ", "-", ".", "st", "box", "home", "\u2603"]),
+    max_size=20,
+).map("".join)
+
+
+@needs_extension
+@settings(max_examples=500, deadline=None)
+@given(_DIGITS_AND_WORDS, st.integers(-2, 30), st.integers(-2, 30), st.integers(0, 5))
+def test_any_text_has_the_same_digit_runs_and_words(text: str, start: int, end: int, longest: int) -> None:
+    assert compiled.built is not None
+    assert compiled.built.digit_runs(text) == _digit_runs_python(text)
+    words = frozenset(("st", "box", "home", "a_", "1", "é"))
+    found = compiled.built.words_in(text, max(0, start), end, words, longest)
+    assert found == {
+        word for word in _words_in_python(text, max(0, start), end, words, longest) if len(word) <= longest
+    }
+    assert compiled.built.words_in(text, max(0, start), end, words, 4) == _words_in_python(
+        text, max(0, start), end, words, 4
+    )
 
 
 @needs_extension

@@ -77,3 +77,39 @@ def test_each_detector_finds_what_it_finds_when_every_stretch_is_searched(pieces
         near_digits = pii._near_digits
         patch.setattr(pii, "_near_digits", lambda pattern, text, digits: near_digits(pattern, text, 0))
         assert found == {kind: detect(text, "US") for kind, detect in pii.DETECTORS.items()}
+
+
+# Addresses of every form the street detector knows, cue words without an address after them,
+# and words that look like a pattern's needed word but are not one whole ("boxes", "apt5").
+_ADDRESS_PIECES = st.sampled_from(
+    [
+        "12 baker street", "221b Baker St.", "4 elm ave, apt 5", "po box 1234", "p.o. box 77",
+        "psc 4574, box 8393 apo aa 81998", "usns saibara fpo ap 12428", "rue de la paix 12",
+        "calle mayor 5", "ul. mila 53", "koskikatu 3", "hauptstr. 4", "apt5", "unit 7", "flat 2b",
+        "she lives at ", "my address is ", "drop me off at ", "drops off at ", "send it to ",
+        "meet me at ", "come over to ", "the clinic is at ", "boxes", "streets", "addressing",
+        "12", "3 ", "i am 16", "2019", "far " * 30, "word " * 12, " ", ", ", ".", "x",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(_ADDRESS_PIECES, max_size=30))
+# Each pattern's own form alone, and a cue whose first word only the cues need ("drop").
+@example(["po box 1234"])
+@example(["psc 4574, box 8393 apo aa 81998"])
+@example(["usns saibara fpo ap 12428"])
+@example(["221b Baker St."])
+@example(["calle mayor 5"])
+@example(["ul. mila 53"])
+@example(["drop me off at ", "12 baker street"])
+@example(["far " * 30, "she lives at ", "12", "far " * 30])
+def test_the_street_detector_finds_what_it_finds_when_every_pattern_searches_every_stretch(
+    pieces: list[str],
+) -> None:
+    # A pattern is searched only in the stretches holding a word each of its matches holds
+    # whole: that must change nothing the detector reports.
+    text = "".join(pieces)
+    found = pii.find_street_addresses(text, "US")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pii, "_may_match", lambda needs, held: True)
+        assert found == pii.find_street_addresses(text, "US")
