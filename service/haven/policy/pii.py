@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import string
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -148,6 +149,7 @@ _OTHER_NUMBER = re.compile(
     r"(?: number| no\.?| #)?(?: is)?:? ?$"
 )
 _DIGIT = re.compile(r"\d")
+_ASCII_LOWER = frozenset(string.ascii_lowercase)
 _DIGIT_RUN = re.compile(r"\d+")
 _ASCII_DIGIT_RUN = re.compile(rb"[0-9]+")
 _WITHOUT_DIGITS = str.maketrans("", "", "0123456789")
@@ -320,8 +322,19 @@ def find_national_ids(text: str, region: str) -> list[Span]:
     return spans
 
 
+def _digits_after_two_letters(text: str) -> bool:
+    """Whether two digits follow two letters a-z at once anywhere, as an IBAN's check digits
+    follow its country ("gb82"): most texts with numbers have none, and need no search."""
+    return any(
+        end - start >= 2 and start >= 2 and _ASCII_LOWER.issuperset(text[start - 2 : start])
+        for start, end in _digit_runs(text)
+    )
+
+
 def find_ibans(text: str, region: str) -> list[Span]:
     if _text_digit_count(text) < 6:
+        return []
+    if not _digits_after_two_letters(text):
         return []
     spans = []
     for m in _near_digits(_IBAN, text, 2):  # two check digits; the rest may be letters
