@@ -460,6 +460,28 @@ cdef inline bint _sentence_breaks(str text, Py_ssize_t start, Py_ssize_t end):
 def negating_hit(Py_ssize_t start, Py_ssize_t end, tuple present, list starts, str text):
     """The negation hit that negates the span [start, end), or None: the twin of
     engine._negating_hit_python, with its binary searches and sentence test on C integers."""
+    return _negating_hit(start, end, present, starts, text)
+
+
+def unnegated(list spans, tuple present, list starts, str text, dict known, object key):
+    """The spans that no negation in `present` negates, in order; what each answered is kept
+    in `known` under (key, span) and read from there when asked again. The twin of
+    engine._unnegated_python."""
+    cdef list kept = []
+    cdef tuple span
+    cdef object answer
+    for item in spans:
+        span = <tuple>item
+        answer = known.get((key, span))
+        if answer is None:
+            answer = _negating_hit(span[0], span[1], present, starts, text) is not None
+            known[(key, span)] = answer
+        if answer is False:
+            kept.append(span)
+    return kept
+
+
+cdef object _negating_hit(Py_ssize_t start, Py_ssize_t end, tuple present, list starts, str text):
     cdef Py_ssize_t start_words = -1, end_words = -1, index, at, edge, within, size
     cdef list hits
     for negation, found in present:

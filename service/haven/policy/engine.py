@@ -158,6 +158,26 @@ def _near_pairs_python(
     return sorted(pairs)
 
 
+def _unnegated_python(
+    spans: list[Span],
+    present: tuple[tuple[Negation, list[Span]], ...],
+    starts: list[int],
+    text: str,
+    known: dict[tuple[int, Span], bool],
+    key: int,
+) -> list[Span]:
+    """The spans that no negation in `present` negates, in order; what each answered is kept
+    in `known` under (key, span) and read from there when asked again."""
+    kept = []
+    for span in spans:
+        answer = known.get((key, span))
+        if answer is None:
+            answer = known[key, span] = negating_hit(span[0], span[1], present, starts, text) is not None
+        if not answer:
+            kept.append(span)
+    return kept
+
+
 # The compiled twins where the extension is built (see haven.policy.compiled).
 near_pairs: Callable[
     [list[Span], list[int], list[int], list[Span], list[int], list[int] | None, int, int],
@@ -166,6 +186,10 @@ near_pairs: Callable[
 negating_hit: Callable[[int, int, tuple[tuple[Negation, list[Span]], ...], list[int], str], Span | None] = (
     compiled.core.negating_hit if compiled.core is not None else _negating_hit_python
 )
+unnegated: Callable[
+    [list[Span], tuple[tuple[Negation, list[Span]], ...], list[int], str, dict[tuple[int, Span], bool], int],
+    list[Span],
+] = compiled.core.unnegated if compiled.core is not None else _unnegated_python
 
 
 class _Judge:
@@ -235,12 +259,16 @@ class _Judge:
         if negations and not self.present(negations):
             negations = ()
         keep = self.keep
-        if negations:
+        if negations and self.trace is not None:
+            # One at a time, so that every check says what negated it.
             negated = self.negated
-            if keep is _everyone:
-                return [span for span in spans if not negated(span, negations)]
             return [span for span in spans if keep(span) and not negated(span, negations)]
-        return list(spans) if keep is _everyone else [span for span in spans if keep(span)]
+        if keep is not _everyone:
+            spans = [span for span in spans if keep(span)]
+        if not negations:
+            return list(spans)  # never the scan's own list: callers may change theirs
+        scan = self.scan
+        return unnegated(spans, self.present(negations), scan.word_starts, scan.norm.text, self._negated, id(negations))
 
     def near(self, leaf: NearLeaf, negations: tuple[Negation, ...]) -> list[Hit] | None:
         scan = self.scan

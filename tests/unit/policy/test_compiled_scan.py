@@ -19,7 +19,7 @@ from haven.policy.classifier import (
     sentences,
 )
 from haven.policy.compiler import NearLeaf, Negation
-from haven.policy.engine import _near_pairs_python, _negating_hit_python
+from haven.policy.engine import _near_pairs_python, _negating_hit_python, _unnegated_python
 from haven.policy.normalise import (
     _ONE_TO_ONE,
     NormalisedText,
@@ -377,6 +377,19 @@ def test_negations_are_found_alike_for_every_hit_in_the_corpus() -> None:
                 assert compiled.built.negating_hit(start, end, present, scan.word_starts, scan.norm.text) == expected
                 checked += 1
                 negated += expected is not None
+            # The spans kept, each answer remembered, alike: asked twice, from nothing and
+            # from what the first asking remembered.
+            ordered = sorted(spans)
+            for unnegated in (_unnegated_python, compiled.built.unnegated):
+                known: dict[tuple[int, tuple[int, int]], bool] = {}
+                kept = unnegated(ordered, present, scan.word_starts, scan.norm.text, known, 7)
+                assert unnegated(ordered, present, scan.word_starts, scan.norm.text, known, 7) == kept
+                assert kept == [
+                    span
+                    for span in ordered
+                    if _negating_hit_python(*span, present, scan.word_starts, scan.norm.text) is None
+                ]
+                assert known == {(7, span): span not in kept for span in ordered}
     assert checked > 10_000 and negated > 1_000
 
 
