@@ -10,6 +10,18 @@ class PhraseMatcher:
     def collect(self, view: str, found: dict[int, list[tuple[int, int]]]) -> None: ...
 
 def split_words(text: str, view: str) -> tuple[list[int], list[int]]: ...
+def fill_name_words(
+    text: str,
+    original: str,
+    starts: list[int],
+    ends: list[int],
+    candidates: list[int],
+    original_starts: list[int],
+    not_names: frozenset[str],
+    known: list[tuple[int, int, int, bool] | None],
+    low: int,
+    high: int,
+) -> None: ...
 def sentences(text: str, longest: int, sentence: Callable[[int, int, int, tuple[str, ...]], _S]) -> list[_S]: ...
 def by_group(
     found: dict[int, list[tuple[int, int]]],

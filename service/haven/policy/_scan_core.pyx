@@ -252,6 +252,54 @@ cdef inline bint _is_word(Py_UCS4 ch):
     return Py_UNICODE_ISALNUM(ch) or ch == u'_'
 
 
+def fill_name_words(str text, str original, list starts, list ends, list candidates, list original_starts,
+                    frozenset not_names, list known, Py_ssize_t low, Py_ssize_t high):
+    """Fills each empty `known[i]` for i in [low, high) with candidate word i's span, where its
+    name starts and whether it names someone: the twin of scan._fill_name_words_python, the
+    word's characters read in place."""
+    cdef Py_ssize_t index, word, w_start, w_end, head
+    for index in range(low, high):
+        if known[index] is not None:
+            continue
+        word = candidates[index]
+        w_start = starts[word]
+        w_end = ends[word]
+        head = w_start
+        if w_start >= 2 and text[w_start - 2] == u'u' and text[w_start - 1] == u'/':
+            head = w_start - 2
+        elif w_start >= 1 and text[w_start - 1] == u'@':
+            head = w_start - 1
+        known[index] = (w_start, w_end, head,
+                        _is_name(text, original, head, w_end, original_starts[word], not_names))
+
+
+cdef bint _is_name(str text, str original, Py_ssize_t start, Py_ssize_t end, Py_ssize_t orig_start,
+                   frozenset not_names):
+    """scan._is_name, not at a sentence's start."""
+    cdef Py_ssize_t at
+    cdef Py_UCS4 ch
+    cdef bint letters = False
+    if end > start and text[start] == u'@':
+        return True
+    if end > start + 1 and text[start] == u'u' and text[start + 1] == u'/':
+        return True
+    for at in range(start, end):
+        ch = text[at]
+        if ch == u"'":
+            continue
+        if not Py_UNICODE_ISALPHA(ch):
+            return False
+        letters = True
+    if not letters or text[start:end] in not_names:
+        return False
+    if orig_start >= len(original) or not Py_UNICODE_ISUPPER(original[orig_start]):
+        return False
+    at = orig_start - 1
+    while at >= 0 and Py_UNICODE_ISSPACE(original[at]):
+        at -= 1
+    return at >= 0 and original[at] not in u".!?:\"'"
+
+
 def split_words(str text, str view):
     """Where each word starts and ends in `text` (`\\w+(?:'\\w+)*`), from its word view:
     the twin of scan._split_words_python, one pass over the view with no piece of text copied."""

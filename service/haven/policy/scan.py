@@ -18,6 +18,9 @@ from haven.policy.normalise import NormalisedText, normalise, word_view
 from haven.policy.pii import DETECTORS
 
 Span = tuple[int, int]
+# A word that may name someone: its span, where its name starts (see TextScan.name_words), and
+# whether it does.
+NameWord = tuple[int, int, int, bool]
 _MAX_HITS_PER_PATTERN = 20
 # Hits already named (group, text, leetspeak reading -> phrase): a few hundred KiB at most.
 _NAMED_HITS_KEPT = 4096
@@ -60,6 +63,74 @@ _NOT_NAMES = frozenset(
         "there here let where who sponsor therapist counselor counsellor"
     ).split()
 )
+
+
+def _is_name(
+    text: str,
+    original: str,
+    start: int,
+    end: int,
+    orig_start: int,
+    not_names: frozenset[str],
+    *,
+    sentence_start: bool = False,
+) -> bool:
+    """Whether text[start:end] (folded; `orig_start` where it starts in `original`) is a
+    capitalised word that is not the first of a sentence nor one of `not_names`, or an
+    @handle or u/handle.
+
+    `sentence_start`: the first word of a sentence counts too (the caller knows more, such
+    as a reporting verb right after it); a contraction's stem ("It's") must not be a common
+    word either.
+    """
+    token = text[start:end]
+    if token.startswith(("@", "u/")):
+        return True
+    if token in not_names or not token.replace("'", "").isalpha():
+        return False
+    if sentence_start and token.split("'")[0] in not_names:
+        return False
+    if orig_start >= len(original) or not original[orig_start].isupper():
+        return False
+    if sentence_start:
+        return True
+    # The last character before the word that is not white space (what rstrip would
+    # leave), looked for in place: copying the text before it costs a long post dearly.
+    at = orig_start - 1
+    while at >= 0 and original[at].isspace():
+        at -= 1
+    return at >= 0 and original[at] not in ".!?:\"'"
+
+
+def _fill_name_words_python(
+    text: str,
+    original: str,
+    starts: list[int],
+    ends: list[int],
+    candidates: list[int],
+    original_starts: list[int],
+    not_names: frozenset[str],
+    known: list[NameWord | None],
+    low: int,
+    high: int,
+) -> None:
+    """Fills each empty `known[i]` for i in [low, high) with candidate word i's span, where
+    its name starts and whether it names someone (see TextScan.name_words): the twin of the
+    compiled `fill_name_words`. `original_starts`: where each word starts in `original`."""
+    for index in range(low, high):
+        if known[index] is None:
+            word = candidates[index]
+            w_start, w_end = starts[word], ends[word]
+            # The word pattern splits a handle from its mark: its name starts at the mark.
+            head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
+            head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
+            # A handle's mark answers before its start in `original` is read.
+            known[index] = (
+                w_start,
+                w_end,
+                head,
+                _is_name(text, original, head, w_end, original_starts[word], not_names),
+            )
 
 
 def _without(values: list[int], drop: list[int]) -> list[int]:
@@ -165,6 +236,9 @@ capitalised: Callable[[str, list[int]], list[int]] = (
 hit_words: Callable[[list[int], list[Span], int], list[int]] = (
     compiled.core.hit_words if compiled.core is not None else _hit_words_python
 )
+fill_name_words: Callable[
+    [str, str, list[int], list[int], list[int], list[int], frozenset[str], list[NameWord | None], int, int], None
+] = compiled.core.fill_name_words if compiled.core is not None else _fill_name_words_python
 
 
 class PreparedText(NamedTuple):
@@ -217,7 +291,8 @@ class TextScan:
         self._words: list[Span] | None = None
         self._name_candidates: list[int] | None = None
         self._names: dict[tuple[int, int, bool], bool] = {}
-        self._name_words: list[tuple[int, int, int, bool] | None] | None = None
+        self._name_words: list[NameWord | None] | None = None
+        self._original_word_starts: list[int] = []  # set with _name_candidates
         self._word_starts: list[int] | None = None
         self._word_ends: list[int] = []
         self._pii: dict[str, list[Span]] = {}
@@ -265,12 +340,12 @@ class TextScan:
 
     @property
     def name_candidates(self) -> list[int]:
-        """The indexes of the words that may name someone (see `is_name_at`): an @handle or
+        """The indexes of the words that may name someone (see `_is_name`): an @handle or
         u/handle, or a word its author began with a capital letter. No other word can."""
         if self._name_candidates is None:
             word_starts = self.word_starts
-            original = self.norm.original
-            found = set(capitalised(original, self.norm.original_starts(word_starts)))
+            self._original_word_starts = self.norm.original_starts(word_starts)
+            found = set(capitalised(self.norm.original, self._original_word_starts))
             for end in _ends_of(self.norm.text, _HANDLE_MARKS):
                 index = bisect.bisect_left(word_starts, end)
                 if index < len(word_starts) and word_starts[index] == end:
@@ -278,25 +353,19 @@ class TextScan:
             self._name_candidates = sorted(found)
         return self._name_candidates
 
-    def name_words(self, low: int, high: int) -> list[tuple[int, int, int, bool]]:
+    def name_words(self, low: int, high: int) -> list[NameWord]:
         """For `name_candidates[low:high]`: each word's span, where its name starts (one or two
         characters earlier for an @handle or u/handle, which the word pattern splits) and
-        whether it names someone (`is_name_at`, not at a sentence's start). Worked out for the
+        whether it names someone (`_is_name`, not at a sentence's start). Worked out for the
         candidates asked about only: in a post of any length, most are in reach of no detail."""
+        candidates = self.name_candidates
         known = self._name_words
         if known is None:
-            known = self._name_words = [None] * len(self.name_candidates)
-        for index in range(low, high):
-            if known[index] is None:
-                known[index] = self._name_word(self.name_candidates[index])
-        return cast(list[tuple[int, int, int, bool]], known[low:high])  # each one filled above
-
-    def _name_word(self, index: int) -> tuple[int, int, int, bool]:
-        text = self.norm.text
-        w_start, w_end = self.word_starts[index], self.word_ends[index]
-        head = w_start - 2 if text[max(0, w_start - 2) : w_start] == "u/" else w_start
-        head = w_start - 1 if head == w_start and text[max(0, w_start - 1) : w_start] == "@" else head
-        return (w_start, w_end, head, self.is_name_at((head, w_end)))
+            known = self._name_words = [None] * len(candidates)
+        norm = self.norm
+        fill_name_words(norm.text, norm.original, self.word_starts, self.word_ends, candidates,
+                        self._original_word_starts, _NOT_NAMES, known, low, high)  # fmt: skip
+        return cast(list[NameWord], known[low:high])  # each one filled above
 
     def start_words(self, group: int) -> list[int]:
         """How many words start before each hit of `group` starts (the hits' word indexes)."""
@@ -382,38 +451,14 @@ class TextScan:
         return self._assessments[kept]
 
     def is_name_at(self, span: Span, *, sentence_start: bool = False) -> bool:
-        """A capitalised word that is not the first of a sentence, or an @handle or u/handle
-        (see `_is_name_at`); asked again of the same word by every detail in its reach."""
+        """Whether the word at `span` names someone (see `_is_name`): asked again of the same
+        word by every detail in its reach, so answered once."""
         key = (span[0], span[1], sentence_start)
         known = self._names.get(key)
         if known is None:
-            known = self._names[key] = self._is_name_at(span, sentence_start=sentence_start)
+            start, end = span
+            norm = self.norm
+            orig_start, _ = norm.original_span(start, end)
+            known = self._names[key] = _is_name(norm.text, norm.original, start, end, orig_start, _NOT_NAMES,
+                                                sentence_start=sentence_start)  # fmt: skip
         return known
-
-    def _is_name_at(self, span: Span, *, sentence_start: bool = False) -> bool:
-        """A capitalised word that is not the first of a sentence, or an @handle or u/handle.
-
-        `sentence_start`: the first word of a sentence counts too (the caller knows more,
-        such as a reporting verb right after it); a contraction's stem ("It's") must not
-        be a common word either.
-        """
-        start, end = span
-        token = self.norm.text[start:end]
-        if token.startswith(("@", "u/")):
-            return True
-        if token in _NOT_NAMES or not token.replace("'", "").isalpha():
-            return False
-        if sentence_start and token.split("'")[0] in _NOT_NAMES:
-            return False
-        original = self.norm.original
-        orig_start, _ = self.norm.original_span(start, end)
-        if orig_start >= len(original) or not original[orig_start].isupper():
-            return False
-        if sentence_start:
-            return True
-        # The last character before the word that is not white space (what rstrip would
-        # leave), looked for in place: copying the text before it costs a long post dearly.
-        at = orig_start - 1
-        while at >= 0 and original[at].isspace():
-            at -= 1
-        return at >= 0 and original[at] not in ".!?:\"'"

@@ -32,9 +32,12 @@ from haven.policy.normalise import (
 from haven.policy.phrase_search import PhraseSearch
 from haven.policy.pii import _ADDRESS_WORDS, _digit_runs_python, _words_in_python
 from haven.policy.scan import (
+    _NOT_NAMES,
+    NameWord,
     TextScan,
     _by_group_python,
     _capitalised_python,
+    _fill_name_words_python,
     _has_leet_in_a_word_python,
     _hit_words_python,
     _merged_spans_python,
@@ -276,6 +279,46 @@ def test_any_text_has_the_same_digit_runs_and_words(text: str, start: int, end: 
     assert compiled.built.words_in(text, max(0, start), end, words, 4) == _words_in_python(
         text, max(0, start), end, words, 4
     )
+
+
+def _name_words_both_ways(scan: TextScan) -> tuple[list[NameWord | None], list[NameWord | None]]:
+    """Every candidate's name word, by the Python twin and by the compiled pass."""
+    assert compiled.built is not None
+    norm = scan.norm
+    candidates = scan.name_candidates
+    found: tuple[list[NameWord | None], list[NameWord | None]] = ([None] * len(candidates), [None] * len(candidates))
+    for fill, known in zip((_fill_name_words_python, compiled.built.fill_name_words), found, strict=True):
+        # In two pieces, the second asked over the first's, as detail after detail asks.
+        for low, high in ((len(candidates) // 2, len(candidates)), (0, len(candidates))):
+            fill(norm.text, norm.original, scan.word_starts, scan.word_ends, candidates,
+                 scan._original_word_starts, _NOT_NAMES, known, low, high)  # fmt: skip
+    return found
+
+
+@needs_extension
+def test_the_words_that_name_someone_are_found_alike_in_every_corpus_text() -> None:
+    named = 0
+    for text, scan in _corpus_scans():
+        expected, got = _name_words_both_ways(scan)
+        assert got == expected, text
+        named += sum(word is not None and word[3] for word in expected)
+    assert named > 100
+
+
+# Capitalised words after a full stop, a comma or a line's spaces, handles, contractions,
+# words the list says are no one's name, and characters that fold to another length.
+_NAME_PIECES = st.sampled_from(
+    ["Sam", "sam", "It's", "O'Neil", "'", "@jo", "u/kit", "u/", "@", "I", "Mom", "Ｓam", "ﬁona", "Émile", "3D"]
+)
+
+
+@needs_extension
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(_NAME_PIECES, st.sampled_from([" ", ". ", ", ", "\n\n", "  ", "!"])), max_size=12))
+def test_any_text_has_the_same_words_that_name_someone(pieces: list[tuple[str, str]]) -> None:
+    scan = TextScan(default_pack(rules_only=True), "".join(gap + word for word, gap in pieces), "US")
+    expected, got = _name_words_both_ways(scan)
+    assert got == expected
 
 
 @needs_extension
