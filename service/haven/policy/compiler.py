@@ -168,6 +168,9 @@ class Combinator:
     # For "all": the phrase and pattern groups the node cannot hold without, as sets of which
     # the post must have a hit of one each (see _needs). Empty for other ops.
     needs: tuple[frozenset[int], ...] = ()
+    # Each child's own such sets, where judging it leaves no trace (see _child_needs): a child
+    # whose sets the post has no hit of is not judged at all.
+    child_needs: tuple[tuple[frozenset[int], ...], ...] = ()
 
 
 Node = Leaf | Combinator
@@ -355,22 +358,27 @@ _TRACE_LEAVES = (ClassifierLeaf, CounterLeaf, *_CONVERSATION_LEAVES)
 
 
 def _needs(children: tuple[Node, ...], shortest: dict[int, int]) -> tuple[frozenset[int], ...]:
-    """What an "all" of these children cannot hold without: each child's triggers (the hits
-    it cannot hold without), both lists of a proximity, and every need of a nested "all".
-    The engine checks these before judging any child, so that a child with no hit spares
-    the others' work (a long one, such as a personal-data check, before it). Left empty
-    where judging a child leaves a trace behind, which skipping it would lose."""
+    """What an "all" of these children cannot hold without: each child's own (see
+    `_child_needs`). The engine checks these before judging any child, so that a child with
+    no hit spares the others' work (a long one, such as a personal-data check, before it).
+    Left empty where judging a child leaves a trace behind, which skipping it would lose."""
     if any(_has_leaf(child, _TRACE_LEAVES) for child in children):
         return ()
-    needs: list[frozenset[int]] = []
-    for child in children:
-        if isinstance(child, NearLeaf):
-            needs += [frozenset((child.first,)), frozenset((child.second,))]
-        elif isinstance(child, Combinator) and child.op == "all":
-            needs += child.needs
-        elif (triggers := _triggers(child, shortest)) is not None:
-            needs.append(triggers)
-    return tuple(dict.fromkeys(needs))
+    return tuple(dict.fromkeys(need for child in children for need in _child_needs(child, shortest)))
+
+
+def _child_needs(node: Node, shortest: dict[int, int]) -> tuple[frozenset[int], ...]:
+    """What a node cannot hold without, as sets of phrase and pattern groups the post must
+    have a hit of one each: its triggers (the hits it cannot hold without), both lists of a
+    proximity, or every need of an "all". Empty where judging it leaves a trace behind."""
+    if _has_leaf(node, _TRACE_LEAVES):
+        return ()
+    if isinstance(node, NearLeaf):
+        return (frozenset((node.first,)), frozenset((node.second,)))
+    if isinstance(node, Combinator) and node.op == "all":
+        return node.needs
+    triggers = _triggers(node, shortest)
+    return () if triggers is None else (triggers,)
 
 
 class _Compiler:
@@ -392,8 +400,9 @@ class _Compiler:
     def node(self, spec: schema.MatcherSpec) -> Node:
         if isinstance(spec, schema.CombinatorSpec):
             children = tuple(self.node(child) for child in spec.children)
-            needs = _needs(children, self.automata.shortest) if spec.op == "all" else ()
-            return Combinator(spec.op, children, needs)
+            lengths = self.automata.shortest
+            needs = _needs(children, lengths) if spec.op == "all" else ()
+            return Combinator(spec.op, children, needs, tuple(_child_needs(child, lengths) for child in children))
         if isinstance(spec, schema.PhrasesSpec):
             return PhraseLeaf(self.group(spec.phrases, list(spec.fold)), "phrases")
         if isinstance(spec, schema.RegexSpec):

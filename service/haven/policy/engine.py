@@ -454,20 +454,28 @@ class _Judge:
 
     def combination(self, node: Combinator, negations: tuple[Negation, ...]) -> list[Hit] | None:
         judge_by_type = _JUDGE_BY_TYPE  # each child judged straight from the table, as in node()
+        # A child without a hit of its phrases or patterns does not hold: found out without
+        # judging it, and for "all" before judging any (not while tracing, so every check
+        # still says why).
+        absent = self.scan.groups_found.isdisjoint
+        untraced = self.trace is None
         if node.op == "none":
-            for child in node.children:
+            for child, needs in zip(node.children, node.child_needs, strict=True):
+                if untraced and needs and any(map(absent, needs)):
+                    continue
                 if judge_by_type[type(child)](self, child, negations) is not None:
                     return None
             return []
         every = node.op == "all"
-        # A child without a hit of its phrases or patterns fails the whole node: found out
-        # before judging the others (not while tracing, so every check still says why).
-        if every and node.needs and self.trace is None and any(map(self.scan.groups_found.isdisjoint, node.needs)):
+        if every and node.needs and untraced and any(map(absent, node.needs)):
             return None
         found: list[Hit] = []
         held = False
-        for child in node.children:
-            result = judge_by_type[type(child)](self, child, negations)
+        for child, needs in zip(node.children, node.child_needs, strict=True):
+            if untraced and needs and any(map(absent, needs)):
+                result = None
+            else:
+                result = judge_by_type[type(child)](self, child, negations)
             if result is None:
                 if every:
                     return None

@@ -322,6 +322,18 @@ rules:
         - counter: {category: privacy.contact, within: 1h, at_least: 1}
     actions:
       - hold: {}
+  - id: counted-and-asked
+    category: privacy.repeat
+    severity: medium
+    match:
+      all:
+        - counter: {category: privacy.contact, within: 1h, at_least: 1}
+        - phrases: ["ring me"]
+        - phrases: ["tonight"]
+        - none:
+            - phrases: ["landline"]
+    actions:
+      - hold: {}
 """
 
 
@@ -329,7 +341,7 @@ def test_an_all_knows_which_hits_it_cannot_hold_without_and_judges_as_before(
     policy_set: Callable[[str], PolicySet],
 ) -> None:
     rules = policy_set(LATE_DETAIL)
-    checked, either, counted = rules.rules
+    checked, either, counted, _ = rules.rules
     # The phrases' hits are needed, or a hit of one of an "any"'s children; the pii check has
     # no such sign. A counter is a store's read, so an "all" with one is judged child by
     # child as always.
@@ -341,6 +353,27 @@ def test_an_all_knows_which_hits_it_cannot_hold_without_and_judges_as_before(
     assert fired(judge(rules, post("call me at 415-555-0134"))) == ["privacy/phone-to-call"]
     assert fired(judge(rules, post("call me tomorrow"))) == []
     assert fired(judge(rules, post("415-555-0134 on WhatsApp"))) == ["privacy/phone-to-message"]
+
+
+def test_a_child_without_a_hit_of_what_it_needs_is_not_judged_and_does_not_hold(
+    policy_set: Callable[[str], PolicySet],
+) -> None:
+    rules = policy_set(LATE_DETAIL)
+    asked = rules.rules[3].match
+    _, ring, tonight, none = asked.children
+    # A counter is a store's read: it has no needs, and its "all" none either; the phrases
+    # and the "none"'s child still have their own.
+    assert asked.needs == ()
+    assert asked.child_needs == ((), (frozenset((ring.group,)),), (frozenset((tonight.group,)),), ())
+    assert none.child_needs == ((frozenset((none.children[0].group,)),),)
+    counters = InMemoryCounterStore()
+    judge(rules, post("call me at 415-555-0134", external_id="first"), counters)
+    # "ring me" makes the rule a candidate and the counter holds; "tonight", not judged for
+    # want of a hit, fails the "all" all the same.
+    assert "privacy/counted-and-asked" not in fired(judge(rules, post("ring me", external_id="a"), counters))
+    assert "privacy/counted-and-asked" in fired(judge(rules, post("ring me tonight", external_id="b"), counters))
+    landline = post("ring me tonight on the landline", external_id="c")
+    assert "privacy/counted-and-asked" not in fired(judge(rules, landline, counters))
 
 
 def test_judging_every_child_of_every_all_changes_no_decision_on_the_corpus() -> None:
