@@ -55,10 +55,14 @@ _STREET = re.compile(
     r"\b\d{1,6}[a-z]?,? (?!" + _UNITS + r")(?:(?!" + _STOP + r")[a-z][a-z'-]*,? ){1,3}(?:" + _STREET_TYPES + r")\b\.?"
     r"(?:,? (?:apt|apartment|suite|ste|unit|flat|#)\.? ?[a-z0-9-]+)?"
 )
-_STREET_NUMBER_AFTER = re.compile(
-    r"\b[a-z]{3,}(?:katu|tie|straße|strasse|str\.|gasse|weg|laan|straat|gade|vej|gatan|vägen|veien|"
-    r"vei|allee|platz|ring|damm|ufer|steig) \d{1,5}[a-z]?\b"
-)
+# Street words written as a suffix of the street's name ("Koskikatu 3", "Hauptstraße 4"), the
+# house number after.
+_STREET_SUFFIXES = (
+    "katu", "tie", "straße", "strasse", "str.", "gasse", "weg", "laan", "straat", "gade", "vej", "gatan",
+    "vägen", "veien", "vei", "allee", "platz", "ring", "damm", "ufer", "steig",
+)  # fmt: skip
+_STREET_SUFFIX = "(?:" + "|".join(map(re.escape, _STREET_SUFFIXES)) + ")"
+_STREET_NUMBER_AFTER = re.compile(r"\b[a-z]{3,}" + _STREET_SUFFIX + r" \d{1,5}[a-z]?\b")
 # "Rue de la Paix 12", "Calle Mayor 5", "ul. Miła 53". Not "via": in English it means "by way of".
 # The words that begin one (the pattern wants a full stop after "ul").
 _CONTINENTAL_WORDS = "rue|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|plaza|carrer|ul|ulica|utca"
@@ -82,10 +86,7 @@ _ADDRESS_WORDS = frozenset(
 # A whole word: what \b...\b around a word of letters finds (the character before the search's
 # start counts, as for \b).
 _WHOLE_WORD = re.compile(r"(?<!\w)\w+")
-_ADDRESS_SUFFIX = re.compile(
-    r"(?<=[a-z]{3})(?:katu|tie|straße|strasse|str\.|gasse|weg|laan|straat|gade|"
-    r"vej|gatan|vägen|veien|vei|allee|platz|ring|damm|ufer|steig)\b"
-)
+_ADDRESS_SUFFIX = re.compile(r"(?<=[a-z]{3})" + _STREET_SUFFIX + r"\b")
 
 
 def _words_in_python(text: str, start: int, end: int, words: frozenset[str], longest: int) -> set[str]:
@@ -363,24 +364,33 @@ def find_ip_addresses(text: str, region: str) -> list[Span]:
 
 
 # Each address pattern with the words one of its matches always holds whole (its street type,
-# box or cue word), so that a stretch without any is not searched; None: searched wherever an
-# address word is (a suffix such as "katu" is not a word of its own; "apt5" is one word).
-_ADDRESS_PATTERNS: tuple[tuple[re.Pattern[str], frozenset[str] | None], ...] = (
+# box or cue word), so that a stretch without any is not searched. Not so the unit pattern
+# ("apt5" is one word) nor a street suffix, which is no word of its own (see
+# _number_after_street_suffix).
+_ADDRESS_PATTERNS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (_PO_BOX, frozenset(("box",))),
     (_MILITARY, frozenset(("apo", "fpo", "dpo"))),
     (_STREET, frozenset(_STREET_TYPES.split("|"))),
-    (_STREET_NUMBER_AFTER, None),
     (_CONTINENTAL, frozenset(_CONTINENTAL_WORDS.split("|"))),
 )
 # The words a stretch is read for: any address word, and every word a pattern needs.
-_LOOKED_FOR = _ADDRESS_WORDS.union(_CUE_WORDS, *(needs for _, needs in _ADDRESS_PATTERNS if needs is not None))
+_LOOKED_FOR = _ADDRESS_WORDS.union(_CUE_WORDS, *(needs for _, needs in _ADDRESS_PATTERNS))
 _LONGEST_LOOKED_FOR = max(map(len, _LOOKED_FOR))
 
 
-def _may_match(needs: frozenset[str] | None, held: set[str]) -> bool:
-    """Whether a pattern that needs one of `needs` (None: nothing) may match a stretch
-    holding the words `held`."""
-    return needs is None or not needs.isdisjoint(held)
+def _may_match(needs: frozenset[str], held: set[str]) -> bool:
+    """Whether a pattern that needs one of `needs` may match a stretch holding the words `held`."""
+    return not needs.isdisjoint(held)
+
+
+def _number_after_street_suffix(text: str, start: int, end: int) -> bool:
+    """Whether a number in text[start:end] comes right after a street suffix and a space
+    ("koskikatu 3"), as in every match of _STREET_NUMBER_AFTER: a number's run of digits is
+    looked at, not every letter of the stretch."""
+    return any(
+        start < at < end and text[at - 1] == " " and text.endswith(_STREET_SUFFIXES, 0, at - 1)
+        for at, _ in _digit_runs(text)
+    )
 
 
 def find_street_addresses(text: str, region: str) -> list[Span]:
@@ -394,6 +404,8 @@ def find_street_addresses(text: str, region: str) -> list[Span]:
         for pattern, needs in _ADDRESS_PATTERNS:
             if _may_match(needs, held):
                 found.update(m.span() for m in pattern.finditer(text, start, end))
+        if _number_after_street_suffix(text, start, end):
+            found.update(m.span() for m in _STREET_NUMBER_AFTER.finditer(text, start, end))
         for m in _UNIT.finditer(text, start, end):
             if _DIGIT.search(text, max(0, m.start() - 40), m.start()):
                 found.add(m.span())
