@@ -13,11 +13,22 @@ from cpython.unicode cimport (
     Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISSPACE, Py_UNICODE_ISUPPER,
     PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ,
 )
-from libc.stdint cimport int32_t
+from libc.stdint cimport int32_t, uint16_t
 from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.string cimport memset
 from libc.math cimport log, sqrt
 from cpython.array cimport array
+
+
+# A move in PhraseMatcher's table: the state it leads to, and a bit above the states' numbers
+# that says a key ends there. Two bytes a move where the states fit in 15 bits (the default
+# pack's 17,092 do), four otherwise.
+ctypedef fused move_t:
+    uint16_t
+    int32_t
+
+cdef int32_t _NARROW_OUTPUT = 1 << 15
+cdef int32_t _WIDE_OUTPUT = 1 << 30
 
 
 cdef class PhraseMatcher:
@@ -28,10 +39,16 @@ cdef class PhraseMatcher:
     A full transition table over character classes: each character some key holds has a
     class of its own, every other character is class 0, which no key holds, so it leads
     back to the root. Failure moves are folded into the table when it is built, so the
-    search is one table step a character.
+    search is one table step a character, and each move says whether a key ends where it
+    leads, so a character that ends none reads the table alone. Judging a batch of posts
+    pushes the table out of the CPU's caches between one post's phrase pass and the next;
+    the smaller it is, the less each pass pays to read it back (bench/README.md).
     """
 
-    cdef int32_t *_next  # state * classes + class -> state
+    # state * classes + class -> move (see move_t), in one of the two widths
+    cdef uint16_t *_narrow
+    cdef int32_t *_moves
+    cdef int32_t _output  # the bit of a move that says a key ends where it leads
     cdef int32_t *_key  # the key number ending at each state, or -1
     cdef int32_t *_shorter  # the nearest state down the failure chain where a key ends, or -1
     cdef int32_t *_length  # each key's length, by key number
@@ -42,11 +59,13 @@ cdef class PhraseMatcher:
     cdef readonly Py_ssize_t states
 
     def __cinit__(self) -> None:
-        self._next = self._key = self._shorter = self._length = NULL
+        self._moves = self._key = self._shorter = self._length = NULL
+        self._narrow = NULL
         self._open = NULL
 
     def __dealloc__(self) -> None:
-        PyMem_Free(self._next)
+        PyMem_Free(self._narrow)
+        PyMem_Free(self._moves)
         PyMem_Free(self._key)
         PyMem_Free(self._shorter)
         PyMem_Free(self._length)
@@ -56,7 +75,7 @@ cdef class PhraseMatcher:
         cdef Py_ssize_t i, state, child, fail_state, head, tail, c, classes, count, numbers
         cdef int32_t *fail
         cdef int32_t *queue
-        if self._next != NULL:
+        if self._moves != NULL or self._narrow != NULL:
             raise RuntimeError("a PhraseMatcher is built once")
         entries = [(str(key), int(number), bool(is_open)) for key, number, is_open in keys]
         alphabet = sorted({ch for key, _, _ in entries for ch in key})
@@ -81,15 +100,17 @@ cdef class PhraseMatcher:
                 state = child
             ends[state] = number
         count = self.states = len(rows)
+        if count >= _WIDE_OUTPUT:
+            raise MemoryError("too many phrase states for one automaton")
         numbers = max((number for _, number, _ in entries), default=-1) + 1
-        self._next = <int32_t *>PyMem_Malloc(count * classes * sizeof(int32_t))
+        self._moves = <int32_t *>PyMem_Malloc(count * classes * sizeof(int32_t))
         self._key = <int32_t *>PyMem_Malloc(count * sizeof(int32_t))
         self._shorter = <int32_t *>PyMem_Malloc(count * sizeof(int32_t))
         self._length = <int32_t *>PyMem_Malloc((numbers + 1) * sizeof(int32_t))
         self._open = <unsigned char *>PyMem_Malloc(numbers + 1)
         fail = <int32_t *>PyMem_Malloc(count * sizeof(int32_t))
         queue = <int32_t *>PyMem_Malloc(count * sizeof(int32_t))
-        if not (self._next and self._key and self._shorter and self._length and self._open and fail and queue):
+        if not (self._moves and self._key and self._shorter and self._length and self._open and fail and queue):
             PyMem_Free(fail)
             PyMem_Free(queue)
             raise MemoryError()
@@ -102,13 +123,13 @@ cdef class PhraseMatcher:
                 self._key[state] = ends[state]
                 self._shorter[state] = -1
                 for c in range(classes):
-                    self._next[state * classes + c] = rows[state][c]
+                    self._moves[state * classes + c] = rows[state][c]
             # Breadth first, so that a state's failure state is done before the state itself.
             head = tail = 0
             for c in range(classes):
-                child = self._next[c]
+                child = self._moves[c]
                 if child < 0:
-                    self._next[c] = 0
+                    self._moves[c] = 0
                 else:
                     fail[child] = 0
                     queue[tail] = child
@@ -119,47 +140,75 @@ cdef class PhraseMatcher:
                 fail_state = fail[state]
                 self._shorter[state] = fail_state if self._key[fail_state] >= 0 else self._shorter[fail_state]
                 for c in range(classes):
-                    child = self._next[state * classes + c]
+                    child = self._moves[state * classes + c]
                     if child < 0:
-                        self._next[state * classes + c] = self._next[fail_state * classes + c]
+                        self._moves[state * classes + c] = self._moves[fail_state * classes + c]
                     else:
-                        fail[child] = self._next[fail_state * classes + c]
+                        fail[child] = self._moves[fail_state * classes + c]
                         queue[tail] = child
                         tail += 1
+            # Each move marked where a key ends where it leads (there or down its failure chain).
+            self._output = _NARROW_OUTPUT if count < _NARROW_OUTPUT else _WIDE_OUTPUT
+            for head in range(count * classes):
+                child = self._moves[head]
+                if self._key[child] >= 0 or self._shorter[child] >= 0:
+                    self._moves[head] = child | self._output
+            if self._output == _NARROW_OUTPUT:
+                self._narrow = <uint16_t *>PyMem_Malloc(count * classes * sizeof(uint16_t))
+                if not self._narrow:
+                    raise MemoryError()
+                for head in range(count * classes):
+                    self._narrow[head] = <uint16_t>self._moves[head]
+                PyMem_Free(self._moves)
+                self._moves = NULL
         finally:
             PyMem_Free(fail)
             PyMem_Free(queue)
 
     def collect(self, str view, dict found) -> None:
         """Adds each hit in `view` to `found` (key number -> spans in start order)."""
-        cdef Py_ssize_t n = len(view), i, j, start, end
-        cdef Py_ssize_t classes = self._classes
-        cdef int32_t state = 0, at, key, c
-        cdef Py_UCS4 ch
-        for i in range(n):
-            ch = view[i]
-            if ch < 128:
-                c = self._ascii[ch]
+        if self._narrow != NULL:
+            _collect(self, self._narrow, view, found)
+        else:
+            _collect(self, self._moves, view, found)
+
+
+cdef int _collect(PhraseMatcher matcher, move_t *moves, str view, dict found) except -1:
+    """PhraseMatcher.collect over a table of either width."""
+    cdef Py_ssize_t n = len(view), i, j, start, end
+    cdef Py_ssize_t classes = matcher._classes
+    cdef int32_t state = 0, at, key, c, output = matcher._output
+    cdef int32_t *keys = matcher._key
+    cdef int32_t *shorter = matcher._shorter
+    cdef Py_UCS4 ch
+    for i in range(n):
+        ch = view[i]
+        if ch < 128:
+            c = matcher._ascii[ch]
+        else:
+            c = matcher._wide.get(<long>ch, 0)  # keyed by code point: a Py_UCS4 would become a str
+        state = moves[state * classes + c]
+        if not state & output:
+            continue
+        state &= ~output
+        at = state if keys[state] >= 0 else shorter[state]
+        while at >= 0:
+            key = keys[at]
+            start = i - matcher._length[key] + 1  # the key's leading space; the phrase starts one later
+            end = i
+            if matcher._open[key]:
+                # An open-ended key's hit runs on to the end of its word.
+                j = i + 1
+                while j < n and view[j] != u' ':
+                    j += 1
+                end = j
+            spans = found.get(key)
+            if spans is None:
+                found[key] = [(start, end - 1)]
             else:
-                c = self._wide.get(<long>ch, 0)  # keyed by code point: a Py_UCS4 would become a str
-            state = self._next[state * classes + c]
-            at = state if self._key[state] >= 0 else self._shorter[state]
-            while at >= 0:
-                key = self._key[at]
-                start = i - self._length[key] + 1  # the key's leading space; the phrase starts one later
-                end = i
-                if self._open[key]:
-                    # An open-ended key's hit runs on to the end of its word.
-                    j = i + 1
-                    while j < n and view[j] != u' ':
-                        j += 1
-                    end = j
-                spans = found.get(key)
-                if spans is None:
-                    found[key] = [(start, end - 1)]
-                else:
-                    (<list>spans).append((start, end - 1))
-                at = self._shorter[at]
+                (<list>spans).append((start, end - 1))
+            at = shorter[at]
+    return 0
 
 
 def by_group(dict found, list key_groups, dict groups):

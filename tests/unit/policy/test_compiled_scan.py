@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import sysconfig
 from array import array
 from collections import Counter
 from collections.abc import Iterator
+from random import Random
 
 import pytest
 from haven.policy import compiled
@@ -151,6 +153,22 @@ def test_any_keys_in_any_text_are_found_alike(words: list[str], opens: list[bool
     compiled, python = _both(keys)
     view = f" {text} "
     assert _hits(compiled, view) == _hits(python, view)
+
+
+@needs_extension
+def test_an_automaton_too_large_for_two_byte_moves_finds_alike() -> None:
+    # The default pack's states fit in two bytes a move; a pack with more phrases gets four.
+    # Every word of seven letters from four, with an "s" after, and their first four letters
+    # open-ended.
+    words = ["".join(chosen) for chosen in itertools.product("abcd", repeat=7)]
+    keys = [(f" {word}s ", i, False) for i, word in enumerate(words)]
+    keys += [(f" {prefix}", len(keys) + i, True) for i, prefix in enumerate(sorted({w[:4] for w in words}))]
+    compiled, python = _both(keys)
+    assert compiled._matcher.states >= 1 << 15 > default_pack(rules_only=True).automata.plain_search._matcher.states
+    random = Random(7)
+    view = " " + " ".join(random.choice(words) + random.choice(["s", "", "sx", "s"]) for _ in range(3000)) + " "
+    assert _hits(compiled, view) == _hits(python, view)
+    assert len(_hits(compiled, view)) > 1000
 
 
 @needs_extension
