@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "service"))
 
 from engine_speed import NOW, tree_commit, workload  # noqa: E402
 from haven.domain import Author, Post  # noqa: E402
-from haven.policy import actions, compiled, engine, load_policy_set, scan  # noqa: E402
+from haven.policy import actions, compiled, engine, load_policy_set, phrase_search, scan  # noqa: E402
 from haven.policy.compiler import Combinator  # noqa: E402
 
 spent: Counter[str] = Counter()
@@ -66,6 +66,9 @@ def main() -> int:
     engine.evaluate = clocked("decision (all of it, after preparing)", engine.evaluate)
     engine.prepare = clocked("prepare: fold, pattern sets, pattern hits", engine.prepare)
     engine.TextScan = clocked("scan: phrase automata", scan.TextScan)
+    phrase_search.PhraseSearch.collect = clocked(
+        "scan, of which the automata's search", phrase_search.PhraseSearch.collect
+    )
     engine._candidates = clocked("candidate rules", engine._candidates)
     engine._Judge.rule = clocked("rule walk", engine._Judge.rule)
     engine._Evidence.of = clocked("evidence of matches", engine._Evidence.of)
