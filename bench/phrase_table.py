@@ -1,0 +1,71 @@
+"""What the phrase automata's search costs a post when the rest of judging runs between one
+post's search and the next, against the same search again at once, its table in the caches.
+
+    taskset -c 0 .venv/bin/python bench/phrase_table.py
+    taskset -c 0 .venv/bin/python bench/phrase_table.py --posts real
+
+Dense (or real) posts from `bench/engine_speed.py`, judged with the default pack's rules
+alone in batches of 100 (`evaluate_in_batches`). Each search the scan makes
+(`PhraseSearch.collect`) is timed, then run once more over the same view at once and timed
+again (its hits thrown away): the first is what judging pays, the second what the search
+costs with its table warm. Two passes over the posts; the second is reported, µs a post.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "service"))
+
+from engine_speed import NOW, tree_commit, workload  # noqa: E402
+from haven.domain import Author, Post  # noqa: E402
+from haven.policy import evaluate_in_batches, load_policy_set, phrase_search  # noqa: E402
+
+spent = {"in the flow": 0.0, "again at once": 0.0}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", choices=("dense", "real"), default="dense")
+    parser.add_argument("--count", type=int, default=3000)
+    args = parser.parse_args()
+    policy_set = load_policy_set(ROOT / "policies", rules_only=True)
+    posts = [
+        Post(platform="bench", community="bench", external_id=str(i), author=Author(id=f"a{i % 97}"), body=text)
+        for i, text in enumerate(workload(args.posts, args.count))
+    ]
+    search = phrase_search.PhraseSearch.collect
+
+    def timed(self: phrase_search.PhraseSearch, view: str, found: dict[int, list[tuple[int, int]]]) -> None:
+        start = time.perf_counter()
+        search(self, view, found)
+        middle = time.perf_counter()
+        search(self, view, {})
+        spent["in the flow"] += middle - start
+        spent["again at once"] += time.perf_counter() - middle
+
+    phrase_search.PhraseSearch.collect = timed  # type: ignore[method-assign]
+    for _ in range(2):
+        spent.update(dict.fromkeys(spent, 0.0))
+        for _ in evaluate_in_batches(policy_set, posts, now=lambda _: NOW):
+            pass
+    report = {
+        "command": " ".join(["bench/phrase_table.py", *sys.argv[1:]]),
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": tree_commit(),
+        "posts": args.posts,
+        "us_per_post": {name: round(seconds / len(posts) * 1e6, 1) for name, seconds in spent.items()},
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
