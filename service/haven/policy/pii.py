@@ -7,6 +7,7 @@ in a post about dosages would hold a harmless post.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import ipaddress
 import re
@@ -386,11 +387,16 @@ def _may_match(needs: frozenset[str], held: set[str]) -> bool:
 def _number_after_street_suffix(text: str, start: int, end: int) -> bool:
     """Whether a number in text[start:end] comes right after a street suffix and a space
     ("koskikatu 3"), as in every match of _STREET_NUMBER_AFTER: a number's run of digits is
-    looked at, not every letter of the stretch."""
-    return any(
-        start < at < end and text[at - 1] == " " and text.endswith(_STREET_SUFFIXES, 0, at - 1)
-        for at, _ in _digit_runs(text)
-    )
+    looked at, not every letter of the stretch, and only the stretch's own runs (a long post
+    has as many stretches as numbers)."""
+    runs = _digit_runs(text)
+    for index in range(bisect.bisect_right(runs, (start, len(text))), len(runs)):
+        at = runs[index][0]
+        if at >= end:
+            return False
+        if text[at - 1] == " " and text.endswith(_STREET_SUFFIXES, 0, at - 1):
+            return True
+    return False
 
 
 def find_street_addresses(text: str, region: str) -> list[Span]:
