@@ -51,16 +51,46 @@ def clocked(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     return timed
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def options(description: str) -> argparse.Namespace:
+    """The posts to judge: `--posts` dense or real, `--count` of them."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", choices=("dense", "real"), default="dense")
     parser.add_argument("--count", type=int, default=3000)
-    args = parser.parse_args()
-    policy_set = load_policy_set(ROOT / "policies", rules_only=True)
-    posts = [
+    return parser.parse_args()
+
+
+def bench_posts(kind: str, count: int) -> list[Post]:
+    """`bench/engine_speed.py`'s posts of that kind (the same seeds)."""
+    return [
         Post(platform="bench", community="bench", external_id=str(i), author=Author(id=f"a{i % 97}"), body=text)
-        for i, text in enumerate(workload(args.posts, args.count))
+        for i, text in enumerate(workload(kind, count))
     ]
+
+
+def judge_twice(posts: list[Post], before_each: Callable[[], None]) -> None:
+    """Judges the posts with the default pack's rules alone in batches of 100, as `haven
+    backtest --rules-only` and a worker do, twice: the first pass warms what a worker has
+    warm. `before_each` is called before each pass (to forget the first pass's figures)."""
+    policy_set = load_policy_set(ROOT / "policies", rules_only=True)
+    for _ in range(2):
+        before_each()
+        for _ in engine.evaluate_in_batches(policy_set, posts, now=lambda _: NOW):
+            pass
+
+
+def report_head(script: str, kind: str) -> dict[str, Any]:
+    """What every report of these benchmarks opens with: its command, when, which tree."""
+    return {
+        "command": " ".join([script, *sys.argv[1:]]),
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": tree_commit(),
+        "posts": kind,
+    }
+
+
+def main() -> int:
+    args = options(__doc__ or "")
+    posts = bench_posts(args.posts, args.count)
     # Stages: the whole of each post's decision, and the parts of it named below (the rest is
     # the decision's own assembly).
     engine.evaluate = clocked("decision (all of it, after preparing)", engine.evaluate)
@@ -77,16 +107,14 @@ def main() -> int:
     for kind, judge in list(engine._JUDGE_BY_TYPE.items()):
         if kind is not Combinator:
             engine._JUDGE_BY_TYPE[kind] = clocked(f"  {kind.__name__}", judge)
-    for _ in range(2):
+
+    def forget() -> None:
         spent.clear()
         calls.clear()
-        for _ in engine.evaluate_in_batches(policy_set, posts, now=lambda _: NOW):
-            pass
+
+    judge_twice(posts, forget)
     report = {
-        "command": " ".join(["bench/engine_stages.py", *sys.argv[1:]]),
-        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": tree_commit(),
-        "posts": args.posts,
+        **report_head("bench/engine_stages.py", args.posts),
         "count": len(posts),
         "mean_chars": round(sum(len(p.body) for p in posts) / len(posts), 1),
         "compiled_scan": compiled.core is not None,

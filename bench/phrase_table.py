@@ -13,34 +13,23 @@ costs with its table warm. Two passes over the posts; the second is reported, µ
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "service"))
 
-from engine_speed import NOW, tree_commit, workload  # noqa: E402
-from haven.domain import Author, Post  # noqa: E402
-from haven.policy import evaluate_in_batches, load_policy_set, phrase_search  # noqa: E402
+from engine_stages import bench_posts, judge_twice, options, report_head  # noqa: E402
+from haven.policy import phrase_search  # noqa: E402
 
 spent = {"in the flow": 0.0, "again at once": 0.0}
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--posts", choices=("dense", "real"), default="dense")
-    parser.add_argument("--count", type=int, default=3000)
-    args = parser.parse_args()
-    policy_set = load_policy_set(ROOT / "policies", rules_only=True)
-    posts = [
-        Post(platform="bench", community="bench", external_id=str(i), author=Author(id=f"a{i % 97}"), body=text)
-        for i, text in enumerate(workload(args.posts, args.count))
-    ]
+    args = options(__doc__ or "")
     search = phrase_search.PhraseSearch.collect
 
     def timed(self: phrase_search.PhraseSearch, view: str, found: dict[int, list[tuple[int, int]]]) -> None:
@@ -52,15 +41,10 @@ def main() -> int:
         spent["again at once"] += time.perf_counter() - middle
 
     phrase_search.PhraseSearch.collect = timed  # type: ignore[method-assign]
-    for _ in range(2):
-        spent.update(dict.fromkeys(spent, 0.0))
-        for _ in evaluate_in_batches(policy_set, posts, now=lambda _: NOW):
-            pass
+    posts = bench_posts(args.posts, args.count)
+    judge_twice(posts, lambda: spent.update(dict.fromkeys(spent, 0.0)))
     report = {
-        "command": " ".join(["bench/phrase_table.py", *sys.argv[1:]]),
-        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": tree_commit(),
-        "posts": args.posts,
+        **report_head("bench/phrase_table.py", args.posts),
         "us_per_post": {name: round(seconds / len(posts) * 1e6, 1) for name, seconds in spent.items()},
     }
     print(json.dumps(report, indent=2))
