@@ -20,9 +20,10 @@ count. Each is put where its innermost recognised frame belongs:
 * `interpreter`: everything else, that is Python code and the C that the interpreter runs on
   its behalf (dicts, lists, strings, allocation, freeing, the collector, msgspec's structs).
 
-The last is what compiling the rest of the engine could remove, and no more; the others
-would stay. The shares times the timed µs a post give each part's µs a post. Within the interpreter's share, the Python
-functions with the most samples are listed (each sample goes to the innermost Python frame).
+The last is the most that compiling the rest of the engine could remove; the others would
+stay. The shares times the timed µs a post give each part's µs a post. Within the
+interpreter's share, the Python functions with the most samples are listed (each sample
+goes to its innermost Python frame).
 """
 
 from __future__ import annotations
