@@ -357,14 +357,16 @@ _CONVERSATION_LEAVES: tuple[type, ...] = typing.get_args(ConversationLeaf)
 _TRACE_LEAVES = (ClassifierLeaf, CounterLeaf, *_CONVERSATION_LEAVES)
 
 
-def _needs(children: tuple[Node, ...], shortest: dict[int, int]) -> tuple[frozenset[int], ...]:
-    """What an "all" of these children cannot hold without: each child's own (see
-    `_child_needs`). The engine checks these before judging any child, so that a child with
+def _needs(
+    children: tuple[Node, ...], child_needs: tuple[tuple[frozenset[int], ...], ...]
+) -> tuple[frozenset[int], ...]:
+    """What an "all" of these children cannot hold without: each child's own (`child_needs`,
+    see `_child_needs`). The engine checks these before judging any child, so that a child with
     no hit spares the others' work (a long one, such as a personal-data check, before it).
     Left empty where judging a child leaves a trace behind, which skipping it would lose."""
     if any(_has_leaf(child, _TRACE_LEAVES) for child in children):
         return ()
-    return tuple(dict.fromkeys(need for child in children for need in _child_needs(child, shortest)))
+    return tuple(dict.fromkeys(need for needs in child_needs for need in needs))
 
 
 def _child_needs(node: Node, shortest: dict[int, int]) -> tuple[frozenset[int], ...]:
@@ -400,9 +402,9 @@ class _Compiler:
     def node(self, spec: schema.MatcherSpec) -> Node:
         if isinstance(spec, schema.CombinatorSpec):
             children = tuple(self.node(child) for child in spec.children)
-            lengths = self.automata.shortest
-            needs = _needs(children, lengths) if spec.op == "all" else ()
-            return Combinator(spec.op, children, needs, tuple(_child_needs(child, lengths) for child in children))
+            child_needs = tuple(_child_needs(child, self.automata.shortest) for child in children)
+            needs = _needs(children, child_needs) if spec.op == "all" else ()
+            return Combinator(spec.op, children, needs, child_needs)
         if isinstance(spec, schema.PhrasesSpec):
             return PhraseLeaf(self.group(spec.phrases, list(spec.fold)), "phrases")
         if isinstance(spec, schema.RegexSpec):
