@@ -68,7 +68,7 @@ _STREET_NUMBER_AFTER = re.compile(r"\b[a-z]{3,}" + _STREET_SUFFIX + r" \d{1,5}[a
 # The words that begin one (the pattern wants a full stop after "ul").
 _CONTINENTAL_WORDS = "rue|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|plaza|carrer|ul|ulica|utca"
 _CONTINENTAL = re.compile(
-    r"\b(?:rue|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|plaza|carrer|ul\.|ulica|utca) "
+    r"\b(?:" + _CONTINENTAL_WORDS.replace("|ul|", r"|ul\.|") + ") "
     r"(?:(?!" + _STOP + r")[a-z'-]+ ){0,3}[a-z'-]+,? \d{1,5}\b"
 )
 # Some word every address detector below needs near the number; a cheap first look. Either
@@ -77,9 +77,8 @@ _CONTINENTAL = re.compile(
 # the letters before it at every letter.
 _ADDRESS_WORDS = frozenset(
     (
-        _STREET_TYPES + "|rue|calle|avenida|rua|avenue|boulevard|chemin|viale|piazza|plaza|carrer|ul|"
-        "ulica|utca|box|apt|apartment|suite|ste|unit|flat|address|addresses|addr|live|lives|living|located|"
-        "moved|send|sent|mail|mailed|ship|shipped|deliver|delivered|return|post|office|station|restaurant|"
+        _STREET_TYPES + "|" + _CONTINENTAL_WORDS + "|box|apt|apartment|suite|ste|unit|flat|address|addresses|addr|"
+        "live|lives|living|located|moved|send|sent|mail|mailed|ship|shipped|deliver|delivered|return|post|office|station|restaurant|"
         "shop|store|clinic|house|home|place|building|meeting|enter|corner|meet|staying|arrived|come|psc|cmr|"
         "usns|uss|usnv|uscgc|apo|fpo|dpo"
     ).split("|")
