@@ -84,7 +84,7 @@ def _is_name(
     word either.
     """
     token = text[start:end]
-    if token.startswith(("@", "u/")):
+    if token.startswith(_HANDLE_MARKS):
         return True
     if token in not_names or not token.replace("'", "").isalpha():
         return False
