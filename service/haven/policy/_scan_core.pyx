@@ -573,7 +573,7 @@ def unnegated(list spans, tuple present, list starts, str text, dict known, obje
         if answer is None:
             answer = _negating_hit(span[0], span[1], present, starts, text) is not None
             known[(key, span)] = answer
-        if answer is False:
+        if not answer:
             kept.append(span)
     return kept
 
