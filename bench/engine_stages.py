@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "service"))
 
+from engine import as_posts  # noqa: E402
 from engine_speed import NOW, tree_commit, workload  # noqa: E402
-from haven.domain import Author, Post  # noqa: E402
+from haven.domain import Post  # noqa: E402
 from haven.policy import actions, compiled, engine, load_policy_set, phrase_search, scan  # noqa: E402
 from haven.policy.compiler import Combinator  # noqa: E402
 
@@ -61,10 +62,7 @@ def options(description: str) -> argparse.Namespace:
 
 def bench_posts(kind: str, count: int) -> list[Post]:
     """`bench/engine_speed.py`'s posts of that kind (the same seeds)."""
-    return [
-        Post(platform="bench", community="bench", external_id=str(i), author=Author(id=f"a{i % 97}"), body=text)
-        for i, text in enumerate(workload(kind, count))
-    ]
+    return as_posts(workload(kind, count))
 
 
 def judge_twice(posts: list[Post], before_each: Callable[[], None]) -> None:

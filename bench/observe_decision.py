@@ -25,15 +25,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder  # before prometheus_client is imported
         import haven
+        from engine import as_posts
         from haven import metrics
-        from haven.domain import Author, Post
         from haven.policy import evaluate_in_batches, load_policy_set
         from pipeline import committed_policies, corpus_texts
 
         ordinary, crisis = corpus_texts()
         texts = (ordinary + crisis) * 3
-        posts = [Post(platform="bench", community="bench", external_id=str(i), author=Author(id=f"a{i % 97}"), body=t)
-                 for i, t in enumerate(texts)]  # fmt: skip
+        posts = as_posts(texts)
         now = datetime.now(UTC)
         decisions = [d for _, d in evaluate_in_batches(load_policy_set(committed_policies()), posts, now=lambda _: now)]
         for decision in decisions:  # as a worker stamps them before storing
